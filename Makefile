@@ -1,0 +1,57 @@
+# 地域連携マッチング — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format typecheck bench demo migrate worker clean lock messages audit
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+run: $(BIN)/.installed ## Start the portal with demo data on http://127.0.0.1:8000 (SQLite, tasks in-process)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(BIN)/.installed ## Run the whole test suite
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed ## ruff lint + format check, mypy, migrations check, bandit
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(PY) manage.py makemigrations --check --dry-run
+	$(BIN)/bandit -q -r config portal issues partners matching evaluation -x '*/migrations/*' -s B101
+
+format: $(BIN)/.installed ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(BIN)/.installed ## Run the benchmarks in benchmarks/ and print their figures
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+demo: $(BIN)/.installed ## Load (or refresh) the demo data without starting the server
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo
+
+worker: $(BIN)/.installed ## Start a Celery worker (needs CELERY_BROKER_URL)
+	$(BIN)/celery -A config worker -c 2 -l info
+
+messages: $(BIN)/.installed ## Rebuild the English translation catalogue
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore='.venv/*' --ignore='static/vendor/*'
+	$(PY) manage.py compilemessages -l en
+
+lock: $(BIN)/.installed ## Rewrite requirements.lock from the current environment
+	$(BIN)/pip freeze --exclude-editable | sort -f > requirements.lock
+
+clean: ## Remove the local database, media and caches (keeps the virtualenv)
+	rm -rf var staticfiles .pytest_cache .ruff_cache .mypy_cache

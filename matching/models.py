@@ -1,0 +1,184 @@
+"""Matching runs, ranked candidates, staff decisions, proposals and collaboration projects."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from issues.models import Issue
+from partners.models import Organization, Resource
+
+
+class EngineVersion(models.Model):
+    """A fitted TF-IDF index and ranker, stored where every worker can load it."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    index_blob = models.BinaryField()
+    index_hash = models.CharField(max_length=64)
+    ranker = models.JSONField(null=True, blank=True)
+    validation = models.JSONField(default=dict, blank=True)
+    document_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+
+class MatchRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待機中")
+        RUNNING = "running", _("実行中")
+        SUCCEEDED = "succeeded", _("完了")
+        FAILED = "failed", _("失敗")
+
+    class Scope(models.TextChoices):
+        ALL = "all", _("全件")
+        ISSUE = "issue", _("課題1件")
+
+    key = models.CharField(max_length=64, unique=True, help_text="idempotency key")
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    issue = models.ForeignKey(Issue, null=True, blank=True, on_delete=models.CASCADE)
+    engine_version = models.ForeignKey(
+        EngineVersion, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class Candidate(models.Model):
+    """A ranked resource for an issue, with the explanation shown to staff."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="candidates")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="candidates")
+    run = models.ForeignKey(MatchRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    components = models.JSONField(default=dict)
+    explanation = models.JSONField(default=dict)
+    shortlisted = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
+
+    class Meta:
+        ordering = ["issue", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "resource"], name="unique_candidate_pair")
+        ]
+
+
+class Decision(models.Model):
+    class Verdict(models.TextChoices):
+        APPROVED = "approved", _("承認")
+        REJECTED = "rejected", _("却下")
+        HELD = "held", _("保留")
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="decisions")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="decisions")
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    comment = models.TextField(blank=True, max_length=2000)
+    shown_rank = models.PositiveSmallIntegerField(null=True)
+    shown_score = models.FloatField(null=True)
+    features = models.JSONField(default=dict, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+
+
+class Proposal(models.Model):
+    class Status(models.TextChoices):
+        SENT = "sent", _("回答待ち")
+        ACCEPTED = "accepted", _("受諾")
+        DECLINED = "declined", _("辞退")
+        EXPIRED = "expired", _("期限切れ")
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="proposals")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="proposals")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="proposals"
+    )
+    decision = models.OneToOneField(Decision, null=True, on_delete=models.SET_NULL)
+    message = models.TextField(blank=True, max_length=3000)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.SENT, db_index=True
+    )
+    deadline = models.DateField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    response_reason = models.TextField(blank=True, max_length=2000)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class Project(models.Model):
+    """連携事業: born when a partner accepts a proposal, or entered directly by a coordinator."""
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", _("準備中")
+        RUNNING = "running", _("実施中")
+        COMPLETED = "completed", _("完了")
+        CANCELLED = "cancelled", _("中止")
+
+    title = models.CharField(_("事業名"), max_length=200)
+    summary = models.TextField(_("概要"), blank=True, max_length=5000)
+    issues = models.ManyToManyField(Issue, verbose_name=_("地域課題"), related_name="projects")
+    organizations = models.ManyToManyField(
+        Organization, verbose_name=_("連携団体"), related_name="projects"
+    )
+    proposal = models.OneToOneField(
+        Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="project"
+    )
+    ward = models.ForeignKey(
+        "portal.Ward", verbose_name=_("区"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    field = models.ForeignKey(
+        "portal.Field", verbose_name=_("分野"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("担当コーディネーター"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coordinated_projects",
+    )
+    start_date = models.DateField(_("開始日"))
+    end_date = models.DateField(_("終了日"), null=True, blank=True)
+    status = models.CharField(
+        _("状態"), max_length=12, choices=Status.choices, default=Status.PREPARING, db_index=True
+    )
+    public_cost = models.PositiveBigIntegerField(_("公的負担（円）"), default=0)
+    partner_cost = models.PositiveBigIntegerField(_("団体負担（円）"), default=0)
+    in_kind_value = models.PositiveBigIntegerField(_("現物提供の評価額（円）"), default=0)
+    participants = models.PositiveIntegerField(_("参加者数"), default=0)
+    beneficiaries = models.PositiveIntegerField(_("受益者数"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("連携事業")
+        verbose_name_plural = _("連携事業")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,165 @@
+"""Companies, universities, research institutes and NPOs, and the resources they offer."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.choices import ResourceKind
+from portal.models import Field, Ward
+
+
+class OrgType(models.TextChoices):
+    COMPANY = "company", _("企業")
+    UNIVERSITY = "university", _("大学")
+    RESEARCH = "research", _("研究機関")
+    NPO = "npo", _("NPO・市民団体")
+    PUBLIC = "public", _("公的機関")
+    OTHER = "other", _("その他")
+
+
+class OrgSize(models.TextChoices):
+    LARGE = "large", _("大企業（従業員300人以上）")
+    SME = "sme", _("中小企業")
+    NATIONAL_PUBLIC = "national_public", _("国公立")
+    PRIVATE = "private", _("私立")
+    SMALL_GROUP = "small_group", _("小規模団体")
+    OTHER = "other", _("その他")
+
+
+class OrgStatus(models.TextChoices):
+    PENDING = "pending", _("審査中")
+    CHANGES_REQUESTED = "changes_requested", _("修正依頼中")
+    APPROVED = "approved", _("承認済み")
+    REJECTED = "rejected", _("却下")
+    SUSPENDED = "suspended", _("利用停止")
+
+
+class Motive(models.TextChoices):
+    CSR = "csr", _("CSR・社会貢献")
+    NEW_MARKET = "new_market", _("新市場・新顧客開拓")
+    TALENT = "talent", _("人材育成・採用")
+    RESEARCH_FIELD = "research_field", _("研究フィールド")
+    OTHER = "other", _("その他")
+
+
+class Organization(models.Model):
+    name = models.CharField(_("団体名"), max_length=200)
+    org_type = models.CharField(_("種別"), max_length=20, choices=OrgType.choices)
+    size = models.CharField(_("規模"), max_length=20, choices=OrgSize.choices, blank=True)
+    corporate_number = models.CharField(_("法人番号"), max_length=13, blank=True, db_index=True)
+    postal_code = models.CharField(_("郵便番号"), max_length=8, blank=True)
+    address = models.CharField(_("所在地"), max_length=300, blank=True)
+    ward = models.ForeignKey(
+        Ward, verbose_name=_("所在区"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    website = models.URLField(_("ウェブサイト"), blank=True)
+    csr_policy = models.TextField(_("CSR・社会貢献方針"), blank=True, max_length=5000)
+    research_fields = models.TextField(_("研究分野"), blank=True, max_length=2000)
+    motives = models.JSONField(_("連携の動機"), default=list, blank=True)
+    serves_all_wards = models.BooleanField(_("全区で活動可能"), default=True)
+    wards_served = models.ManyToManyField(
+        Ward, verbose_name=_("活動できる区"), blank=True, related_name="+"
+    )
+    past_collaborations = models.TextField(_("過去の連携実績"), blank=True, max_length=5000)
+    status = models.CharField(
+        _("審査状況"),
+        max_length=20,
+        choices=OrgStatus.choices,
+        default=OrgStatus.PENDING,
+        db_index=True,
+    )
+    review_note = models.TextField(_("審査コメント"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("団体")
+        verbose_name_plural = _("団体")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A partner user acting for an organisation."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="members"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization}"
+
+
+class ContactPerson(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("氏名"), max_length=100)
+    role = models.CharField(_("役職・役割"), max_length=100, blank=True)
+    email = models.EmailField(_("メール"))
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("担当者")
+        verbose_name_plural = _("担当者")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResourceStatus(models.TextChoices):
+    ACTIVE = "active", _("提供中")
+    PAUSED = "paused", _("一時停止")
+    RETIRED = "retired", _("終了")
+
+
+class Resource(models.Model):
+    ref = models.CharField(_("整理番号"), max_length=40, unique=True)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("団体"), on_delete=models.CASCADE, related_name="resources"
+    )
+    kind = models.CharField(_("リソースの種類"), max_length=20, choices=ResourceKind.choices)
+    title = models.CharField(_("タイトル"), max_length=200)
+    description = models.TextField(_("内容"), max_length=5000)
+    fields = models.ManyToManyField(Field, verbose_name=_("分野"), blank=True, related_name="+")
+    sdgs = models.JSONField(_("SDGs"), default=list, blank=True)
+    serves_all_wards = models.BooleanField(_("全区対象"), default=True)
+    wards = models.ManyToManyField(
+        Ward, verbose_name=_("対象区"), blank=True, related_name="resources"
+    )
+    capacity = models.PositiveIntegerField(
+        _("受入可能件数"), default=1, validators=[MinValueValidator(0)]
+    )
+    capacity_note = models.CharField(_("規模（人数・金額など）"), max_length=200, blank=True)
+    available_from = models.DateField(_("提供開始日"), null=True, blank=True)
+    available_until = models.DateField(_("提供終了日"), null=True, blank=True)
+    academic_term = models.CharField(_("学期"), max_length=50, blank=True)
+    conditions = models.TextField(_("条件"), blank=True, max_length=2000)
+    status = models.CharField(
+        _("状態"),
+        max_length=20,
+        choices=ResourceStatus.choices,
+        default=ResourceStatus.ACTIVE,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[wards])
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("リソース")
+        verbose_name_plural = _("リソース")
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.title}"

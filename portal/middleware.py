@@ -1,0 +1,43 @@
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from portal.services import activity_record
+
+
+class SessionIdleTimeoutMiddleware:
+    """Signs out a session left idle longer than SESSION_IDLE_SECONDS.
+
+    The absolute lifetime is SESSION_COOKIE_AGE (the cookie is not refreshed on each request).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get("last_seen", now)
+            if now - last_seen > settings.SESSION_IDLE_SECONDS:
+                logout(request)
+            else:
+                request.session["last_seen"] = now
+        return self.get_response(request)
+
+
+class ActivityMiddleware:
+    """Records that a signed-in user was active today, once per session and day."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            today = timezone.localdate().isoformat()
+            if request.session.get("active_day") != today:
+                activity_record(user=request.user)
+                request.session["active_day"] = today
+        return self.get_response(request)

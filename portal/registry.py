@@ -1,0 +1,87 @@
+"""Menu entries and dashboard cards that each app registers from its AppConfig.ready().
+
+portal knows no app above it; the apps above tell portal what to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+
+CardContext = Callable[[Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str | Promise
+    url_name: str
+    roles: frozenset[str]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    key: str
+    title: str | Promise
+    template: str
+    roles: frozenset[str]
+    context: CardContext = field(default=lambda user: {})
+    order: int = 100
+
+
+_menu: dict[str, MenuEntry] = {}
+_cards: dict[str, DashboardCard] = {}
+
+
+def menu_register(
+    *, label: str | Promise, url_name: str, roles: Iterable[str], order: int = 100
+) -> None:
+    _menu[url_name] = MenuEntry(label, url_name, frozenset(roles), order)
+
+
+def card_register(
+    *,
+    key: str,
+    title: str | Promise,
+    template: str,
+    roles: Iterable[str],
+    context: CardContext | None = None,
+    order: int = 100,
+) -> None:
+    _cards[key] = DashboardCard(
+        key, title, template, frozenset(roles), context or (lambda user: {}), order
+    )
+
+
+def menu_for(role: str | None) -> list[MenuEntry]:
+    key = role or "public"
+    return sorted((e for e in _menu.values() if key in e.roles), key=lambda e: e.order)
+
+
+def cards_for(role: str) -> list[DashboardCard]:
+    return sorted((c for c in _cards.values() if role in c.roles), key=lambda c: c.order)
+
+
+@dataclass
+class DemoContext:
+    """Passed through every app's demo loader; loaders append the accounts they create."""
+
+    seed: int
+    password: str
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (role, username, note)
+    log: Callable[[str], None] = print
+
+
+DemoLoader = Callable[[DemoContext], None]
+_demo_loaders: dict[str, tuple[int, DemoLoader]] = {}
+
+
+def demo_loader_register(*, key: str, order: int, loader: DemoLoader) -> None:
+    _demo_loaders[key] = (order, loader)
+
+
+def demo_loaders() -> list[DemoLoader]:
+    return [loader for _, loader in sorted(_demo_loaders.values(), key=lambda item: item[0])]

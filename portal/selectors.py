@@ -1,0 +1,62 @@
+"""Reads owned by portal."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+from portal.models import Notification, User, Ward
+
+
+def wards_all() -> QuerySet[Ward]:
+    return Ward.objects.order_by("code")
+
+
+def ward_by_code_or_name(value: str) -> Ward | None:
+    """Resolves a ward given as a 5- or 6-digit code, a kanji name (区 optional) or English."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    wards = {w.code: w for w in wards_all()}
+    for ward in wards.values():
+        if value in {ward.code, ward.code_with_check_digit, ward.name_ja, ward.name_en}:
+            return ward
+        if value == ward.name_ja.removesuffix("区") or value.lower() == ward.name_en.lower():
+            return ward
+    return None
+
+
+def notifications_recent(*, user: User, limit: int = 20) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)[:limit]
+
+
+def health_status() -> dict[str, str]:
+    """Database, broker and worker status as words a person can read in a status page."""
+    status: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        status["database"] = "ok"
+    except Exception as exc:  # the health page must answer even when the database does not
+        status["database"] = f"error: {exc.__class__.__name__}"
+    if settings.TASKS_IN_PROCESS:
+        status["broker"] = "in-process"
+        status["worker"] = "in-process"
+        return status
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        status["broker"] = "ok"
+    except Exception as exc:
+        status["broker"] = f"error: {exc.__class__.__name__}"
+        status["worker"] = "unknown"
+        return status
+    try:
+        replies = app.control.inspect(timeout=1.0).ping() or {}
+        status["worker"] = "ok" if replies else "no worker answered"
+    except Exception as exc:
+        status["worker"] = f"error: {exc.__class__.__name__}"
+    return status

@@ -1,0 +1,147 @@
+"""Writes owned by portal: access log, notifications, activity, task dispatch."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+from typing import Any
+
+from celery import Task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from portal.choices import DEFAULT_FIELDS
+from portal.models import (
+    AccessLog,
+    DailyActivity,
+    Field,
+    HealthCheck,
+    Notification,
+    User,
+    Ward,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def access_log_record(
+    *,
+    kind: str,
+    request: HttpRequest | None = None,
+    user: User | None = None,
+    username: str = "",
+    detail: str = "",
+) -> AccessLog:
+    if user is None and request is not None and request.user.is_authenticated:
+        user = request.user  # type: ignore[assignment]
+    return AccessLog.objects.create(
+        kind=kind,
+        user=user,
+        username=username or (user.get_username() if user else ""),
+        path=request.get_full_path()[:500] if request is not None else "",
+        detail=detail[:500],
+        ip_address=_client_ip(request),
+    )
+
+
+def notification_send(
+    *, recipients: list[User], message: str, url: str = "", email: bool = True
+) -> None:
+    """An in-app notice to each recipient, and the same by e-mail where they have an address."""
+    Notification.objects.bulk_create(
+        [Notification(recipient=user, message=message, url=url) for user in recipients]
+    )
+    if not email:
+        return
+    addresses = [user.email for user in recipients if user.email]
+    if addresses:
+        try:
+            send_mail(
+                subject=f"[地域連携マッチング] {message[:60]}",
+                message=f"{message}\n\n{url}",
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=addresses,
+            )
+        except OSError:
+            # The in-app notice is already stored; a mail server outage must not undo it.
+            logger.warning("notification e-mail could not be sent", exc_info=True)
+
+
+def notifications_mark_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def activity_record(*, user: User) -> None:
+    try:
+        with transaction.atomic():
+            DailyActivity.objects.get_or_create(user=user, day=timezone.localdate())
+    except IntegrityError:
+        # Two requests of the same user raced on the first visit of the day: one row is enough.
+        pass
+
+
+def task_enqueue(task: Task, **kwargs: Any) -> None:
+    """Send a Celery task once the current transaction commits.
+
+    With no broker configured (the embedded default) the task runs in this process,
+    still after commit, so callers behave the same in both topologies.
+    """
+
+    def send() -> None:
+        if settings.TASKS_IN_PROCESS:
+            task.apply(kwargs=kwargs, throw=True)
+        else:
+            task.apply_async(kwargs=kwargs)
+
+    transaction.on_commit(send)
+
+
+def health_check_record() -> HealthCheck:
+    from portal.selectors import health_status
+
+    status = health_status()
+    in_process = status["broker"] == "in-process"
+    return HealthCheck.objects.create(
+        database_ok=status["database"] == "ok",
+        broker_ok=in_process or status["broker"] == "ok",
+        worker_ok=in_process or status["worker"] == "ok",
+    )
+
+
+WARDS_CSV = Path(__file__).resolve().parent / "data" / "tokyo23_wards.csv"
+
+
+def reference_data_ensure_loaded() -> int:
+    """Loads the 23 wards and the default fields when missing; returns how many rows were added."""
+    added = 0
+    if not Field.objects.exists():
+        for order, (name, name_en) in enumerate(DEFAULT_FIELDS):
+            Field.objects.create(name=name, name_en=name_en, order=order)
+            added += 1
+    if Ward.objects.count() == 23:
+        return added
+    with WARDS_CSV.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            _, created = Ward.objects.update_or_create(
+                code=row["code"],
+                defaults={
+                    "code_with_check_digit": row["code_with_check_digit"],
+                    "name_ja": row["name_ja"],
+                    "name_kana": row["name_kana"],
+                    "name_en": row["name_en"],
+                },
+            )
+            added += created
+    return added

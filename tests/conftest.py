@@ -1,0 +1,101 @@
+"""Shared fixtures: fast settings, named users of every role, service guards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.core.cache import cache
+
+from tests.portal.factories import UserFactory, ward
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip on a developer's machine without the service; fail in CI, where it must exist."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} not available")
+
+
+def worker_available() -> bool:
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL:
+        return False
+    from config.celery import app
+
+    try:
+        return bool(app.control.inspect(timeout=2.0).ping())
+    except Exception:
+        return False
+
+
+def pytest_runtest_setup(item):
+    # Decided before any fixture runs: a skipped transactional test must not flush the database.
+    if item.get_closest_marker("worker") is not None:
+        require_service(worker_available(), "Redis broker with a running Celery worker")
+    if item.get_closest_marker("browser") is not None:
+        require_service(os.path.exists(CHROMIUM), "Chromium")
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, request):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(request.config.rootpath / "var" / "test-media")
+    # Unit tests run tasks in-process; tests marked `worker` use the real broker and worker.
+    if request.node.get_closest_marker("worker") is None:
+        settings.TASKS_IN_PROCESS = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush tables (wards included) when they end; put the wards back."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
+        request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+        from portal.services import reference_data_ensure_loaded
+
+        reference_data_ensure_loaded()
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    )
+
+
+@pytest.fixture
+def coordinator(db):
+    return UserFactory(username="coord_chiyoda", role="coordinator", ward=ward("13101"))
+
+
+@pytest.fixture
+def coordinator_other_ward(db):
+    return UserFactory(username="coord_setagaya", role="coordinator", ward=ward("13112"))
+
+
+@pytest.fixture
+def approver(db):
+    return UserFactory(username="approver_chiyoda", role="approver", ward=ward("13101"))
+
+
+@pytest.fixture
+def evaluator(db):
+    return UserFactory(username="evaluator", role="evaluator")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role="admin", is_staff=True, is_superuser=True)

@@ -1,0 +1,22 @@
+import factory
+from django.contrib.auth.hashers import make_password
+
+from portal.models import Role, User, Ward
+
+DEFAULT_PASSWORD = "renkei-test-pass-2026"
+
+
+def ward(code: str) -> Ward:
+    return Ward.objects.get(code=code)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.Faker("name", locale="ja_JP")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.jp")
+    role = Role.COORDINATOR
+    password = factory.LazyFunction(lambda: make_password(DEFAULT_PASSWORD))
