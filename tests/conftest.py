@@ -99,3 +99,31 @@ def evaluator(db):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="admin", role="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def org_a(db):
+    from tests.partners.factories import OrganizationFactory
+
+    return OrganizationFactory(name="株式会社みなとテック")
+
+
+@pytest.fixture
+def org_b(db):
+    from tests.partners.factories import OrganizationFactory
+
+    return OrganizationFactory(name="城北大学", org_type="university")
+
+
+@pytest.fixture
+def partner_a(org_a):
+    from tests.partners.factories import partner_user
+
+    return partner_user(org_a, "partner_a")
+
+
+@pytest.fixture
+def partner_b(org_b):
+    from tests.partners.factories import partner_user
+
+    return partner_user(org_b, "partner_b")
