@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "matching"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("events/", include("matching.event_urls")),
+]
