@@ -1,0 +1,93 @@
+import io
+
+import openpyxl
+import pytest
+
+from portal.tabular import (
+    TabularError,
+    cell_is_formula,
+    csv_bytes,
+    formula_errors,
+    tabular_read,
+)
+
+ALIASES = {"整理番号": "ref", "課題名": "title", "区": "ward"}
+TEXT = "ref,title,ward\nA-1,高齢者の見守り,千代田区\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_csv_in_each_japanese_encoding_reads_the_same(encoding):
+    dataset = tabular_read(data=TEXT.encode(encoding), aliases=ALIASES, required=["ref", "title"])
+    assert dataset.headers == ["ref", "title", "ward"]
+    assert dataset[0] == ("A-1", "高齢者の見守り", "千代田区")
+
+
+def test_japanese_headers_map_to_canonical_names():
+    data = "整理番号,課題名,区\nA-1,子育て支援,港区\n".encode("cp932")
+    dataset = tabular_read(data=data, aliases=ALIASES, required=["ref", "title"])
+    assert dataset.headers == ["ref", "title", "ward"]
+
+
+def test_xlsx_is_read_by_content_not_name():
+    book = openpyxl.Workbook()
+    book.active.append(["ref", "title", "ward"])
+    book.active.append(["A-1", "防災訓練", "13101"])
+    out = io.BytesIO()
+    book.save(out)
+    dataset = tabular_read(data=out.getvalue(), aliases=ALIASES, required=["ref"])
+    assert dataset[0] == ("A-1", "防災訓練", "13101")
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"", "空"),
+        ("ref,title\n".encode("utf-16"), "CSVまたはExcel"),
+        (b"\xff\xfe\xfa\xfb,\x80\x81\n", "文字コード"),
+        ("title,ward\nx,y\n".encode(), "必須の列がありません: ref"),
+        ("ref,ref,title\n1,2,3\n".encode(), "重複"),
+    ],
+)
+def test_bad_files_get_a_clear_message(data, message):
+    with pytest.raises(TabularError, match=message):
+        tabular_read(data=data, aliases=ALIASES, required=["ref", "title"])
+
+
+def test_oversized_file_is_refused():
+    with pytest.raises(TabularError, match="大きすぎます"):
+        tabular_read(data=b"x" * 2048, aliases={}, required=[], max_bytes=1024)
+
+
+@pytest.mark.parametrize(
+    "value,is_formula",
+    [
+        ('=HYPERLINK("http://x")', True),
+        ("@SUM(A1)", True),
+        ("+cmd|' /C calc'!A0", True),
+        ("-2+3", False),
+        ("- 箇条書きの説明", False),
+        ("-1", False),
+        ("高齢者", False),
+    ],
+)
+def test_formula_detection(value, is_formula):
+    assert cell_is_formula(value) is is_formula
+
+
+def test_formula_cells_are_reported_with_row_and_column():
+    data = "ref,title\nA-1,=1+1\n".encode()
+    dataset = tabular_read(data=data, aliases={}, required=["ref"])
+    assert formula_errors(dataset) == [
+        "2行目「title」: 数式として実行されうる値は登録できません（=1+1）"
+    ]
+
+
+def test_export_neutralises_formulas_and_reimports_unchanged():
+    rows = [["A-1", "=1+1", "- 箇条書き", "\tタブ", "@x", "+y", "普通"]]
+    headers = ["ref", "a", "b", "c", "d", "e", "f"]
+    data = csv_bytes(headers=headers, rows=rows)
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert "'=1+1" in text and "'@x" in text and "'+y" in text and "'- 箇条書き" in text
+    back = tabular_read(data=data, aliases={}, required=["ref"])
+    assert list(back[0]) == ["A-1", "=1+1", "- 箇条書き", "タブ", "@x", "+y", "普通"]
