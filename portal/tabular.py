@@ -139,7 +139,7 @@ def _clean(cell: object) -> object:
 
 
 def formula_errors(dataset: tablib.Dataset) -> list[str]:
-    """Row-level messages for cells that would run as spreadsheet formulas (row 2 = first data row)."""
+    """Row-level messages for cells a spreadsheet would run (row 2 = the first data row)."""
     errors = []
     for index, row in enumerate(dataset, start=2):
         for header, value in zip(dataset.headers, row, strict=True):

@@ -44,8 +44,8 @@ def test_xlsx_is_read_by_content_not_name():
         (b"", "空"),
         ("ref,title\n".encode("utf-16"), "CSVまたはExcel"),
         (b"\xff\xfe\xfa\xfb,\x80\x81\n", "文字コード"),
-        ("title,ward\nx,y\n".encode(), "必須の列がありません: ref"),
-        ("ref,ref,title\n1,2,3\n".encode(), "重複"),
+        (b"title,ward\nx,y\n", "必須の列がありません: ref"),
+        (b"ref,ref,title\n1,2,3\n", "重複"),
     ],
 )
 def test_bad_files_get_a_clear_message(data, message):
@@ -75,7 +75,7 @@ def test_formula_detection(value, is_formula):
 
 
 def test_formula_cells_are_reported_with_row_and_column():
-    data = "ref,title\nA-1,=1+1\n".encode()
+    data = b"ref,title\nA-1,=1+1\n"
     dataset = tabular_read(data=data, aliases={}, required=["ref"])
     assert formula_errors(dataset) == [
         "2行目「title」: 数式として実行されうる値は登録できません（=1+1）"
