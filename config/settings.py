@@ -193,8 +193,21 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+_MAIL_OPTIONS = {
+    "host": os.environ.get("EMAIL_HOST"),
+    "port": int(os.environ["EMAIL_PORT"]) if os.environ.get("EMAIL_PORT") else None,
+    "username": os.environ.get("EMAIL_HOST_USER"),
+    "password": os.environ.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": True if env_bool("EMAIL_USE_TLS", False) else None,
+}
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        ),
+        "OPTIONS": {key: value for key, value in _MAIL_OPTIONS.items() if value is not None},
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "renkei-portal@example.city.tokyo.jp")
 
 # Content Security Policy: no inline scripts; the few inline blocks carry the nonce.
