@@ -7,7 +7,7 @@ and one set of IDF weights; it is stored as a blob and loaded by whichever worke
 from __future__ import annotations
 
 import hashlib
-import pickle  # nosec B403 - only blobs written by TextIndex.to_bytes are ever loaded
+import pickle  # nosec B403
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +27,7 @@ _MIN_DOCUMENTS_FOR_PRUNING = 20
 # bigger blocks measured slower (page faults on every fresh allocation), smaller ones no faster.
 _MAX_SCORE_CELLS = 1 << 20
 
-Mask = np.ndarray | sparse.spmatrix | sparse.sparray
+type Mask = np.ndarray | sparse.spmatrix | sparse.sparray
 
 
 @dataclass
@@ -120,7 +120,7 @@ def top_k(
         raise ValueError(f"mask shape {mask.shape} != ({n_queries}, {n_targets})")
     if n_targets == 0:
         return [[] for _ in range(n_queries)]
-    allowed = None
+    allowed: sparse.csr_matrix | np.ndarray | None = None
     if mask is not None:
         allowed = sparse.csr_matrix(mask) if sparse.issparse(mask) else np.asarray(mask, bool)
     queries = sparse.csr_matrix(query_matrix)
@@ -133,11 +133,15 @@ def top_k(
         stop = min(start + rows_per_chunk, n_queries)
         scores = (queries[start:stop] @ targets_t).toarray()
         if allowed is not None:
-            block = allowed[start:stop]
-            block = block.toarray() if sparse.issparse(block) else block
-            scores[~block.astype(bool)] = 0.0
+            scores[~_allowed_rows(allowed, start, stop)] = 0.0
         results.extend(_best_per_row(scores, keep))
     return results
+
+
+def _allowed_rows(allowed: sparse.csr_matrix | np.ndarray, start: int, stop: int) -> np.ndarray:
+    if isinstance(allowed, np.ndarray):
+        return allowed[start:stop]
+    return allowed[start:stop].toarray().astype(bool)
 
 
 def _best_per_row(scores: np.ndarray, keep: int) -> Iterator[list[tuple[int, float]]]:

@@ -53,7 +53,11 @@ class ValidationResult:
 
 @dataclass(frozen=True)
 class RankerModel:
-    """Linear scorer learned from outcomes; `to_dict` output fits in a JSON field."""
+    """Linear scorer learned from outcomes; `to_dict` output fits in a JSON field.
+
+    `validation` records the held-out comparison that decided whether to use it; attach it with
+    `dataclasses.replace(model, validation=validate_against_baseline(...))`.
+    """
 
     feature_names: list[str]
     coefficients: dict[str, float]
@@ -149,7 +153,8 @@ def evaluate_ranking(*, scores: np.ndarray, labels: np.ndarray, groups: np.ndarr
     """MRR, P@5 and nDCG@10 averaged over groups that contain a relevant item.
 
     Gains are graded (2**label - 1), so a completed project ranked first counts more than an
-    accepted proposal. Ties keep input order.
+    accepted proposal. P@5 always divides by 5, so short candidate lists cannot look precise.
+    Ties keep input order.
     """
     scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels)
     reciprocal_ranks, precisions, ndcgs = [], [], []
