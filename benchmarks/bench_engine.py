@@ -26,9 +26,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matching.engine.analyzer import JapaneseAnalyzer
-from matching.engine.index import fit_index, top_k, transform
 from matching.engine.ranker import evaluate_ranking
+from portal.textengine.analyzer import JapaneseAnalyzer
+from portal.textengine.index import fit_index, top_k, transform
 
 TOPICS: dict[str, dict[str, list[str]]] = {
     "高齢者支援": {

@@ -1,5 +1,4 @@
-"""Pure-Python matching core: text analysis, TF-IDF retrieval and pair ranking.
+"""Pair ranking for matching: hand-weighted cold start, learned pairwise ranker, metrics.
 
-Nothing in this package imports Django, so it can run in any worker, in benchmarks and in tests
-without settings or a database.
+Text analysis and TF-IDF retrieval live in portal.textengine (the FAQ assistant uses them too).
 """

@@ -7,8 +7,8 @@ from multiprocessing import get_context
 
 import pytest
 
-from matching.engine import analyzer as analyzer_module
-from matching.engine.analyzer import (
+from portal.textengine import analyzer as analyzer_module
+from portal.textengine.analyzer import (
     JapaneseAnalyzer,
     char_ngrams,
     default_analyzer,

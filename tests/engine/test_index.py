@@ -9,9 +9,9 @@ import pytest
 from scipy import sparse
 from sklearn.preprocessing import normalize as l2_normalize
 
-from matching.engine import index as index_module
-from matching.engine.analyzer import char_ngrams
-from matching.engine.index import TextIndex, explain_terms, fit_index, top_k, transform
+from portal.textengine import index as index_module
+from portal.textengine.analyzer import char_ngrams
+from portal.textengine.index import TextIndex, explain_terms, fit_index, top_k, transform
 
 ISSUES = [
     "一人暮らしの高齢者が増え、町会だけでは見守りが行き届きません。高齢者の見守りと安否確認に"

@@ -18,7 +18,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
-from matching.engine.analyzer import default_analyzer
+from portal.textengine.analyzer import default_analyzer
 
 # Document-frequency cut-offs are meaningless on a handful of documents (and sklearn rejects
 # max_df * n < min_df), so tiny corpora such as a fresh install keep every term.
