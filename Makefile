@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format typecheck bench demo migrate worker clean lock messages audit
+.PHONY: help run test lint format bench demo worker clean lock messages audit
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ messages: $(BIN)/.installed ## Rebuild the English translation catalogue
 
 lock: $(BIN)/.installed ## Rewrite requirements.lock from the current environment
 	$(BIN)/pip freeze --exclude-editable | sort -f > requirements.lock
+
+audit: ## Audit pinned dependencies for known vulnerabilities (fails loudly when it cannot check)
+	scripts/audit
 
 clean: ## Remove the local database, media and caches (keeps the virtualenv)
 	rm -rf var staticfiles .pytest_cache .ruff_cache .mypy_cache
