@@ -1,0 +1,127 @@
+"""Web load benchmark: demo data scaled to N issues and M resources, gunicorn, C users for T s.
+
+    python benchmarks/bench_web.py [--issues 10000] [--resources 5000] [--users 50] [--seconds 60]
+
+Uses DATABASE_URL when set (PostgreSQL in production-like runs), else a separate SQLite file
+var/bench.sqlite3 (the development database is left alone). Prints requests per second,
+p50/p95/p99 latency and the error count over the coordinator's main screens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _prepare(env: dict[str, str], issues: int, resources: int) -> None:
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
+    subprocess.run([*manage, "load_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+    script = f"""
+from issues.models import Issue
+from partners.models import Resource
+def scale(model, target):
+    base = list(model.objects.all()[:500])
+    have = model.objects.count()
+    copies, n = [], 0
+    while have + len(copies) < target and base:
+        row = base[n % len(base)]
+        row.pk = None
+        row.ref = f"{{row.ref[:28]}}-x{{n}}"
+        copies.append(row)
+        n += 1
+    for start in range(0, len(copies), 2000):
+        model.objects.bulk_create(copies[start:start + 2000])
+    print(model.__name__, model.objects.count())
+scale(Issue, {issues})
+scale(Resource, {resources})
+"""
+    subprocess.run([*manage, "shell", "-c", script], env=env, check=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--issues", type=int, default=10_000)
+    parser.add_argument("--resources", type=int, default=5_000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+    env["DJANGO_DEBUG"] = "0"
+    env.pop("CELERY_BROKER_URL", None)
+    _prepare(env, args.issues, args.resources)
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_ALLOWED_HOSTS": "127.0.0.1"},
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base_url}/health/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        from benchmarks.loadgen import _opener, login, run_load
+
+        opener = _opener()
+        login(opener, base_url, "coordinator", "renkei-demo-2026")
+        dashboard = opener.open(f"{base_url}/dashboard/").read().decode()
+        nav = dashboard.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
+        paths = ["/dashboard/", *dict.fromkeys(re.findall(r'href="(/[^"]*)"', nav))]
+        result = run_load(
+            base_url=base_url,
+            paths=paths,
+            users=args.users,
+            duration_s=args.seconds,
+            credentials=[("coordinator", "renkei-demo-2026")],
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    engine = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
+    print(f"\nweb load: {args.issues} issues, {args.resources} resources, {engine}, ")
+    print(f"gunicorn {args.workers} workers x 4 threads, {args.users} users, {args.seconds:.0f} s")
+    print(f"screens: {', '.join(paths)}")
+    for key, value in result.summary().items():
+        print(f"  {key:<9} {value}")
+    for sample in result.error_samples:
+        print(f"  error: {sample}")
+    return 1 if result.errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
