@@ -47,8 +47,9 @@ worker: $(BIN)/.installed ## Start a Celery worker (needs CELERY_BROKER_URL)
 	$(BIN)/celery -A config worker -c 2 -l info
 
 messages: $(BIN)/.installed ## Rebuild the English translation catalogue
-	$(PY) manage.py makemessages -l en --no-obsolete --ignore='.venv/*' --ignore='static/vendor/*'
-	$(PY) manage.py compilemessages -l en
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore='.venv*' --ignore='static/vendor/*' --ignore='tests/*' --ignore='benchmarks/*'
+	$(PY) scripts/translate_po.py
+	$(PY) manage.py compilemessages -l en --ignore='.venv*'
 
 lock: $(BIN)/.installed ## Rewrite requirements.lock from the current environment
 	$(BIN)/pip freeze --exclude-editable | sort -f > requirements.lock

@@ -1,7 +1,8 @@
-"""Fills empty English msgstr entries in locale/en/LC_MESSAGES/django.po from a JSON glossary.
+"""Fills English msgstr entries in locale/en/LC_MESSAGES/django.po from the JSON glossaries.
 
-Usage: python scripts/translate_po.py locale/en/glossary.json
-The glossary (Japanese source → English) is the reviewed source of the English UI.
+Usage: python scripts/translate_po.py  (reads every locale/en/glossary*.json)
+The glossaries (Japanese source → English) are the reviewed source of the English UI;
+`make messages` runs makemessages, this script and compilemessages.
 """
 
 import json
@@ -14,7 +15,9 @@ ENTRY = re.compile(r'(msgid "((?:[^"\\]|\\.)*)"\nmsgstr )""', re.MULTILINE)
 
 
 def main() -> int:
-    glossary = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    glossary: dict[str, str] = {}
+    for path in sorted(PO.parent.parent.glob("glossary*.json")):
+        glossary.update(json.loads(path.read_text(encoding="utf-8")))
     text = PO.read_text(encoding="utf-8")
     missing: list[str] = []
 
@@ -32,7 +35,7 @@ def main() -> int:
     text = text.replace("#, fuzzy\n", "")
     PO.write_text(text, encoding="utf-8")
     for source in missing:
-        print(f"untranslated: {source}")
+        print(f"untranslated: {source}", file=sys.stderr)
     return 0
 
 
