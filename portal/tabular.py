@@ -127,23 +127,29 @@ def tabular_read(
         )
     dataset = tablib.Dataset(headers=headers)
     width = len(headers)
-    for row in rows[1:]:
-        cells = [_clean(cell) for cell in row]
-        dataset.append((cells + [""] * width)[:width])
+    # Cells that arrive neutralised (a quote before =, +, -, @) were written by an export: they
+    # are data, not formulas, and re-import unchanged. Only raw formula text is refused.
+    neutralised: set[tuple[int, int]] = set()
+    for row_index, row in enumerate(rows[1:]):
+        cells = []
+        for column, cell in enumerate((list(row) + [""] * width)[:width]):
+            stripped = cell.strip() if isinstance(cell, str) else cell
+            restored = cell_restore(stripped)
+            if restored is not stripped:
+                neutralised.add((row_index, column))
+            cells.append(restored.strip() if isinstance(restored, str) else restored)
+        dataset.append(cells)
+    dataset.neutralised_cells = neutralised
     return dataset
-
-
-def _clean(cell: object) -> object:
-    restored = cell_restore(cell.strip() if isinstance(cell, str) else cell)
-    return restored.strip() if isinstance(restored, str) else restored
 
 
 def formula_errors(dataset: tablib.Dataset) -> list[str]:
     """Row-level messages for cells a spreadsheet would run (row 2 = the first data row)."""
     errors = []
+    neutralised = getattr(dataset, "neutralised_cells", set())
     for index, row in enumerate(dataset, start=2):
-        for header, value in zip(dataset.headers, row, strict=True):
-            if cell_is_formula(value):
+        for column, (header, value) in enumerate(zip(dataset.headers, row, strict=True)):
+            if (index - 2, column) not in neutralised and cell_is_formula(value):
                 errors.append(
                     _(
                         "%(row)d行目「%(col)s」: 数式として実行されうる値は登録できません（%(value)s）"

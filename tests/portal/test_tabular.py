@@ -91,3 +91,12 @@ def test_export_neutralises_formulas_and_reimports_unchanged():
     assert "'=1+1" in text and "'@x" in text and "'+y" in text and "'- 箇条書き" in text
     back = tabular_read(data=data, aliases={}, required=["ref"])
     assert list(back[0]) == ["A-1", "=1+1", "- 箇条書き", "タブ", "@x", "+y", "普通"]
+
+
+def test_an_exported_formula_like_value_reimports_without_being_refused():
+    data = csv_bytes(headers=["ref", "title"], rows=[["A-1", "=SUM(A1)"], ["A-2", "-abc"]])
+    dataset = tabular_read(data=data, aliases={}, required=["ref"])
+    assert [row[1] for row in dataset] == ["=SUM(A1)", "-abc"]
+    assert formula_errors(dataset) == []
+    raw = tabular_read(data=b"ref,title\nA-1,=SUM(A1)\n", aliases={}, required=["ref"])
+    assert len(formula_errors(raw)) == 1
