@@ -36,6 +36,7 @@ class OrgStatus(models.TextChoices):
     APPROVED = "approved", _("承認済み")
     REJECTED = "rejected", _("却下")
     SUSPENDED = "suspended", _("利用停止")
+    MERGED = "merged", _("統合済み")
 
 
 class Motive(models.TextChoices):
@@ -73,17 +74,37 @@ class Organization(models.Model):
         db_index=True,
     )
     review_note = models.TextField(_("審査コメント"), blank=True, max_length=2000)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("統合先"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_duplicates",
+    )
+    # NFKC-normalised, lower-cased name, policies and resource texts for the registry search.
+    search_text = models.TextField(blank=True, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["status", "org_type"], name="partners_org_status_type")]
         verbose_name = _("団体")
         verbose_name_plural = _("団体")
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == OrgStatus.APPROVED
+
+    @property
+    def motive_labels(self) -> list[str]:
+        labels = dict(Motive.choices)
+        return [str(labels[m]) for m in self.motives or [] if m in labels]
 
 
 class Membership(models.Model):
@@ -92,9 +113,7 @@ class Membership(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
     )
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="members"
-    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization}"
@@ -108,8 +127,10 @@ class ContactPerson(models.Model):
     role = models.CharField(_("役職・役割"), max_length=100, blank=True)
     email = models.EmailField(_("メール"))
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
+        ordering = ["pk"]
         verbose_name = _("担当者")
         verbose_name_plural = _("担当者")
 
@@ -163,3 +184,7 @@ class Resource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ref} {self.title}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ResourceStatus.ACTIVE

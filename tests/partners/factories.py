@@ -1,6 +1,6 @@
 import factory
 
-from partners.models import Membership, Organization, OrgStatus, OrgType, Resource
+from partners.models import ContactPerson, Membership, Organization, OrgStatus, OrgType, Resource
 from portal.choices import ResourceKind
 from tests.portal.factories import UserFactory
 
@@ -24,6 +24,16 @@ class ResourceFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"高齢者見守りボランティアの派遣 {n}")
     description = "社員ボランティアが高齢者宅を定期的に訪問し、見守りと安否確認を行います。"
     capacity = 3
+
+
+class ContactPersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactPerson
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"担当 太郎{n}")
+    role = "CSR推進室"
+    email = factory.Sequence(lambda n: f"contact{n}@example.co.jp")
 
 
 def partner_user(organization: Organization, username: str):

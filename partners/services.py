@@ -1,0 +1,499 @@
+"""Writes owned by partners: registration, review, merge, profile, contacts, resources, import."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import tablib
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import ForeignKey, ManyToManyField
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from partners import resources as sheet
+from partners.models import (
+    ContactPerson,
+    Membership,
+    Organization,
+    OrgStatus,
+    Resource,
+    ResourceStatus,
+)
+from portal.models import Field, Role, User, Ward
+from portal.services import notification_send
+from portal.tabular import formula_errors
+
+logger = logging.getLogger(__name__)
+
+REGISTRATION_RATE_LIMIT = 5
+REGISTRATION_RATE_WINDOW = 60 * 60
+
+ORG_FIELDS = [
+    "name",
+    "org_type",
+    "size",
+    "corporate_number",
+    "postal_code",
+    "address",
+    "ward",
+    "website",
+    "csr_policy",
+    "research_fields",
+    "motives",
+    "serves_all_wards",
+    "past_collaborations",
+]
+RESOURCE_FIELDS = [
+    "kind",
+    "title",
+    "description",
+    "sdgs",
+    "serves_all_wards",
+    "capacity",
+    "capacity_note",
+    "available_from",
+    "available_until",
+    "academic_term",
+    "conditions",
+]
+CONTACT_FIELDS = ["name", "role", "email", "phone"]
+
+
+# --- search text ----------------------------------------------------------------------------
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def organization_search_refresh(*, organization_ids: list[int]) -> None:
+    """Recomputes the NFKC search text of these organisations (name, policies, resources)."""
+    texts: dict[int, list[str]] = {}
+    for org in Organization.objects.filter(pk__in=organization_ids).only(
+        "pk", "name", "csr_policy", "research_fields"
+    ):
+        texts[org.pk] = [org.name, org.csr_policy, org.research_fields]
+    rows = Resource.objects.filter(organization_id__in=list(texts)).values_list(
+        "organization_id", "title", "description"
+    )
+    for org_id, title, description in rows:
+        texts[org_id].extend([title, description])
+    for org_id, parts in texts.items():
+        Organization.objects.filter(pk=org_id).update(search_text=normalize("\n".join(parts)))
+
+
+# --- registration -----------------------------------------------------------------------------
+
+
+def registration_rate_limited(*, client: str) -> bool:
+    """Counts one submission for ``client``; True once the hourly allowance is spent."""
+    key = f"partners-registration-rate:{client}"
+    cache.add(key, 0, REGISTRATION_RATE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, REGISTRATION_RATE_WINDOW)
+        count = 1
+    return count > REGISTRATION_RATE_LIMIT
+
+
+def _username_for(email: str) -> str:
+    base = "".join(ch for ch in email.split("@")[0].lower() if ch.isalnum() or ch in "._-")[:20]
+    base = base or "partner"
+    candidate = base
+    while User.objects.filter(username=candidate).exists():
+        candidate = f"{base}-{secrets.token_hex(3)}"
+    return candidate
+
+
+def password_set_url(*, user: User, base_url: str) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("partners:password_set", kwargs={"uidb64": uid, "token": token})
+    return base_url.rstrip("/") + path
+
+
+def _ref_new(organization: Organization) -> str:
+    while True:
+        ref = f"R{organization.pk:05d}-{secrets.token_hex(3).upper()}"
+        if not Resource.objects.filter(ref=ref).exists():
+            return ref
+
+
+def registration_submit(*, data: dict[str, Any], base_url: str) -> Organization:
+    """簡易登録: organisation (審査中), contact, partner user without password, first resource.
+
+    The set-password link is e-mailed after commit.
+    """
+    email = data["contact_email"].strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            _(
+                "このメールアドレスはすでに登録されています。ログインするか、担当者にお問い合わせください。"
+            )
+        )
+    with transaction.atomic():
+        organization = Organization.objects.create(
+            name=data["name"],
+            org_type=data["org_type"],
+            size=data.get("size", ""),
+            corporate_number=data.get("corporate_number", ""),
+            postal_code=data.get("postal_code", ""),
+            address=data.get("address", ""),
+            ward=data.get("ward"),
+            website=data.get("website", ""),
+            status=OrgStatus.PENDING,
+        )
+        ContactPerson.objects.create(
+            organization=organization,
+            name=data["contact_name"],
+            role=data.get("contact_role", ""),
+            email=email,
+            phone=data.get("contact_phone", ""),
+        )
+        user = User(
+            username=_username_for(email),
+            email=email,
+            role=Role.PARTNER,
+            display_name=data["contact_name"],
+        )
+        user.set_unusable_password()
+        user.save()
+        Membership.objects.create(user=user, organization=organization)
+        resource = Resource.objects.create(
+            ref=_ref_new(organization),
+            organization=organization,
+            kind=data["resource_kind"],
+            title=data["resource_title"],
+            description=data["resource_description"],
+            serves_all_wards=True,
+        )
+        organization_search_refresh(organization_ids=[organization.pk])
+        link = password_set_url(user=user, base_url=base_url)
+        transaction.on_commit(lambda: _registration_mail(user=user, org=organization, link=link))
+    del resource
+    return organization
+
+
+def _registration_mail(*, user: User, org: Organization, link: str) -> None:
+    body = _(
+        "%(name)s 様\n\n地域連携マッチングへの団体登録を受け付けました。\n"
+        "団体名: %(org)s\nログインID: %(username)s\n\n"
+        "次のリンクからパスワードを設定してください（有効期限があります）。\n%(link)s\n\n"
+        "区の担当者が登録内容を確認し、承認されるとリソースの追加や公開ができるようになります。"
+    ) % {"name": user.display_name, "org": org.name, "username": user.username, "link": link}
+    try:
+        send_mail(
+            subject=_("[地域連携マッチング] 団体登録の受付とパスワード設定のご案内"),
+            message=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+        )
+    except OSError:
+        logger.warning("registration e-mail could not be sent", exc_info=True)
+
+
+# --- review -----------------------------------------------------------------------------------
+
+REVIEW_ACTIONS = {
+    "approve": OrgStatus.APPROVED,
+    "changes": OrgStatus.CHANGES_REQUESTED,
+    "reject": OrgStatus.REJECTED,
+    "suspend": OrgStatus.SUSPENDED,
+}
+
+
+def organization_review(
+    *, organization: Organization, action: str, reason: str, reviewed_by: User
+) -> Organization:
+    """Approve / ask for changes / reject / suspend, telling every member (notice + e-mail)."""
+    if action not in REVIEW_ACTIONS:
+        raise ValidationError(_("審査の操作が正しくありません。"))
+    if organization.status == OrgStatus.MERGED:
+        raise ValidationError(_("統合済みの団体は審査できません。"))
+    reason = (reason or "").strip()
+    if action != "approve" and not reason:
+        raise ValidationError(_("理由を入力してください。団体の担当者に表示されます。"))
+    status = REVIEW_ACTIONS[action]
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        organization.status = status
+        organization.review_note = reason
+        organization._history_user = reviewed_by  # type: ignore[attr-defined]
+        organization.save(update_fields=["status", "review_note", "updated_at"])
+        members = [m.user for m in organization.members.select_related("user")]
+        message = _("団体「%(org)s」の審査結果: %(status)s") % {
+            "org": organization.name,
+            "status": status.label,
+        }
+        if reason:
+            message = f"{message} — {reason}"
+        if members:
+            notification_send(
+                recipients=members, message=message[:300], url=reverse("partners:my_org")
+            )
+    return organization
+
+
+def organization_update(*, organization: Organization, data: dict[str, Any], by: User) -> None:
+    with transaction.atomic():
+        for name in ORG_FIELDS:
+            if name in data:
+                setattr(organization, name, data[name])
+        organization._history_user = by  # type: ignore[attr-defined]
+        organization.full_clean(exclude=["merged_into"])
+        organization.save()
+        if "wards_served" in data:
+            wards = [] if organization.serves_all_wards else list(data["wards_served"])
+            organization.wards_served.set(wards)
+        organization_search_refresh(organization_ids=[organization.pk])
+
+
+def organization_merge(
+    *, survivor: Organization, duplicate: Organization, merged_by: User
+) -> Organization:
+    """Moves resources, members and contacts (and other apps' references) to the survivor.
+
+    The duplicate stays as a 統合済み record pointing at the survivor, so nothing that
+    referred to it is lost.
+    """
+    if survivor.pk == duplicate.pk:
+        raise ValidationError(_("同じ団体どうしは統合できません。"))
+    if OrgStatus.MERGED in {survivor.status, duplicate.status}:
+        raise ValidationError(_("統合済みの団体は統合できません。"))
+    with transaction.atomic():
+        Resource.objects.filter(organization=duplicate).update(organization=survivor)
+        Membership.objects.filter(organization=duplicate).update(organization=survivor)
+        ContactPerson.objects.filter(organization=duplicate).update(organization=survivor)
+        _repoint_references(survivor=survivor, duplicate=duplicate)
+        if not survivor.corporate_number and duplicate.corporate_number:
+            survivor.corporate_number = duplicate.corporate_number
+        survivor._history_user = merged_by  # type: ignore[attr-defined]
+        survivor.save()
+        duplicate.status = OrgStatus.MERGED
+        duplicate.merged_into = survivor
+        duplicate.review_note = _("%(name)s（ID %(pk)d）に統合しました。") % {
+            "name": survivor.name,
+            "pk": survivor.pk,
+        }
+        duplicate._history_user = merged_by  # type: ignore[attr-defined]
+        duplicate.save()
+        organization_search_refresh(organization_ids=[survivor.pk, duplicate.pk])
+    return survivor
+
+
+def _repoint_references(*, survivor: Organization, duplicate: Organization) -> None:
+    """Other apps' foreign keys and many-to-many links to the duplicate now name the survivor.
+
+    Found by introspection so that partners imports no app above it.
+    """
+    own = {Resource, Membership, ContactPerson, Organization}
+    for relation in Organization._meta.get_fields(include_hidden=True):
+        model = getattr(relation, "related_model", None)
+        if not relation.auto_created or relation.concrete or model is None or model in own:
+            continue
+        if model._meta.auto_created or model.__name__.startswith("Historical"):
+            continue  # many-to-many tables are handled below; history stays as it was
+        remote = relation.field
+        if isinstance(remote, ManyToManyField):
+            for obj in model._default_manager.filter(**{remote.name: duplicate}):
+                getattr(obj, remote.name).add(survivor)
+                getattr(obj, remote.name).remove(duplicate)
+        elif isinstance(remote, ForeignKey):
+            manager = model._default_manager
+            for pk in list(manager.filter(**{remote.name: duplicate}).values_list("pk", flat=True)):
+                try:
+                    with transaction.atomic():
+                        manager.filter(pk=pk).update(**{remote.name: survivor})
+                except IntegrityError:
+                    # The survivor already has the same row (a unique pair): keep the survivor's.
+                    manager.filter(pk=pk).delete()
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+
+def contact_save(
+    *, organization: Organization, data: dict[str, Any], contact: ContactPerson | None = None
+) -> ContactPerson:
+    contact = contact or ContactPerson(organization=organization)
+    if contact.organization_id != organization.pk:
+        raise ValidationError(_("この担当者は編集できません。"))
+    for name in CONTACT_FIELDS:
+        setattr(contact, name, data.get(name, ""))
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+def contact_delete(*, contact: ContactPerson) -> None:
+    if contact.organization.contacts.count() <= 1:
+        raise ValidationError(_("担当者は少なくとも1人必要です。"))
+    contact.delete()
+
+
+# --- resources --------------------------------------------------------------------------------
+
+
+def _require_approved(organization: Organization) -> None:
+    if organization.status != OrgStatus.APPROVED:
+        raise ValidationError(_("団体の登録が承認されるまで、リソースは追加・変更できません。"))
+
+
+def resource_save(
+    *,
+    organization: Organization,
+    data: dict[str, Any],
+    by: User,
+    resource: Resource | None = None,
+) -> Resource:
+    _require_approved(organization)
+    with transaction.atomic():
+        if resource is None:
+            resource = Resource(organization=organization, ref=_ref_new(organization))
+        elif resource.organization_id != organization.pk:
+            raise ValidationError(_("このリソースは編集できません。"))
+        for name in RESOURCE_FIELDS:
+            if name in data:
+                setattr(resource, name, data[name])
+        resource._history_user = by  # type: ignore[attr-defined]
+        resource.full_clean()
+        resource.save()
+        if "fields" in data:
+            resource.fields.set(data["fields"])
+        if "wards" in data:
+            resource.wards.set([] if resource.serves_all_wards else list(data["wards"]))
+        organization_search_refresh(organization_ids=[organization.pk])
+    return resource
+
+
+def resource_set_status(*, resource: Resource, status: str, by: User) -> Resource:
+    if status not in ResourceStatus.values:
+        raise ValidationError(_("状態が正しくありません。"))
+    _require_approved(resource.organization)
+    resource.status = status
+    resource._history_user = by  # type: ignore[attr-defined]
+    resource.save(update_fields=["status", "updated_at"])
+    return resource
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    rows: list[sheet.ParsedRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    organizations_created: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def resources_check(*, dataset: tablib.Dataset) -> ImportReport:
+    """Validates every row without writing; duplicate refs within the file are errors."""
+    report = ImportReport(errors=list(formula_errors(dataset)))
+    wards = sheet.ward_lookup(Ward.objects.all())
+    fields_by_name = sheet.field_lookup(Field.objects.all())
+    seen: dict[str, int] = {}
+    for line, values in enumerate(dataset.dict, start=2):
+        parsed, errors = sheet.row_parse(
+            line=line, row=values, wards=wards, fields_by_name=fields_by_name
+        )
+        report.errors.extend(errors)
+        if parsed is None:
+            continue
+        if parsed.ref in seen:
+            report.errors.append(
+                _("%(line)d行目「ref」: 整理番号「%(ref)s」が%(first)d行目と重複しています。")
+                % {"line": line, "ref": parsed.ref, "first": seen[parsed.ref]}
+            )
+            continue
+        seen[parsed.ref] = line
+        report.rows.append(parsed)
+    if not report.rows and not report.errors:
+        report.errors.append(_("データ行がありません。"))
+    return report
+
+
+def resources_import(*, dataset: tablib.Dataset, imported_by: User | None) -> ImportReport:
+    """All-or-nothing: when any row is wrong nothing is written and the report lists why."""
+    report = resources_check(dataset=dataset)
+    if not report.ok:
+        return report
+    with transaction.atomic():
+        by_number: dict[str, Organization] = {}
+        by_name: dict[str, Organization] = {}
+        existing = {r.ref: r for r in Resource.objects.filter(ref__in=[p.ref for p in report.rows])}
+        touched: set[int] = set()
+        for parsed in report.rows:
+            org = _organization_match(parsed, by_number, by_name, report, imported_by)
+            resource = existing.get(parsed.ref)
+            if resource is None:
+                resource = Resource(ref=parsed.ref, organization=org)
+                report.created += 1
+            else:
+                resource.organization = org
+                report.updated += 1
+            for name, value in parsed.values.items():
+                setattr(resource, name, value)
+            if imported_by is not None:
+                resource._history_user = imported_by  # type: ignore[attr-defined]
+            resource.save()
+            resource.wards.set(parsed.ward_ids)
+            resource.fields.set(parsed.field_ids)
+            touched.add(org.pk)
+        organization_search_refresh(organization_ids=sorted(touched))
+    return report
+
+
+def _organization_match(
+    parsed: sheet.ParsedRow,
+    by_number: dict[str, Organization],
+    by_name: dict[str, Organization],
+    report: ImportReport,
+    imported_by: User | None,
+) -> Organization:
+    live = Organization.objects.exclude(status=OrgStatus.MERGED)
+    if parsed.corporate_number:
+        if parsed.corporate_number in by_number:
+            return by_number[parsed.corporate_number]
+        org = live.filter(corporate_number=parsed.corporate_number).order_by("pk").first()
+        if org is not None:
+            by_number[parsed.corporate_number] = org
+            return org
+    if parsed.organization in by_name:
+        return by_name[parsed.organization]
+    org = live.filter(name=parsed.organization).order_by("pk").first()
+    if org is None:
+        org = Organization(
+            name=parsed.organization,
+            org_type=parsed.org_type,
+            corporate_number=parsed.corporate_number,
+            status=OrgStatus.APPROVED,
+        )
+        if imported_by is not None:
+            org._history_user = imported_by  # type: ignore[attr-defined]
+        org.save()
+        report.organizations_created += 1
+    elif parsed.corporate_number and not org.corporate_number:
+        org.corporate_number = parsed.corporate_number
+        org.save(update_fields=["corporate_number", "updated_at"])
+    by_name[parsed.organization] = org
+    if org.corporate_number:
+        by_number[org.corporate_number] = org
+    return org

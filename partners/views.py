@@ -1,0 +1,486 @@
+"""Screens: public registration, partner self-service, staff review, registry, import/export."""
+
+from __future__ import annotations
+
+import secrets
+
+import tablib
+from django.contrib import messages
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from partners import selectors, services
+from partners.forms import (
+    ContactPersonForm,
+    ImportForm,
+    MergeForm,
+    OrganizationForm,
+    RegistrationForm,
+    RegistrySearchForm,
+    ResourceForm,
+    ReviewForm,
+)
+from partners.models import OrgStatus, ResourceStatus
+from partners.resources import COLUMNS, HEADER_ALIASES, REQUIRED, resource_row
+from portal.access import (
+    coordinator_required,
+    partner_required,
+    public,
+    role_required,
+    staff_required,
+)
+from portal.choices import ResourceKind
+from portal.models import AccessLog, Role, User
+from portal.services import access_log_record
+from portal.tabular import TabularError, cell_neutralize, csv_bytes, tabular_read
+
+PAGE_SIZE = 50
+EXPORT_FORMATS = {"csv", "xlsx"}
+reviewer_required = role_required(Role.COORDINATOR, Role.APPROVER, Role.ADMIN)
+IMPORT_CACHE_SECONDS = 30 * 60
+REGISTRATION_ORG_FIELDS = [
+    "name",
+    "org_type",
+    "size",
+    "corporate_number",
+    "postal_code",
+    "address",
+    "ward",
+    "website",
+]
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _client(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "-"
+
+
+# --- public registration ----------------------------------------------------------------------
+
+
+@public
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegistrationForm(request.POST or None)
+    context = {
+        "form": form,
+        "org_fields": [form[name] for name in REGISTRATION_ORG_FIELDS],
+        "contact_fields": [form[name] for name in form.fields if name.startswith("contact_")],
+        "resource_fields": [form[name] for name in form.fields if name.startswith("resource_")],
+    }
+    if request.method == "POST":
+        if request.POST.get("homepage"):  # honeypot: pretend success, store nothing
+            return redirect("partners:register_done")
+        if services.registration_rate_limited(client=_client(request)):
+            messages.error(
+                request,
+                _("短時間に多くの登録が送信されました。しばらくしてからもう一度お試しください。"),
+            )
+            return render(request, "partners/register.html", context, status=429)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.pop("homepage", None)
+            try:
+                organization = services.registration_submit(
+                    data=data, base_url=request.build_absolute_uri("/")
+                )
+            except ValidationError as exc:
+                form.add_error(None, _errors(exc))
+            else:
+                request.session["partners_registered"] = organization.name
+                return redirect("partners:register_done")
+    return render(request, "partners/register.html", context)
+
+
+@public
+def register_done(request: HttpRequest) -> HttpResponse:
+    name = request.session.pop("partners_registered", "")
+    return render(request, "partners/register_done.html", {"organization_name": name})
+
+
+@public
+def password_set(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    try:
+        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not default_token_generator.check_token(user, token):
+        return render(request, "partners/password_set.html", {"invalid": True}, status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(
+            request,
+            _("パスワードを設定しました。ログインID「%(u)s」でログインしてください。")
+            % {"u": user.username},
+        )
+        return redirect("portal:login")
+    return render(request, "partners/password_set.html", {"form": form, "account": user})
+
+
+# --- partner self-service ---------------------------------------------------------------------
+
+
+def _approved_or_status_page(request: HttpRequest):
+    organization = selectors.own_organization(request.user)
+    if organization.status != OrgStatus.APPROVED:
+        return organization, redirect("partners:my_org")
+    return organization, None
+
+
+@partner_required
+def my_org(request: HttpRequest) -> HttpResponse:
+    organization = selectors.own_organization(request.user)
+    return render(
+        request,
+        "partners/my_org.html",
+        {
+            "org": organization,
+            "contacts": organization.contacts.all(),
+            "wards_served": organization.wards_served.all(),
+            "resources": selectors.resources_of(organization),
+            "history": selectors.organization_history(organization, limit=10),
+        },
+    )
+
+
+@partner_required
+def my_profile(request: HttpRequest) -> HttpResponse:
+    organization, refused = _approved_or_status_page(request)
+    if refused:
+        return refused
+    form = OrganizationForm(request.POST or None, instance=organization, partner=True)
+    if request.method == "POST" and form.is_valid():
+        disabled = {name for name, field in form.fields.items() if field.disabled}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in disabled}
+        try:
+            services.organization_update(organization=organization, data=data, by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("プロフィールを更新しました。"))
+            return redirect("partners:my_org")
+    return render(request, "partners/profile_form.html", {"form": form, "org": organization})
+
+
+@partner_required
+def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    organization = selectors.own_organization(request.user)
+    contact = selectors.own_contact(request.user, pk) if pk else None
+    form = ContactPersonForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_save(
+                organization=organization, data=form.cleaned_data, contact=contact
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("担当者を保存しました。"))
+            return redirect("partners:my_org")
+    return render(
+        request,
+        "partners/contact_form.html",
+        {"form": form, "contact": contact, "org": organization},
+    )
+
+
+@require_POST
+@partner_required
+def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = selectors.own_contact(request.user, pk)
+    try:
+        services.contact_delete(contact=contact)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, _("担当者を削除しました。"))
+    return redirect("partners:my_org")
+
+
+@partner_required
+def my_resources(request: HttpRequest) -> HttpResponse:
+    organization = selectors.own_organization(request.user)
+    return render(
+        request,
+        "partners/my_resources.html",
+        {"org": organization, "resources": selectors.resources_of(organization)},
+    )
+
+
+@partner_required
+def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    resource = selectors.own_resource(request.user, pk) if pk else None
+    organization, refused = _approved_or_status_page(request)
+    if refused:
+        messages.error(request, _("団体の登録が承認されるまで、リソースは追加・変更できません。"))
+        return refused
+    form = ResourceForm(request.POST or None, instance=resource)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.resource_save(
+                organization=organization,
+                data=form.cleaned_data,
+                by=request.user,
+                resource=resource,
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("リソースを保存しました。"))
+            return redirect("partners:resource_detail", pk=saved.pk)
+    return render(
+        request,
+        "partners/resource_form.html",
+        {"form": form, "resource": resource, "org": organization},
+    )
+
+
+@partner_required
+def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    resource = selectors.own_resource(request.user, pk)
+    return render(
+        request,
+        "partners/resource_detail.html",
+        {
+            "resource": resource,
+            "org": resource.organization,
+            "history": selectors.resource_history(resource),
+            "statuses": ResourceStatus,
+        },
+    )
+
+
+@require_POST
+@partner_required
+def resource_status(request: HttpRequest, pk: int) -> HttpResponse:
+    resource = selectors.own_resource(request.user, pk)
+    try:
+        services.resource_set_status(
+            resource=resource, status=request.POST.get("status", ""), by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(
+            request,
+            _("リソースの状態を「%(s)s」にしました。") % {"s": resource.get_status_display()},
+        )
+    return redirect("partners:resource_detail", pk=resource.pk)
+
+
+# --- staff: registry, review, merge -----------------------------------------------------------
+
+
+@vary_on_headers("HX-Request")
+@staff_required
+def registry(request: HttpRequest) -> HttpResponse:
+    form = RegistrySearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.registry_search(filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    kinds = selectors.registry_kinds(rows)
+    labels = dict(ResourceKind.choices)
+    for org in rows:
+        org.kind_labels = [labels.get(code, code) for code in kinds.get(org.pk, [])]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+    }
+    if request.htmx:
+        return render(request, "partners/registry.html#results", context)
+    return render(request, "partners/registry.html", context)
+
+
+@reviewer_required
+def pending(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "partners/pending.html", {"organizations": selectors.pending_organizations()}
+    )
+
+
+@staff_required
+def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = selectors.organization_detail(pk)
+    access_log_record(
+        kind=AccessLog.Kind.VIEW_PERSONAL,
+        request=request,
+        detail=f"organization={organization.pk} contacts",
+    )
+    return render(
+        request,
+        "partners/org_detail.html",
+        {
+            "org": organization,
+            "resources": selectors.resources_of(organization),
+            "members": organization.members.select_related("user"),
+            "review_form": ReviewForm(),
+            "merge_form": MergeForm(targets=selectors.merge_targets(organization)),
+            "duplicates": selectors.duplicate_candidates(organization),
+            "history": selectors.organization_history(organization),
+        },
+    )
+
+
+@reviewer_required
+def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = selectors.organization_detail(pk)
+    if organization.status == OrgStatus.MERGED:
+        raise Http404
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(
+                organization=organization, data=form.cleaned_data, by=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("団体情報を更新しました。"))
+            return redirect("partners:org_detail", pk=organization.pk)
+    return render(request, "partners/org_form.html", {"form": form, "org": organization})
+
+
+@require_POST
+@reviewer_required
+def org_review(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = selectors.organization_detail(pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.organization_review(
+                organization=organization,
+                action=form.cleaned_data["action"],
+                reason=form.cleaned_data["reason"],
+                reviewed_by=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("審査結果を記録し、団体の担当者に通知しました。"))
+            return redirect("partners:org_detail", pk=organization.pk)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("partners:org_detail", pk=organization.pk)
+
+
+@require_POST
+@reviewer_required
+def org_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    duplicate = selectors.organization_detail(pk)
+    form = MergeForm(request.POST, targets=selectors.merge_targets(duplicate))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("partners:org_detail", pk=duplicate.pk)
+    try:
+        survivor = services.organization_merge(
+            survivor=form.cleaned_data["survivor"], duplicate=duplicate, merged_by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect("partners:org_detail", pk=duplicate.pk)
+    messages.success(
+        request,
+        _("「%(dup)s」を「%(sur)s」に統合しました。")
+        % {"dup": duplicate.name, "sur": survivor.name},
+    )
+    return redirect("partners:org_detail", pk=survivor.pk)
+
+
+# --- import / export --------------------------------------------------------------------------
+
+
+@staff_required
+def export_resources(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    rows = [resource_row(r) for r in selectors.resources_for_export()]
+    access_log_record(
+        kind=AccessLog.Kind.EXPORT, request=request, detail=f"resources {fmt} rows={len(rows)}"
+    )
+    if fmt == "xlsx":
+        dataset = tablib.Dataset(
+            *[[cell_neutralize(c) for c in row] for row in rows], headers=COLUMNS
+        )
+        response = HttpResponse(
+            dataset.export("xlsx"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(
+            csv_bytes(headers=COLUMNS, rows=rows), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="resources.{fmt}"'
+    return response
+
+
+def _import_key(user: User, token: str) -> str:
+    return f"partners-import:{user.pk}:{token}"
+
+
+@coordinator_required
+def import_resources(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (every row checked, nothing written) → confirm (all or nothing)."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict = {"form": form, "columns": COLUMNS, "required": REQUIRED}
+    if request.method == "POST" and request.POST.get("token"):
+        token = request.POST["token"]
+        data = cache.get(_import_key(request.user, token))
+        if data is None:
+            messages.error(
+                request, _("確認の有効期限が切れました。もう一度ファイルを選んでください。")
+            )
+            return redirect("partners:import")
+        try:
+            dataset = tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED)
+        except TabularError as exc:
+            messages.error(request, str(exc))
+            return redirect("partners:import")
+        report = services.resources_import(dataset=dataset, imported_by=request.user)
+        cache.delete(_import_key(request.user, token))
+        if report.ok:
+            messages.success(
+                request,
+                _("取り込みました: 新規 %(c)d件、更新 %(u)d件、新しい団体 %(o)d件。")
+                % {"c": report.created, "u": report.updated, "o": report.organizations_created},
+            )
+            return redirect("partners:registry")
+        context["report"] = report
+        return render(request, "partners/import.html", context, status=400)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        try:
+            dataset = tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED)
+        except TabularError as exc:
+            form.add_error("file", str(exc))
+            return render(request, "partners/import.html", context, status=400)
+        report = services.resources_check(dataset=dataset)
+        context["report"] = report
+        if report.ok:
+            token = secrets.token_urlsafe(16)
+            cache.set(_import_key(request.user, token), data, IMPORT_CACHE_SECONDS)
+            context["token"] = token
+        return render(request, "partners/import.html", context, status=200 if report.ok else 400)
+    return render(request, "partners/import.html", context)

@@ -1,0 +1,219 @@
+"""Public registration: form → 審査中 → staff approval → set password → login → edit own resource."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from partners.models import ContactPerson, Membership, Organization, OrgStatus, Resource
+from portal.models import Notification, User
+
+REGISTER = reverse("partners:register")
+
+
+def form_data(**overrides):
+    data = {
+        "name": "株式会社みなとデジタルソリューションズ",
+        "org_type": "company",
+        "size": "sme",
+        "corporate_number": "1180301018771",
+        "postal_code": "105-0011",
+        "address": "東京都港区芝公園1-2-3",
+        "ward": "",
+        "website": "https://minato-digital.example.jp",
+        "contact_name": "港 花子",
+        "contact_role": "CSR推進室長",
+        "contact_email": "hanako@minato-digital.example.jp",
+        "contact_phone": "03-1234-5678",
+        "resource_kind": "technology",
+        "resource_title": "高齢者向けスマホ教室の講師派遣",
+        "resource_description": "社員が講師となり、地域の高齢者向けにスマートフォンの使い方教室を開きます。",
+        "agree": "on",
+        "homepage": "",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_registration_end_to_end(client, coordinator, django_capture_on_commit_callbacks):
+    # 1. The public form.
+    assert client.get(REGISTER).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(REGISTER, form_data())
+    assert response.status_code == 302
+    assert response["Location"] == reverse("partners:register_done")
+    done = client.get(response["Location"])
+    assert "株式会社みなとデジタルソリューションズ" in done.content.decode()
+
+    org = Organization.objects.get(name="株式会社みなとデジタルソリューションズ")
+    assert org.status == OrgStatus.PENDING
+    user = User.objects.get(email="hanako@minato-digital.example.jp")
+    assert user.role == "partner"
+    assert not user.has_usable_password()
+    assert Membership.objects.get(user=user).organization == org
+    assert ContactPerson.objects.get(organization=org).role == "CSR推進室長"
+    assert Resource.objects.get(organization=org).title == "高齢者向けスマホ教室の講師派遣"
+
+    # 2. The e-mail with a set-password link.
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["hanako@minato-digital.example.jp"]
+    link = re.search(r"https?://\S+/partners/password/\S+/", mail.outbox[0].body).group(0)
+    path = link.split("testserver", 1)[1]
+
+    # 3. Before approval: can log in (after setting a password) but only sees the status page.
+    response = client.post(
+        path, {"new_password1": "Kouen-Shiba-2026!", "new_password2": "Kouen-Shiba-2026!"}
+    )
+    assert response.status_code == 302
+    # The link is single-use: the token no longer checks once the password changed.
+    assert client.get(path).status_code == 400
+    assert client.login(username=user.username, password="Kouen-Shiba-2026!")
+    status_page = client.get(reverse("partners:my_org")).content.decode()
+    assert "審査中" in status_page
+    resource = Resource.objects.get(organization=org)
+    edit = reverse("partners:resource_edit", args=[resource.pk])
+    assert client.get(edit).status_code == 302  # back to the status page
+    assert client.get(reverse("partners:resource_create")).status_code == 302
+    client.logout()
+
+    # 4. Staff approve.
+    client.force_login(coordinator)
+    pending = client.get(reverse("partners:pending")).content.decode()
+    assert "株式会社みなとデジタルソリューションズ" in pending
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("partners:org_review", args=[org.pk]), {"action": "approve", "reason": ""}
+        )
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.status == OrgStatus.APPROVED
+    assert Notification.objects.filter(recipient=user, message__contains="承認済み").exists()
+    client.logout()
+
+    # 5. The partner logs in and edits their own resource.
+    assert client.login(username=user.username, password="Kouen-Shiba-2026!")
+    response = client.post(
+        edit,
+        {
+            "kind": "technology",
+            "title": "高齢者向けスマホ教室（拡大版）",
+            "description": "月2回、区内の集会所でスマホ教室を開きます。",
+            "serves_all_wards": "",
+            "wards": [user_ward_pk("13103")],
+            "capacity": "4",
+            "capacity_note": "1回20名まで",
+            "available_from": "2026-04-01",
+            "available_until": "2027-03-31",
+            "academic_term": "",
+            "conditions": "会場はご用意ください。",
+            "sdgs": ["3", "4"],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    resource.refresh_from_db()
+    assert resource.title == "高齢者向けスマホ教室（拡大版）"
+    assert resource.capacity == 4
+    assert resource.sdgs == [3, 4]
+    assert [w.code for w in resource.wards.all()] == ["13103"]
+    assert resource.history.count() >= 2
+    detail = client.get(reverse("partners:resource_detail", args=[resource.pk])).content.decode()
+    assert "変更履歴" in detail and "高齢者向けスマホ教室（拡大版）" in detail
+
+
+def user_ward_pk(code):
+    from tests.portal.factories import ward
+
+    return ward(code).pk
+
+
+@pytest.mark.django_db
+def test_university_may_omit_corporate_number_company_may_not(client):
+    response = client.post(
+        REGISTER,
+        form_data(
+            name="城南工業大学",
+            org_type="university",
+            corporate_number="",
+            contact_email="u@example.ac.jp",
+        ),
+    )
+    assert response.status_code == 302
+    assert Organization.objects.filter(name="城南工業大学").exists()
+    response = client.post(REGISTER, form_data(corporate_number="", contact_email="c@example.jp"))
+    assert response.status_code == 200
+    assert "企業は法人番号" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("corporate_number", "1180301018772", "チェックディジット"),
+        ("corporate_number", "123", "13桁"),
+        ("contact_email", "not-an-email", "メールアドレス"),
+        ("website", "javascript:alert(1)", "URL"),
+        ("postal_code", "1050011x", "123-4567"),
+        ("resource_description", "   ", "リソースの内容を入力してください"),
+        ("contact_phone", "<script>", "電話番号"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_stored(client, field, value, message):
+    response = client.post(REGISTER, form_data(**{field: value}))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Organization.objects.exists()
+    assert not User.objects.filter(role="partner").exists()
+    assert len(mail.outbox) == 0
+
+
+@pytest.mark.django_db
+def test_honeypot_pretends_success_and_stores_nothing(client):
+    response = client.post(REGISTER, form_data(homepage="http://spam.example"))
+    assert response.status_code == 302
+    assert not Organization.objects.exists()
+    assert not User.objects.filter(role="partner").exists()
+    assert len(mail.outbox) == 0
+
+
+@pytest.mark.django_db
+def test_rate_limit_refuses_the_sixth_submission_in_an_hour(client):
+    for n in range(5):
+        response = client.post(
+            REGISTER, form_data(name=f"株式会社テスト{n}", contact_email=f"t{n}@example.jp")
+        )
+        assert response.status_code == 302
+    response = client.post(
+        REGISTER, form_data(name="株式会社六番目", contact_email="t6@example.jp")
+    )
+    assert response.status_code == 429
+    assert "しばらくしてから" in response.content.decode()
+    assert not Organization.objects.filter(name="株式会社六番目").exists()
+    assert Organization.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_same_email_cannot_register_twice(client):
+    assert client.post(REGISTER, form_data()).status_code == 302
+    response = client.post(REGISTER, form_data(name="株式会社べつ"))
+    assert response.status_code == 200
+    assert "すでに登録されています" in response.content.decode()
+    assert Organization.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_invalid_set_password_link(client):
+    response = client.get(reverse("partners:password_set", args=["MQ", "bad-token"]))
+    assert response.status_code == 400
+    assert "無効" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_menu_entries_by_role(client, coordinator, partner_a):
+    from portal.registry import menu_for
+
+    assert "partners:register" in [e.url_name for e in menu_for(None)]
+    assert {"partners:my_org", "partners:my_resources"} <= {e.url_name for e in menu_for("partner")}
+    assert "partners:registry" in [e.url_name for e in menu_for("coordinator")]
+    assert "partners:registry" not in [e.url_name for e in menu_for("partner")]
