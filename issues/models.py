@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -108,16 +109,103 @@ class Issue(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
-    history = HistoricalRecords()
+    status_changed_at = models.DateTimeField(_("状態の変更日時"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-priority", "-created_at"]
         indexes = [
             models.Index(fields=["status", "ward"]),
             models.Index(fields=["field", "status"]),
+            models.Index(fields=["priority", "created_at"], name="issue_triage_order_idx"),
         ]
         verbose_name = _("地域課題")
         verbose_name_plural = _("地域課題")
 
     def __str__(self) -> str:
         return f"{self.ref} {self.title}"
+
+    def clean(self) -> None:
+        """Rules between fields (shared by the form and the import)."""
+        errors: dict[str, str] = {}
+        if (
+            self.budget_min is not None
+            and self.budget_max is not None
+            and self.budget_min > self.budget_max
+        ):
+            errors["budget_max"] = _("予算上限は予算下限以上にしてください。")
+        if self.desired_start and self.desired_end and self.desired_end < self.desired_start:
+            errors["desired_end"] = _("希望終了日は希望開始日以降にしてください。")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+# 「未解決で動いている課題」 for the map and the dashboard: being reviewed or open for partners.
+OPEN_STATUSES = (IssueStatus.REVIEWING, IssueStatus.OPEN)
+
+
+class PriorityWeights(models.Model):
+    """The weights of the priority formula (one row, editable by admins; see issues/priority.py)."""
+
+    urgency_weight = models.PositiveSmallIntegerField(
+        _("緊急度の重み"), default=4, validators=[MaxValueValidator(10)]
+    )
+    importance_weight = models.PositiveSmallIntegerField(
+        _("重要度の重み"), default=4, validators=[MaxValueValidator(10)]
+    )
+    ease_weight = models.PositiveSmallIntegerField(
+        _("解決しやすさの重み"),
+        default=2,
+        validators=[MaxValueValidator(10)],
+        help_text=_("解決困難度が低いほど優先度が上がる度合い"),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("優先度の重み")
+        verbose_name_plural = _("優先度の重み")
+
+    def __str__(self) -> str:
+        return f"{self.urgency_weight}:{self.importance_weight}:{self.ease_weight}"
+
+    def clean(self) -> None:
+        if not (self.urgency_weight or self.importance_weight or self.ease_weight):
+            raise ValidationError(_("重みのうち少なくとも1つは1以上にしてください。"))
+
+
+class IssueLinkKind(models.TextChoices):
+    DUPLICATE = "duplicate", _("重複")
+    SAME_OTHER_WARD = "same_other_ward", _("他区の同一課題")
+
+
+class IssueLink(models.Model):
+    """Two issues a coordinator declared the same (a duplicate, or the same issue in another ward)."""
+
+    from_issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="links_from")
+    to_issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="links_to")
+    kind = models.CharField(_("関係"), max_length=20, choices=IssueLinkKind.choices)
+    similarity = models.FloatField(_("類似度"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_issue", "to_issue"], name="unique_issue_link"),
+            models.CheckConstraint(
+                condition=~models.Q(from_issue=models.F("to_issue")), name="issue_link_not_self"
+            ),
+        ]
+        verbose_name = _("課題の関連付け")
+        verbose_name_plural = _("課題の関連付け")
+
+    def __str__(self) -> str:
+        return f"{self.from_issue_id} {self.kind} {self.to_issue_id}"

@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from issues import views
 
 app_name = "issues"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.triage, name="triage"),
+    path("new/", views.issue_create, name="create"),
+    path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
+    path("map/", views.issue_map, name="map"),
+    path("import/", views.import_issues, name="import"),
+    path("export/<str:fmt>/", views.export_issues, name="export"),
+    path("public/", views.public_list, name="public"),
+    path("<int:pk>/", views.issue_detail, name="detail"),
+    path("<int:pk>/edit/", views.issue_edit, name="edit"),
+    path("<int:pk>/change/<str:what>/", views.issue_change, name="change"),
+    path("<int:pk>/similar/", views.issue_similar, name="similar"),
+    path("<int:pk>/links/", views.link_create, name="link_create"),
+    path("links/<int:pk>/delete/", views.link_delete, name="link_delete"),
+]

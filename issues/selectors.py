@@ -1,0 +1,310 @@
+"""Reads of the issue database: triage filters, the issue page, history, map figures,
+dashboard figures, exports and the caseload provider."""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from issues.models import OPEN_STATUSES, Issue, IssueLink, IssueStatus
+from portal.models import Role, User, Ward
+
+SORTS = {
+    "priority": ("-priority", "-created_at", "-pk"),
+    "-priority": ("priority", "created_at", "pk"),
+    "new": ("-created_at", "-pk"),
+    "old": ("created_at", "pk"),
+    "updated": ("-updated_at", "-pk"),
+    "ref": ("ref",),
+    "ward": ("ward__code", "-priority", "-pk"),
+}
+HIGH_PRIORITY = 70
+
+
+def search_words(query: str) -> list[str]:
+    """NFKC-normalised words of a search box (full-width spaces and letters included)."""
+    return unicodedata.normalize("NFKC", query or "").split()
+
+
+def issues_filter(
+    *,
+    ward: Ward | None = None,
+    field=None,
+    status: str = "",
+    sdg: int | None = None,
+    coordinator: str | int | None = None,
+    priority_min: float | None = None,
+    priority_max: float | None = None,
+    q: str = "",
+    sort: str = "priority",
+    statuses: tuple[str, ...] | None = None,
+) -> QuerySet[Issue]:
+    qs = Issue.objects.all()
+    if statuses is not None:
+        qs = qs.filter(status__in=statuses)
+    if ward is not None:
+        qs = qs.filter(ward=ward)
+    if field is not None:
+        qs = qs.filter(field=field)
+    if status:
+        qs = qs.filter(status=status)
+    if sdg:
+        # JSON lists hold ints; `contains` is not available on SQLite, so match the text form.
+        qs = qs.filter(
+            Q(sdgs__icontains=f"[{sdg}]")
+            | Q(sdgs__icontains=f"[{sdg},")
+            | Q(sdgs__icontains=f" {sdg},")
+            | Q(sdgs__icontains=f" {sdg}]")
+            | Q(sdgs__icontains=f",{sdg},")
+            | Q(sdgs__icontains=f",{sdg}]")
+        )
+    if coordinator == "none":
+        qs = qs.filter(coordinator__isnull=True)
+    elif coordinator:
+        qs = qs.filter(coordinator_id=coordinator)
+    if priority_min is not None:
+        qs = qs.filter(priority__gte=priority_min)
+    if priority_max is not None:
+        qs = qs.filter(priority__lte=priority_max)
+    for word in search_words(q):
+        qs = qs.filter(
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(ref__icontains=word)
+            | Q(area__icontains=word)
+        )
+    return qs.order_by(*SORTS.get(sort, SORTS["priority"]))
+
+
+def triage_rows(qs: QuerySet[Issue]) -> QuerySet[Issue]:
+    return qs.select_related("ward", "field", "coordinator").defer(
+        "evidence", "internal_note", "description"
+    )
+
+
+def assignable_coordinators() -> list[User]:
+    return list(
+        User.objects.filter(role__in=[Role.COORDINATOR, Role.ADMIN], is_active=True)
+        .select_related("ward")
+        .order_by("ward__code", "username")
+    )
+
+
+def issue_detail(pk: int) -> Issue:
+    return Issue.objects.select_related("ward", "field", "coordinator", "created_by").get(pk=pk)
+
+
+def issue_links(issue: Issue) -> list[dict[str, Any]]:
+    links = IssueLink.objects.filter(Q(from_issue=issue) | Q(to_issue=issue)).select_related(
+        "from_issue__ward", "to_issue__ward", "created_by"
+    )
+    result = []
+    for link in links:
+        other = link.to_issue if link.from_issue_id == issue.pk else link.from_issue
+        result.append({"link": link, "other": other})
+    return result
+
+
+HISTORY_FIELDS = [
+    "title",
+    "description",
+    "ward",
+    "area",
+    "field",
+    "status",
+    "urgency",
+    "importance",
+    "difficulty",
+    "priority",
+    "coordinator",
+    "sdgs",
+    "target_groups",
+    "source",
+    "evidence",
+    "desired_resource_kinds",
+    "budget_min",
+    "budget_max",
+    "desired_start",
+    "desired_end",
+    "internal_note",
+]
+
+
+def issue_history(issue: Issue, *, include_internal: bool, limit: int = 50) -> list[dict[str, Any]]:
+    """Who changed what and when, newest first (from django-simple-history)."""
+    from portal.models import Field
+
+    records = list(
+        issue.history.select_related("history_user").order_by("-history_id")[: limit + 1]
+    )
+    names: dict[str, dict[Any, str]] = {
+        "ward": {w.pk: w.name_ja for w in Ward.objects.all()},
+        "field": {f.pk: f.name for f in Field.objects.all()},
+    }
+    user_ids = {r.coordinator_id for r in records if r.coordinator_id}
+    names["coordinator"] = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)}
+    labels = {name: str(Issue._meta.get_field(name).verbose_name) for name in HISTORY_FIELDS}
+
+    def show(name: str, value: Any) -> str:
+        if value in (None, "", []):
+            return "—"
+        if name in names:
+            return names[name].get(value, str(value))
+        if name == "status":
+            return str(IssueStatus(value).label)
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return str(value)
+
+    entries = []
+    for index, record in enumerate(records[:limit]):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        changes = []
+        if previous is not None:
+            for name in HISTORY_FIELDS:
+                if name == "internal_note" and not include_internal:
+                    continue
+                attname = Issue._meta.get_field(name).attname
+                old, new = getattr(previous, attname), getattr(record, attname)
+                if old != new:
+                    if name in {"description", "evidence", "internal_note"}:
+                        changes.append(
+                            {"label": labels[name], "old": "…", "new": _("（変更あり）")}
+                        )
+                    else:
+                        changes.append(
+                            {"label": labels[name], "old": show(name, old), "new": show(name, new)}
+                        )
+        entries.append(
+            {
+                "at": record.history_date,
+                "user": record.history_user,
+                "type": record.history_type,
+                "reason": record.history_change_reason or "",
+                "changes": changes,
+            }
+        )
+    return entries
+
+
+def open_counts_by_ward(*, statuses: tuple[str, ...] = OPEN_STATUSES) -> dict[str, int]:
+    """Ward code → number of issues in the given statuses (every ward present, 0 included)."""
+    counts = dict(
+        Issue.objects.filter(status__in=statuses, ward__isnull=False)
+        .values_list("ward__code")
+        .annotate(n=Count("pk"))
+    )
+    return {ward.code: counts.get(ward.code, 0) for ward in Ward.objects.order_by("code")}
+
+
+def public_issues() -> QuerySet[Issue]:
+    """Issues open for collaboration (募集中), without anything internal."""
+    return (
+        Issue.objects.filter(status=IssueStatus.OPEN)
+        .select_related("ward", "field")
+        .only(
+            "pk",
+            "ref",
+            "title",
+            "description",
+            "ward__code",
+            "ward__name_ja",
+            "ward__name_en",
+            "field__name",
+            "field__name_en",
+            "sdgs",
+            "target_groups",
+            "desired_resource_kinds",
+            "desired_start",
+            "desired_end",
+            "area",
+            "status",
+            "priority",
+            "created_at",
+        )
+    )
+
+
+def issues_for_export(qs: QuerySet[Issue] | None = None) -> QuerySet[Issue]:
+    qs = Issue.objects.all() if qs is None else qs
+    return qs.select_related("ward", "field").order_by("ref")
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+
+def status_counts(*, ward: Ward | None = None) -> dict[str, int]:
+    qs = Issue.objects.all()
+    if ward is not None:
+        qs = qs.filter(ward=ward)
+    counts = dict(qs.values_list("status").annotate(n=Count("pk")))
+    return {value: counts.get(value, 0) for value in IssueStatus.values}
+
+
+def high_priority_unassigned(*, ward: Ward | None = None, limit: int = 5) -> list[Issue]:
+    qs = Issue.objects.filter(
+        status__in=OPEN_STATUSES, coordinator__isnull=True, priority__gte=HIGH_PRIORITY
+    )
+    if ward is not None:
+        qs = qs.filter(ward=ward)
+    return list(qs.select_related("ward").order_by("-priority", "-pk")[:limit])
+
+
+# --- caseload (for portal's coordinator figures) -------------------------------------------
+
+
+def _fiscal_year_bounds(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
+
+
+def _current_fiscal_year() -> int:
+    today = timezone.localdate()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+def caseload_by_coordinator(
+    user_ids: list[int], fiscal_year: int | None = None
+) -> dict[int, dict[str, int]]:
+    """Per coordinator: open issues assigned now ("open": 精査中・募集中・連携中・保留) and
+    issues resolved in the fiscal year ("resolved_year"; the current one by default)."""
+    start, end = _fiscal_year_bounds(fiscal_year or _current_fiscal_year())
+    still_open = [
+        IssueStatus.REVIEWING,
+        IssueStatus.OPEN,
+        IssueStatus.COLLABORATING,
+        IssueStatus.ON_HOLD,
+    ]
+    rows = (
+        Issue.objects.filter(coordinator_id__in=list(user_ids))
+        .values("coordinator_id")
+        .annotate(
+            open=Count("pk", filter=Q(status__in=still_open)),
+            resolved_year=Count(
+                "pk",
+                filter=Q(
+                    status=IssueStatus.RESOLVED,
+                    status_changed_at__date__gte=start,
+                    status_changed_at__date__lte=end,
+                ),
+            ),
+        )
+    )
+    return {
+        row["coordinator_id"]: {"open": row["open"], "resolved_year": row["resolved_year"]}
+        for row in rows
+    }
+
+
+def caseload_provider(user_ids: list[int], fiscal_year: int) -> dict[int, dict[str, int]]:
+    """The figure portal's registry adds up. matching's provider already counts open issues in
+    "active"/"supported_year", so this one adds only the breakdown of resolved issues."""
+    return {
+        uid: {"resolved_issues": figures["resolved_year"]}
+        for uid, figures in caseload_by_coordinator(user_ids, fiscal_year).items()
+        if figures["resolved_year"]
+    }

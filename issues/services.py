@@ -1,0 +1,445 @@
+"""Writes of the issue database: create, edit (optimistic locking), workflow, scores,
+assignment, duplicate links, priority weights and the all-or-nothing import."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import tablib
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from issues import permissions
+from issues.models import (
+    Issue,
+    IssueLink,
+    IssueLinkKind,
+    IssueStatus,
+    PriorityWeights,
+)
+from issues.priority import Weights, priority_compute, weights_current
+from issues.resources import ATTRIBUTE_COLUMN, IssueResource
+from issues.workflow import transition_allowed
+from portal.models import Role, User, Ward
+from portal.tabular import formula_errors
+
+EDITABLE_FIELDS = [
+    "title",
+    "description",
+    "ward",
+    "area",
+    "latitude",
+    "longitude",
+    "field",
+    "sdgs",
+    "target_groups",
+    "source",
+    "evidence",
+    "desired_resource_kinds",
+    "budget_min",
+    "budget_max",
+    "desired_start",
+    "desired_end",
+    "urgency",
+    "importance",
+    "difficulty",
+    "coordinator",
+    "internal_note",
+]
+
+
+class IssueConflict(Exception):
+    """Someone else saved the issue since this form was opened."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "この課題は、あなたが画面を開いた後に他の人が更新しました。"
+                "最新の内容を確認してから、もう一度変更してください。"
+            )
+        )
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _set_priority(issue: Issue, weights: Weights | None = None) -> None:
+    issue.priority = priority_compute(
+        urgency=issue.urgency,
+        importance=issue.importance,
+        difficulty=issue.difficulty,
+        weights=weights,
+    )
+
+
+def _locked(issue: Issue, version: int | None) -> Issue:
+    """The issue re-read under a row lock; refuses a stale version (optimistic locking)."""
+    fresh = Issue.objects.select_for_update().get(pk=issue.pk)
+    if version is not None and int(version) != fresh.version:
+        raise IssueConflict()
+    return fresh
+
+
+def _save(issue: Issue, user: User | None, fields: list[str], reason: str = "") -> None:
+    issue.version += 1
+    issue._history_user = user  # type: ignore[attr-defined]
+    if reason:
+        issue._change_reason = reason  # type: ignore[attr-defined]
+    issue.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _require_edit(user: User | None, issue: Issue) -> None:
+    if user is not None and not permissions.can_edit(user, issue):
+        raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
+
+
+def _check_coordinator(coordinator: User | None) -> None:
+    if coordinator is not None and coordinator.role not in {Role.COORDINATOR, Role.ADMIN}:
+        raise ValidationError(_("担当にはコーディネーターを選んでください。"))
+
+
+# --- reference numbers ---------------------------------------------------------------------
+
+REF_PATTERN = re.compile(r"^(?P<prefix>.+)-(?P<n>\d{4,})$")
+
+
+def issue_ref_generate(*, ward: Ward | None, year: int | None = None) -> str:
+    """The next free ``<ward code>-<year>-<4 digits>`` (``00000`` for ward-independent)."""
+    year = year or timezone.localdate().year
+    prefix = f"{ward.code if ward else '00000'}-{year}"
+    highest = 0
+    for ref in Issue.objects.filter(ref__startswith=prefix + "-").values_list("ref", flat=True):
+        match = REF_PATTERN.match(ref)
+        if match and match["prefix"] == prefix:
+            highest = max(highest, int(match["n"]))
+    return f"{prefix}-{highest + 1:04d}"
+
+
+# --- create / edit -------------------------------------------------------------------------
+
+
+def issue_create(*, created_by: User | None, data: dict[str, Any]) -> Issue:
+    """Registers an issue (also on behalf of a resident); the ref is generated when empty."""
+    status = data.get("status") or IssueStatus.DRAFT
+    values = {name: data[name] for name in EDITABLE_FIELDS if name in data}
+    _check_coordinator(values.get("coordinator"))
+    issue = Issue(**values, status=status, created_by=created_by)
+    issue.status_changed_at = timezone.now()
+    _set_priority(issue)
+    given_ref = (data.get("ref") or "").strip()
+    for attempt in range(5):
+        issue.ref = given_ref or issue_ref_generate(ward=issue.ward)
+        issue.full_clean()
+        issue._history_user = created_by  # type: ignore[attr-defined]
+        try:
+            with transaction.atomic():
+                issue.save()
+            return issue
+        except IntegrityError:
+            # Two coordinators of the same ward saved at the same moment: take the next number.
+            if given_ref or attempt == 4:
+                raise ValidationError({"ref": _("この整理番号は既に使われています。")}) from None
+            issue.pk = None
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def issue_update(
+    *, issue: Issue, updated_by: User | None, data: dict[str, Any], version: int
+) -> Issue:
+    _require_edit(updated_by, issue)
+    fresh = _locked(issue, version)
+    changed = []
+    for name in EDITABLE_FIELDS:
+        if name in data and getattr(fresh, name) != data[name]:
+            setattr(fresh, name, data[name])
+            changed.append(name)
+    _check_coordinator(fresh.coordinator)
+    fresh.full_clean(validate_unique=False)
+    if not changed:
+        return fresh
+    _set_priority(fresh)
+    _save(fresh, updated_by, [*changed, "priority"])
+    return fresh
+
+
+@transaction.atomic
+def issue_status_change(
+    *, issue: Issue, status: str, changed_by: User | None, version: int | None = None
+) -> Issue:
+    """Moves an issue along the workflow; a forbidden move raises and changes nothing."""
+    _require_edit(changed_by, issue)
+    fresh = _locked(issue, version)
+    if status not in IssueStatus.values:
+        raise ValidationError(_("状態の値が正しくありません。"))
+    if status == fresh.status:
+        return fresh
+    if not transition_allowed(fresh.status, status):
+        raise ValidationError(
+            _("「%(from)s」から「%(to)s」には変更できません。")
+            % {"from": fresh.get_status_display(), "to": IssueStatus(status).label}
+        )
+    fresh.status = status
+    fresh.status_changed_at = timezone.now()
+    _save(fresh, changed_by, ["status", "status_changed_at"])
+    return fresh
+
+
+@transaction.atomic
+def issue_scores_set(
+    *,
+    issue: Issue,
+    urgency: int,
+    importance: int,
+    difficulty: int,
+    changed_by: User | None,
+    version: int | None = None,
+) -> Issue:
+    """Sets the three scores and recomputes the priority."""
+    _require_edit(changed_by, issue)
+    for value in (urgency, importance, difficulty):
+        if not isinstance(value, int) or not 1 <= value <= 5:
+            raise ValidationError(_("緊急度・重要度・解決困難度は1〜5で入力してください。"))
+    fresh = _locked(issue, version)
+    if (fresh.urgency, fresh.importance, fresh.difficulty) == (urgency, importance, difficulty):
+        return fresh
+    fresh.urgency, fresh.importance, fresh.difficulty = urgency, importance, difficulty
+    _set_priority(fresh)
+    _save(fresh, changed_by, ["urgency", "importance", "difficulty", "priority"])
+    return fresh
+
+
+@transaction.atomic
+def issue_coordinator_assign(
+    *, issue: Issue, coordinator: User | None, changed_by: User | None, version: int | None = None
+) -> Issue:
+    _require_edit(changed_by, issue)
+    _check_coordinator(coordinator)
+    fresh = _locked(issue, version)
+    if fresh.coordinator_id == (coordinator.pk if coordinator else None):
+        return fresh
+    fresh.coordinator = coordinator
+    _save(fresh, changed_by, ["coordinator"])
+    return fresh
+
+
+@transaction.atomic
+def issues_bulk_assign(
+    *, issue_ids: Iterable[int], coordinator: User | None, assigned_by: User
+) -> tuple[int, int]:
+    """Assigns a coordinator to many issues; answers (assigned, skipped: not yours to edit)."""
+    _check_coordinator(coordinator)
+    issues = list(Issue.objects.select_for_update().filter(pk__in=list(issue_ids)))
+    assigned = skipped = 0
+    for issue in issues:
+        if not permissions.can_edit(assigned_by, issue):
+            skipped += 1
+            continue
+        if issue.coordinator_id == (coordinator.pk if coordinator else None):
+            continue
+        issue.coordinator = coordinator
+        _save(issue, assigned_by, ["coordinator"], reason="bulk assign")
+        assigned += 1
+    return assigned, skipped
+
+
+# --- duplicate links -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_link_create(
+    *,
+    issue: Issue,
+    other: Issue,
+    kind: str,
+    created_by: User | None,
+    similarity: float | None = None,
+) -> IssueLink:
+    if created_by is not None and not (
+        permissions.can_edit(created_by, issue) or permissions.can_edit(created_by, other)
+    ):
+        raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
+    if issue.pk == other.pk:
+        raise ValidationError(_("同じ課題どうしは関連付けできません。"))
+    if kind not in IssueLinkKind.values:
+        raise ValidationError(_("関係の種類が正しくありません。"))
+    existing = IssueLink.objects.filter(
+        from_issue__in=[issue, other], to_issue__in=[issue, other]
+    ).first()
+    if existing is not None:
+        existing.kind = kind
+        existing._history_user = created_by  # type: ignore[attr-defined]
+        existing.save(update_fields=["kind"])
+        return existing
+    link = IssueLink(
+        from_issue=issue, to_issue=other, kind=kind, similarity=similarity, created_by=created_by
+    )
+    link._history_user = created_by  # type: ignore[attr-defined]
+    link.save()
+    return link
+
+
+def issue_link_delete(*, link: IssueLink, deleted_by: User | None) -> None:
+    if deleted_by is not None and not (
+        permissions.can_edit(deleted_by, link.from_issue)
+        or permissions.can_edit(deleted_by, link.to_issue)
+    ):
+        raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
+    link._history_user = deleted_by  # type: ignore[attr-defined]
+    link.delete()
+
+
+# --- priority weights ----------------------------------------------------------------------
+
+
+def issues_priority_recompute(*, weights: Weights | None = None) -> int:
+    """Recomputes every issue's priority (after the weights changed); answers how many moved."""
+    weights = weights or weights_current()
+    changed: list[Issue] = []
+    for issue in Issue.objects.only("pk", "urgency", "importance", "difficulty", "priority"):
+        new = priority_compute(
+            urgency=issue.urgency,
+            importance=issue.importance,
+            difficulty=issue.difficulty,
+            weights=weights,
+        )
+        if new != issue.priority:
+            issue.priority = new
+            changed.append(issue)
+    Issue.objects.bulk_update(changed, ["priority"], batch_size=1000)
+    return len(changed)
+
+
+@transaction.atomic
+def priority_weights_update(
+    *, urgency_weight: int, importance_weight: int, ease_weight: int, updated_by: User | None
+) -> PriorityWeights:
+    row = PriorityWeights.objects.select_for_update().order_by("pk").first() or PriorityWeights()
+    row.urgency_weight = urgency_weight
+    row.importance_weight = importance_weight
+    row.ease_weight = ease_weight
+    row.full_clean()
+    row._history_user = updated_by  # type: ignore[attr-defined]
+    row.save()
+    issues_priority_recompute(weights=Weights(urgency_weight, importance_weight, ease_weight))
+    return row
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    errors: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _file_checks(dataset: tablib.Dataset) -> list[str]:
+    errors = list(formula_errors(dataset))
+    refs = [str(value).strip() for value in dataset["ref"]] if dataset.height else []
+    counts = Counter(refs)
+    for line, ref in enumerate(refs, start=2):
+        if not ref:
+            errors.append(_("%(line)d行目「ref」: 整理番号が空です。") % {"line": line})
+        elif counts[ref] > 1:
+            errors.append(
+                _("%(line)d行目「ref」: 整理番号「%(ref)s」がファイル内で重複しています。")
+                % {"line": line, "ref": ref}
+            )
+    if not dataset.height:
+        errors.append(_("データの行がありません。"))
+    return errors
+
+
+def _result_errors(result) -> list[str]:
+    errors: list[str] = []
+    for error in result.base_errors:
+        errors.append(_("ファイル全体: %(msg)s") % {"msg": error.error})
+    for number, row_errors in result.row_errors():
+        for error in row_errors:
+            errors.append(_("%(line)d行目: %(msg)s") % {"line": number + 1, "msg": error.error})
+    for invalid in result.invalid_rows:
+        for name, messages in invalid.error_dict.items():
+            column = ATTRIBUTE_COLUMN.get(name, name)
+            for message in messages:
+                if name == "__all__":
+                    errors.append(
+                        _("%(line)d行目: %(msg)s") % {"line": invalid.number + 1, "msg": message}
+                    )
+                else:
+                    errors.append(
+                        _("%(line)d行目「%(col)s」: %(msg)s")
+                        % {"line": invalid.number + 1, "col": column, "msg": message}
+                    )
+    return sorted(
+        errors, key=lambda text: int(re.match(r"\d+", text).group()) if text[0].isdigit() else 0
+    )
+
+
+class _Rollback(Exception):
+    pass
+
+
+def issues_import(
+    *, dataset: tablib.Dataset, imported_by: User | None, dry_run: bool
+) -> ImportReport:
+    """Checks (dry_run) or imports every row of a parsed file; all or nothing.
+
+    The file must come from portal.tabular.tabular_read (canonical headers). Any error — a
+    formula, a duplicate ref, an unknown ward or category, a score outside 1–5 — and nothing is
+    written; the report lists every error by line (line 2 = the first data row).
+    """
+    report = ImportReport(errors=_file_checks(dataset))
+    if report.errors:
+        return report
+    resource = IssueResource(user=imported_by)
+    try:
+        with transaction.atomic():
+            result = resource.import_data(
+                dataset,
+                dry_run=dry_run,
+                use_transactions=True,
+                rollback_on_validation_errors=True,
+                raise_errors=False,
+            )
+            report.errors = _result_errors(result)
+            if report.errors:
+                raise _Rollback
+    except _Rollback:
+        pass
+    for line, (values, row_result) in enumerate(zip(dataset.dict, result.rows, strict=False), 2):
+        action = row_result.import_type
+        report.rows.append(
+            {
+                "line": line,
+                "ref": values.get("ref", ""),
+                "title": values.get("title", ""),
+                "ward": values.get("ward", ""),
+                "category": values.get("category", ""),
+                "action": action,
+            }
+        )
+        if action == "new":
+            report.created += 1
+        elif action == "update":
+            report.updated += 1
+        elif action == "skip":
+            report.skipped += 1
+    return report

@@ -1,0 +1,34 @@
+"""The status workflow of an issue: which transitions are allowed.
+
+下書き → 精査中 → 募集中 → 連携中 → 解決
+any open state → 保留 (on hold) → back to 精査中 / 募集中 / 連携中
+下書き・精査中・募集中・保留 → 取下げ (withdrawn) → 下書き (re-opened as a draft)
+精査中 → 下書き, 募集中 → 精査中, 連携中 → 募集中 (a step back when more work is needed)
+"""
+
+from __future__ import annotations
+
+from issues.models import IssueStatus as S
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.DRAFT: (S.REVIEWING, S.ON_HOLD, S.WITHDRAWN),
+    S.REVIEWING: (S.OPEN, S.DRAFT, S.ON_HOLD, S.WITHDRAWN),
+    S.OPEN: (S.COLLABORATING, S.REVIEWING, S.ON_HOLD, S.WITHDRAWN),
+    S.COLLABORATING: (S.RESOLVED, S.OPEN, S.ON_HOLD),
+    S.RESOLVED: (),
+    S.ON_HOLD: (S.REVIEWING, S.OPEN, S.COLLABORATING, S.WITHDRAWN),
+    S.WITHDRAWN: (S.DRAFT,),
+}
+
+
+def allowed_transitions(status: str) -> tuple[str, ...]:
+    return TRANSITIONS.get(status, ())
+
+
+def transition_allowed(current: str, new: str) -> bool:
+    return new == current or new in allowed_transitions(current)
+
+
+def status_choices_for(status: str) -> list[tuple[str, str]]:
+    """The current status first, then the ones it may move to (for a select box)."""
+    return [(value, S(value).label) for value in (status, *allowed_transitions(status))]

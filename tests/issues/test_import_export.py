@@ -1,0 +1,192 @@
+"""The batch interface: import_issues / export_issues and the import screen."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from issues.models import Issue, IssueStatus
+from portal.models import AccessLog
+from tests.issues.factories import IssueFactory
+
+HEADER_JA = "整理番号,課題名,課題の内容,区,分野,緊急度,重要度,解決困難度,状態,sdgs\r\n"
+ROWS_JA = (
+    "EXT-001,一人暮らし高齢者の見守り,神田で一人暮らしの高齢者が増えている。,千代田区,高齢者支援,5,4,2,募集中,3;11\r\n"
+    "EXT-002,保育園の送迎支援,共働き世帯の送迎が難しい。,13112,子育て支援,3,3,3,,\r\n"
+    "EXT-003,区を問わないDX相談,行政手続きのオンライン化。,,DX・デジタル,2,2,4,draft,9\r\n"
+)
+HEADER_EN = "ref,title,description,ward,category\r\n"
+
+
+def _write(tmp_path, text: str, encoding: str, name: str = "issues.csv"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_import_csv_in_each_encoding(db, tmp_path, encoding):
+    call_command("import_issues", str(_write(tmp_path, HEADER_JA + ROWS_JA, encoding)))
+    first = Issue.objects.get(ref="EXT-001")
+    assert first.title == "一人暮らし高齢者の見守り"
+    assert first.ward.code == "13101"
+    assert first.field.name == "高齢者支援"
+    assert first.status == IssueStatus.OPEN
+    assert first.sdgs == [3, 11]
+    assert first.priority > 0
+    assert Issue.objects.get(ref="EXT-002").ward.name_ja == "世田谷区"
+    assert Issue.objects.get(ref="EXT-003").ward is None
+
+
+def test_import_xlsx_with_english_headers(db, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["ref", "title", "description", "ward", "category", "urgency"])
+    sheet.append(
+        ["X-1", "多言語の防災情報", "外国人住民に防災情報が届かない。", "Shinjuku", "防災・安全", 5]
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path = tmp_path / "issues.xlsx"
+    path.write_bytes(buffer.getvalue())
+    call_command("import_issues", str(path))
+    issue = Issue.objects.get(ref="X-1")
+    assert issue.ward.name_ja == "新宿区"
+    assert issue.urgency == 5
+
+
+BAD_CASES = {
+    "unknown ward": (
+        HEADER_EN + "A-1,題,内容,ミナト区,高齢者支援\r\n",
+        "区「ミナト区」が見つかりません",
+    ),
+    "unknown category": (
+        HEADER_EN + "A-1,題,内容,港区,宇宙開発\r\n",
+        "分野「宇宙開発」が見つかりません",
+    ),
+    "duplicate ref": (
+        HEADER_EN + "A-1,題,内容,港区,高齢者支援\r\nA-1,題2,内容2,港区,高齢者支援\r\n",
+        "ファイル内で重複",
+    ),
+    "score outside 1-5": (
+        "ref,title,description,ward,category,urgency\r\nA-1,題,内容,港区,高齢者支援,7\r\n",
+        "1〜5の整数",
+    ),
+    "formula cell": (HEADER_EN + 'A-1,=HYPERLINK("x"),内容,港区,高齢者支援\r\n', "数式"),
+    "missing header": (
+        "ref,title,description,ward\r\nA-1,題,内容,港区\r\n",
+        "必須の列がありません",
+    ),
+    "empty title": (HEADER_EN + "A-1,,内容,港区,高齢者支援\r\n", "「title」"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_files_write_nothing_and_exit_non_zero(db, tmp_path, capsys, case):
+    text, expected = BAD_CASES[case]
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_issues", str(_write(tmp_path, text, "utf-8")))
+    output = str(excinfo.value) + capsys.readouterr().err
+    assert expected in output
+    assert Issue.objects.count() == 0
+
+
+def test_wrong_encoding_is_refused(db, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(HEADER_EN.encode() + "A-1,題,内容,港区,高齢者支援\r\n".encode("utf-16"))
+    with pytest.raises(CommandError, match=r"文字コード|CSVまたはExcel"):
+        call_command("import_issues", str(path))
+    assert Issue.objects.count() == 0
+
+
+def test_one_bad_row_and_nothing_is_written(db, tmp_path, capsys):
+    text = (
+        HEADER_EN
+        + "A-1,題,内容,港区,高齢者支援\r\nA-2,題,内容,港区,高齢者支援\r\nA-3,題,内容,港区,存在しない分野\r\n"
+    )
+    with pytest.raises(CommandError):
+        call_command("import_issues", str(_write(tmp_path, text, "utf-8")))
+    assert "4行目「category」" in capsys.readouterr().err
+    assert Issue.objects.count() == 0
+
+
+def test_export_reimports_unchanged(db, tmp_path):
+    call_command("import_issues", str(_write(tmp_path, HEADER_JA + ROWS_JA, "utf-8")))
+    IssueFactory(
+        ref="F-1",
+        title="買い物支援",
+        description="駅前の商店街が減り、\n坂の上の団地から買い物に行けない。",
+        target_groups=["elderly"],
+        desired_resource_kinds=["people"],
+        budget_min=10000,
+        budget_max=500000,
+        latitude="35.694000",
+        longitude="139.753000",
+    )
+    before = {
+        i.ref: (i.title, i.description, i.version, i.priority, i.sdgs) for i in Issue.objects.all()
+    }
+    first = tmp_path / "export1.csv"
+    call_command("export_issues", str(first))
+    data = first.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    call_command("import_issues", str(first))
+    after = {
+        i.ref: (i.title, i.description, i.version, i.priority, i.sdgs) for i in Issue.objects.all()
+    }
+    assert after == before  # unchanged rows are skipped: nothing moved, no version bump
+    second = tmp_path / "export2.csv"
+    call_command("export_issues", str(second))
+    assert second.read_bytes() == data
+    assert AccessLog.objects.filter(kind=AccessLog.Kind.EXPORT).count() == 2
+
+
+def test_import_screen_preview_then_confirm(client, coordinator, tmp_path):
+    client.force_login(coordinator)
+    upload = io.BytesIO((HEADER_JA + ROWS_JA).encode("cp932"))
+    upload.name = "issues.csv"
+    response = client.post(reverse("issues:import"), {"file": upload})
+    assert response.status_code == 200
+    assert "3行を確認しました" in response.content.decode()
+    assert Issue.objects.count() == 0  # the preview writes nothing
+    token = response.context["token"]
+    response = client.post(reverse("issues:import"), {"token": token})
+    assert response.status_code == 302
+    assert Issue.objects.count() == 3
+    # the stored upload is gone: the same token cannot import twice
+    response = client.post(reverse("issues:import"), {"token": token}, follow=True)
+    assert "有効期限" in response.content.decode()
+
+
+def test_import_screen_lists_row_errors(client, coordinator):
+    client.force_login(coordinator)
+    upload = io.BytesIO((HEADER_EN + "A-1,題,内容,ミナト区,高齢者支援\r\n").encode())
+    upload.name = "issues.csv"
+    response = client.post(reverse("issues:import"), {"file": upload})
+    assert response.status_code == 400
+    assert "2行目「ward」" in response.content.decode()
+    assert "token" not in response.context
+
+
+def test_export_screen_logs_and_filters(client, coordinator):
+    IssueFactory(ref="K-1", ward=None)
+    IssueFactory(ref="K-2")
+    client.force_login(coordinator)
+    response = client.get(reverse("issues:export", args=["csv"]) + "?ward=13101")
+    assert response.status_code == 200
+    body = response.content.decode("utf-8-sig")
+    assert "K-2" in body and "K-1" not in body
+    assert AccessLog.objects.filter(kind=AccessLog.Kind.EXPORT, user=coordinator).exists()
+    response = client.get(reverse("issues:export", args=["xlsx"]))
+    assert response.content.startswith(b"PK")
+
+
+def test_export_neutralises_formula_cells(db, tmp_path):
+    IssueFactory(ref="F-2", title='=HYPERLINK("http://evil")')
+    path = tmp_path / "export.csv"
+    call_command("export_issues", str(path))
+    assert b"'=HYPERLINK" in path.read_bytes()
