@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -248,4 +249,12 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "health-probe": {"task": "portal.tasks.health_probe", "schedule": 300.0},
+    "matching-expire-proposals": {
+        "task": "matching.tasks.proposals_expire",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "event-deadline-reminders": {
+        "task": "matching.tasks.event_deadline_reminders",
+        "schedule": crontab(minute=15),
+    },
 }

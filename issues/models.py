@@ -127,7 +127,7 @@ class Issue(models.Model):
 
     def clean(self) -> None:
         """Rules between fields (shared by the form and the import)."""
-        errors: dict[str, str] = {}
+        errors: dict[str, object] = {}
         if (
             self.budget_min is not None
             and self.budget_max is not None

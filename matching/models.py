@@ -20,10 +20,46 @@ class EngineVersion(models.Model):
     ranker = models.JSONField(null=True, blank=True)
     validation = models.JSONField(default=dict, blank=True)
     document_count = models.PositiveIntegerField(default=0)
+    # Pre-computed TF-IDF rows of the corpus the index was fitted on (numpy .npz bytes), so a
+    # chunk task multiplies matrices instead of tokenising every resource again.
+    vectors_blob = models.BinaryField(default=b"")
+    weights = models.JSONField(default=dict, blank=True)
+    fit_seconds = models.FloatField(default=0)
 
     class Meta:
-        ordering = ["-created_at"]
-        get_latest_by = "created_at"
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"v{self.pk} ({self.index_hash})"
+
+
+class MatchingSettings(models.Model):
+    """Hand weights of the cold-start score; one row, edited by staff on the engine screen."""
+
+    text = models.FloatField(_("本文の類似度"), default=1.0)
+    field = models.FloatField(_("分野の一致"), default=0.3)
+    sdg = models.FloatField(_("SDGsの重なり"), default=0.1)
+    kind = models.FloatField(_("求めるリソースの種類"), default=0.15)
+    same_ward = models.FloatField(_("同じ区"), default=0.1)
+    adjacent_ward = models.FloatField(_("隣接する区"), default=0.05)
+    track_record = models.FloatField(_("この分野の実績"), default=0.1)
+    top_k = models.PositiveSmallIntegerField(_("課題ごとの候補数"), default=10)
+    use_learned = models.BooleanField(
+        _("学習したランキングを使う"),
+        default=True,
+        help_text=_("検証で手動の重みより良い場合だけ使われます。"),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("マッチングの重み")
+        verbose_name_plural = _("マッチングの重み")
 
 
 class MatchRun(models.Model):
@@ -54,9 +90,40 @@ class MatchRun(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    candidate_count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_scope_display()} {self.get_status_display()}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if not self.chunks_total:
+            return 100 if self.status == self.Status.SUCCEEDED else 0
+        return round(100 * self.chunks_done / self.chunks_total)
+
+
+class MatchChunk(models.Model):
+    """One chunk of a run; marks it done exactly once, so a redelivered task is not counted twice."""
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    issue_ids = models.JSONField(default=list)
+    done_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="unique_run_chunk"),
+        ]
 
 
 class Candidate(models.Model):
@@ -72,9 +139,14 @@ class Candidate(models.Model):
     shortlisted = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
+    # The latest staff verdict on this pair ("" = awaiting review); the full trail is Decision.
+    verdict = models.CharField(max_length=10, blank=True, db_index=True)
+    # False when the latest run no longer ranks the pair but staff had already acted on it.
+    current = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["issue", "rank"]
+        indexes = [models.Index(fields=["issue", "current", "rank"])]
         constraints = [
             models.UniqueConstraint(fields=["issue", "resource"], name="unique_candidate_pair")
         ]
@@ -83,6 +155,7 @@ class Candidate(models.Model):
 class Decision(models.Model):
     class Verdict(models.TextChoices):
         APPROVED = "approved", _("承認")
+        REQUESTED = "requested", _("承認依頼")
         REJECTED = "rejected", _("却下")
         HELD = "held", _("保留")
 
@@ -98,9 +171,12 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
+    candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
 
     class Meta:
-        ordering = ["-decided_at"]
+        ordering = ["-decided_at", "-pk"]
 
 
 class Proposal(models.Model):
@@ -125,9 +201,38 @@ class Proposal(models.Model):
     response_reason = models.TextField(blank=True, max_length=2000)
     responded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("提案")
+        verbose_name_plural = _("提案")
+
+    def __str__(self) -> str:
+        return f"{self.issue} → {self.organization}"
+
+
+class ExposureLog(models.Model):
+    """How often an organisation was shown in a top 5 (per run chunk) or proposed (per proposal)."""
+
+    class Kind(models.TextChoices):
+        SHOWN = "shown", _("上位5件に表示")
+        PROPOSED = "proposed", _("提案")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    count = models.PositiveIntegerField(default=1)
+    run = models.ForeignKey(MatchRun, null=True, blank=True, on_delete=models.CASCADE)
+    chunk = models.PositiveIntegerField(null=True, blank=True)
+    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "created_at"])]
 
 
 class Project(models.Model):
@@ -153,6 +258,14 @@ class Project(models.Model):
     )
     field = models.ForeignKey(
         "portal.Field", verbose_name=_("分野"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    resource = models.ForeignKey(
+        Resource,
+        verbose_name=_("リソース"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
     )
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -182,3 +295,14 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+from matching.event_models import (  # noqa: E402,F401  (events, budgets: issue #6)
+    CoordinatorBudget,
+    Event,
+    EventPair,
+    EventTheme,
+    ExternalSupport,
+    Grant,
+    Invitation,
+)

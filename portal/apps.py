@@ -34,6 +34,106 @@ class PortalConfig(AppConfig):
             context=lambda user: {"status": _health()},
             order=990,
         )
+        _register_coordination(registry)
+
+
+def _register_coordination(registry) -> None:
+    """Coordinator system, training, help centre and consultations (issue #6)."""
+    from portal.coordination import consultation_caseload
+    from portal.demo import coordination as demo_coordination
+    from portal.models import STAFF_ROLES, Role
+
+    staff = [*STAFF_ROLES]
+    coordinators = [Role.COORDINATOR, Role.ADMIN]
+    registry.demo_loader_register(
+        key="portal.coordination", order=45, loader=demo_coordination.load
+    )
+    registry.caseload_provider_register(key="portal.consultations", provider=consultation_caseload)
+    registry.menu_register(
+        label=_("コーディネーター"), url_name="portal:coordinator_overview", roles=staff, order=600
+    )
+    registry.menu_register(
+        label=_("研修・情報交換会"), url_name="portal:training_list", roles=staff, order=610
+    )
+    registry.menu_register(
+        label=_("相談対応"), url_name="portal:consultation_list", roles=coordinators, order=620
+    )
+    registry.menu_register(
+        label=_("ヘルプ"),
+        url_name="portal:help_centre",
+        roles=[*Role.values, "public"],
+        order=800,
+    )
+    registry.menu_register(
+        label=_("相談する"),
+        url_name="portal:consultation_new",
+        roles=["public", Role.PARTNER],
+        order=810,
+    )
+    registry.card_register(
+        key="portal.my_caseload",
+        title=_("担当案件"),
+        template="portal/cards/caseload.html",
+        roles=[Role.COORDINATOR],
+        context=_my_caseload,
+        order=40,
+    )
+    registry.card_register(
+        key="portal.coordination",
+        title=_("コーディネーター制度"),
+        template="portal/cards/coordination.html",
+        roles=[Role.ADMIN, Role.EVALUATOR, Role.APPROVER],
+        context=_coordination_card,
+        order=60,
+    )
+    registry.card_register(
+        key="portal.support",
+        title=_("相談・FAQ"),
+        template="portal/cards/support.html",
+        roles=coordinators,
+        context=_support_card,
+        order=70,
+    )
+    registry.card_register(
+        key="portal.help",
+        title=_("ヘルプ・相談窓口"),
+        template="portal/cards/help.html",
+        roles=[Role.PARTNER],
+        order=90,
+    )
+
+
+def _my_caseload(user) -> dict:
+    from portal.coordination import (
+        TARGET_SUPPORTED_CASES,
+        caseload_figures,
+        current_fiscal_year,
+    )
+
+    fiscal_year = current_fiscal_year()
+    figures = caseload_figures(user_ids=[user.pk], fiscal_year=fiscal_year).get(user.pk, {})
+    return {"figures": figures, "target": TARGET_SUPPORTED_CASES, "fiscal_year": fiscal_year}
+
+
+def _coordination_card(user) -> dict:
+    from portal.coordination import current_fiscal_year
+    from portal.selectors import coordination_figures
+
+    return {"figures": coordination_figures(fiscal_year=current_fiscal_year())}
+
+
+def _support_card(user) -> dict:
+    from portal.models import ConsultationStatus, UnansweredQuestion
+    from portal.support import consultations_for
+
+    return {
+        "open_consultations": consultations_for(user=user)
+        .exclude(status=ConsultationStatus.DONE)
+        .count(),
+        "unanswered": UnansweredQuestion.objects.filter(
+            faq_entry__isnull=True, dismissed=False
+        ).count(),
+    }
 
 
 def _health() -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Ward(models.Model):
@@ -163,3 +164,288 @@ class Field(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Coordinator system (連携コーディネーター制度), training, self-assessment, help centre, 相談
+# ---------------------------------------------------------------------------------------------
+
+
+class CoordinatorBackground(models.TextChoices):
+    COMPANY = "company", _("民間企業")
+    UNIVERSITY = "university", _("大学")
+    NPO = "npo", _("NPO")
+    GOVERNMENT = "government", _("行政")
+    OTHER = "other", _("その他")
+
+
+class CertificationLevel(models.TextChoices):
+    NONE = "none", _("未認定")
+    BASIC = "basic", _("初級")
+    INTERMEDIATE = "intermediate", _("中級")
+    ADVANCED = "advanced", _("上級")
+
+
+class CoordinatorProfile(models.Model):
+    """連携コーディネーター: a staff user with wards, background, certification and specialities."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="coordinator_profile")
+    wards = models.ManyToManyField(Ward, verbose_name=_("担当区"), blank=True, related_name="+")
+    background = models.CharField(
+        _("経歴"),
+        max_length=20,
+        choices=CoordinatorBackground.choices,
+        default=CoordinatorBackground.GOVERNMENT,
+    )
+    certification_level = models.CharField(
+        _("認定レベル"),
+        max_length=20,
+        choices=CertificationLevel.choices,
+        default=CertificationLevel.NONE,
+    )
+    certified_on = models.DateField(_("認定日"), null=True, blank=True)
+    specialities = models.ManyToManyField(
+        Field, verbose_name=_("専門分野"), blank=True, related_name="+"
+    )
+    introduction = models.TextField(_("自己紹介"), blank=True, max_length=2000)
+    active = models.BooleanField(_("活動中"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("コーディネーター")
+        verbose_name_plural = _("コーディネーター")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class TrainingFormat(models.TextChoices):
+    IN_PERSON = "in_person", _("集合")
+    ONLINE = "online", _("オンライン")
+    ELEARNING = "elearning", _("eラーニング")
+
+
+class TrainingSession(models.Model):
+    """研修: one session of collaboration training."""
+
+    topic = models.CharField(_("テーマ"), max_length=200)
+    held_on = models.DateField(_("実施日"), db_index=True)
+    format = models.CharField(
+        _("形式"), max_length=20, choices=TrainingFormat.choices, default=TrainingFormat.IN_PERSON
+    )
+    hours = models.DecimalField(_("時間数"), max_digits=4, decimal_places=1, default=2)
+    description = models.TextField(_("内容"), blank=True, max_length=3000)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_on"]
+        verbose_name = _("研修")
+        verbose_name_plural = _("研修")
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class TrainingAttendance(models.Model):
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="attendances"
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="training_attendances")
+    completed = models.BooleanField(_("修了"), default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="unique_training_attendance")
+        ]
+        verbose_name = _("研修の出席")
+        verbose_name_plural = _("研修の出席")
+
+
+class NetworkMeeting(models.Model):
+    """情報交換会: coordinators and ward staff exchanging experience, with minutes."""
+
+    title = models.CharField(_("名称"), max_length=200)
+    held_on = models.DateField(_("開催日"), db_index=True)
+    ward = models.ForeignKey(
+        Ward, verbose_name=_("会場の区"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    participants = models.PositiveIntegerField(_("参加者数"), default=0)
+    minutes = models.TextField(_("議事録"), blank=True, max_length=10000)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_on"]
+        verbose_name = _("情報交換会")
+        verbose_name_plural = _("情報交換会")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SkillLevel(models.TextChoices):
+    INSUFFICIENT = "insufficient", _("不足")
+    SOMEWHAT = "somewhat", _("やや不足")
+    MOSTLY = "mostly", _("概ね十分")
+    SUFFICIENT = "sufficient", _("十分")
+
+
+class SkillSelfAssessment(models.Model):
+    """A staff member's own rating of their collaboration skills, once per fiscal year."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="self_assessments")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    level = models.CharField(_("連携スキルの自己評価"), max_length=20, choices=SkillLevel.choices)
+    comment = models.TextField(_("コメント"), blank=True, max_length=2000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-fiscal_year", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "fiscal_year"], name="unique_self_assessment_per_year"
+            )
+        ]
+        verbose_name = _("スキル自己評価")
+        verbose_name_plural = _("スキル自己評価")
+
+
+class FaqCategory(models.Model):
+    name = models.CharField(_("カテゴリ名"), max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField(_("表示順"), default=100)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("FAQカテゴリ")
+        verbose_name_plural = _("FAQカテゴリ")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FaqEntry(models.Model):
+    category = models.ForeignKey(
+        FaqCategory, verbose_name=_("カテゴリ"), on_delete=models.PROTECT, related_name="entries"
+    )
+    question = models.CharField(_("質問"), max_length=300)
+    answer = models.TextField(_("回答"), max_length=5000)
+    keywords = models.CharField(
+        _("キーワード"),
+        max_length=300,
+        blank=True,
+        help_text=_("言い換え・関連語（検索と自動回答に使います）"),
+    )
+    published = models.BooleanField(_("公開"), default=True)
+    order = models.PositiveSmallIntegerField(_("表示順"), default=100)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["category__order", "order", "pk"]
+        verbose_name = _("FAQ")
+        verbose_name_plural = _("FAQ")
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class UnansweredQuestion(models.Model):
+    """A question the FAQ assistant could not answer, kept for staff to turn into an entry."""
+
+    text = models.CharField(_("質問"), max_length=500)
+    best_score = models.FloatField(_("最も近い回答の類似度"), default=0)
+    asked_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    faq_entry = models.ForeignKey(
+        FaqEntry,
+        verbose_name=_("作成したFAQ"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    dismissed = models.BooleanField(_("対応不要"), default=False)
+
+    class Meta:
+        ordering = ["-asked_at"]
+        verbose_name = _("未回答の質問")
+        verbose_name_plural = _("未回答の質問")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ConsultationTopic(models.TextChoices):
+    START = "start", _("連携の始め方")
+    ISSUE = "issue", _("地域課題の相談")
+    RESOURCE = "resource", _("リソース・団体登録")
+    EVENT = "event", _("イベント")
+    OTHER = "other", _("その他")
+
+
+class ConsultationStatus(models.TextChoices):
+    RECEIVED = "received", _("受付")
+    IN_PROGRESS = "in_progress", _("対応中")
+    DONE = "done", _("完了")
+
+
+class ConsultationRequest(models.Model):
+    """相談: from anyone (an SME, a resident group), routed to a coordinator of the ward."""
+
+    name = models.CharField(_("お名前"), max_length=100)
+    organization = models.CharField(_("団体名"), max_length=200, blank=True)
+    email = models.EmailField(_("メールアドレス"), blank=True)
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    topic = models.CharField(_("相談の種類"), max_length=20, choices=ConsultationTopic.choices)
+    ward = models.ForeignKey(
+        Ward, verbose_name=_("区"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    message = models.TextField(_("相談内容"), max_length=5000)
+    status = models.CharField(
+        _("状態"),
+        max_length=20,
+        choices=ConsultationStatus.choices,
+        default=ConsultationStatus.RECEIVED,
+        db_index=True,
+    )
+    assigned_to = models.ForeignKey(
+        User,
+        verbose_name=_("担当コーディネーター"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consultations",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("相談")
+        verbose_name_plural = _("相談")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.get_topic_display()}"
+
+
+class ConsultationNote(models.Model):
+    request = models.ForeignKey(ConsultationRequest, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("対応メモ"), max_length=3000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]

@@ -85,3 +85,25 @@ def demo_loader_register(*, key: str, order: int, loader: DemoLoader) -> None:
 
 def demo_loaders() -> list[DemoLoader]:
     return [loader for _, loader in sorted(_demo_loaders.values(), key=lambda item: item[0])]
+
+
+# Caseload providers: apps above portal (issues, matching) tell portal how many cases each
+# coordinator carries, without portal importing them. A provider is called with the user ids
+# and a fiscal year (April → March) and answers {user_id: {figure: count}}. Conventional
+# figures: "active" (open cases now) and "supported_year" (cases supported in that fiscal
+# year); any other key (e.g. "issues", "projects") is shown as a breakdown. Registering again
+# under the same key replaces the earlier provider, so an app can take over a figure.
+CaseloadProvider = Callable[[list[int], int], dict[int, dict[str, int]]]
+_caseload_providers: dict[str, CaseloadProvider] = {}
+
+
+def caseload_provider_register(*, key: str, provider: CaseloadProvider) -> None:
+    _caseload_providers[key] = provider
+
+
+def caseload_provider_unregister(*, key: str) -> None:
+    _caseload_providers.pop(key, None)
+
+
+def caseload_providers() -> list[CaseloadProvider]:
+    return [_caseload_providers[key] for key in sorted(_caseload_providers)]

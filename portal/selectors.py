@@ -60,3 +60,10 @@ def health_status() -> dict[str, str]:
     except Exception as exc:
         status["worker"] = f"error: {exc.__class__.__name__}"
     return status
+
+
+def coordination_figures(*, fiscal_year: int) -> dict:
+    """Pillar-2 figures (coordinators, training, meetings, self-assessment, consultations)."""
+    from portal.coordination import coordination_figures as figures
+
+    return figures(fiscal_year=fiscal_year)

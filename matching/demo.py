@@ -1,0 +1,232 @@
+"""Demo data of the matching app (order 30): a full run, decisions, proposals and projects.
+
+Runs the engine on the demo issues and resources, then plays a realistic history: staff review
+the top candidates (approve, ask for approval, hold, reject with a reason), approved pairs become
+proposals created between April 2024 and November 2026, most are accepted (→ 連携事業 with costs
+and statuses), some declined or expired. Idempotent: a pair already decided is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from zoneinfo import ZoneInfo
+
+from issues.models import Issue, IssueStatus
+from matching import services
+from matching.models import (
+    Candidate,
+    Decision,
+    ExposureLog,
+    MatchChunk,
+    MatchRun,
+    Project,
+    Proposal,
+)
+from portal.models import Role, User
+from portal.registry import DemoContext
+
+DEMO_RUN_KEY = "demo-full-run"
+TOKYO = ZoneInfo("Asia/Tokyo")
+FIRST_DAY = datetime.date(2024, 4, 1)
+LAST_DAY = datetime.date(2026, 11, 20)
+DECLINE_REASONS = [
+    "今年度は担当できる人員が確保できないため、辞退します。",
+    "提供できる時期が課題の希望時期と合わないため、今回は見送ります。",
+    "社内の予算が確定しておらず、期限内に判断できませんでした。",
+    "対象地域が当社の活動範囲から離れているため、辞退します。",
+]
+COMMENTS = {
+    "approved": ["区の重点事業と合致しており、早期に提案したい。", "過去の実績もあり適任と判断。"],
+    "requested": ["担当課の承認をお願いします。"],
+    "held": ["団体の受入体制を確認してから判断する。", "来年度の予算編成を待つ。"],
+    "rejected": ["", "対象者の規模が合わない。"],
+}
+REJECT_REASONS = ["field_mismatch", "ward", "period", "capacity", "cost"]
+
+
+def _aware(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=TOKYO)
+
+
+def _run_matching(ctx: DemoContext) -> MatchRun | None:
+    run, created = MatchRun.objects.get_or_create(
+        key=DEMO_RUN_KEY, defaults={"scope": MatchRun.Scope.ALL}
+    )
+    if not created and run.status == MatchRun.Status.SUCCEEDED:
+        return run
+    if not created:
+        MatchChunk.objects.filter(run=run).delete()
+        MatchRun.objects.filter(pk=run.pk).update(
+            status=MatchRun.Status.QUEUED, chunks_done=0, chunks_total=0, error=""
+        )
+    for chunk_id in services.match_run_prepare(run_id=run.pk):
+        services.match_chunk_execute(chunk_id=chunk_id)
+    run.refresh_from_db()
+    ctx.log(
+        f"matching: run {run.pk} {run.status}, {run.candidate_count} candidates "
+        f"in {run.chunks_total} chunks"
+    )
+    return run
+
+
+def _staff(role: str, ward_id: int | None) -> User | None:
+    qs = User.objects.filter(role=role, is_active=True)
+    return qs.filter(ward_id=ward_id).first() or qs.first()
+
+
+def load(ctx: DemoContext) -> None:
+    if not Issue.objects.exists():
+        ctx.log("matching: no issues yet, skipped")
+        return
+    run = _run_matching(ctx)
+    if run is None or run.status != MatchRun.Status.SUCCEEDED:
+        return
+    rng = random.Random(ctx.seed)  # noqa: S311  # nosec B311 - demo data, not security
+    admin = User.objects.filter(role=Role.ADMIN).first()
+    issues = list(
+        Issue.objects.filter(candidates__current=True, candidates__rank=1)
+        .select_related("ward", "field", "coordinator")
+        .order_by("ref")
+        .distinct()
+    )
+    rng.shuffle(issues)
+    reviewed = issues[: int(len(issues) * 0.6)]
+    decided_issues = set(Decision.objects.values_list("issue_id", flat=True))
+    span = (LAST_DAY - FIRST_DAY).days
+    made = {"decisions": 0, "proposals": 0, "projects": 0}
+    for issue in reviewed:
+        if issue.pk in decided_issues:  # reviewed by an earlier load
+            continue
+        coordinator = issue.coordinator or _staff(Role.COORDINATOR, issue.ward_id) or admin
+        approver = _staff(Role.APPROVER, issue.ward_id) or admin
+        candidates = list(
+            Candidate.objects.filter(issue=issue, current=True, rank__lte=4)
+            .select_related("resource__organization")
+            .order_by("rank")
+        )
+        day = FIRST_DAY + datetime.timedelta(days=rng.randrange(span))
+        for candidate in candidates:
+            verdict = _verdict(rng, candidate.rank)
+            if verdict is None:
+                continue
+            user = approver if verdict == "approved" else coordinator
+            reason = rng.choice(REJECT_REASONS) if verdict == "rejected" else ""
+            decision = Decision.objects.create(
+                issue=issue,
+                resource=candidate.resource,
+                candidate=candidate,
+                verdict=verdict,
+                reason=reason,
+                comment=rng.choice(COMMENTS[verdict]),
+                shown_rank=candidate.rank,
+                shown_score=candidate.score,
+                features=(candidate.components or {}).get("features", {}),
+                decided_by=user,
+            )
+            Decision.objects.filter(pk=decision.pk).update(decided_at=_aware(day, 11))
+            Candidate.objects.filter(pk=candidate.pk).update(verdict=verdict)
+            made["decisions"] += 1
+            if verdict == "approved":
+                made["projects"] += _proposal(rng, decision, candidate, day, approver, made)
+    ctx.log(
+        "matching: {decisions} decisions, {proposals} proposals, {projects} projects".format(**made)
+    )
+
+
+def _verdict(rng: random.Random, rank: int) -> str | None:
+    roll = rng.random()
+    if rank == 1:
+        return "approved" if roll < 0.7 else ("requested" if roll < 0.8 else "held")
+    if rank == 2:
+        return "approved" if roll < 0.15 else ("rejected" if roll < 0.6 else "held")
+    return "rejected" if roll < 0.5 else (None if roll < 0.8 else "held")
+
+
+def _proposal(rng, decision, candidate, day, approver, made) -> int:
+    resource = candidate.resource
+    issue = decision.issue
+    today = datetime.date.today()
+    deadline = day + datetime.timedelta(days=services.PROPOSAL_DAYS)
+    proposal = Proposal.objects.create(
+        issue=issue,
+        resource=resource,
+        organization=resource.organization,
+        decision=decision,
+        message="区の地域課題について、貴団体のリソースでの連携をご提案します。",
+        deadline=deadline,
+        created_by=approver,
+    )
+    Proposal.objects.filter(pk=proposal.pk).update(created_at=_aware(day, 14))
+    ExposureLog.objects.create(
+        organization=resource.organization, kind=ExposureLog.Kind.PROPOSED, proposal=proposal
+    )
+    ExposureLog.objects.filter(proposal=proposal).update(created_at=_aware(day, 14))
+    made["proposals"] += 1
+    if deadline >= today:  # still waiting for the partner's answer
+        return 0
+    roll = rng.random()
+    answered = day + datetime.timedelta(days=rng.randint(2, services.PROPOSAL_DAYS - 1))
+    if roll < 0.62:
+        Proposal.objects.filter(pk=proposal.pk).update(
+            status=Proposal.Status.ACCEPTED, responded_at=_aware(answered, 16)
+        )
+        _project(rng, proposal, issue, resource, answered, today)
+        return 1
+    if roll < 0.85:
+        Proposal.objects.filter(pk=proposal.pk).update(
+            status=Proposal.Status.DECLINED,
+            responded_at=_aware(answered, 16),
+            response_reason=rng.choice(DECLINE_REASONS),
+        )
+    else:
+        Proposal.objects.filter(pk=proposal.pk).update(status=Proposal.Status.EXPIRED)
+    return 0
+
+
+def _project(rng, proposal, issue, resource, answered, today) -> None:
+    start = answered + datetime.timedelta(days=rng.randint(7, 45))
+    start = min(start, LAST_DAY)
+    age = (today - start).days
+    if start > today:
+        status = Project.Status.PREPARING
+    elif age > 330:
+        status = rng.choices(
+            [Project.Status.COMPLETED, Project.Status.RUNNING, Project.Status.CANCELLED],
+            weights=[70, 20, 10],
+        )[0]
+    elif age > 120:
+        status = rng.choices(
+            [Project.Status.RUNNING, Project.Status.COMPLETED, Project.Status.CANCELLED],
+            weights=[75, 20, 5],
+        )[0]
+    else:
+        status = Project.Status.RUNNING
+    end = None
+    if status in (Project.Status.COMPLETED, Project.Status.CANCELLED):
+        end = min(start + datetime.timedelta(days=rng.randint(120, 330)), today)
+    public = rng.choice([0, 200_000, 500_000, 800_000, 1_200_000, 2_000_000, 3_500_000])
+    partner_cost = rng.choice([0, 100_000, 300_000, 600_000, 1_000_000, 2_500_000])
+    services.project_create(
+        title=f"{issue.title}（{resource.organization.name}）"[:200],
+        summary=f"{resource.title}を活用して「{issue.title}」に取り組む連携事業。",
+        issues=[issue],
+        organizations=[resource.organization],
+        start_date=start,
+        proposal=proposal,
+        resource=resource,
+        ward=issue.ward,
+        field=issue.field,
+        coordinator=issue.coordinator,
+        status=status,
+        end_date=end,
+        public_cost=public,
+        partner_cost=partner_cost,
+        in_kind_value=rng.choice([0, 50_000, 150_000, 400_000]),
+        participants=rng.randint(5, 80),
+        beneficiaries=rng.randint(20, 600),
+    )
+    if status == Project.Status.COMPLETED:
+        Issue.objects.filter(pk=issue.pk, status=IssueStatus.COLLABORATING).update(
+            status=IssueStatus.RESOLVED
+        )

@@ -1,0 +1,154 @@
+"""Forms for matching events, outsourced support and coordinator budgets."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from matching.event_models import (
+    Event,
+    EventTheme,
+    ExternalSupport,
+    Grant,
+    PairOutcome,
+)
+from matching.event_services import event_validate
+from matching.models import Project
+from portal.models import Role, User, Ward
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
+        super().__init__(**kwargs)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class EventForm(forms.ModelForm):
+    wards = forms.ModelMultipleChoiceField(
+        label=_("主催区"),
+        queryset=Ward.objects.order_by("code"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Event
+        fields = [
+            "title",
+            "theme",
+            "format",
+            "venue",
+            "meeting_url",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "registration_deadline",
+            "public",
+            "description",
+        ]
+        widgets = {
+            "starts_at": DateTimeInput(),
+            "ends_at": DateTimeInput(),
+            "registration_deadline": DateTimeInput(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        try:
+            event_validate(data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    self.add_error(field if field in self.fields else None, error)
+        return data
+
+    def _post_clean(self):
+        # The services validate and save; skip ModelForm's instance validation here.
+        pass
+
+
+class ThemeForm(forms.ModelForm):
+    class Meta:
+        model = EventTheme
+        fields = ["name", "order"]
+
+
+class CheckInForm(forms.Form):
+    code = forms.CharField(label=_("受付コード"), max_length=20)
+
+
+class CloseForm(forms.Form):
+    minutes = forms.CharField(
+        label=_("議事録"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+
+    def __init__(self, *args, pairs=(), registrants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pairs = list(pairs)
+        self.registrants = list(registrants)
+        for pair in self.pairs:
+            self.fields[f"outcome_{pair.pk}"] = forms.ChoiceField(
+                label=f"{pair.issue.title} × {pair.organization.name}",
+                choices=[("", "—"), *PairOutcome.choices],
+                initial=pair.outcome,
+                error_messages={"required": _("結果を選んでください。")},
+            )
+        self.fields["attended"] = forms.MultipleChoiceField(
+            label=_("出席者"),
+            required=False,
+            choices=[(str(inv.pk), str(inv.user)) for inv in self.registrants],
+            initial=[str(inv.pk) for inv in self.registrants if inv.checked_in_at],
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+    def outcome_fields(self):
+        return [self[f"outcome_{pair.pk}"] for pair in self.pairs]
+
+    def outcomes(self) -> dict[int, str]:
+        return {pair.pk: self.cleaned_data[f"outcome_{pair.pk}"] for pair in self.pairs}
+
+    def attended_ids(self) -> set[int]:
+        return {int(value) for value in self.cleaned_data["attended"]}
+
+
+class ExternalSupportForm(forms.ModelForm):
+    class Meta:
+        model = ExternalSupport
+        fields = ["project", "body_name", "body_type", "description", "started_on", "ended_on"]
+        widgets = {"started_on": DateInput, "ended_on": DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.order_by("-start_date")
+
+
+class BudgetForm(forms.Form):
+    coordinator = forms.ModelChoiceField(
+        label=_("コーディネーター"),
+        queryset=User.objects.filter(role=Role.COORDINATOR, is_active=True).order_by("username"),
+    )
+    fiscal_year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    amount = forms.IntegerField(label=_("予算額（円）"), min_value=0, max_value=10**11)
+
+
+class GrantForm(forms.ModelForm):
+    class Meta:
+        model = Grant
+        fields = ["project", "amount", "purpose", "awarded_on"]
+        widgets = {"awarded_on": DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.order_by("-start_date")
+
+    def _post_clean(self):
+        pass

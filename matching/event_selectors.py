@@ -1,0 +1,255 @@
+"""Reads for matching events: calendar, invitations, figures (events per month, pair outcomes)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import Counter
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from matching.event_models import (
+    CoordinatorBudget,
+    Event,
+    EventPair,
+    EventStatus,
+    Invitation,
+    InvitationStatus,
+    PairOutcome,
+)
+from matching.models import Candidate, Project
+from portal.models import User
+
+TARGET_EVENTS_PER_MONTH = 4
+
+
+def events_with_counts() -> QuerySet[Event]:
+    registered = Q(invitations__status=InvitationStatus.REGISTERED)
+    waitlisted = Q(invitations__status=InvitationStatus.WAITLISTED)
+    return Event.objects.select_related("theme").annotate(
+        registered=Count("invitations", filter=registered, distinct=True),
+        waitlisted=Count("invitations", filter=waitlisted, distinct=True),
+        pair_count=Count("pairs", distinct=True),
+    )
+
+
+def events_list(*, when: str = "upcoming", public_only: bool = False) -> QuerySet[Event]:
+    qs = events_with_counts()
+    if public_only:
+        qs = qs.filter(public=True).exclude(status=EventStatus.CANCELLED)
+    now = timezone.now()
+    if when == "upcoming":
+        return qs.filter(ends_at__gte=now).order_by("starts_at")
+    if when == "past":
+        return qs.filter(ends_at__lt=now).order_by("-starts_at")
+    return qs.order_by("-starts_at")
+
+
+def month_calendar(*, year: int, month: int, public_only: bool = False) -> dict[str, Any]:
+    """Weeks of the month (Monday first), each day with its events."""
+    tz = timezone.get_current_timezone()
+    first = datetime.date(year, month, 1)
+    last = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    qs = Event.objects.filter(starts_at__gte=start, starts_at__lt=end).select_related("theme")
+    if public_only:
+        qs = qs.filter(public=True).exclude(status=EventStatus.CANCELLED)
+    by_day: dict[datetime.date, list[Event]] = {}
+    for event in qs.order_by("starts_at"):
+        by_day.setdefault(timezone.localtime(event.starts_at).date(), []).append(event)
+    weeks = [
+        [
+            {"day": day, "in_month": day.month == month, "events": by_day.get(day, [])}
+            for day in week
+        ]
+        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    ]
+    previous = first - datetime.timedelta(days=1)
+    following = last + datetime.timedelta(days=1)
+    return {
+        "year": year,
+        "month": month,
+        "weeks": weeks,
+        "previous": f"{previous.year}-{previous.month:02d}",
+        "next": f"{following.year}-{following.month:02d}",
+        "count": sum(len(v) for v in by_day.values()),
+    }
+
+
+def invitations_for(*, user: User) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(user=user)
+        .select_related("event", "event__theme")
+        .order_by("-event__starts_at")
+    )
+
+
+def event_registrants(*, event: Event) -> QuerySet[Invitation]:
+    return (
+        event.invitations.filter(status=InvitationStatus.REGISTERED)
+        .select_related("user", "organization")
+        .order_by("organization__name", "user__username")
+    )
+
+
+def shortlisted_candidates(*, user: User) -> QuerySet[Candidate]:
+    """Shortlisted pairs the organiser may put on the programme (own ward unless all-ward)."""
+    qs = Candidate.objects.filter(shortlisted=True).select_related(
+        "issue", "issue__ward", "resource", "resource__organization"
+    )
+    if not user.sees_all_wards and user.ward_id:
+        qs = qs.filter(Q(issue__ward_id=user.ward_id) | Q(issue__ward__isnull=True))
+    return qs.order_by("issue__ref", "rank")
+
+
+def _project_exists():
+    """Subquery: a Project sharing the pair's issue and organisation, started after the event."""
+    return Exists(
+        Project.objects.filter(
+            issues=OuterRef("issue_id"), organizations=OuterRef("organization_id")
+        ).filter(
+            Q(created_at__gte=OuterRef("event__starts_at"))
+            | Q(start_date__gte=OuterRef("event__starts_at__date"))
+        )
+    )
+
+
+def pair_outcome_figures(
+    *, start: datetime.date | None = None, end: datetime.date | None = None
+) -> dict[str, Any]:
+    """Share of event pairs that became projects (連携決定, or a later Project for the pair)."""
+    pairs = EventPair.objects.filter(event__status=EventStatus.CLOSED)
+    if start:
+        pairs = pairs.filter(event__starts_at__date__gte=start)
+    if end:
+        pairs = pairs.filter(event__starts_at__date__lte=end)
+    rows = pairs.annotate(has_project=_project_exists()).values_list("outcome", "has_project")
+    total = became = 0
+    outcomes: Counter[str] = Counter()
+    for outcome, has_project in rows:
+        total += 1
+        outcomes[outcome] += 1
+        if outcome == PairOutcome.DECIDED or has_project:
+            became += 1
+    return {
+        "pairs": total,
+        "became_projects": became,
+        "share": round(became / total, 4) if total else None,
+        "by_outcome": [(o.label, outcomes.get(o.value, 0)) for o in PairOutcome],
+    }
+
+
+def events_per_month(*, months: int = 12, until: datetime.date | None = None) -> list[dict]:
+    """Held (not cancelled) events per calendar month, oldest first, ending with ``until``'s."""
+    until = until or timezone.localdate()
+    keys: list[tuple[int, int]] = []
+    year, month = until.year, until.month
+    for _ in range(months):
+        keys.append((year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    keys.reverse()
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime(keys[0][0], keys[0][1], 1, tzinfo=tz)
+    counts: Counter[tuple[int, int]] = Counter()
+    for starts_at in (
+        Event.objects.filter(starts_at__gte=start)
+        .exclude(status=EventStatus.CANCELLED)
+        .values_list("starts_at", flat=True)
+    ):
+        local = timezone.localtime(starts_at)
+        counts[(local.year, local.month)] += 1
+    return [{"year": y, "month": m, "events": counts.get((y, m), 0)} for y, m in keys]
+
+
+def event_figures(*, fiscal_year: int) -> dict[str, Any]:
+    """Figures for the evaluation report: events per month and pair → project share."""
+    start, end = datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
+    tz = timezone.get_current_timezone()
+    held = (
+        Event.objects.filter(
+            starts_at__gte=datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
+            starts_at__lt=datetime.datetime.combine(
+                end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+            ),
+        )
+        .exclude(status=EventStatus.CANCELLED)
+        .count()
+    )
+    today = timezone.localdate()
+    if today < start:
+        months_elapsed = 0
+    elif today > end:
+        months_elapsed = 12
+    else:
+        months_elapsed = (today.year - start.year) * 12 + today.month - start.month + 1
+    pairs = pair_outcome_figures(start=start, end=end)
+    return {
+        "fiscal_year": fiscal_year,
+        "events": held,
+        "events_per_month": round(held / months_elapsed, 2) if months_elapsed else None,
+        "events_per_month_target": TARGET_EVENTS_PER_MONTH,
+        "event_pairs": pairs["pairs"],
+        "event_pairs_became_projects": pairs["became_projects"],
+        "event_pair_project_share": pairs["share"],
+    }
+
+
+def budgets_with_balance(*, user: User | None = None) -> QuerySet[CoordinatorBudget]:
+    qs = (
+        CoordinatorBudget.objects.select_related("coordinator")
+        .annotate(granted=Coalesce(Sum("grants__amount"), 0))
+        .annotate(remaining=F("amount") - F("granted"))
+    )
+    if user is not None:
+        qs = qs.filter(coordinator=user)
+    return qs
+
+
+def caseload_by_coordinator(user_ids: list[int], fiscal_year: int) -> dict[int, dict[str, int]]:
+    """Caseload provider for portal: issues and projects assigned to each coordinator.
+
+    Active = issues not yet resolved/withdrawn + projects preparing or running; supported in the
+    year = issues assigned that were open or worked on in the year + projects running in it.
+    """
+    from issues.models import Issue, IssueStatus
+
+    start, end = datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
+    result: dict[int, dict[str, int]] = {}
+    closed = [IssueStatus.RESOLVED, IssueStatus.WITHDRAWN]
+    for row in (
+        Issue.objects.filter(coordinator_id__in=user_ids)
+        .values("coordinator_id")
+        .annotate(
+            active=Count("pk", filter=~Q(status__in=closed)),
+            year=Count(
+                "pk",
+                filter=Q(created_at__date__lte=end)
+                & (Q(updated_at__date__gte=start) | ~Q(status__in=closed)),
+            ),
+        )
+    ):
+        figures = result.setdefault(row["coordinator_id"], {})
+        figures["issues"] = row["active"]
+        figures["active"] = figures.get("active", 0) + row["active"]
+        figures["supported_year"] = figures.get("supported_year", 0) + row["year"]
+    live = [Project.Status.PREPARING, Project.Status.RUNNING]
+    for row in (
+        Project.objects.filter(coordinator_id__in=user_ids)
+        .values("coordinator_id")
+        .annotate(
+            active=Count("pk", filter=Q(status__in=live)),
+            year=Count(
+                "pk",
+                filter=Q(start_date__lte=end) & (Q(end_date__isnull=True) | Q(end_date__gte=start)),
+            ),
+        )
+    ):
+        figures = result.setdefault(row["coordinator_id"], {})
+        figures["projects"] = row["active"]
+        figures["active"] = figures.get("active", 0) + row["active"]
+        figures["supported_year"] = figures.get("supported_year", 0) + row["year"]
+    return result

@@ -1,0 +1,455 @@
+"""Writes for matching events, outsourced support and coordinator budgets."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from matching.event_models import (
+    CoordinatorBudget,
+    Event,
+    EventPair,
+    EventStatus,
+    ExternalSupport,
+    Grant,
+    Invitation,
+    InvitationStatus,
+    InviteeRole,
+    PairOutcome,
+)
+from matching.models import Candidate
+from partners.models import Membership
+from portal.models import User
+from portal.services import notification_send
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the desk
+CODE_LENGTH = 8
+EVENT_FIELDS = (
+    "title",
+    "theme",
+    "format",
+    "venue",
+    "meeting_url",
+    "description",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "registration_deadline",
+    "public",
+)
+
+
+def _event_url(event: Event) -> str:
+    return reverse("matching:event_detail", args=[event.pk])
+
+
+def _my_events_url() -> str:
+    return reverse("matching:event_my_invitations")
+
+
+def event_validate(data: dict[str, Any]) -> None:
+    """The rules a form must also show: times in order, a place to meet, a positive capacity."""
+    errors: dict[str, str] = {}
+    starts, ends, deadline = (
+        data.get("starts_at"),
+        data.get("ends_at"),
+        data.get("registration_deadline"),
+    )
+    if starts and ends and ends <= starts:
+        errors["ends_at"] = _("終了日時は開始日時より後にしてください。")
+    if starts and deadline and deadline > starts:
+        errors["registration_deadline"] = _("申込締切は開始日時より前にしてください。")
+    fmt = data.get("format")
+    if fmt in {"venue", "hybrid"} and not (data.get("venue") or "").strip():
+        errors["venue"] = _("会場またはハイブリッド開催では会場を入力してください。")
+    if fmt in {"online", "hybrid"} and not (data.get("meeting_url") or "").strip():
+        errors["meeting_url"] = _(
+            "オンラインまたはハイブリッド開催では会議のURLを入力してください。"
+        )
+    if data.get("capacity") is not None and data["capacity"] < 1:
+        errors["capacity"] = _("定員は1人以上にしてください。")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def event_create(*, created_by: User, data: dict[str, Any], wards: list | None = None) -> Event:
+    event_validate(data)
+    event = Event(created_by=created_by, **{k: data[k] for k in EVENT_FIELDS if k in data})
+    event.full_clean()
+    event.save()
+    event.wards.set(wards or ([created_by.ward] if created_by.ward else []))
+    return event
+
+
+@transaction.atomic
+def event_update(
+    *, event: Event, data: dict[str, Any], version: int, wards: list | None = None
+) -> Event:
+    current = Event.objects.select_for_update().get(pk=event.pk)
+    if current.version != version:
+        raise ValidationError(
+            _(
+                "他の職員がこのイベントを更新しました。最新の内容を確認してから保存し直してください。"
+            )
+        )
+    if current.status != EventStatus.OPEN:
+        raise ValidationError(_("終了または中止したイベントは編集できません。"))
+    event_validate(data)
+    registered = current.invitations.filter(status=InvitationStatus.REGISTERED).count()
+    if data.get("capacity") is not None and data["capacity"] < registered:
+        raise ValidationError(
+            {
+                "capacity": _("定員を参加登録済みの人数（%(n)s人）より少なくはできません。")
+                % {"n": registered}
+            }
+        )
+    for name in EVENT_FIELDS:
+        if name in data:
+            setattr(current, name, data[name])
+    current.version += 1
+    current.full_clean()
+    current.save()
+    if wards is not None:
+        current.wards.set(wards)
+    return current
+
+
+@transaction.atomic
+def event_programme_set(*, event: Event, candidate_ids: list[int]) -> list[EventPair]:
+    """The programme: one pair per chosen shortlisted candidate (issue ↔ organisation)."""
+    if event.status != EventStatus.OPEN:
+        raise ValidationError(_("終了または中止したイベントのプログラムは変更できません。"))
+    candidates = list(
+        Candidate.objects.filter(pk__in=candidate_ids, shortlisted=True).select_related("resource")
+    )
+    if len(candidates) != len(set(candidate_ids)):
+        raise ValidationError(_("候補リストに入っていない組み合わせは選べません。"))
+    keep: set[tuple[int, int]] = set()
+    for order, candidate in enumerate(candidates):
+        key = (candidate.issue_id, candidate.resource.organization_id)
+        keep.add(key)
+        EventPair.objects.update_or_create(
+            event=event,
+            issue_id=key[0],
+            organization_id=key[1],
+            defaults={"resource": candidate.resource, "candidate": candidate, "order": order},
+        )
+    for pair in event.pairs.all():
+        if (pair.issue_id, pair.organization_id) not in keep:
+            pair.delete()
+    return list(event.pairs.all())
+
+
+def _invitees(event: Event) -> list[tuple[User, str, int | None]]:
+    """Partner users of every programme organisation and the owner of every programme issue."""
+    pairs = list(event.pairs.select_related("issue"))
+    org_ids = {pair.organization_id for pair in pairs}
+    found: dict[int, tuple[User, str, int | None]] = {}
+    for membership in Membership.objects.filter(
+        organization_id__in=org_ids, user__is_active=True
+    ).select_related("user"):
+        found[membership.user_id] = (
+            membership.user,
+            InviteeRole.PARTNER,
+            membership.organization_id,
+        )
+    owner_ids = {pair.issue.coordinator_id or pair.issue.created_by_id for pair in pairs} - {None}
+    for user in User.objects.filter(pk__in=owner_ids, is_active=True):
+        found.setdefault(user.pk, (user, InviteeRole.OWNER, None))
+    return list(found.values())
+
+
+@transaction.atomic
+def event_invite(*, event: Event) -> list[Invitation]:
+    """Invite the programme's organisations and issue owners; returns the new invitations."""
+    if event.status != EventStatus.OPEN:
+        raise ValidationError(_("終了または中止したイベントには招待できません。"))
+    if not event.pairs.exists():
+        raise ValidationError(_("先にプログラム（課題と団体の組み合わせ）を選んでください。"))
+    existing = set(event.invitations.values_list("user_id", flat=True))
+    created = [
+        Invitation.objects.create(event=event, user=user, role=role, organization_id=org_id)
+        for user, role, org_id in _invitees(event)
+        if user.pk not in existing
+    ]
+    if created:
+        notification_send(
+            recipients=[inv.user for inv in created],
+            message=_("イベント「%(title)s」への招待が届きました（申込締切 %(deadline)s）")
+            % {
+                "title": event.title,
+                "deadline": timezone.localtime(event.registration_deadline).strftime(
+                    "%Y-%m-%d %H:%M"
+                ),
+            },
+            url=_my_events_url(),
+        )
+    return created
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _assign_code(invitation: Invitation) -> None:
+    for _attempt in range(5):
+        invitation.checkin_code = _new_code()
+        try:
+            with transaction.atomic():
+                invitation.save()
+            return
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not allocate a unique check-in code")
+
+
+@transaction.atomic
+def invitation_register(*, invitation: Invitation) -> Invitation:
+    """Register an invitee; when the event is full they join the waiting list instead."""
+    event = Event.objects.select_for_update().get(pk=invitation.event_id)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    now = timezone.now()
+    if event.status != EventStatus.OPEN:
+        raise ValidationError(_("このイベントは受付を終了しています。"))
+    if now > event.registration_deadline:
+        raise ValidationError(_("申込締切を過ぎているため、参加登録できません。"))
+    if invitation.status in {InvitationStatus.REGISTERED, InvitationStatus.WAITLISTED}:
+        return invitation
+    registered = event.invitations.filter(status=InvitationStatus.REGISTERED).count()
+    invitation.responded_at = now
+    if registered < event.capacity:
+        invitation.status = InvitationStatus.REGISTERED
+        _assign_code(invitation)
+        message = _("イベント「%(title)s」の参加登録が完了しました。受付コード：%(code)s")
+    else:
+        invitation.status = InvitationStatus.WAITLISTED
+        invitation.waitlisted_at = now
+        invitation.save()
+        message = _("イベント「%(title)s」は満席のため、キャンセル待ちに登録しました。")
+    notification_send(
+        recipients=[invitation.user],
+        message=message % {"title": event.title, "code": invitation.checkin_code or ""},
+        url=_my_events_url(),
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation) -> Invitation:
+    """Decline (or cancel a registration); a freed seat goes to the first on the waiting list."""
+    event = Event.objects.select_for_update().get(pk=invitation.event_id)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if event.status != EventStatus.OPEN:
+        raise ValidationError(_("このイベントは受付を終了しています。"))
+    if invitation.checked_in_at is not None:
+        raise ValidationError(_("受付済みのため取り消せません。"))
+    freed = invitation.status == InvitationStatus.REGISTERED
+    invitation.status = InvitationStatus.DECLINED
+    invitation.checkin_code = None
+    invitation.waitlisted_at = None
+    invitation.responded_at = timezone.now()
+    invitation.save()
+    if freed:
+        waiting_list_promote(event=event)
+    return invitation
+
+
+def waiting_list_promote(*, event: Event) -> Invitation | None:
+    """Move the longest-waiting invitee into a free seat, if there is one."""
+    registered = event.invitations.filter(status=InvitationStatus.REGISTERED).count()
+    if registered >= event.capacity:
+        return None
+    first = (
+        event.invitations.select_for_update()
+        .filter(status=InvitationStatus.WAITLISTED)
+        .order_by("waitlisted_at", "pk")
+        .first()
+    )
+    if first is None:
+        return None
+    first.status = InvitationStatus.REGISTERED
+    first.waitlisted_at = None
+    _assign_code(first)
+    notification_send(
+        recipients=[first.user],
+        message=_(
+            "キャンセルが出たため、イベント「%(title)s」に参加登録されました。受付コード：%(code)s"
+        )
+        % {"title": event.title, "code": first.checkin_code},
+        url=_my_events_url(),
+    )
+    return first
+
+
+@transaction.atomic
+def event_check_in(*, event: Event, code: str) -> Invitation:
+    code = "".join((code or "").split()).upper()
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(event=event, checkin_code=code, status=InvitationStatus.REGISTERED)
+        .select_related("user")
+        .first()
+    )
+    if invitation is None:
+        raise ValidationError(_("この受付コードはこのイベントの参加登録にありません。"))
+    if invitation.checked_in_at is not None:
+        raise ValidationError(
+            _("この受付コードは既に使用されています（%(time)s に受付済み）。")
+            % {"time": timezone.localtime(invitation.checked_in_at).strftime("%H:%M")}
+        )
+    invitation.checked_in_at = timezone.now()
+    invitation.save(update_fields=["checked_in_at"])
+    return invitation
+
+
+@transaction.atomic
+def event_close(
+    *,
+    event: Event,
+    minutes: str,
+    attended_ids: set[int],
+    outcomes: dict[int, str],
+) -> Event:
+    """Close the event: minutes, who attended, and each pair's outcome (all or nothing)."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status != EventStatus.OPEN:
+        raise ValidationError(_("このイベントは既に終了または中止しています。"))
+    if timezone.now() < event.starts_at:
+        raise ValidationError(_("開催前のイベントは終了できません。"))
+    pairs = list(event.pairs.all())
+    missing = [pair for pair in pairs if outcomes.get(pair.pk) not in PairOutcome.values]
+    if missing:
+        raise ValidationError(_("すべての組み合わせについて結果を選んでください。"))
+    for pair in pairs:
+        pair.outcome = outcomes[pair.pk]
+        pair.save(update_fields=["outcome"])
+    registered = event.invitations.filter(status=InvitationStatus.REGISTERED)
+    registered.filter(pk__in=attended_ids).update(attended=True)
+    registered.exclude(pk__in=attended_ids).update(attended=False)
+    event.minutes = minutes
+    event.status = EventStatus.CLOSED
+    event.closed_at = timezone.now()
+    event.version += 1
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_cancel(*, event: Event) -> Event:
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status != EventStatus.OPEN:
+        raise ValidationError(_("このイベントは既に終了または中止しています。"))
+    event.status = EventStatus.CANCELLED
+    event.version += 1
+    event.save()
+    recipients = [
+        inv.user
+        for inv in event.invitations.exclude(status=InvitationStatus.DECLINED).select_related(
+            "user"
+        )
+    ]
+    if recipients:
+        notification_send(
+            recipients=recipients,
+            message=_("イベント「%(title)s」は中止になりました。") % {"title": event.title},
+            url=_my_events_url(),
+        )
+    return event
+
+
+def event_deadline_reminders_send(*, within: datetime.timedelta | None = None) -> int:
+    """Remind invitees who have not answered when the deadline is near; returns how many."""
+    within = within or datetime.timedelta(days=2)
+    now = timezone.now()
+    pending = Invitation.objects.filter(
+        status=InvitationStatus.INVITED,
+        reminded_at__isnull=True,
+        event__status=EventStatus.OPEN,
+        event__registration_deadline__gt=now,
+        event__registration_deadline__lte=now + within,
+    ).select_related("event", "user")
+    sent = 0
+    for invitation in pending:
+        with transaction.atomic():
+            notification_send(
+                recipients=[invitation.user],
+                message=_("イベント「%(title)s」の申込締切が近づいています（%(deadline)s）")
+                % {
+                    "title": invitation.event.title,
+                    "deadline": timezone.localtime(invitation.event.registration_deadline).strftime(
+                        "%Y-%m-%d %H:%M"
+                    ),
+                },
+                url=_my_events_url(),
+            )
+            invitation.reminded_at = now
+            invitation.save(update_fields=["reminded_at"])
+        sent += 1
+    return sent
+
+
+# --- outsourced support and coordinator budgets ----------------------------------------------
+
+
+def external_support_create(*, data: dict[str, Any], created_by: User) -> ExternalSupport:
+    if data.get("started_on") and data.get("ended_on") and data["ended_on"] < data["started_on"]:
+        raise ValidationError({"ended_on": _("終了日は開始日以降にしてください。")})
+    support = ExternalSupport(created_by=created_by, **data)
+    support.full_clean()
+    support.save()
+    return support
+
+
+def budget_set(*, coordinator: User, fiscal_year: int, amount: int) -> CoordinatorBudget:
+    if coordinator.role != "coordinator":
+        raise ValidationError(_("予算はコーディネーターにだけ設定できます。"))
+    with transaction.atomic():
+        budget, _created = CoordinatorBudget.objects.select_for_update().get_or_create(
+            coordinator=coordinator, fiscal_year=fiscal_year, defaults={"amount": amount}
+        )
+        granted = budget.grants.aggregate(total=Sum("amount"))["total"] or 0
+        if amount < granted:
+            raise ValidationError(
+                _("交付済みの助成額（%(granted)s円）より少ない予算にはできません。")
+                % {"granted": f"{granted:,}"}
+            )
+        budget.amount = amount
+        budget.save()
+    return budget
+
+
+def budget_remaining(budget: CoordinatorBudget) -> int:
+    granted = budget.grants.aggregate(total=Sum("amount"))["total"] or 0
+    return budget.amount - granted
+
+
+@transaction.atomic
+def grant_award(*, budget: CoordinatorBudget, data: dict[str, Any], created_by: User) -> Grant:
+    """Award a small grant; one that exceeds the remaining balance is refused."""
+    budget = CoordinatorBudget.objects.select_for_update().get(pk=budget.pk)
+    amount = int(data.get("amount") or 0)
+    if amount <= 0:
+        raise ValidationError({"amount": _("助成額は1円以上にしてください。")})
+    remaining = budget_remaining(budget)
+    if amount > remaining:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "予算残額（%(remaining)s円）を超えるため交付できません。助成額を見直してください。"
+                )
+                % {"remaining": f"{remaining:,}"}
+            }
+        )
+    grant = Grant(budget=budget, created_by=created_by, **data)
+    grant.full_clean()
+    grant.save()
+    return grant

@@ -1,0 +1,75 @@
+"""Forms of the matching screens: every input is validated here before a service sees it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from matching.models import Decision, MatchingSettings
+from matching.rules import FEATURES
+from matching.services import REJECT_REASONS
+
+
+class DecisionForm(forms.Form):
+    verdict = forms.ChoiceField(label=_("判断"), choices=Decision.Verdict.choices)
+    reason = forms.ChoiceField(
+        label=_("却下の理由"), choices=[("", "—"), *REJECT_REASONS], required=False
+    )
+    comment = forms.CharField(
+        label=_("コメント"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("verdict") == Decision.Verdict.REJECTED and not data.get("reason"):
+            self.add_error("reason", _("却下の理由を選んでください。"))
+        return data
+
+
+class ShortlistForm(forms.Form):
+    shortlisted = forms.BooleanField(required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ProposalResponseForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("回答"),
+        choices=[("accept", _("受諾する")), ("decline", _("辞退する"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("理由・メッセージ"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("辞退する場合は理由を入力してください。"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") == "decline" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("辞退の理由を入力してください。"))
+        return data
+
+
+class WeightsForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    class Meta:
+        model = MatchingSettings
+        fields = [*FEATURES, "top_k", "use_learned"]
+
+    def clean(self):
+        data = super().clean()
+        for name in FEATURES:
+            value = data.get(name)
+            if value is not None and not 0 <= value <= 10:
+                self.add_error(name, _("0 から 10 の範囲で入力してください。"))
+        top_k = data.get("top_k")
+        if top_k is not None and not 1 <= top_k <= 50:
+            self.add_error("top_k", _("1 から 50 の範囲で入力してください。"))
+        return data

@@ -1,0 +1,417 @@
+"""Matching rules: the hard filters and soft signals, computed for whole blocks of pairs at once.
+
+Hard filters (a pair that fails one is never a candidate):
+  * ward      — the resource serves the issue's ward, or all wards (an issue without a ward
+                accepts any resource; a resource that serves no ward at all matches nothing);
+  * period    — the resource's availability overlaps the issue's desired period (open ends
+                count as unlimited);
+  * organisation approved and not suspended, resource active;
+  * capacity  — capacity minus projects in preparation or running that use the resource > 0.
+
+Soft signals (features, each 0…1, named in FEATURES):
+  * text          — TF-IDF cosine of the issue and resource texts;
+  * field         — the issue's field is one of the resource's fields;
+  * sdg           — share of the issue's SDGs that the resource also names;
+  * kind          — the resource kind is one the issue asks for;
+  * same_ward     — the organisation is located in the issue's ward;
+  * adjacent_ward — the organisation is located in a ward adjacent to it;
+  * track_record  — completed projects of the organisation in the issue's field (3+ = 1).
+
+The score is a weighted sum of the features: hand weights from MatchingSettings, or the learned
+ranker's coefficients when it beat them on held-out decisions. Every candidate keeps the values,
+each weight's contribution and the rules that fired, so staff can read why it was ranked.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db.models import Count
+
+from issues.models import Issue
+from partners.models import OrgStatus, Resource, ResourceStatus
+from portal.choices import ResourceKind
+from portal.geo import load_adjacency
+from portal.models import Field, Ward
+
+FEATURES = ["text", "field", "sdg", "kind", "same_ward", "adjacent_ward", "track_record"]
+DEFAULT_WEIGHTS = {
+    "text": 1.0,
+    "field": 0.3,
+    "sdg": 0.1,
+    "kind": 0.15,
+    "same_ward": 0.1,
+    "adjacent_ward": 0.05,
+    "track_record": 0.1,
+}
+TRACK_RECORD_FULL = 3  # completed projects in the field that count as a full track record
+KINDS = list(ResourceKind.values)
+_NO_START = -(10**7)
+_NO_END = 10**7
+BLOCK_ROWS = 128  # issues scored together: 128 x 10k resources x ~10 float32 arrays ≈ 50 MB
+
+
+def issue_document(*, title: str, description: str, field_name: str) -> str:
+    return "\n".join(part for part in (title, description, field_name) if part)
+
+
+def resource_document(
+    *, title: str, description: str, field_names: list[str], csr_policy: str, research: str
+) -> str:
+    return "\n".join(
+        part for part in (title, description, " ".join(field_names), csr_policy, research) if part
+    )
+
+
+def _day(value: datetime.date | None, default: int) -> int:
+    return value.toordinal() if value else default
+
+
+@dataclass
+class Lookups:
+    """Small reference tables shared by all blocks: wards, fields, adjacency."""
+
+    ward_codes: list[str]
+    ward_names: dict[str, str]
+    field_ids: list[int]
+    field_names: dict[int, str]
+    adjacency: np.ndarray  # (23, 23) bool
+
+    @classmethod
+    def load(cls) -> Lookups:
+        wards = list(Ward.objects.order_by("code").values_list("code", "name_ja"))
+        codes = [code for code, _ in wards]
+        position = {code: i for i, code in enumerate(codes)}
+        adjacency = np.zeros((len(codes), len(codes)), dtype=bool)
+        for code, neighbours in load_adjacency().items():
+            for other in neighbours:
+                if code in position and other in position:
+                    adjacency[position[code], position[other]] = True
+        fields = list(Field.objects.values_list("id", "name"))
+        return cls(
+            ward_codes=codes,
+            ward_names=dict(wards),
+            field_ids=[pk for pk, _ in fields],
+            field_names=dict(fields),
+            adjacency=adjacency,
+        )
+
+    def ward_index(self, code: str | None) -> int:
+        try:
+            return self.ward_codes.index(code) if code else -1
+        except ValueError:
+            return -1
+
+    def field_index(self, field_id: int | None) -> int:
+        try:
+            return self.field_ids.index(field_id) if field_id else -1
+        except ValueError:
+            return -1
+
+
+@dataclass
+class ResourceTable:
+    """The resources that pass the per-resource filters, as column arrays."""
+
+    ids: np.ndarray
+    org_ids: np.ndarray
+    field_sets: list[set[int]]
+    fields: np.ndarray  # (n, n_fields) bool
+    sdgs: np.ndarray  # (n, 17) float32
+    kind: np.ndarray  # (n,) int index in KINDS
+    all_wards: np.ndarray  # (n,) bool
+    wards: np.ndarray  # (n, 23) bool
+    org_ward: np.ndarray  # (n,) int, -1 unknown
+    avail_from: np.ndarray
+    avail_until: np.ndarray
+    capacity_left: np.ndarray
+    track: np.ndarray  # (n, n_fields) completed projects of the organisation per field
+    sdg_lists: list[list[int]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def running_projects_per_resource() -> dict[int, int]:
+    from matching.models import Project
+
+    return dict(
+        Project.objects.filter(
+            resource__isnull=False,
+            status__in=[Project.Status.PREPARING, Project.Status.RUNNING],
+        )
+        .values("resource_id")
+        .annotate(n=Count("id"))
+        .values_list("resource_id", "n")
+    )
+
+
+def completed_projects_per_org_field() -> Counter[tuple[int, int]]:
+    from matching.models import Project
+
+    rows = (
+        Project.objects.filter(status=Project.Status.COMPLETED, field__isnull=False)
+        .values_list("organizations__id", "field_id")
+        .order_by()
+    )
+    return Counter((org, fld) for org, fld in rows if org is not None)
+
+
+def _sdg_vector(values: Any) -> list[int]:
+    out = []
+    for value in values or []:
+        try:
+            goal = int(value)
+        except (TypeError, ValueError):
+            continue
+        if 1 <= goal <= 17:
+            out.append(goal)
+    return sorted(set(out))
+
+
+def load_resources(lookups: Lookups) -> ResourceTable:
+    """Eligible resources: active, of an approved organisation, with capacity left."""
+    rows = list(
+        Resource.objects.filter(
+            status=ResourceStatus.ACTIVE, organization__status=OrgStatus.APPROVED
+        )
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "organization_id",
+            "kind",
+            "sdgs",
+            "serves_all_wards",
+            "available_from",
+            "available_until",
+            "capacity",
+            "organization__ward__code",
+        )
+    )
+    running = running_projects_per_resource()
+    rows = [row for row in rows if row[7] - running.get(row[0], 0) > 0]
+    ids = np.array([row[0] for row in rows], dtype=np.int64)
+    position = {pk: i for i, pk in enumerate(ids.tolist())}
+    n, n_fields = len(rows), len(lookups.field_ids)
+    field_sets: list[set[int]] = [set() for _ in range(n)]
+    fields = np.zeros((n, n_fields), dtype=bool)
+    field_pos = {pk: i for i, pk in enumerate(lookups.field_ids)}
+    for resource_id, field_id in Resource.fields.through.objects.values_list(
+        "resource_id", "field_id"
+    ):
+        i = position.get(resource_id)
+        if i is not None and field_id in field_pos:
+            fields[i, field_pos[field_id]] = True
+            field_sets[i].add(field_id)
+    wards = np.zeros((n, len(lookups.ward_codes)), dtype=bool)
+    ward_pos = {code: i for i, code in enumerate(lookups.ward_codes)}
+    for resource_id, code in Resource.wards.through.objects.values_list(
+        "resource_id", "ward__code"
+    ):
+        i = position.get(resource_id)
+        if i is not None and code in ward_pos:
+            wards[i, ward_pos[code]] = True
+    sdgs = np.zeros((n, 17), dtype=np.float32)
+    sdg_lists = []
+    for i, row in enumerate(rows):
+        goals = _sdg_vector(row[3])
+        sdg_lists.append(goals)
+        for goal in goals:
+            sdgs[i, goal - 1] = 1.0
+    org_ids = np.array([row[1] for row in rows], dtype=np.int64)
+    track = np.zeros((n, n_fields), dtype=np.float32)
+    completed = completed_projects_per_org_field()
+    if completed:
+        org_rows: dict[int, list[int]] = {}
+        for i, org in enumerate(org_ids.tolist()):
+            org_rows.setdefault(org, []).append(i)
+        for (org, fld), count in completed.items():
+            if fld in field_pos:
+                for i in org_rows.get(org, []):
+                    track[i, field_pos[fld]] = count
+    kind_pos = {kind: i for i, kind in enumerate(KINDS)}
+    return ResourceTable(
+        ids=ids,
+        org_ids=org_ids,
+        field_sets=field_sets,
+        fields=fields,
+        sdgs=sdgs,
+        kind=np.array([kind_pos.get(row[2], -1) for row in rows], dtype=np.int64),
+        all_wards=np.array([bool(row[4]) for row in rows], dtype=bool),
+        wards=wards,
+        org_ward=np.array([lookups.ward_index(row[8]) for row in rows], dtype=np.int64),
+        avail_from=np.array([_day(row[5], _NO_START) for row in rows], dtype=np.int64),
+        avail_until=np.array([_day(row[6], _NO_END) for row in rows], dtype=np.int64),
+        capacity_left=np.array([row[7] - running.get(row[0], 0) for row in rows]),
+        track=track,
+        sdg_lists=sdg_lists,
+    )
+
+
+@dataclass
+class IssueTable:
+    ids: list[int]
+    field_ids: list[int]
+    field_idx: np.ndarray
+    ward_idx: np.ndarray
+    sdgs: np.ndarray  # (m, 17)
+    sdg_lists: list[list[int]]
+    kinds: np.ndarray  # (m, len(KINDS)) bool
+    kind_lists: list[list[str]]
+    start: np.ndarray
+    end: np.ndarray
+    has_period: list[bool]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def load_issues(issue_ids: list[int], lookups: Lookups) -> IssueTable:
+    rows = {
+        row[0]: row
+        for row in Issue.objects.filter(pk__in=issue_ids).values_list(
+            "pk",
+            "field_id",
+            "ward__code",
+            "sdgs",
+            "desired_resource_kinds",
+            "desired_start",
+            "desired_end",
+        )
+    }
+    ordered = [rows[pk] for pk in issue_ids if pk in rows]
+    m = len(ordered)
+    sdgs = np.zeros((m, 17), dtype=np.float32)
+    kinds = np.zeros((m, len(KINDS)), dtype=bool)
+    sdg_lists, kind_lists = [], []
+    kind_pos = {kind: i for i, kind in enumerate(KINDS)}
+    for i, row in enumerate(ordered):
+        goals = _sdg_vector(row[3])
+        sdg_lists.append(goals)
+        for goal in goals:
+            sdgs[i, goal - 1] = 1.0
+        wanted = [k for k in (row[4] or []) if k in kind_pos]
+        kind_lists.append(wanted)
+        for kind in wanted:
+            kinds[i, kind_pos[kind]] = True
+    return IssueTable(
+        ids=[row[0] for row in ordered],
+        field_ids=[row[1] for row in ordered],
+        field_idx=np.array([lookups.field_index(row[1]) for row in ordered], dtype=np.int64),
+        ward_idx=np.array([lookups.ward_index(row[2]) for row in ordered], dtype=np.int64),
+        sdgs=sdgs,
+        sdg_lists=sdg_lists,
+        kinds=kinds,
+        kind_lists=kind_lists,
+        start=np.array([_day(row[5], _NO_START) for row in ordered], dtype=np.int64),
+        end=np.array([_day(row[6], _NO_END) for row in ordered], dtype=np.int64),
+        has_period=[bool(row[5] or row[6]) for row in ordered],
+    )
+
+
+def hard_filter_mask(issues: IssueTable, resources: ResourceTable, rows: slice) -> np.ndarray:
+    """(block, n_resources) bool: pairs allowed by the ward and period rules."""
+    ward_idx = issues.ward_idx[rows]
+    served = np.ones((len(ward_idx), len(resources)), dtype=bool)
+    has_ward = ward_idx >= 0
+    if has_ward.any():
+        by_ward = resources.wards[:, ward_idx[has_ward]].T  # (k, n)
+        served[has_ward] = by_ward | resources.all_wards[None, :]
+    period = (resources.avail_from[None, :] <= issues.end[rows, None]) & (
+        resources.avail_until[None, :] >= issues.start[rows, None]
+    )
+    return served & period
+
+
+def feature_block(
+    issues: IssueTable, resources: ResourceTable, rows: slice, text: np.ndarray, lookups: Lookups
+) -> dict[str, np.ndarray]:
+    """Every soft signal for a block of issues against all eligible resources."""
+    m = text.shape[0]
+    field_idx = issues.field_idx[rows]
+    field = np.zeros_like(text)
+    track = np.zeros_like(text)
+    known = field_idx >= 0
+    if known.any() and resources.fields.shape[1]:
+        field[known] = resources.fields[:, field_idx[known]].T
+        track[known] = np.minimum(resources.track[:, field_idx[known]].T, TRACK_RECORD_FULL)
+        track /= TRACK_RECORD_FULL
+    issue_sdgs = issues.sdgs[rows]
+    counts = issue_sdgs.sum(axis=1, keepdims=True)
+    sdg = (issue_sdgs @ resources.sdgs.T) / np.maximum(counts, 1.0)
+    kind = np.zeros_like(text)
+    valid_kind = resources.kind >= 0
+    if valid_kind.any():
+        kind[:, valid_kind] = issues.kinds[rows][:, resources.kind[valid_kind]]
+    ward_idx = issues.ward_idx[rows]
+    same = np.zeros((m, len(resources)), dtype=np.float32)
+    adjacent = np.zeros_like(same)
+    org_known = resources.org_ward >= 0
+    for i in np.nonzero(ward_idx >= 0)[0]:
+        same[i, org_known] = resources.org_ward[org_known] == ward_idx[i]
+        adjacent[i, org_known] = lookups.adjacency[ward_idx[i], resources.org_ward[org_known]]
+    return {
+        "text": text,
+        "field": field.astype(np.float32),
+        "sdg": sdg.astype(np.float32),
+        "kind": kind.astype(np.float32),
+        "same_ward": same,
+        "adjacent_ward": adjacent,
+        "track_record": track.astype(np.float32),
+    }
+
+
+def score_block(features: dict[str, np.ndarray], coefficients: dict[str, float]) -> np.ndarray:
+    score = np.zeros_like(features["text"])
+    for name in FEATURES:
+        weight = float(coefficients.get(name, 0.0))
+        if weight:
+            score += weight * features[name]
+    return score
+
+
+def rules_fired(
+    *,
+    issues: IssueTable,
+    i: int,
+    resources: ResourceTable,
+    j: int,
+    values: dict[str, float],
+    lookups: Lookups,
+) -> list[dict[str, Any]]:
+    """The rules that let this pair through and the signals that raised it, as codes + params."""
+    fired: list[dict[str, Any]] = []
+    ward_i = int(issues.ward_idx[i])
+    if ward_i < 0:
+        fired.append({"code": "ward_any"})
+    elif resources.all_wards[j]:
+        fired.append({"code": "ward_all"})
+    else:
+        fired.append(
+            {"code": "ward_served", "ward": lookups.ward_names[lookups.ward_codes[ward_i]]}
+        )
+    if issues.has_period[i]:
+        fired.append({"code": "period"})
+    fired.append({"code": "organization"})
+    fired.append({"code": "capacity", "left": int(resources.capacity_left[j])})
+    if values.get("field"):
+        fired.append({"code": "field", "field": lookups.field_names.get(issues.field_ids[i], "")})
+    if values.get("sdg"):
+        shared = sorted(set(issues.sdg_lists[i]) & set(resources.sdg_lists[j]))
+        fired.append({"code": "sdg", "goals": shared})
+    if values.get("kind"):
+        kind = KINDS[int(resources.kind[j])]
+        fired.append({"code": "kind", "kind": str(ResourceKind(kind).label)})
+    if values.get("same_ward"):
+        fired.append({"code": "same_ward", "ward": lookups.ward_names[lookups.ward_codes[ward_i]]})
+    if values.get("adjacent_ward"):
+        org_ward = lookups.ward_codes[int(resources.org_ward[j])]
+        fired.append({"code": "adjacent_ward", "ward": lookups.ward_names[org_ward]})
+    if values.get("track_record"):
+        count = int(resources.track[j, issues.field_idx[i]])
+        fired.append({"code": "track_record", "count": count})
+    return fired

@@ -1,0 +1,405 @@
+"""The engine at work: load the stored index, vectorise, filter, score and explain a block of issues.
+
+Reads only; matching.services writes the results. A worker keeps the loaded engine of one
+EngineVersion in memory and loads a newer one when a run (or refresh) asks for it.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from issues.models import Issue
+from matching.engine.ranker import RankerModel
+from matching.rules import (
+    BLOCK_ROWS,
+    FEATURES,
+    Lookups,
+    ResourceTable,
+    feature_block,
+    hard_filter_mask,
+    issue_document,
+    load_issues,
+    load_resources,
+    resource_document,
+    rules_fired,
+    score_block,
+)
+from partners.models import Resource
+from portal.textengine.index import TextIndex, transform
+
+TERMS_SHOWN = 5
+
+
+def issue_texts(issue_ids: list[int] | None = None) -> tuple[list[int], list[str]]:
+    qs = Issue.objects.order_by("pk")
+    if issue_ids is not None:
+        qs = qs.filter(pk__in=issue_ids)
+    rows = qs.values_list("pk", "title", "description", "field__name")
+    ids, texts = [], []
+    for pk, title, description, field_name in rows:
+        ids.append(pk)
+        texts.append(issue_document(title=title, description=description, field_name=field_name))
+    return ids, texts
+
+
+def resource_texts(resource_ids: list[int] | None = None) -> tuple[list[int], list[str]]:
+    qs = Resource.objects.order_by("pk")
+    if resource_ids is not None:
+        qs = qs.filter(pk__in=resource_ids)
+    field_names: dict[int, list[str]] = {}
+    through = Resource.fields.through.objects.values_list("resource_id", "field__name")
+    if resource_ids is not None:
+        through = through.filter(resource_id__in=resource_ids)
+    for resource_id, name in through:
+        field_names.setdefault(resource_id, []).append(name)
+    ids, texts = [], []
+    for pk, title, description, csr, research in qs.values_list(
+        "pk",
+        "title",
+        "description",
+        "organization__csr_policy",
+        "organization__research_fields",
+    ):
+        ids.append(pk)
+        texts.append(
+            resource_document(
+                title=title,
+                description=description,
+                field_names=sorted(field_names.get(pk, [])),
+                csr_policy=csr,
+                research=research,
+            )
+        )
+    return ids, texts
+
+
+# ------------------------------------------------------------------------ stored vectors
+
+
+def vectors_to_bytes(
+    *,
+    issue_ids: list[int],
+    issue_matrix: sparse.csr_matrix,
+    resource_ids: list[int],
+    resource_matrix: sparse.csr_matrix,
+) -> bytes:
+    buffer = io.BytesIO()
+    arrays: dict[str, np.ndarray] = {
+        "issue_ids": np.asarray(issue_ids, dtype=np.int64),
+        "resource_ids": np.asarray(resource_ids, dtype=np.int64),
+    }
+    for prefix, matrix in (("i", issue_matrix), ("r", resource_matrix)):
+        matrix = sparse.csr_matrix(matrix, dtype=np.float32)
+        arrays[f"{prefix}_data"] = matrix.data
+        arrays[f"{prefix}_indices"] = matrix.indices
+        arrays[f"{prefix}_indptr"] = matrix.indptr
+        arrays[f"{prefix}_shape"] = np.asarray(matrix.shape, dtype=np.int64)
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def vectors_from_bytes(data: bytes) -> dict[str, Any]:
+    if not data:
+        return {}
+    loaded = np.load(io.BytesIO(bytes(data)), allow_pickle=False)
+    out: dict[str, Any] = {
+        "issue_ids": loaded["issue_ids"].tolist(),
+        "resource_ids": loaded["resource_ids"].tolist(),
+    }
+    for prefix, name in (("i", "issue_matrix"), ("r", "resource_matrix")):
+        out[name] = sparse.csr_matrix(
+            (loaded[f"{prefix}_data"], loaded[f"{prefix}_indices"], loaded[f"{prefix}_indptr"]),
+            shape=tuple(loaded[f"{prefix}_shape"].tolist()),
+        )
+    return out
+
+
+@dataclass
+class LoadedEngine:
+    version_id: int
+    created_at: Any
+    index: TextIndex
+    issue_rows: dict[int, int]
+    issue_matrix: sparse.csr_matrix
+    resource_rows: dict[int, int]
+    resource_matrix: sparse.csr_matrix
+    ranker: RankerModel | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def issue_vectors(self, issue_ids: list[int]) -> sparse.csr_matrix:
+        """Stored rows for issues unchanged since the fit; fresh rows for edited or new ones."""
+        changed = set(
+            Issue.objects.filter(pk__in=issue_ids, updated_at__gt=self.created_at).values_list(
+                "pk", flat=True
+            )
+        )
+        fresh_ids = [pk for pk in issue_ids if pk in changed or pk not in self.issue_rows]
+        fresh: dict[int, int] = {}
+        fresh_matrix = None
+        if fresh_ids:
+            ids, texts = issue_texts(fresh_ids)
+            fresh = {pk: i for i, pk in enumerate(ids)}
+            fresh_matrix = transform(self.index, texts) if texts else None
+        rows = []
+        for pk in issue_ids:
+            if pk in fresh and fresh_matrix is not None:
+                rows.append(fresh_matrix[fresh[pk]])
+            elif pk in self.issue_rows:
+                rows.append(self.issue_matrix[self.issue_rows[pk]])
+            else:
+                rows.append(sparse.csr_matrix((1, self.issue_matrix.shape[1]), dtype=np.float32))
+        if not rows:
+            return sparse.csr_matrix((0, self.issue_matrix.shape[1]), dtype=np.float32)
+        return sparse.csr_matrix(sparse.vstack(rows))
+
+    def resource_vectors(self, resource_ids: np.ndarray) -> sparse.csr_matrix:
+        ids = resource_ids.tolist()
+        changed = set(
+            Resource.objects.filter(updated_at__gt=self.created_at).values_list("pk", flat=True)
+        )
+        fresh_ids = [pk for pk in ids if pk in changed or pk not in self.resource_rows]
+        width = self.resource_matrix.shape[1]
+        if not ids:
+            return sparse.csr_matrix((0, width), dtype=np.float32)
+        stored = [self.resource_rows.get(pk, 0) for pk in ids]
+        matrix = (
+            sparse.csr_matrix(self.resource_matrix[stored])
+            if len(self.resource_rows)
+            else (sparse.csr_matrix((len(ids), width), dtype=np.float32))
+        )
+        if fresh_ids:
+            fresh_order, texts = resource_texts(fresh_ids)
+            fresh_matrix = transform(self.index, texts)
+            position = {pk: i for i, pk in enumerate(ids)}
+            matrix = sparse.lil_matrix(matrix)
+            for k, pk in enumerate(fresh_order):
+                matrix[position[pk]] = fresh_matrix[k]
+            matrix = sparse.csr_matrix(matrix)
+        return matrix
+
+
+_cache: dict[str, LoadedEngine] = {}
+_cache_lock = threading.Lock()
+
+
+def engine_load(version_id: int | None = None) -> LoadedEngine | None:
+    """The engine of `version_id` (default: the newest), cached per process by version id."""
+    from matching.models import EngineVersion
+
+    if version_id is None:
+        version_id = (
+            EngineVersion.objects.order_by("-created_at", "-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if version_id is None:
+            return None
+    cached = _cache.get("engine")
+    if cached is not None and cached.version_id == version_id:
+        return cached
+    with _cache_lock:
+        version = EngineVersion.objects.filter(pk=version_id).first()
+        if version is None:
+            return None
+        vectors = vectors_from_bytes(version.vectors_blob)
+        ranker = None
+        if version.ranker and version.ranker.get("validation", {}).get("use_learned"):
+            ranker = RankerModel.from_dict(version.ranker)
+        engine = LoadedEngine(
+            version_id=version.pk,
+            created_at=version.created_at,
+            index=TextIndex.from_bytes(bytes(version.index_blob)),
+            issue_rows={pk: i for i, pk in enumerate(vectors.get("issue_ids", []))},
+            issue_matrix=vectors.get("issue_matrix", sparse.csr_matrix((0, 0))),
+            resource_rows={pk: i for i, pk in enumerate(vectors.get("resource_ids", []))},
+            resource_matrix=vectors.get("resource_matrix", sparse.csr_matrix((0, 0))),
+            ranker=ranker,
+        )
+        _cache["engine"] = engine
+        return engine
+
+
+def engine_cache_clear() -> None:
+    _cache.clear()
+    _resource_cache.clear()
+
+
+# ------------------------------------------------------------------------ scoring
+
+
+@dataclass
+class PairResult:
+    resource_id: int
+    organization_id: int
+    rank: int
+    score: float
+    components: dict[str, Any]
+    explanation: dict[str, Any]
+
+
+@dataclass
+class MatchContext:
+    """Everything a chunk needs besides its issues: loaded once per chunk (or per process run)."""
+
+    engine: LoadedEngine
+    lookups: Lookups
+    resources: ResourceTable
+    resource_matrix: sparse.csr_matrix
+    resource_matrix_t: sparse.csr_matrix
+    coefficients: dict[str, float]
+    model: str  # "hand" or "learned"
+    top_k: int
+
+
+_resource_cache: dict[str, Any] = {}
+
+
+def resources_fingerprint() -> tuple:
+    """Changes whenever anything the resource table is built from changes (3 cheap queries)."""
+    from django.db.models import Count, Max, Q
+
+    from matching.models import Project
+    from partners.models import Organization
+
+    resources = Resource.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+    organizations = Organization.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+    projects = Project.objects.aggregate(
+        n=Count("pk"),
+        active=Count("pk", filter=Q(status__in=["preparing", "running"])),
+        completed=Count("pk", filter=Q(status="completed")),
+    )
+    return (
+        tuple(resources.values()),
+        tuple(organizations.values()),
+        tuple(projects.values()),
+    )
+
+
+def context_build(
+    *, engine: LoadedEngine, weights: dict[str, float], top_k: int, allow_learned: bool = True
+) -> MatchContext:
+    lookups = Lookups.load()
+    key = (engine.version_id, resources_fingerprint())
+    cached = _resource_cache.get("entry")
+    if cached is not None and cached[0] == key:
+        resources, matrix, matrix_t = cached[1]
+    else:
+        resources = load_resources(lookups)
+        matrix = engine.resource_vectors(resources.ids)
+        matrix_t = sparse.csr_matrix(matrix.T)
+        _resource_cache["entry"] = (key, (resources, matrix, matrix_t))
+    if engine.ranker is not None and allow_learned:
+        coefficients, model = dict(engine.ranker.coefficients), "learned"
+    else:
+        coefficients, model = dict(weights), "hand"
+    return MatchContext(
+        engine=engine,
+        lookups=lookups,
+        resources=resources,
+        resource_matrix=matrix,
+        resource_matrix_t=matrix_t,
+        coefficients=coefficients,
+        model=model,
+        top_k=top_k,
+    )
+
+
+def _terms_of_rows(index: TextIndex, shared: sparse.csr_matrix) -> list[list[list[Any]]]:
+    """Top terms of each row of an element-wise product of issue and resource rows.
+
+    The products of all shared terms sum to the pair's cosine (as explain_terms reports them).
+    """
+    terms = index.terms
+    out = []
+    for r in range(shared.shape[0]):
+        start, stop = shared.indptr[r], shared.indptr[r + 1]
+        data, cols = shared.data[start:stop], shared.indices[start:stop]
+        best = np.argsort(-data, kind="stable")[:TERMS_SHOWN]
+        out.append([[str(terms[cols[b]]), round(float(data[b]), 4)] for b in best if data[b] > 0])
+    return out
+
+
+def compute_matches(issue_ids: list[int], ctx: MatchContext) -> dict[int, list[PairResult]]:
+    """Ranked candidates of each issue (issues without any candidate map to [])."""
+    issues = load_issues(issue_ids, ctx.lookups)
+    results: dict[int, list[PairResult]] = {pk: [] for pk in issue_ids}
+    if not len(issues) or not len(ctx.resources):
+        return results
+    queries = ctx.engine.issue_vectors(issues.ids)
+    k = max(1, ctx.top_k)
+    n_res = len(ctx.resources)
+    for start in range(0, len(issues), BLOCK_ROWS):
+        rows = slice(start, min(start + BLOCK_ROWS, len(issues)))
+        block = queries[rows]
+        text = (block @ ctx.resource_matrix_t).toarray().astype(np.float32)
+        features = feature_block(issues, ctx.resources, rows, text, ctx.lookups)
+        score = score_block(features, ctx.coefficients)
+        allowed = hard_filter_mask(issues, ctx.resources, rows)
+        # Something must tie the pair together: shared words or the same field.
+        allowed &= (text > 0) | (features["field"] > 0)
+        score = np.where(allowed, score, -np.inf)
+        keep = min(k, n_res)
+        if keep < n_res:
+            top = np.argpartition(-score, keep - 1, axis=1)[:, :keep]
+        else:
+            top = np.broadcast_to(np.arange(n_res), score.shape).copy()
+        top_scores = np.take_along_axis(score, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1)
+        finite = np.isfinite(np.take_along_axis(score, top, axis=1))
+        pair_rows, pair_slots = np.nonzero(finite)
+        pair_cols = top[pair_rows, pair_slots]
+        # Shared terms of every kept pair of the block in one sparse product.
+        shared_all = sparse.csr_matrix(block[pair_rows].multiply(ctx.resource_matrix[pair_cols]))
+        terms_all = _terms_of_rows(ctx.engine.index, shared_all)
+        offsets = np.concatenate([[0], np.cumsum(finite.sum(axis=1))])
+        for b in range(top.shape[0]):
+            i = start + b
+            columns = [int(c) for c in top[b][finite[b]]]
+            if not columns:
+                continue
+            terms = terms_all[offsets[b] : offsets[b + 1]]
+            pairs = []
+            for rank, (j, shared) in enumerate(zip(columns, terms, strict=True), start=1):
+                values = {name: round(float(features[name][b, j]), 4) for name in FEATURES}
+                contributions = {
+                    name: round(float(ctx.coefficients.get(name, 0.0)) * values[name], 4)
+                    for name in FEATURES
+                }
+                pairs.append(
+                    PairResult(
+                        resource_id=int(ctx.resources.ids[j]),
+                        organization_id=int(ctx.resources.org_ids[j]),
+                        rank=rank,
+                        score=round(float(score[b, j]), 4),
+                        components={
+                            "features": values,
+                            "contributions": contributions,
+                            "model": ctx.model,
+                        },
+                        explanation={
+                            "terms": shared,
+                            "rules": rules_fired(
+                                issues=issues,
+                                i=i,
+                                resources=ctx.resources,
+                                j=j,
+                                values=values,
+                                lookups=ctx.lookups,
+                            ),
+                        },
+                    )
+                )
+            results[issues.ids[i]] = pairs
+    return results
+
+
+def max_score(coefficients: dict[str, float]) -> float:
+    """The score of a pair with every feature at 1 (scales score bars to 0…100 %)."""
+    return max(sum(max(0.0, float(v)) for v in coefficients.values()), 1e-9)

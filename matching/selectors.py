@@ -1,0 +1,292 @@
+"""Reads of the matching app: review lists, explanations in plain Japanese, fairness, cards."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from issues.models import Issue
+from matching.models import (
+    Candidate,
+    Decision,
+    EngineVersion,
+    ExposureLog,
+    MatchRun,
+    Proposal,
+)
+from matching.rules import FEATURES
+from partners.models import Membership, Organization
+from portal.choices import SDG_GOALS
+from portal.models import Role, User
+
+FEATURE_LABELS = {
+    "text": gettext_lazy("本文の類似度"),
+    "field": gettext_lazy("分野の一致"),
+    "sdg": gettext_lazy("SDGsの重なり"),
+    "kind": gettext_lazy("求めるリソースの種類"),
+    "same_ward": gettext_lazy("同じ区"),
+    "adjacent_ward": gettext_lazy("隣接する区"),
+    "track_record": gettext_lazy("この分野の実績"),
+}
+
+
+def feature_label(name: str) -> str:
+    return str(FEATURE_LABELS.get(name, name))
+
+
+def _rule_line(rule: dict[str, Any]) -> str:
+    code = rule.get("code")
+    if code == "ward_any":
+        return _("区を問わない課題です。")
+    if code == "ward_all":
+        return _("リソースは全区が対象です。")
+    if code == "ward_served":
+        return _("リソースは%(ward)sを対象にしています。") % {"ward": rule.get("ward", "")}
+    if code == "period":
+        return _("希望期間とリソースの提供期間が重なっています。")
+    if code == "organization":
+        return _("団体は審査済み（承認済み）で、リソースは提供中です。")
+    if code == "capacity":
+        return _("受入可能件数の残りは %(left)s 件です。") % {"left": rule.get("left", 0)}
+    if code == "field":
+        return _("分野「%(field)s」が一致しています。") % {"field": rule.get("field", "")}
+    if code == "sdg":
+        goals = ", ".join(str(g) for g in rule.get("goals", []))
+        return _("SDGsの目標 %(goals)s が共通しています。") % {"goals": goals}
+    if code == "kind":
+        return _("課題が求めるリソースの種類（%(kind)s）です。") % {"kind": rule.get("kind", "")}
+    if code == "same_ward":
+        return _("団体は課題と同じ%(ward)sにあります。") % {"ward": rule.get("ward", "")}
+    if code == "adjacent_ward":
+        return _("団体は隣接する%(ward)sにあります。") % {"ward": rule.get("ward", "")}
+    if code == "track_record":
+        return _("この分野で完了した連携事業が %(count)s 件あります。") % {
+            "count": rule.get("count", 0)
+        }
+    return str(code)
+
+
+def explanation_view(candidate: Candidate) -> dict[str, Any]:
+    """What the review screen shows: shared terms, rules that fired and each contribution."""
+    explanation = candidate.explanation or {}
+    components = candidate.components or {}
+    contributions = components.get("contributions", {})
+    features = components.get("features", {})
+    total = sum(max(0.0, float(v)) for v in contributions.values()) or 1.0
+    parts = [
+        {
+            "name": name,
+            "label": feature_label(name),
+            "value": features.get(name, 0.0),
+            "contribution": contributions.get(name, 0.0),
+            "percent": round(100 * max(0.0, float(contributions.get(name, 0.0))) / total),
+        }
+        for name in FEATURES
+        if contributions.get(name)
+    ]
+    return {
+        "terms": [{"term": t, "weight": w} for t, w in explanation.get("terms", [])],
+        "rules": [_rule_line(rule) for rule in explanation.get("rules", [])],
+        "parts": parts,
+        "model": _("学習したランキング")
+        if components.get("model") == "learned"
+        else _("手動の重み"),
+    }
+
+
+def explanation_text(candidate: Candidate) -> str:
+    view = explanation_view(candidate)
+    pieces = []
+    if view["terms"]:
+        pieces.append(
+            _("共通する語: %(terms)s")
+            % {"terms": "、".join(f"{t['term']}({t['weight']:.2f})" for t in view["terms"])}
+        )
+    pieces += view["rules"]
+    if view["parts"]:
+        pieces.append(
+            _("内訳: %(parts)s")
+            % {"parts": "、".join(f"{p['label']} {p['contribution']:+.3f}" for p in view["parts"])}
+        )
+    return " / ".join(pieces)
+
+
+def candidates_for_export() -> QuerySet[Candidate]:
+    return (
+        Candidate.objects.filter(current=True)
+        .select_related("issue", "resource")
+        .order_by("issue__ref", "rank")
+    )
+
+
+def issues_in_scope(user: User) -> QuerySet[Issue]:
+    """Issues a staff member reviews: coordinators and approvers their ward's, others all."""
+    qs = Issue.objects.all()
+    if user.role in (Role.COORDINATOR, Role.APPROVER) and user.ward_id:
+        qs = qs.filter(Q(ward_id=user.ward_id) | Q(ward__isnull=True))
+    return qs
+
+
+def issues_for_review(*, user: User, query: str = "", waiting_only: bool = False):
+    qs = (
+        issues_in_scope(user)
+        .filter(candidates__isnull=False)
+        .annotate(
+            candidate_total=Count("candidates", filter=Q(candidates__current=True), distinct=True),
+            waiting=Count(
+                "candidates",
+                filter=Q(candidates__current=True, candidates__verdict="", candidates__rank__lte=5),
+                distinct=True,
+            ),
+            requested=Count("candidates", filter=Q(candidates__verdict="requested"), distinct=True),
+        )
+        .select_related("ward", "field")
+        .order_by("-waiting", "-priority", "ref")
+    )
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(ref__icontains=query))
+    if waiting_only:
+        qs = qs.filter(waiting__gt=0)
+    return qs
+
+
+def candidates_for_issue(issue: Issue) -> list[Candidate]:
+    return list(
+        Candidate.objects.filter(issue=issue)
+        .select_related("resource__organization__ward")
+        .order_by("-current", "rank", "pk")
+    )
+
+
+def last_decisions(issue: Issue) -> dict[int, Decision]:
+    out: dict[int, Decision] = {}
+    for decision in (
+        Decision.objects.filter(issue=issue).select_related("decided_by").order_by("decided_at")
+    ):
+        out[decision.resource_id] = decision
+    return out
+
+
+def pending_approvals(user: User) -> QuerySet[Candidate]:
+    qs = Candidate.objects.filter(verdict=Decision.Verdict.REQUESTED).select_related(
+        "issue__ward", "resource__organization"
+    )
+    if user.role == Role.APPROVER and user.ward_id:
+        qs = qs.filter(Q(issue__ward_id=user.ward_id) | Q(issue__ward__isnull=True))
+    return qs.order_by("issue__ref", "rank")
+
+
+def partner_organization(user: User) -> Organization | None:
+    membership = Membership.objects.filter(user=user).select_related("organization").first()
+    return membership.organization if membership else None
+
+
+def proposals_for_partner(user: User) -> QuerySet[Proposal]:
+    org_id = Membership.objects.filter(user=user).values_list("organization_id", flat=True).first()
+    if org_id is None:
+        return Proposal.objects.none()
+    return (
+        Proposal.objects.filter(organization_id=org_id)
+        .select_related("issue__ward", "issue__field", "resource")
+        .order_by("-created_at")
+    )
+
+
+def proposals_for_staff(user: User) -> QuerySet[Proposal]:
+    qs = Proposal.objects.select_related("issue__ward", "organization", "resource")
+    if user.role in (Role.COORDINATOR, Role.APPROVER) and user.ward_id:
+        qs = qs.filter(Q(issue__ward_id=user.ward_id) | Q(issue__ward__isnull=True))
+    return qs.order_by("-created_at")
+
+
+def latest_runs(limit: int = 10) -> list[MatchRun]:
+    return list(MatchRun.objects.select_related("issue", "started_by")[:limit])
+
+
+def engine_status() -> dict[str, Any]:
+    version = (
+        EngineVersion.objects.defer("index_blob", "vectors_blob")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    validation = (version.validation if version else {}) or {}
+    metrics = []
+    for key, label in (("mrr", "MRR"), ("p_at_5", "P@5"), ("ndcg_at_10", "nDCG@10")):
+        metrics.append(
+            {
+                "label": label,
+                "baseline": (validation.get("baseline") or {}).get(key),
+                "learned": (validation.get("learned") or {}).get(key),
+            }
+        )
+    coefficients = (version.ranker or {}).get("coefficients") if version else None
+    return {
+        "version": version,
+        "validation": validation,
+        "metrics": metrics,
+        "groups": (validation.get("baseline") or {}).get("groups"),
+        "use_learned": bool(validation.get("use_learned")) and bool(coefficients),
+        "coefficients": [
+            {"label": feature_label(name), "value": (coefficients or {}).get(name)}
+            for name in FEATURES
+        ]
+        if coefficients
+        else [],
+        "decision_count": Decision.objects.count(),
+    }
+
+
+def fairness_figures(*, kind: str = ExposureLog.Kind.PROPOSED) -> dict[str, Any]:
+    """Exposure per organisation and the share the top 10 % of organisations take."""
+    rows = list(
+        ExposureLog.objects.filter(kind=kind)
+        .values("organization_id", "organization__name")
+        .annotate(total=Sum("count"))
+        .order_by("-total", "organization__name")
+    )
+    total = sum(row["total"] for row in rows)
+    n_orgs = Organization.objects.filter(status="approved").count()
+    top_n = max(1, math.ceil(0.1 * max(n_orgs, len(rows)))) if rows else 0
+    top_total = sum(row["total"] for row in rows[:top_n])
+    share = round(100 * top_total / total, 1) if total else None
+    for row in rows:
+        row["percent"] = round(100 * row["total"] / total, 1) if total else 0
+    return {
+        "rows": rows[:50],
+        "total": total,
+        "organizations": n_orgs,
+        "exposed": len(rows),
+        "top_n": top_n,
+        "top_share": share,
+        "concentrated": share is not None and share >= 50,
+    }
+
+
+def sdg_label(goal: int) -> str:
+    return str(dict(SDG_GOALS).get(goal, goal))
+
+
+# ------------------------------------------------------------------------ dashboard cards
+
+
+def card_coordinator(user: User) -> dict[str, Any]:
+    qs = Candidate.objects.filter(current=True, verdict="", rank__lte=5)
+    if user.ward_id:
+        qs = qs.filter(Q(issue__ward_id=user.ward_id) | Q(issue__ward__isnull=True))
+    return {
+        "waiting": qs.count(),
+        "issues": qs.values("issue_id").distinct().count(),
+    }
+
+
+def card_approver(user: User) -> dict[str, Any]:
+    return {"pending": pending_approvals(user).count()}
+
+
+def card_partner(user: User) -> dict[str, Any]:
+    qs = proposals_for_partner(user).filter(status=Proposal.Status.SENT)
+    return {"waiting": qs.count(), "next": qs.order_by("deadline").first()}

@@ -1,0 +1,373 @@
+"""Matching screens: runs, per-issue review, approvals, proposals, engine status, fairness."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from matching import selectors, services
+from matching.forms import DecisionForm, ProposalResponseForm, ShortlistForm, WeightsForm
+from matching.models import Candidate, Decision, MatchingSettings, MatchRun, Proposal
+from portal.access import (
+    approver_required,
+    coordinator_required,
+    partner_required,
+    staff_required,
+)
+from portal.models import Role
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _issue_in_scope(request: HttpRequest, issue_id: int):
+    issue = (
+        selectors.issues_in_scope(request.user)
+        .select_related("ward", "field")
+        .filter(pk=issue_id)
+        .first()
+    )
+    if issue is None:
+        raise Http404
+    return issue
+
+
+def _can_run(user) -> bool:
+    return user.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+# ------------------------------------------------------------------------ overview and runs
+
+
+@staff_required
+@vary_on_headers("HX-Request")
+def home(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    waiting_only = request.GET.get("waiting") == "1"
+    page = Paginator(
+        selectors.issues_for_review(user=request.user, query=query, waiting_only=waiting_only),
+        25,
+    ).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": query,
+        "waiting_only": waiting_only,
+        "runs": selectors.latest_runs(5),
+        "can_run": _can_run(request.user),
+    }
+    if request.htmx:
+        return render(request, "matching/home.html#issues", context)
+    return render(request, "matching/home.html", context)
+
+
+@coordinator_required
+@require_POST
+def run_start(request: HttpRequest) -> HttpResponse:
+    key = (request.POST.get("key") or "").strip()[:64] or None
+    run = services.match_run_start(scope=MatchRun.Scope.ALL, started_by=request.user, key=key)
+    return redirect("matching:run_detail", run.pk)
+
+
+@staff_required
+@vary_on_headers("HX-Request")
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(MatchRun.objects.select_related("issue", "started_by"), pk=run_id)
+    context = {
+        "run": run,
+        "stalled": services.match_run_stalled(run),
+        "can_run": _can_run(request.user),
+        "results": _run_results(request, run) if run.status == MatchRun.Status.SUCCEEDED else [],
+    }
+    if request.htmx:
+        return render(request, "matching/run_detail.html#progress", context)
+    return render(request, "matching/run_detail.html", context)
+
+
+def _run_results(request: HttpRequest, run: MatchRun):
+    if run.scope == MatchRun.Scope.ISSUE and run.issue_id:
+        return list(
+            Candidate.objects.filter(issue_id=run.issue_id, current=True)
+            .select_related("issue", "resource__organization")
+            .order_by("rank")[:10]
+        )
+    return list(
+        Candidate.objects.filter(run=run, rank=1)
+        .filter(issue__in=selectors.issues_in_scope(request.user))
+        .select_related("issue", "resource__organization")
+        .order_by("-score")[:20]
+    )
+
+
+@coordinator_required
+@require_POST
+def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(MatchRun, pk=run_id)
+    try:
+        new_run = services.match_run_retry(run=run, started_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect("matching:run_detail", run.pk)
+    return redirect("matching:run_detail", new_run.pk)
+
+
+# ------------------------------------------------------------------------ review
+
+
+def _review_context(request: HttpRequest, issue, *, conflict: str = "") -> dict:
+    candidates = selectors.candidates_for_issue(issue)
+    decisions = selectors.last_decisions(issue)
+    reasons = dict(services.REJECT_REASONS)
+    for candidate in candidates:
+        candidate.view = selectors.explanation_view(candidate)
+        candidate.bar = min(100, max(0, round(100 * candidate.score / _max_score(candidates))))
+        candidate.last_decision = decisions.get(candidate.resource_id)
+        candidate.verdict_label = (
+            Decision.Verdict(candidate.verdict).label
+            if candidate.verdict in Decision.Verdict.values
+            else ""
+        )
+        if candidate.last_decision is not None:
+            candidate.reason_label = reasons.get(candidate.last_decision.reason, "")
+    verdicts = services.allowed_verdicts(request.user, issue)
+    return {
+        "issue": issue,
+        "candidates": candidates,
+        "verdicts": [(v, Decision.Verdict(v).label) for v in verdicts],
+        "reasons": services.REJECT_REASONS,
+        "can_decide": services.can_decide(request.user, issue),
+        "conflict": conflict,
+    }
+
+
+def _max_score(candidates: list[Candidate]) -> float:
+    return max([c.score for c in candidates if c.score > 0] or [1.0])
+
+
+@staff_required
+def issue_review(request: HttpRequest, issue_id: int) -> HttpResponse:
+    issue = _issue_in_scope(request, issue_id)
+    return render(request, "matching/issue_review.html", _review_context(request, issue))
+
+
+@coordinator_required
+@require_POST
+def issue_refresh(request: HttpRequest, issue_id: int) -> HttpResponse:
+    issue = _issue_in_scope(request, issue_id)
+    if not services.can_decide(request.user, issue):
+        raise PermissionDenied
+    run = services.matching_refresh_issue(issue_id=issue.pk, started_by=request.user)
+    if run.status == MatchRun.Status.FAILED:
+        messages.error(request, run.error)
+    else:
+        messages.success(request, _("候補を再計算しました。"))
+    if request.htmx:
+        return render(
+            request, "matching/issue_review.html#candidates", _review_context(request, issue)
+        )
+    return redirect("matching:issue_review", issue.pk)
+
+
+def _candidate_response(request: HttpRequest, candidate: Candidate, conflict: str = ""):
+    if request.htmx:
+        context = _review_context(request, candidate.issue, conflict=conflict)
+        current = next((c for c in context["candidates"] if c.pk == candidate.pk), None)
+        context["c"] = current
+        return render(request, "matching/issue_review.html#candidate", context)
+    if conflict:
+        messages.error(request, conflict)
+    return redirect("matching:issue_review", candidate.issue_id)
+
+
+def _candidate_or_gone(request: HttpRequest, candidate_id: int) -> Candidate | HttpResponse:
+    """The candidate, or (HTMX) a plain notice that a re-run replaced it in the meantime."""
+    candidate = (
+        Candidate.objects.select_related("issue", "resource").filter(pk=candidate_id).first()
+    )
+    if candidate is not None:
+        return candidate
+    if request.htmx:
+        return render(request, "matching/candidate_gone.html")
+    raise Http404
+
+
+@staff_required
+@require_POST
+def candidate_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    candidate = _candidate_or_gone(request, candidate_id)
+    if isinstance(candidate, HttpResponse):
+        return candidate
+    _issue_in_scope(request, candidate.issue_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _candidate_response(request, candidate, message)
+    try:
+        decision = services.decision_record(
+            candidate=candidate,
+            user=request.user,
+            verdict=form.cleaned_data["verdict"],
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as exc:
+        return _candidate_response(request, candidate, _errors(exc))
+    if decision.verdict == Decision.Verdict.APPROVED and not request.htmx:
+        messages.success(request, _("承認し、団体に提案を送りました。"))
+    return _candidate_response(request, candidate)
+
+
+@coordinator_required
+@require_POST
+def candidate_shortlist(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    candidate = _candidate_or_gone(request, candidate_id)
+    if isinstance(candidate, HttpResponse):
+        return candidate
+    _issue_in_scope(request, candidate.issue_id)
+    form = ShortlistForm(request.POST)
+    if not form.is_valid():
+        return _candidate_response(request, candidate, _("入力内容を確認してください。"))
+    try:
+        services.candidate_shortlist(
+            candidate=candidate,
+            user=request.user,
+            expected_version=form.cleaned_data["version"],
+            shortlisted=form.cleaned_data["shortlisted"],
+        )
+    except ValidationError as exc:
+        return _candidate_response(request, candidate, _errors(exc))
+    return _candidate_response(request, candidate)
+
+
+@approver_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.pending_approvals(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "matching/approvals.html", {"page": page})
+
+
+@staff_required
+def proposals(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    qs = selectors.proposals_for_staff(request.user)
+    if status in Proposal.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "matching/proposals.html",
+        {"page": page, "status": status, "statuses": Proposal.Status.choices},
+    )
+
+
+# ------------------------------------------------------------------------ engine and fairness
+
+
+@staff_required
+def engine_status(request: HttpRequest) -> HttpResponse:
+    row = services.matching_settings_get()
+    form = WeightsForm(instance=row, initial={"version": row.version})
+    return render(
+        request,
+        "matching/engine.html",
+        {
+            "status": selectors.engine_status(),
+            "form": form,
+            "settings_row": row,
+            "can_edit": _can_run(request.user),
+        },
+    )
+
+
+@coordinator_required
+@require_POST
+def engine_weights(request: HttpRequest) -> HttpResponse:
+    row = services.matching_settings_get()
+    form = WeightsForm(request.POST, instance=MatchingSettings.objects.get(pk=row.pk))
+    if not form.is_valid():
+        return render(
+            request,
+            "matching/engine.html",
+            {
+                "status": selectors.engine_status(),
+                "form": form,
+                "settings_row": row,
+                "can_edit": True,
+            },
+            status=400,
+        )
+    try:
+        services.matching_settings_update(
+            user=request.user,
+            data=form.cleaned_data,
+            expected_version=form.cleaned_data["version"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, _("重みを保存しました。次回のマッチング実行から反映されます。"))
+    return redirect("matching:engine_status")
+
+
+@staff_required
+def fairness(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "matching/fairness.html",
+        {
+            "proposed": selectors.fairness_figures(kind="proposed"),
+            "shown": selectors.fairness_figures(kind="shown"),
+        },
+    )
+
+
+# ------------------------------------------------------------------------ partner screens
+
+
+@partner_required
+def partner_proposals(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.proposals_for_partner(request.user), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "matching/partner_proposals.html",
+        {"page": page, "organization": selectors.partner_organization(request.user)},
+    )
+
+
+@partner_required
+def partner_proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = get_object_or_404(selectors.proposals_for_partner(request.user), pk=proposal_id)
+    form = ProposalResponseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_respond(
+                proposal=proposal,
+                user=request.user,
+                accept=form.cleaned_data["answer"] == "accept",
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(
+                request,
+                _("提案を受諾しました。連携事業として登録されました。")
+                if form.cleaned_data["answer"] == "accept"
+                else _("提案を辞退しました。"),
+            )
+            return redirect("matching:partner_proposal", proposal.pk)
+    return render(
+        request,
+        "matching/partner_proposal.html",
+        {"proposal": proposal, "form": form, "project": getattr(proposal, "project", None)},
+    )

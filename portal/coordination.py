@@ -1,0 +1,322 @@
+"""Coordinator system (支援策②): profiles, caseload, training, network meetings, self-assessment.
+
+Writes are the ``*_save`` / ``*_create`` / ``*_set`` functions; the rest are reads. The figures
+for the evaluation report come from :func:`coordination_figures` (re-exported by
+``portal.selectors``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import registry
+from portal.models import (
+    STAFF_ROLES,
+    CoordinatorProfile,
+    NetworkMeeting,
+    Role,
+    SkillLevel,
+    SkillSelfAssessment,
+    TrainingAttendance,
+    TrainingSession,
+    User,
+    Ward,
+)
+
+# Targets from the seed (DESIGN.md, pillar 2).
+TARGET_COORDINATORS = 30
+TARGET_SUPPORTED_CASES = 15
+TARGET_TRAINING_SESSIONS = 24
+TARGET_NETWORK_MEETINGS = 6
+TARGET_TRAINED_SHARE = 0.5
+TARGET_SUFFICIENT_SHARE = 0.7
+
+
+# --- fiscal year (年度, April → March) ------------------------------------------------------
+
+
+def fiscal_year_of(day: datetime.date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
+    """First and last day of the fiscal year (inclusive)."""
+    return datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
+
+
+def current_fiscal_year() -> int:
+    return fiscal_year_of(timezone.localdate())
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+# --- caseload ---------------------------------------------------------------------------------
+
+
+def caseload_figures(*, user_ids: list[int], fiscal_year: int) -> dict[int, dict[str, int]]:
+    """Every registered provider's figures, summed per user and figure key."""
+    merged: dict[int, dict[str, int]] = {uid: defaultdict(int) for uid in user_ids}
+    if not user_ids:
+        return {}
+    for provider in registry.caseload_providers():
+        for uid, figures in provider(list(user_ids), fiscal_year).items():
+            if uid not in merged:
+                continue
+            for key, value in figures.items():
+                merged[uid][key] += int(value)
+    return {uid: dict(figures) for uid, figures in merged.items()}
+
+
+def consultation_caseload(user_ids: list[int], fiscal_year: int) -> dict[int, dict[str, int]]:
+    """portal's own provider: consultations assigned to each coordinator."""
+    from portal.models import ConsultationRequest, ConsultationStatus
+
+    start, end = fiscal_year_bounds(fiscal_year)
+    rows = (
+        ConsultationRequest.objects.filter(assigned_to_id__in=user_ids)
+        .values("assigned_to_id")
+        .annotate(
+            active=Count("pk", filter=~Q(status=ConsultationStatus.DONE)),
+            year=Count("pk", filter=Q(created_at__date__gte=start, created_at__date__lte=end)),
+        )
+    )
+    return {
+        row["assigned_to_id"]: {
+            "active": row["active"],
+            "consultations": row["active"],
+            "supported_year": row["year"],
+        }
+        for row in rows
+    }
+
+
+def coordinators_qs() -> QuerySet[User]:
+    """Active coordinator users (with or without a profile yet)."""
+    return User.objects.filter(role=Role.COORDINATOR, is_active=True)
+
+
+def coordinator_rows(*, fiscal_year: int, ward: Ward | None = None) -> list[dict[str, Any]]:
+    """One row per coordinator: user, profile, wards served and caseload figures."""
+    users = list(
+        coordinators_qs()
+        .select_related("ward", "coordinator_profile")
+        .prefetch_related("coordinator_profile__wards", "coordinator_profile__specialities")
+        .order_by("ward__code", "username")
+    )
+    rows: list[dict[str, Any]] = []
+    for user in users:
+        profile = getattr(user, "coordinator_profile", None)
+        wards = list(profile.wards.all()) if profile else []
+        if not wards and user.ward:
+            wards = [user.ward]
+        if ward is not None and ward not in wards:
+            continue
+        rows.append({"user": user, "profile": profile, "wards": wards})
+    figures = caseload_figures(user_ids=[row["user"].pk for row in rows], fiscal_year=fiscal_year)
+    for row in rows:
+        row["caseload"] = figures.get(row["user"].pk, {})
+        row["active"] = row["caseload"].get("active", 0)
+        row["supported_year"] = row["caseload"].get("supported_year", 0)
+        row["meets_target"] = row["supported_year"] >= TARGET_SUPPORTED_CASES
+    return rows
+
+
+def ward_overview(*, fiscal_year: int) -> dict[str, Any]:
+    """Coordinators per ward across the 23 wards, and the total against the target of 30."""
+    rows = coordinator_rows(fiscal_year=fiscal_year)
+    per_ward: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        for ward in row["wards"]:
+            per_ward[ward.pk].append(row)
+    wards = [
+        {
+            "ward": ward,
+            "coordinators": len(per_ward[ward.pk]),
+            "supported_year": sum(r["supported_year"] for r in per_ward[ward.pk]),
+            "active": sum(r["active"] for r in per_ward[ward.pk]),
+        }
+        for ward in Ward.objects.order_by("code")
+    ]
+    total = len(rows)
+    supported = [row["supported_year"] for row in rows]
+    return {
+        "rows": rows,
+        "wards": wards,
+        "total": total,
+        "target": TARGET_COORDINATORS,
+        "wards_without": sum(1 for w in wards if not w["coordinators"]),
+        "average_supported": round(sum(supported) / total, 1) if total else None,
+        "target_supported": TARGET_SUPPORTED_CASES,
+    }
+
+
+def coordinator_least_loaded(*, ward: Ward | None) -> User | None:
+    """The coordinator of ``ward`` with the fewest open cases (any coordinator when none)."""
+    candidates = coordinators_qs()
+    if ward is not None:
+        in_ward = candidates.filter(
+            Q(ward=ward) | Q(coordinator_profile__wards=ward, coordinator_profile__active=True)
+        ).distinct()
+        if in_ward.exists():
+            candidates = in_ward
+    users = list(candidates.order_by("username"))
+    if not users:
+        return None
+    figures = caseload_figures(user_ids=[u.pk for u in users], fiscal_year=current_fiscal_year())
+    return min(users, key=lambda u: (figures.get(u.pk, {}).get("active", 0), u.username))
+
+
+@transaction.atomic
+def coordinator_profile_save(
+    *, user: User, data: dict[str, Any], wards: list[Ward], specialities: list
+) -> CoordinatorProfile:
+    if user.role != Role.COORDINATOR:
+        raise ValidationError(_("コーディネーターの役割を持つ職員だけにプロフィールを作れます。"))
+    level = data.get("certification_level")
+    if level and level != "none" and not data.get("certified_on"):
+        raise ValidationError(_("認定レベルを設定するときは認定日を入力してください。"))
+    profile = CoordinatorProfile.objects.filter(user=user).first() or CoordinatorProfile(user=user)
+    for name in ("background", "certification_level", "certified_on", "introduction", "active"):
+        if name in data:
+            setattr(profile, name, data[name])
+    profile.save()
+    profile.wards.set(wards)
+    profile.specialities.set(specialities)
+    return profile
+
+
+# --- training, meetings, self-assessment ------------------------------------------------------
+
+
+def training_session_create(*, data: dict[str, Any], created_by: User | None) -> TrainingSession:
+    return TrainingSession.objects.create(created_by=created_by, **data)
+
+
+@transaction.atomic
+def training_attendance_set(
+    *, session: TrainingSession, attended_ids: set[int], completed_ids: set[int]
+) -> None:
+    """Replace the session's attendance: who attended, and who of them completed."""
+    staff_ids = set(
+        User.objects.filter(pk__in=attended_ids | completed_ids, role__in=STAFF_ROLES).values_list(
+            "pk", flat=True
+        )
+    )
+    attended = (attended_ids | completed_ids) & staff_ids
+    session.attendances.exclude(user_id__in=attended).delete()
+    for uid in attended:
+        TrainingAttendance.objects.update_or_create(
+            session=session, user_id=uid, defaults={"completed": uid in completed_ids}
+        )
+
+
+def network_meeting_create(*, data: dict[str, Any], created_by: User | None) -> NetworkMeeting:
+    return NetworkMeeting.objects.create(created_by=created_by, **data)
+
+
+def self_assessment_save(
+    *, user: User, fiscal_year: int, level: str, comment: str = ""
+) -> SkillSelfAssessment:
+    if user.role not in STAFF_ROLES:
+        raise ValidationError(_("自己評価は職員だけが登録できます。"))
+    if level not in SkillLevel.values:
+        raise ValidationError(_("自己評価の段階を選んでください。"))
+    assessment, _created = SkillSelfAssessment.objects.update_or_create(
+        user=user, fiscal_year=fiscal_year, defaults={"level": level, "comment": comment}
+    )
+    return assessment
+
+
+def staff_qs() -> QuerySet[User]:
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+
+
+def training_figures(*, fiscal_year: int) -> dict[str, Any]:
+    start, end = fiscal_year_bounds(fiscal_year)
+    sessions = TrainingSession.objects.filter(held_on__gte=start, held_on__lte=end)
+    staff_total = staff_qs().count()
+    trained = (
+        TrainingAttendance.objects.filter(session__in=sessions, completed=True, user__in=staff_qs())
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+    by_format = dict(sessions.values_list("format").annotate(n=Count("pk")).order_by())
+    return {
+        "sessions": sessions.count(),
+        "sessions_target": TARGET_TRAINING_SESSIONS,
+        "sessions_by_format": by_format,
+        "staff_total": staff_total,
+        "staff_trained": trained,
+        "trained_share": _share(trained, staff_total),
+        "trained_share_target": TARGET_TRAINED_SHARE,
+    }
+
+
+def self_assessment_figures(*, fiscal_year: int) -> dict[str, Any]:
+    rows = dict(
+        SkillSelfAssessment.objects.filter(fiscal_year=fiscal_year, user__in=staff_qs())
+        .values_list("level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    total = sum(rows.values())
+    sufficient = rows.get(SkillLevel.SUFFICIENT, 0)
+    return {
+        "responses": total,
+        "by_level": [(level.label, rows.get(level.value, 0)) for level in SkillLevel],
+        "sufficient": sufficient,
+        "sufficient_share": _share(sufficient, total),
+        "sufficient_share_target": TARGET_SUFFICIENT_SHARE,
+    }
+
+
+def coordination_figures(*, fiscal_year: int) -> dict[str, Any]:
+    """Pillar-2 figures for one fiscal year, as plain numbers for the evaluation report.
+
+    Shares are floats in 0..1 (None when there is nothing to divide by).
+    """
+    from portal.models import ConsultationRequest, ConsultationStatus
+
+    start, end = fiscal_year_bounds(fiscal_year)
+    overview = ward_overview(fiscal_year=fiscal_year)
+    training = training_figures(fiscal_year=fiscal_year)
+    assessment = self_assessment_figures(fiscal_year=fiscal_year)
+    meetings = NetworkMeeting.objects.filter(held_on__gte=start, held_on__lte=end).count()
+    consultations = ConsultationRequest.objects.filter(
+        created_at__date__gte=start, created_at__date__lte=end
+    )
+    consultation_counts = dict(
+        consultations.values_list("status").annotate(n=Count("pk")).order_by()
+    )
+    return {
+        "fiscal_year": fiscal_year,
+        "coordinators": overview["total"],
+        "coordinators_target": TARGET_COORDINATORS,
+        "wards_without_coordinator": overview["wards_without"],
+        "supported_cases_per_coordinator": overview["average_supported"],
+        "supported_cases_target": TARGET_SUPPORTED_CASES,
+        "training_sessions": training["sessions"],
+        "training_sessions_target": TARGET_TRAINING_SESSIONS,
+        "staff_total": training["staff_total"],
+        "staff_trained": training["staff_trained"],
+        "staff_trained_share": training["trained_share"],
+        "staff_trained_share_target": TARGET_TRAINED_SHARE,
+        "network_meetings": meetings,
+        "network_meetings_target": TARGET_NETWORK_MEETINGS,
+        "self_assessment_responses": assessment["responses"],
+        "skills_sufficient_share": assessment["sufficient_share"],
+        "skills_sufficient_share_target": TARGET_SUFFICIENT_SHARE,
+        "consultations": sum(consultation_counts.values()),
+        "consultations_done": consultation_counts.get(ConsultationStatus.DONE, 0),
+    }

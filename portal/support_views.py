@@ -1,0 +1,496 @@
+"""Screens for coordinators, training, self-assessment, the help centre and consultations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from portal import coordination, support
+from portal.access import coordinator_required, public, staff_required
+from portal.models import (
+    AccessLog,
+    ConsultationStatus,
+    CoordinatorProfile,
+    FaqCategory,
+    FaqEntry,
+    NetworkMeeting,
+    Role,
+    SkillSelfAssessment,
+    TrainingSession,
+    UnansweredQuestion,
+    User,
+)
+from portal.services import access_log_record
+from portal.support_forms import (
+    AskForm,
+    ConsultationForm,
+    ConsultationUpdateForm,
+    CoordinatorProfileForm,
+    FaqCategoryForm,
+    FaqEntryForm,
+    NetworkMeetingForm,
+    SelfAssessmentForm,
+    TrainingSessionForm,
+    staff_choices,
+)
+
+
+def _fiscal_year(request: HttpRequest) -> int:
+    try:
+        year = int(request.GET.get("fy", ""))
+    except ValueError:
+        return coordination.current_fiscal_year()
+    return year if 2000 <= year <= 2100 else coordination.current_fiscal_year()
+
+
+def _year_choices(selected: int) -> list[int]:
+    current = coordination.current_fiscal_year()
+    return sorted({*range(current - 3, current + 1), selected}, reverse=True)
+
+
+# Breakdown figures that caseload providers report (portal/registry.py), as people read them.
+CASELOAD_LABELS = {
+    "issues": _lazy("担当中の地域課題"),
+    "projects": _lazy("進行中の連携事業"),
+    "consultations": _lazy("対応中の相談"),
+    "resolved_issues": _lazy("年度内に解決した課題"),
+}
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+# --- coordinators -----------------------------------------------------------------------------
+
+
+@staff_required
+def coordinator_overview(request: HttpRequest) -> HttpResponse:
+    fiscal_year = _fiscal_year(request)
+    overview = coordination.ward_overview(fiscal_year=fiscal_year)
+    return render(
+        request,
+        "portal/coordinators/overview.html",
+        {
+            "overview": overview,
+            "figures": coordination.coordination_figures(fiscal_year=fiscal_year),
+            "fiscal_year": fiscal_year,
+            "years": _year_choices(fiscal_year),
+        },
+    )
+
+
+@staff_required
+def coordinator_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=user_id, role=Role.COORDINATOR)
+    fiscal_year = _fiscal_year(request)
+    profile = CoordinatorProfile.objects.filter(user=user).first()
+    caseload = coordination.caseload_figures(user_ids=[user.pk], fiscal_year=fiscal_year)
+    history = (
+        profile.history.order_by("-history_date").values(
+            "history_date", "certification_level", "certified_on"
+        )[:20]
+        if profile
+        else []
+    )
+    level_changes = []
+    previous = None
+    for row in reversed(list(history)):
+        if row["certification_level"] != previous:
+            level_changes.append(row)
+            previous = row["certification_level"]
+    labels = dict(CoordinatorProfile._meta.get_field("certification_level").choices)
+    for row in level_changes:
+        row["label"] = labels.get(row["certification_level"], "")
+    return render(
+        request,
+        "portal/coordinators/detail.html",
+        {
+            "person": user,
+            "profile": profile,
+            "caseload": caseload.get(user.pk, {}),
+            "breakdown": [
+                (CASELOAD_LABELS.get(key, key), value)
+                for key, value in sorted(caseload.get(user.pk, {}).items())
+                if key not in {"active", "supported_year"}
+            ],
+            "target": coordination.TARGET_SUPPORTED_CASES,
+            "fiscal_year": fiscal_year,
+            "level_changes": list(reversed(level_changes)),
+            "can_edit": request.user.role == Role.ADMIN or request.user.pk == user.pk,
+        },
+    )
+
+
+@coordinator_required
+def coordinator_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=user_id, role=Role.COORDINATOR)
+    if request.user.role != Role.ADMIN and request.user.pk != person.pk:
+        raise PermissionDenied
+    profile = CoordinatorProfile.objects.filter(user=person).first()
+    initial = {"active": True, "wards": [person.ward] if person.ward else []}
+    if profile:
+        initial = {
+            "wards": list(profile.wards.all()),
+            "background": profile.background,
+            "certification_level": profile.certification_level,
+            "certified_on": profile.certified_on,
+            "specialities": list(profile.specialities.all()),
+            "introduction": profile.introduction,
+            "active": profile.active,
+        }
+    form = CoordinatorProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        wards = list(data.pop("wards"))
+        specialities = list(data.pop("specialities"))
+        try:
+            coordination.coordinator_profile_save(
+                user=person, data=data, wards=wards, specialities=specialities
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("プロフィールを保存しました。"))
+            return redirect("portal:coordinator_detail", user_id=person.pk)
+    return render(request, "portal/coordinators/edit.html", {"form": form, "person": person})
+
+
+# --- training, meetings, self-assessment ------------------------------------------------------
+
+
+@staff_required
+def training_list(request: HttpRequest) -> HttpResponse:
+    fiscal_year = _fiscal_year(request)
+    start, end = coordination.fiscal_year_bounds(fiscal_year)
+    sessions = (
+        TrainingSession.objects.filter(held_on__gte=start, held_on__lte=end)
+        .annotate(
+            attendees=Count("attendances"),
+            completed=Count("attendances", filter=Q(attendances__completed=True)),
+        )
+        .order_by("-held_on")
+    )
+    meetings = NetworkMeeting.objects.filter(held_on__gte=start, held_on__lte=end).select_related(
+        "ward"
+    )
+    return render(
+        request,
+        "portal/training/list.html",
+        {
+            "sessions": sessions,
+            "meetings": meetings,
+            "training": coordination.training_figures(fiscal_year=fiscal_year),
+            "assessment": coordination.self_assessment_figures(fiscal_year=fiscal_year),
+            "meetings_target": coordination.TARGET_NETWORK_MEETINGS,
+            "fiscal_year": fiscal_year,
+            "years": _year_choices(fiscal_year),
+            "can_edit": request.user.role in {Role.COORDINATOR, Role.ADMIN},
+        },
+    )
+
+
+@coordinator_required
+def training_create(request: HttpRequest) -> HttpResponse:
+    form = TrainingSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        session = coordination.training_session_create(
+            data=form.cleaned_data, created_by=request.user
+        )
+        messages.success(request, _("研修を登録しました。出席者を記録してください。"))
+        return redirect("portal:training_detail", pk=session.pk)
+    return render(request, "portal/training/form.html", {"form": form})
+
+
+@staff_required
+def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(TrainingSession, pk=pk)
+    attendance = {a.user_id: a for a in session.attendances.all()}
+    staff = [
+        {"user": user, "attended": user.pk in attendance, "completed": attendance.get(user.pk)}
+        for user in staff_choices().select_related("ward")
+    ]
+    for row in staff:
+        row["completed"] = bool(row["completed"] and row["completed"].completed)
+    return render(
+        request,
+        "portal/training/detail.html",
+        {
+            "session": session,
+            "staff": staff,
+            "can_edit": request.user.role in {Role.COORDINATOR, Role.ADMIN},
+        },
+    )
+
+
+def _ids(values: list[str]) -> set[int]:
+    return {int(v) for v in values if v.isdigit()}
+
+
+@require_POST
+@coordinator_required
+def training_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(TrainingSession, pk=pk)
+    coordination.training_attendance_set(
+        session=session,
+        attended_ids=_ids(request.POST.getlist("attended")),
+        completed_ids=_ids(request.POST.getlist("completed")),
+    )
+    messages.success(request, _("出席と修了を記録しました。"))
+    return redirect("portal:training_detail", pk=session.pk)
+
+
+@coordinator_required
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    form = NetworkMeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        meeting = coordination.network_meeting_create(
+            data=form.cleaned_data, created_by=request.user
+        )
+        messages.success(request, _("情報交換会を記録しました。"))
+        return redirect("portal:meeting_detail", pk=meeting.pk)
+    return render(request, "portal/training/meeting_form.html", {"form": form})
+
+
+@staff_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(NetworkMeeting.objects.select_related("ward"), pk=pk)
+    return render(request, "portal/training/meeting_detail.html", {"meeting": meeting})
+
+
+@staff_required
+def self_assessment(request: HttpRequest) -> HttpResponse:
+    fiscal_year = coordination.current_fiscal_year()
+    current = SkillSelfAssessment.objects.filter(user=request.user, fiscal_year=fiscal_year).first()
+    initial = {"level": current.level, "comment": current.comment} if current else {}
+    form = SelfAssessmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        coordination.self_assessment_save(
+            user=request.user, fiscal_year=fiscal_year, **form.cleaned_data
+        )
+        messages.success(request, _("自己評価を保存しました。"))
+        return redirect("portal:self_assessment")
+    past = SkillSelfAssessment.objects.filter(user=request.user).order_by("-fiscal_year")
+    return render(
+        request,
+        "portal/training/self_assessment.html",
+        {"form": form, "fiscal_year": fiscal_year, "past": past},
+    )
+
+
+# --- help centre and FAQ assistant ------------------------------------------------------------
+
+
+@public
+@vary_on_headers("HX-Request")
+def help_centre(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    context = {"query": query, "ask_form": AskForm()}
+    if query:
+        context["results"] = support.help_search(query=query)
+    else:
+        context["categories"] = support.faq_categories_with_entries()
+    if request.htmx:
+        return render(request, "portal/help/centre.html#results", context)
+    return render(request, "portal/help/centre.html", context)
+
+
+@public
+def faq_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(FaqEntry.objects.select_related("category"), pk=pk, published=True)
+    return render(request, "portal/help/entry.html", {"entry": entry})
+
+
+@public
+@vary_on_headers("HX-Request")
+def faq_ask(request: HttpRequest) -> HttpResponse:
+    """The FAQ assistant: best answers from the FAQ, or a hand-off to a consultation."""
+    form = AskForm(request.POST or None)
+    context: dict = {"ask_form": form}
+    if request.method == "POST" and form.is_valid():
+        context["result"] = support.faq_assistant_answer(question=form.cleaned_data["q"])
+    if request.htmx:
+        return render(request, "portal/faq_box.html#answers", context)
+    return render(request, "portal/help/ask.html", context)
+
+
+@staff_required
+def faq_manage(request: HttpRequest) -> HttpResponse:
+    entries = FaqEntry.objects.select_related("category").order_by("category__order", "order")
+    return render(
+        request,
+        "portal/help/manage.html",
+        {
+            "entries": entries,
+            "categories": FaqCategory.objects.annotate(n=Count("entries")),
+            "category_form": FaqCategoryForm(),
+            "unanswered": UnansweredQuestion.objects.filter(
+                faq_entry__isnull=True, dismissed=False
+            ).count(),
+        },
+    )
+
+
+@staff_required
+def faq_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    entry = get_object_or_404(FaqEntry, pk=pk) if pk else None
+    initial = {"version": entry.version} if entry else {}
+    form = FaqEntryForm(request.POST or None, instance=entry, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
+        try:
+            support.faq_entry_save(data=data, entry=entry, version=version)
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("FAQを保存しました。"))
+            return redirect("portal:faq_manage")
+    return render(request, "portal/help/edit.html", {"form": form, "entry": entry})
+
+
+@require_POST
+@staff_required
+def faq_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(FaqEntry, pk=pk)
+    support.faq_entry_delete(entry=entry)
+    messages.success(request, _("FAQを削除しました。"))
+    return redirect("portal:faq_manage")
+
+
+@require_POST
+@staff_required
+def faq_category_add(request: HttpRequest) -> HttpResponse:
+    form = FaqCategoryForm(request.POST)
+    if form.is_valid():
+        support.faq_category_save(
+            name=form.cleaned_data["name"], order=form.cleaned_data["order"] or 100
+        )
+        messages.success(request, _("カテゴリを追加しました。"))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("portal:faq_manage")
+
+
+@staff_required
+def unanswered_list(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "open")
+    questions = UnansweredQuestion.objects.select_related("faq_entry")
+    if show == "open":
+        questions = questions.filter(faq_entry__isnull=True, dismissed=False)
+    page = Paginator(questions, 50).get_page(request.GET.get("page"))
+    return render(request, "portal/help/unanswered.html", {"page": page, "show": show})
+
+
+@staff_required
+def unanswered_convert(request: HttpRequest, pk: int) -> HttpResponse:
+    question = get_object_or_404(UnansweredQuestion, pk=pk, faq_entry__isnull=True)
+    form = FaqEntryForm(request.POST or None, initial={"question": question.text})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("version", None)
+        support.unanswered_to_faq(question=question, data=data)
+        messages.success(request, _("質問をFAQに追加しました。"))
+        return redirect("portal:unanswered_list")
+    return render(
+        request, "portal/help/edit.html", {"form": form, "entry": None, "question": question}
+    )
+
+
+@require_POST
+@staff_required
+def unanswered_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    support.unanswered_dismiss(question=get_object_or_404(UnansweredQuestion, pk=pk))
+    return redirect("portal:unanswered_list")
+
+
+# --- consultations ----------------------------------------------------------------------------
+
+
+@public
+def consultation_new(request: HttpRequest) -> HttpResponse:
+    form = ConsultationForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("website"):  # honeypot: pretend success, store nothing
+            return redirect("portal:consultation_thanks")
+        if support.consultation_rate_limited(client=request.META.get("REMOTE_ADDR") or "-"):
+            messages.error(
+                request,
+                _("短時間に多くの相談が送信されました。しばらくしてからもう一度お試しください。"),
+            )
+            return render(request, "portal/consult/form.html", {"form": form}, status=429)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.pop("website", None)
+            try:
+                support.consultation_submit(data=data)
+            except ValidationError as exc:
+                form.add_error(None, _errors(exc))
+            else:
+                return redirect("portal:consultation_thanks")
+    return render(request, "portal/consult/form.html", {"form": form})
+
+
+@public
+def consultation_thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/consult/thanks.html", {})
+
+
+@coordinator_required
+def consultation_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    qs = support.consultations_for(user=request.user)
+    if status in ConsultationStatus.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/consult/list.html",
+        {"page": page, "status": status, "statuses": ConsultationStatus.choices},
+    )
+
+
+@coordinator_required
+def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation = support.consultations_for(user=request.user).filter(pk=pk).first()
+    if consultation is None:
+        raise Http404
+    form = ConsultationUpdateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            support.consultation_update(
+                consultation=consultation,
+                by=request.user,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+                assigned_to=form.cleaned_data["assigned_to"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("相談を更新しました。"))
+            return redirect("portal:consultation_detail", pk=consultation.pk)
+    access_log_record(
+        kind=AccessLog.Kind.VIEW_PERSONAL, request=request, detail=f"consultation={pk}"
+    )
+    history = consultation.history.select_related("history_user").order_by("-history_date")[:20]
+    return render(
+        request,
+        "portal/consult/detail.html",
+        {
+            "item": consultation,
+            "notes": consultation.notes.select_related("author"),
+            "form": form,
+            "history": history,
+        },
+    )

@@ -1,0 +1,37 @@
+"""The events demo loader: 20 months of events with programmes, idempotent."""
+
+from __future__ import annotations
+
+from matching import event_demo
+from matching.event_models import CoordinatorBudget, Event, EventPair, Invitation
+from portal.registry import DemoContext
+from tests.issues.factories import IssueFactory
+from tests.matching.factories import ProjectFactory
+from tests.partners.factories import ResourceFactory, partner_user
+
+
+def test_demo_events_cover_20_months_and_load_twice_without_duplicates(coordinator, org_a):
+    partner_user(org_a, "demo_partner")
+    for _ in range(12):
+        IssueFactory(coordinator=coordinator)
+        ResourceFactory(organization=org_a)
+    ProjectFactory()
+    ctx = DemoContext(seed=1, password="x", log=lambda _msg: None)
+    event_demo.load(ctx)
+    counts = (
+        Event.objects.count(),
+        EventPair.objects.count(),
+        Invitation.objects.count(),
+        CoordinatorBudget.objects.count(),
+    )
+    months = {(e.starts_at.year, e.starts_at.month) for e in Event.objects.all()}
+    assert len(months) >= 20
+    assert counts[1] > 0 and counts[2] > 0
+    assert EventPair.objects.exclude(outcome="").exists()
+    event_demo.load(ctx)
+    assert counts == (
+        Event.objects.count(),
+        EventPair.objects.count(),
+        Invitation.objects.count(),
+        CoordinatorBudget.objects.count(),
+    )

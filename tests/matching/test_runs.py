@@ -1,0 +1,184 @@
+"""Runs: chunks, idempotency, atomic replacement, failures, broker outage, retry, versions."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from matching import scoring, services
+from matching.models import Candidate, EngineVersion, ExposureLog, MatchChunk, MatchRun
+from tests.matching.factories import matching_world
+
+pytestmark = pytest.mark.django_db
+
+
+def run_all(capture, **kwargs) -> MatchRun:
+    with capture(execute=True):
+        run = services.match_run_start(scope=MatchRun.Scope.ALL, **kwargs)
+    run.refresh_from_db()
+    return run
+
+
+def snapshot() -> list[tuple]:
+    return list(
+        Candidate.objects.order_by("issue_id", "rank").values_list(
+            "issue_id", "resource_id", "rank", "score"
+        )
+    )
+
+
+def test_run_in_chunks_is_idempotent(django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    matching_world()
+    first = run_all(django_capture_on_commit_callbacks)
+    assert first.status == MatchRun.Status.SUCCEEDED, first.error
+    assert (first.chunks_done, first.chunks_total) == (3, 3)
+    before = snapshot()
+    assert len(before) == Candidate.objects.count() > 0
+    second = run_all(django_capture_on_commit_callbacks)
+    assert second.status == MatchRun.Status.SUCCEEDED
+    assert snapshot() == before  # same candidates, no duplicates
+    assert ExposureLog.objects.filter(run=second, kind="shown").exists()
+
+
+def test_same_idempotency_key_starts_one_run(django_capture_on_commit_callbacks):
+    matching_world(2)
+    a = run_all(django_capture_on_commit_callbacks, key="nightly-2026-11-29")
+    b = run_all(django_capture_on_commit_callbacks, key="nightly-2026-11-29")
+    assert a.pk == b.pk
+    assert MatchRun.objects.count() == 1
+
+
+def test_redelivered_chunk_is_counted_once(django_capture_on_commit_callbacks):
+    matching_world(2)
+    run = run_all(django_capture_on_commit_callbacks)
+    chunk = MatchChunk.objects.get(run=run)
+    MatchRun.objects.filter(pk=run.pk).update(status=MatchRun.Status.RUNNING)
+    before = snapshot()
+    services.match_chunk_execute(chunk_id=chunk.pk)
+    run.refresh_from_db()
+    assert run.chunks_done == 1
+    assert snapshot() == before
+
+
+def test_failed_chunk_marks_the_run_failed_and_keeps_old_candidates(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    matching_world()
+    run_all(django_capture_on_commit_callbacks)
+    before = snapshot()
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    # break the write half-way: the old rows are already deleted when the insert fails
+    monkeypatch.setattr(services, "_insert_candidates", explode)
+    monkeypatch.setattr(
+        services,
+        "compute_matches",
+        lambda ids, ctx: {
+            pk: [
+                scoring.PairResult(
+                    resource_id=r,
+                    organization_id=0,
+                    rank=1,
+                    score=9.0,
+                    components={},
+                    explanation={},
+                )
+            ]
+            for pk in ids
+            for r in [Candidate.objects.exclude(issue_id=pk).first().resource_id]
+        },
+    )
+    failed = run_all(django_capture_on_commit_callbacks)
+    assert failed.status == MatchRun.Status.FAILED
+    assert "disk full" in failed.error
+    assert snapshot() == before  # never half-written
+
+
+def test_retry_of_a_failed_run(client, coordinator, django_capture_on_commit_callbacks):
+    matching_world(2)
+    run = MatchRun.objects.create(key="x", scope="all", status="failed", error="boom")
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("matching:run_retry", args=[run.pk]))
+    new = MatchRun.objects.exclude(pk=run.pk).get()
+    assert response.url == reverse("matching:run_detail", args=[new.pk])
+    assert new.status == MatchRun.Status.SUCCEEDED
+
+
+def test_broker_down_marks_run_failed_with_plain_message(
+    client, coordinator, settings, django_capture_on_commit_callbacks
+):
+    matching_world(1)
+    settings.TASKS_IN_PROCESS = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("matching:run_start"))
+    assert response.status_code == 302
+    run = MatchRun.objects.get()
+    assert run.status == MatchRun.Status.FAILED
+    message = "マッチング処理（ワーカー）に接続できません。しばらくしてから再実行してください。"
+    assert run.error == message
+    page = client.get(response.url).content.decode()
+    assert message in page
+    assert "再実行する" in page
+
+
+def test_progress_partial_polls_until_finished(client, coordinator):
+    run = MatchRun.objects.create(
+        key="p", scope="all", status="running", chunks_total=4, chunks_done=1
+    )
+    client.force_login(coordinator)
+    url = reverse("matching:run_detail", args=[run.pk])
+    partial = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in partial
+    assert 'value="25"' in partial
+    assert "<html" not in partial
+    MatchRun.objects.filter(pk=run.pk).update(status="succeeded", chunks_done=4)
+    done = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "every 1s" not in done
+    assert "候補を更新しました" in done
+
+
+def test_worker_notices_a_newer_engine_version(django_capture_on_commit_callbacks):
+    matching_world(2)
+    run_all(django_capture_on_commit_callbacks)
+    first = scoring.engine_load()
+    assert scoring.engine_load() is first  # cached per process
+    run_all(django_capture_on_commit_callbacks)
+    newer = scoring.engine_load()
+    assert newer.version_id != first.version_id
+    assert newer.version_id == EngineVersion.objects.latest().pk
+
+
+def test_single_issue_refresh_is_fast(django_capture_on_commit_callbacks):
+    import time
+
+    issues, _ = matching_world()
+    run_all(django_capture_on_commit_callbacks)
+    started = time.perf_counter()
+    run = services.matching_refresh_issue(issue_id=issues[0].pk)
+    assert time.perf_counter() - started < 1.0
+    assert run.status == MatchRun.Status.SUCCEEDED
+
+
+def test_issue_edited_after_the_fit_is_matched_on_its_new_text(django_capture_on_commit_callbacks):
+    issues, resources = matching_world()
+    run_all(django_capture_on_commit_callbacks)
+    issue = issues[0]
+    issue.title = "謎解き型の防災訓練で若い世代の参加を増やしたい"
+    issue.description = "防災訓練の参加者が減っている。若い世代に謎解きで参加してほしい。"
+    issue.save()
+    services.matching_refresh_issue(issue_id=issue.pk)
+    best = Candidate.objects.filter(issue=issue, current=True).order_by("rank").first()
+    assert best.resource == resources[2]
+
+
+def test_run_start_requires_coordinator(client, evaluator, approver):
+    for user in (evaluator, approver):
+        client.force_login(user)
+        assert client.post(reverse("matching:run_start")).status_code == 403
+    assert not MatchRun.objects.exists()
