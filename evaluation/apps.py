@@ -5,3 +5,43 @@ from django.utils.translation import gettext_lazy as _
 class EvaluationConfig(AppConfig):
     name = "evaluation"
     verbose_name = _("評価")
+
+    def ready(self) -> None:
+        from evaluation import cards, demo
+        from portal import registry
+        from portal.models import STAFF_ROLES, Role
+
+        registry.demo_loader_register(key="evaluation.all", order=50, loader=demo.load)
+        registry.menu_register(
+            label=_("評価・KPI"), url_name="evaluation:dashboard", roles=STAFF_ROLES, order=60
+        )
+        registry.menu_register(
+            label=_("事業の成果"), url_name="evaluation:projects", roles=[Role.PARTNER], order=60
+        )
+        registry.menu_register(
+            label=_("評価結果（公開）"), url_name="evaluation:public", roles=["public"], order=60
+        )
+        registry.card_register(
+            key="evaluation.kpi_summary",
+            title=_("今年度のKPI"),
+            template="evaluation/cards/kpi_summary.html",
+            roles=[Role.EVALUATOR, Role.ADMIN],
+            context=cards.kpi_summary,
+            order=50,
+        )
+        registry.card_register(
+            key="evaluation.continuation_due",
+            title=_("継続状況の記録が必要な事業"),
+            template="evaluation/cards/continuation_due.html",
+            roles=[Role.COORDINATOR, Role.EVALUATOR],
+            context=cards.continuation_due,
+            order=55,
+        )
+        registry.card_register(
+            key="evaluation.own_projects",
+            title=_("自団体の連携事業と成果"),
+            template="evaluation/cards/own_projects.html",
+            roles=[Role.PARTNER],
+            context=cards.own_projects,
+            order=50,
+        )

@@ -1,5 +1,41 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from evaluation import views
 
 app_name = "evaluation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("kpi/<slug:code>/", views.kpi_detail, name="kpi_detail"),
+    path("projects/", views.project_list, name="projects"),
+    path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("projects/<int:pk>/indicators/", views.indicator_add, name="indicator_add"),
+    path("projects/<int:pk>/measurements/", views.measurement_add, name="measurement_add"),
+    path(
+        "projects/<int:pk>/measurements/upload/",
+        views.measurement_upload,
+        name="measurement_upload",
+    ),
+    path("projects/<int:pk>/surveys/", views.survey_add, name="survey_add"),
+    path("projects/<int:pk>/reviews/", views.review_add, name="review_add"),
+    path("projects/<int:pk>/conflicts/", views.conflict_add, name="conflict_add"),
+    path("projects/<int:pk>/continuation/", views.continuation_add, name="continuation_add"),
+    path("projects/<int:pk>/payments/", views.payment_add, name="payment_add"),
+    path("projects/<int:pk>/feeds/", views.feed_add, name="feed_add"),
+    path("projects/<int:project_pk>/cases/new/", views.case_edit, name="case_new"),
+    path("projects/<int:project_pk>/cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
+    path("api/measurements/", views.device_measurements, name="device_measurements"),
+    path("committee/", views.committee, name="committee"),
+    path("actions/", views.action_list, name="actions"),
+    path("actions/<int:pk>/", views.action_update, name="action_update"),
+    path("continuation/", views.continuation_list, name="continuation"),
+    path("cases/", views.case_list, name="cases"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/reuse/", views.case_reuse_add, name="case_reuse_add"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/csv/", views.report_csv_download, name="report_csv"),
+    path("reports/<int:pk>/", views.report_status, name="report_status"),
+    path("reports/<int:pk>/download/", views.report_download, name="report_download"),
+    path("reports/<int:pk>/publish/", views.report_publish, name="report_publish"),
+    path("public/", views.public_results, name="public"),
+]

@@ -1,0 +1,161 @@
+"""Small server-side SVG charts for the PDF report (WeasyPrint runs no JavaScript).
+
+Every text is escaped with format_html; the markup is built here, never from user input as-is.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+COLOURS = ("#0031d8", "#e25100", "#259d63", "#7f19dd")
+
+
+def _num(value) -> float:
+    return float(value or 0)
+
+
+def hbar_chart(
+    rows: list[tuple[str, list[Decimal | float | None]]],
+    *,
+    series: list[str],
+    title: str,
+    max_value: float | None = None,
+    unit: str = "",
+    label_width: int = 190,
+    width: int = 640,
+) -> SafeString:
+    """Horizontal bars: one group per row, one bar per series value."""
+    bar_h, gap = 12, 10
+    group_h = bar_h * len(series) + gap
+    top = 28
+    legend_h = 20
+    height = top + group_h * max(len(rows), 1) + legend_h + 8
+    plot_w = width - label_width - 60
+    peak = max_value or max([_num(v) for _, values in rows for v in values] + [1])
+    parts = [format_html('<text x="0" y="16" font-size="13" font-weight="bold">{}</text>', title)]
+    for index, (label, values) in enumerate(rows):
+        y = top + index * group_h
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="10" text-anchor="end">{}</text>',
+                label_width - 6,
+                f"{y + bar_h * len(series) / 2 + 3:.1f}",
+                label[:22],
+            )
+        )
+        for s_index, value in enumerate(values):
+            w = 0 if value is None else max(0.0, _num(value) / peak * plot_w)
+            by = y + s_index * bar_h
+            parts.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
+                    '<text x="{}" y="{}" font-size="9">{}</text>',
+                    label_width,
+                    by,
+                    f"{w:.1f}",
+                    bar_h - 2,
+                    COLOURS[s_index % len(COLOURS)],
+                    f"{label_width + w + 3:.1f}",
+                    by + bar_h - 4,
+                    "—" if value is None else f"{value}{unit}",
+                )
+            )
+    legend_y = top + group_h * max(len(rows), 1) + 6
+    parts.append(
+        format_html_join(
+            "",
+            '<rect x="{}" y="{}" width="10" height="10" fill="{}"/>'
+            '<text x="{}" y="{}" font-size="10">{}</text>',
+            (
+                (
+                    label_width + i * 140,
+                    legend_y,
+                    COLOURS[i % len(COLOURS)],
+                    label_width + i * 140 + 14,
+                    legend_y + 9,
+                    name,
+                )
+                for i, name in enumerate(series)
+            ),
+        )
+    )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" '
+        'role="img" font-family="Report JP, sans-serif" aria-label="{}">{}</svg>',
+        width,
+        height,
+        width,
+        height,
+        title,
+        format_html_join("", "{}", ((part,) for part in parts)),
+    )
+
+
+def column_chart(
+    labels: list[str], values: list[Decimal | float | None], *, title: str, target=None
+) -> SafeString:
+    """Vertical columns over years, with the target as a dashed line."""
+    width, height, left, bottom, top = 640, 220, 40, 30, 30
+    plot_h = height - top - bottom
+    peak = max([_num(v) for v in values] + [_num(target), 1])
+    step = (width - left - 10) / max(len(labels), 1)
+    parts = [format_html('<text x="0" y="16" font-size="13" font-weight="bold">{}</text>', title)]
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        h = 0 if value is None else _num(value) / peak * plot_h
+        x = left + i * step + step * 0.2
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
+                '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>'
+                '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
+                f"{x:.1f}",
+                f"{top + plot_h - h:.1f}",
+                f"{step * 0.6:.1f}",
+                f"{h:.1f}",
+                COLOURS[0],
+                f"{x + step * 0.3:.1f}",
+                f"{top + plot_h - h - 3:.1f}",
+                "データなし" if value is None else value,
+                f"{x + step * 0.3:.1f}",
+                height - 10,
+                label,
+            )
+        )
+    if target is not None:
+        ty = top + plot_h - _num(target) / peak * plot_h
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#e25100" '
+                'stroke-dasharray="4 3"/><text x="{}" y="{}" font-size="9" fill="#e25100">'
+                "目標 {}</text>",
+                left,
+                width - 10,
+                f"{ty:.1f}",
+                f"{ty:.1f}",
+                width - 80,
+                f"{ty - 3:.1f}",
+                target,
+            )
+        )
+    parts.append(
+        format_html(
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#333"/>',
+            left,
+            width - 10,
+            top + plot_h,
+            top + plot_h,
+        )
+    )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" '
+        'role="img" font-family="Report JP, sans-serif" aria-label="{}">{}</svg>',
+        width,
+        height,
+        width,
+        height,
+        title,
+        format_html_join("", "{}", ((part,) for part in parts)),
+    )

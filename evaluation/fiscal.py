@@ -1,0 +1,115 @@
+"""The Japanese fiscal year (年度, April → March), its quarters and 和暦 (令和) formatting.
+
+Owned by evaluation; other apps may import these small helpers instead of re-deriving them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+REIWA_START = datetime.date(2019, 5, 1)
+HEISEI_START = datetime.date(1989, 1, 8)
+
+
+def fiscal_year_of(day: datetime.date | datetime.datetime) -> int:
+    """The 年度 a date falls in: 2025-03-31 → 2024, 2025-04-01 → 2025."""
+    if isinstance(day, datetime.datetime):
+        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def current_fiscal_year() -> int:
+    return fiscal_year_of(timezone.localdate())
+
+
+def fiscal_year_range(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
+    """First and last day (inclusive) of a 年度: (FY-04-01, FY+1-03-31)."""
+    return datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
+
+
+def quarter_range(fiscal_year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
+    """Q1 = April–June, Q2 = July–September, Q3 = October–December, Q4 = January–March."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError("quarter must be 1–4")
+    start_month = 4 + (quarter - 1) * 3
+    year = fiscal_year + (start_month - 1) // 12
+    month = (start_month - 1) % 12 + 1
+    start = datetime.date(year, month, 1)
+    end_month = month + 2
+    next_first = (
+        datetime.date(year + 1, 1, 1) if end_month == 12 else datetime.date(year, end_month + 1, 1)
+    )
+    return start, next_first - datetime.timedelta(days=1)
+
+
+def period_range(
+    fiscal_year: int, quarter: int | None = None
+) -> tuple[datetime.date, datetime.date]:
+    return quarter_range(fiscal_year, quarter) if quarter else fiscal_year_range(fiscal_year)
+
+
+def quarter_of(day: datetime.date) -> int:
+    return ((day.month - 4) % 12) // 3 + 1
+
+
+def datetime_range(date_from: datetime.date, date_to: datetime.date):
+    """Aware datetimes [start of date_from, start of the day after date_to) in local time."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(
+        date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+    )
+    return start, end
+
+
+def months_in(date_from: datetime.date, date_to: datetime.date) -> list[datetime.date]:
+    """First day of each month from date_from to date_to."""
+    months = []
+    cursor = date_from.replace(day=1)
+    while cursor <= date_to:
+        months.append(cursor)
+        cursor = (cursor + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def wareki_year(year: int, *, day: datetime.date | None = None) -> str:
+    """令和/平成 name of a Western year: 2019 → 令和元年 (from 1 May), 2025 → 令和7年."""
+    if day is None:
+        day = datetime.date(year, 12, 31)
+    if day >= REIWA_START:
+        number = year - 2018
+        era = "令和"
+    elif day >= HEISEI_START:
+        number = year - 1988
+        era = "平成"
+    else:
+        return f"{year}年"
+    return f"{era}{'元' if number == 1 else number}年"
+
+
+def wareki_date(day: datetime.date) -> str:
+    """2019-05-01 → 令和元年5月1日; 2025-04-01 → 令和7年4月1日."""
+    return f"{wareki_year(day.year, day=day)}{day.month}月{day.day}日"
+
+
+def date_both(day: datetime.date | None) -> str:
+    """The form staff expect on reports: 令和7年4月1日（2025年4月1日）."""
+    if day is None:
+        return ""
+    return f"{wareki_date(day)}（{day.year}年{day.month}月{day.day}日）"
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    """「令和7年度（2025年度）」. A 年度 is named after the era of its 1 April."""
+    era = wareki_year(fiscal_year, day=datetime.date(fiscal_year, 4, 1))
+    if fiscal_year == 2019:
+        # FY2019 began under 平成 (April 2019) but is conventionally called 令和元年度.
+        era = wareki_year(fiscal_year, day=REIWA_START)
+    return f"{era.removesuffix('年')}年度（{fiscal_year}年度）"
+
+
+def period_label(fiscal_year: int, quarter: int | None = None) -> str:
+    label = fiscal_year_label(fiscal_year)
+    return f"{label} 第{quarter}四半期" if quarter else label

@@ -1,0 +1,298 @@
+"""Building the annual / quarterly evaluation report: CSV rows and a Japanese PDF (WeasyPrint)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from evaluation import charts
+from evaluation.fiscal import (
+    date_both,
+    fiscal_year_label,
+    period_label,
+    period_range,
+)
+from evaluation.kpi import KPI_BY_CODE, PILLARS, KpiResult, kpi_compute, kpis_for
+from evaluation.models import CaseFactor, CaseStudy, ImprovementAction
+from evaluation.selectors import (
+    actions_for,
+    committee_scores_by_project,
+    gap_by_field,
+    payments_due_total,
+)
+from matching.models import Project
+from portal.models import Ward
+from portal.tabular import csv_bytes
+
+CSV_HEADERS = ["fiscal_year", "indicator", "value", "target", "baseline", "unit"]
+NO_DATA = "データなし"
+TOP = 10  # projects shown at the top and at the bottom of the committee scores
+ACTION_ROWS = 30  # open / not implemented actions listed in full
+
+
+def report_rows(
+    *, fiscal_year: int, quarter: int | None = None, ward: Ward | None = None
+) -> list[KpiResult]:
+    return kpis_for(fiscal_year, ward, quarter)
+
+
+def report_csv(*, fiscal_year: int, quarter: int | None = None, ward: Ward | None = None) -> bytes:
+    """One row per KPI: fiscal_year, indicator, value, target, baseline, unit (UTF-8 with BOM).
+
+    A KPI without data has an empty value cell.
+    """
+    rows = [
+        [
+            fiscal_year,
+            str(k.label),
+            _plain(k.value),
+            _plain(k.target),
+            _plain(k.baseline),
+            str(k.unit),
+        ]
+        for k in report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
+    ]
+    return csv_bytes(headers=CSV_HEADERS, rows=rows)
+
+
+def _plain(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@cache
+def font_paths() -> dict[str, Path]:
+    """The Noto Sans CJK JP fonts shipped by the noto_cjk_sans_jp_* PyPI packages."""
+    import noto_cjk_sans_jp_bold
+    import noto_cjk_sans_jp_regular
+
+    def find(module) -> Path:
+        folder = Path(module.__file__).resolve().parent
+        found = sorted(folder.glob("*.otf")) + sorted(folder.glob("*.ttf"))
+        if not found:
+            raise FileNotFoundError(f"no font file in {folder}")
+        return found[0]
+
+    return {"regular": find(noto_cjk_sans_jp_regular), "bold": find(noto_cjk_sans_jp_bold)}
+
+
+def report_css() -> str:
+    fonts = font_paths()
+    face = (
+        '@font-face { font-family: "Report JP"; font-weight: 400; '
+        f'src: url("{fonts["regular"].as_uri()}"); }}\n'
+        '@font-face { font-family: "Report JP"; font-weight: 700; '
+        f'src: url("{fonts["bold"].as_uri()}"); }}\n'
+    )
+    css = (Path(settings.BASE_DIR) / "static" / "css" / "report.css").read_text(encoding="utf-8")
+    return face + css
+
+
+def report_context(
+    *,
+    fiscal_year: int,
+    quarter: int | None = None,
+    ward: Ward | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    step = progress or (lambda pct: None)
+    date_from, date_to = period_range(fiscal_year, quarter)
+    kpis = report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
+    step(30)
+    by_pillar = [
+        {"pillar": PILLARS[p], "kpis": [k for k in kpis if k.pillar == p]} for p in sorted(PILLARS)
+    ]
+    projects = Project.objects.filter(start_date__lte=date_to).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=date_from)
+    )
+    if ward:
+        projects = projects.filter(ward=ward)
+    totals = projects.aggregate(
+        n=Count("id"),
+        public=Sum("public_cost"),
+        partner=Sum("partner_cost"),
+        in_kind=Sum("in_kind_value"),
+        participants=Sum("participants"),
+        beneficiaries=Sum("beneficiaries"),
+    )
+    cost_total = sum((totals[k] or 0) for k in ("public", "partner", "in_kind"))
+    totals["partner_share"] = (
+        round(((totals["partner"] or 0) + (totals["in_kind"] or 0)) * 100 / cost_total, 1)
+        if cost_total
+        else None
+    )
+    with_data = [k for k in kpis if k.has_data]
+    met = [k for k in with_data if k.met]
+    years = list(range(fiscal_year - 4, fiscal_year + 1))
+    created = [kpi_compute("collaborations_created", fy, ward).value for fy in years]
+    step(45)
+    achievement_rows = [
+        (
+            str(k.label),
+            [
+                None
+                if k.value is None or not k.target
+                else round(float(k.value / k.target * 100), 1)
+            ],
+        )
+        for k in kpis
+    ]
+    gap = gap_by_field(fiscal_year=fiscal_year, ward=ward)
+    step(55)
+    scores = committee_scores_by_project(fiscal_year=fiscal_year, ward=ward)
+    actions = list(actions_for(fiscal_year=fiscal_year).order_by("review__project__title", "id"))
+    if ward:
+        actions = [a for a in actions if a.review.project.ward_id == ward.pk]
+    cases = (
+        CaseStudy.objects.select_related("project__ward")
+        .annotate(reuse_count=Count("reuses"))
+        .order_by("-reuse_count", "-updated_at")
+    )
+    if ward:
+        cases = cases.filter(project__ward=ward)
+    factor_names = dict(CaseFactor.choices)
+    highlights = []
+    for case in cases[:6]:
+        highlights.append(
+            {
+                "case": case,
+                "factors": [str(factor_names.get(f, f)) for f in (case.success_factors or [])],
+                "failure_factors": [
+                    str(factor_names.get(f, f)) for f in (case.failure_factors or [])
+                ],
+            }
+        )
+    step(65)
+    ward_rows = list(
+        projects.values("ward__code", "ward__name_ja")
+        .annotate(
+            n=Count("id"),
+            running=Count("id", filter=Q(status=Project.Status.RUNNING)),
+            completed=Count("id", filter=Q(status=Project.Status.COMPLETED)),
+            cancelled=Count("id", filter=Q(status=Project.Status.CANCELLED)),
+            public=Sum("public_cost"),
+            partner=Sum("partner_cost"),
+            in_kind=Sum("in_kind_value"),
+        )
+        .order_by("ward__code")
+    )
+    actions_total = len(actions)
+    actions_by_status = [
+        (str(label), sum(1 for a in actions if a.status == value))
+        for value, label in ImprovementAction.Status.choices
+    ]
+    pending_actions = [a for a in actions if a.status != ImprovementAction.Status.IMPLEMENTED]
+    score_distribution = [
+        (score, sum(1 for row in scores if round(row["avg"]) == score)) for score in range(5, 0, -1)
+    ]
+    stock_codes = {"registered_organisations", "issues_in_database", "coordinators"}
+    has_data = bool(totals["n"]) or any(k.value for k in kpis if k.code not in stock_codes)
+    return {
+        "fiscal_year": fiscal_year,
+        "quarter": quarter,
+        "ward": ward,
+        "title_label": period_label(fiscal_year, quarter),
+        "fy_label": fiscal_year_label(fiscal_year),
+        "period_from": date_both(date_from),
+        "period_to": date_both(date_to),
+        "created_on": date_both(timezone.localdate()),
+        "kpis": kpis,
+        "by_pillar": by_pillar,
+        "kpi_with_data": len(with_data),
+        "kpi_met": len(met),
+        "kpi_total": len(kpis),
+        "totals": totals,
+        "payments": payments_due_total(fiscal_year=fiscal_year, ward=ward),
+        "has_data": has_data,
+        "chart_achievement": charts.hbar_chart(
+            achievement_rows,
+            series=["目標に対する達成度（%）"],
+            title="KPIの目標達成度",
+            max_value=150,
+            unit="%",
+            label_width=300,
+        ),
+        "chart_trend": charts.column_chart(
+            [fiscal_year_label(fy).split("（")[0] for fy in years],
+            created,
+            title="連携事業数の推移（年度別）",
+            target=KPI_BY_CODE["collaborations_created"].target,
+        ),
+        "gap": gap,
+        "chart_gap": charts.hbar_chart(
+            [(row["field"].name, [row["need"], row["coverage"]]) for row in gap],
+            series=["課題の割合（ニーズ）", "事業の割合（カバー率）"],
+            title="分野別 ニーズとカバー率",
+            unit="%",
+        )
+        if gap
+        else None,
+        "scores_top": scores[:TOP],
+        "scores_bottom": scores[TOP:][-TOP:] if len(scores) > TOP else [],
+        "scores_count": len(scores),
+        "score_distribution": score_distribution,
+        "actions_total": actions_total,
+        "actions_by_status": actions_by_status,
+        "actions_implemented": sum(1 for a in actions if a.status == "implemented"),
+        "pending_actions": pending_actions[:ACTION_ROWS],
+        "pending_more": max(0, len(pending_actions) - ACTION_ROWS),
+        "highlights": highlights,
+        "ward_rows": ward_rows,
+        "report_css": mark_safe(report_css()),  # noqa: S308  # nosec B308 B703 — our own stylesheet and font paths
+    }
+
+
+def report_pdf_from_context(context: dict) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("evaluation/report_pdf.html", context)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def report_pdf(
+    *,
+    fiscal_year: int,
+    quarter: int | None = None,
+    ward: Ward | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> bytes:
+    return report_render(
+        fiscal_year=fiscal_year, fmt="pdf", quarter=quarter, ward=ward, progress=progress
+    )[0]
+
+
+def report_render(
+    *,
+    fiscal_year: int,
+    fmt: str,
+    quarter: int | None = None,
+    ward: Ward | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[bytes, list[dict]]:
+    """(file content, KPI snapshot) for a report file."""
+    step = progress or (lambda pct: None)
+    if fmt == "csv":
+        kpis = report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
+        figures = [k.as_row(fiscal_year) for k in kpis]
+        return report_csv(fiscal_year=fiscal_year, quarter=quarter, ward=ward), figures
+    context = report_context(fiscal_year=fiscal_year, quarter=quarter, ward=ward, progress=step)
+    figures = [k.as_row(fiscal_year) for k in context["kpis"]]
+    step(75)
+    pdf = report_pdf_from_context(context)
+    step(95)
+    return pdf, figures
+
+
+def report_filename(*, fiscal_year: int, quarter: int | None, fmt: str) -> str:
+    suffix = f"_Q{quarter}" if quarter else ""
+    return f"evaluation_report_FY{fiscal_year}{suffix}.{fmt}"

@@ -1,0 +1,699 @@
+"""Evaluation screens. Thin: forms validate, services write, selectors read."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from evaluation import forms, selectors, services
+from evaluation.fiscal import current_fiscal_year, fiscal_year_label
+from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpi_trends, kpis_for
+from evaluation.models import (
+    CaseStudy,
+    CommitteeMember,
+    ImprovementAction,
+    MeasurementSource,
+    ReportFile,
+)
+from evaluation.report import report_csv, report_filename
+from matching.models import Project
+from portal.access import (
+    evaluator_required,
+    public,
+    role_required,
+    signed_in_required,
+    staff_required,
+)
+from portal.models import AccessLog, Role
+from portal.services import access_log_record
+
+EDITORS = {Role.EVALUATOR, Role.ADMIN}
+continuation_editor_required = role_required(Role.COORDINATOR, Role.EVALUATOR, Role.ADMIN)
+TREND_YEARS = 5
+
+
+def _is_editor(user) -> bool:
+    return user.role in EDITORS
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _form_errors(request: HttpRequest, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+@vary_on_headers("HX-Request")
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    period = forms.PeriodForm(request.GET or None)
+    fiscal_year, ward = period.period()
+    kpis = kpis_for(fiscal_year, ward)
+    years = list(range(fiscal_year - TREND_YEARS + 1, fiscal_year + 1))
+    trends = kpi_trends(years, ward)
+    trend = {
+        "years": [fiscal_year_label(fy).split("（")[0] for fy in years],
+        "series": [
+            {
+                "code": k.code,
+                "label": str(k.label),
+                "unit": str(k.unit),
+                "target": float(k.target) if k.target is not None else None,
+                "values": [None if v is None else float(v) for v in trends[k.code]],
+            }
+            for k in kpis
+        ],
+    }
+    gap = selectors.gap_by_field(fiscal_year=fiscal_year, ward=ward)
+    gap_data = {
+        "labels": [row["field"].name for row in gap],
+        "need": [float(row["need"]) for row in gap],
+        "coverage": [float(row["coverage"]) for row in gap],
+    }
+    ctx = {
+        "period": period,
+        "fiscal_year": fiscal_year,
+        "fy_label": fiscal_year_label(fiscal_year),
+        "ward": ward,
+        "pillars": [
+            {"number": p, "name": PILLARS[p], "kpis": [k for k in kpis if k.pillar == p]}
+            for p in sorted(PILLARS)
+        ],
+        "trend": trend,
+        "gap": gap,
+        "gap_data": gap_data,
+        "payments": selectors.payments_due_total(fiscal_year=fiscal_year, ward=ward),
+        "query": request.GET.urlencode(),
+    }
+    if request.htmx:
+        return render(request, "evaluation/dashboard.html#results", ctx)
+    return render(request, "evaluation/dashboard.html", ctx)
+
+
+@staff_required
+def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
+    if code not in KPI_BY_CODE:
+        raise Http404
+    period = forms.PeriodForm(request.GET or None)
+    fiscal_year, ward = period.period()
+    result = kpi_compute(code, fiscal_year, ward)
+    records = result.records
+    if hasattr(records, "model"):
+        records = list(records[:500])
+    return render(
+        request,
+        "evaluation/kpi_detail.html",
+        {
+            "kpi": result,
+            "doc": KPI_BY_CODE[code].compute.__doc__ or "",
+            "records": records,
+            "fy_label": fiscal_year_label(fiscal_year),
+            "ward": ward,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+# ---------------------------------------------------------------- projects
+
+
+@vary_on_headers("HX-Request")
+@signed_in_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    period = forms.PeriodForm(request.GET or None)
+    fiscal_year = ward = None
+    if period.is_valid():
+        fiscal_year = period.cleaned_data.get("fy")
+        ward = period.cleaned_data.get("ward")
+    projects = list(
+        selectors.project_list(user=request.user, fiscal_year=fiscal_year, ward=ward)[:200]
+    )
+    ctx = {"period": period, "projects": projects}
+    if request.htmx:
+        return render(request, "evaluation/project_list.html#rows", ctx)
+    return render(request, "evaluation/project_list.html", ctx)
+
+
+def _project_context(request: HttpRequest, project: Project, **extra) -> dict:
+    indicators = selectors.project_indicators(project=project)
+    editor = _is_editor(request.user)
+    ctx = {
+        "project": project,
+        "organizations": list(project.organizations.all()),
+        "indicators": indicators,
+        "chart_data": selectors.indicator_chart_data(indicators),
+        "surveys": list(project.surveys.all()[:50]),
+        "reviews": list(project.reviews.select_related("member").prefetch_related("actions")),
+        "continuations": list(project.continuations.all()),
+        "payments": selectors.payment_statuses(project=project),
+        "cases": list(project.cases.all()),
+        "conflicts": list(project.conflicts.select_related("member")) if editor else [],
+        "feeds": list(project.device_feeds.all()) if editor else [],
+        "editor": editor,
+        "can_record_continuation": request.user.role in {Role.COORDINATOR, *EDITORS},
+        "due": {
+            1: services.continuation_due_date(project=project, years=1),
+            2: services.continuation_due_date(project=project, years=2),
+        },
+    }
+    if editor:
+        ctx.update(
+            {
+                "indicator_form": forms.IndicatorAddForm(),
+                "measurement_form": forms.MeasurementForm(indicators=indicators),
+                "upload_form": forms.MeasurementUploadForm(),
+                "survey_form": forms.SurveyForm(initial={"answered_on": timezone.localdate()}),
+                "review_form": forms.ReviewForm(initial={"fiscal_year": current_fiscal_year()}),
+                "conflict_form": forms.ConflictForm(),
+                "payment_form": forms.PaymentForm(project=project),
+                "feed_form": forms.DeviceFeedForm(),
+            }
+        )
+    if ctx["can_record_continuation"]:
+        ctx["continuation_form"] = forms.ContinuationForm()
+    ctx.update(extra)
+    return ctx
+
+
+@signed_in_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_for_user(user=request.user, pk=pk)
+    return render(request, "evaluation/project_detail.html", _project_context(request, project))
+
+
+def _editable_project(request: HttpRequest, pk: int) -> Project:
+    return get_object_or_404(Project, pk=pk)
+
+
+def _back(project: Project, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("evaluation:project_detail", args=[project.pk]) + anchor)
+
+
+def _project_form_post(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form_class,
+    anchor: str,
+    save,
+    success: str = "",
+    form_kwargs: dict | None = None,
+) -> HttpResponse:
+    """The shared shape of the project page's small forms: validate, call one service, go back.
+
+    ``save(project, data)`` calls the service; it may return a success message of its own.
+    A form or service error is shown as a message and nothing is stored.
+    """
+    project = _editable_project(request, pk)
+    form = form_class(request.POST, **(form_kwargs or {}))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(project, anchor)
+    try:
+        message = save(project, form.cleaned_data)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, message or success)
+    return _back(project, anchor)
+
+
+@require_POST
+@evaluator_required
+def indicator_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def save(project, data):
+        indicator = services.project_indicator_add(
+            project=project,
+            definition=data["definition"],
+            data={k: v for k, v in data.items() if k != "definition"},
+        )
+        return _("指標「%(name)s」を追加しました。") % {"name": indicator.name}
+
+    return _project_form_post(
+        request, pk, form_class=forms.IndicatorAddForm, anchor="#indicators", save=save
+    )
+
+
+@require_POST
+@evaluator_required
+def measurement_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def save(project, data):
+        services.measurement_record(
+            project=project,
+            indicator=data["indicator"],
+            measured_on=data["measured_on"],
+            value=data["value"],
+            text=data["text"],
+            recorded_by=request.user,
+        )
+
+    return _project_form_post(
+        request,
+        pk,
+        form_class=forms.MeasurementForm,
+        anchor="#measurements",
+        save=save,
+        success=_("測定値を登録しました。"),
+    )
+
+
+@require_POST
+@evaluator_required
+def measurement_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _editable_project(request, pk)
+    form = forms.MeasurementUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(project, "#measurements")
+    result = services.measurements_import_csv(
+        project=project, data=form.cleaned_data["file"].read(), recorded_by=request.user
+    )
+    if result.errors:
+        messages.error(request, _("取り込みませんでした（1件も登録していません）。"))
+        for error in result.errors[:30]:
+            messages.error(request, error)
+    else:
+        messages.success(
+            request, _("%(n)d件の測定値を取り込みました。") % {"n": len(result.created)}
+        )
+    return _back(project, "#measurements")
+
+
+@require_POST
+@evaluator_required
+def survey_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _project_form_post(
+        request,
+        pk,
+        form_class=forms.SurveyForm,
+        anchor="#surveys",
+        save=lambda project, data: services.survey_response_record(project=project, **data),
+        success=_("満足度調査の回答を登録しました。"),
+    )
+
+
+@require_POST
+@evaluator_required
+def review_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def save(project, data):
+        services.review_submit(
+            project=project,
+            member=data["member"],
+            kind=data["kind"],
+            fiscal_year=data["fiscal_year"],
+            score=data["score"],
+            comment=data["comment"],
+            recommendations=data["recommendations"].splitlines(),
+            action_due_date=data["action_due_date"],
+        )
+
+    return _project_form_post(
+        request,
+        pk,
+        form_class=forms.ReviewForm,
+        anchor="#reviews",
+        save=save,
+        success=_("外部評価を登録しました。"),
+    )
+
+
+@require_POST
+@evaluator_required
+def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _project_form_post(
+        request,
+        pk,
+        form_class=forms.ConflictForm,
+        anchor="#reviews",
+        save=lambda project, data: services.conflict_declare(project=project, **data),
+        success=_("利益相反の申告を登録しました。"),
+    )
+
+
+@require_POST
+@continuation_editor_required
+def continuation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _project_form_post(
+        request,
+        pk,
+        form_class=forms.ContinuationForm,
+        anchor="#continuation",
+        save=lambda project, data: services.continuation_record(
+            project=project, recorded_by=request.user, **data
+        ),
+        success=_("継続状況を記録しました。"),
+    )
+
+
+@require_POST
+@evaluator_required
+def payment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _editable_project(request, pk)
+    return _project_form_post(
+        request,
+        pk,
+        form_class=forms.PaymentForm,
+        form_kwargs={"project": project},
+        anchor="#payments",
+        save=lambda project, data: services.payment_schedule_add(project=project, **data),
+        success=_("成果連動支払の条件を追加しました。"),
+    )
+
+
+@require_POST
+@evaluator_required
+def feed_add(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _editable_project(request, pk)
+    form = forms.DeviceFeedForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(project, "#feeds")
+    feed, token = services.device_feed_create(project=project, name=form.cleaned_data["name"])
+    # The token is shown once, on this response only; only its hash is stored.
+    ctx = _project_context(request, project, new_token=token, new_feed=feed)
+    response = render(request, "evaluation/project_detail.html", ctx)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- device / app feed
+
+
+@csrf_exempt
+@require_POST
+@public
+def device_measurements(request: HttpRequest) -> JsonResponse:
+    """POST JSON with ``Authorization: Bearer <token>`` of a project's feed.
+
+    Body: {"indicator": id-or-name, "date": "YYYY-MM-DD", "value": 12.5} or
+    {"measurements": [ ... ]}; all or nothing. CSRF-exempt because it authenticates by token
+    and never by cookie.
+    """
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    feed = services.device_feed_authenticate(token=token)
+    if feed is None:
+        response = JsonResponse({"ok": False, "errors": [_("認証に失敗しました。")]}, status=401)
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    if len(request.body) > 256 * 1024:
+        return JsonResponse({"ok": False, "errors": [_("データが大きすぎます。")]}, status=413)
+    try:
+        payload = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"ok": False, "errors": [_("JSONとして読み取れません。")]}, status=400)
+    if isinstance(payload, dict) and "measurements" in payload:
+        payload = payload["measurements"]
+    if isinstance(payload, dict):
+        payload = [payload]
+    if not isinstance(payload, list) or not all(isinstance(row, dict) for row in payload):
+        return JsonResponse({"ok": False, "errors": [_("測定値の形式が不正です。")]}, status=400)
+    result = services.measurements_record_batch(
+        project=feed.project, rows=payload[:1000], source=MeasurementSource.DEVICE, first_row=1
+    )
+    if result.errors:
+        return JsonResponse({"ok": False, "errors": result.errors}, status=400)
+    return JsonResponse({"ok": True, "created": [m.pk for m in result.created]}, status=201)
+
+
+# ---------------------------------------------------------------- committee and actions
+
+
+@evaluator_required
+def committee(request: HttpRequest) -> HttpResponse:
+    form = forms.CommitteeMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.committee_member_create(data=form.cleaned_data)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("委員を登録しました。"))
+            return redirect("evaluation:committee")
+    members = CommitteeMember.objects.prefetch_related("conflicts__project").order_by(
+        "-active", "name"
+    )
+    fiscal_year = current_fiscal_year()
+    return render(
+        request,
+        "evaluation/committee.html",
+        {
+            "form": form,
+            "members": members,
+            "scores": selectors.committee_scores_by_project(fiscal_year=fiscal_year),
+            "fy_label": fiscal_year_label(fiscal_year),
+        },
+    )
+
+
+@vary_on_headers("HX-Request")
+@staff_required
+def action_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or None
+    if status not in ImprovementAction.Status.values:
+        status = None
+    actions = list(selectors.actions_for(status=status)[:300])
+    ctx = {
+        "actions": actions,
+        "status": status,
+        "statuses": ImprovementAction.Status.choices,
+        "editor": _is_editor(request.user),
+    }
+    if request.htmx:
+        return render(request, "evaluation/actions.html#table", ctx)
+    return render(request, "evaluation/actions.html", ctx)
+
+
+@require_POST
+@evaluator_required
+def action_update(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(
+        ImprovementAction.objects.select_related("review__project", "review__member"), pk=pk
+    )
+    form = forms.ActionUpdateForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            action = services.improvement_action_update(action=action, **form.cleaned_data)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+            action.refresh_from_db()
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if request.htmx:
+        return render(
+            request,
+            "evaluation/actions.html#row",
+            {
+                "action": action,
+                "editor": True,
+                "row_error": error,
+                "statuses": ImprovementAction.Status.choices,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("改善アクションを更新しました。"))
+    return redirect("evaluation:actions")
+
+
+# ---------------------------------------------------------------- continuation
+
+
+@staff_required
+def continuation_list(request: HttpRequest) -> HttpResponse:
+    ward = request.user.ward if request.user.role == Role.COORDINATOR else None
+    return render(
+        request,
+        "evaluation/continuation.html",
+        {"due": selectors.continuation_due(ward=ward), "ward": ward},
+    )
+
+
+# ---------------------------------------------------------------- case library
+
+
+@signed_in_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "evaluation/case_list.html",
+        {"cases": selectors.cases_for(user=request.user), "editor": _is_editor(request.user)},
+    )
+
+
+@signed_in_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.cases_for(user=request.user).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    editor = _is_editor(request.user)
+    return render(
+        request,
+        "evaluation/case_detail.html",
+        {
+            "case": case,
+            "reuses": list(case.reuses.select_related("ward")),
+            "editor": editor,
+            "reuse_form": forms.CaseReuseForm(initial={"reused_on": timezone.localdate()})
+            if editor
+            else None,
+            "factor_names": dict(forms.CaseFactor.choices),
+        },
+    )
+
+
+@evaluator_required
+def case_edit(request: HttpRequest, project_pk: int, pk: int | None = None) -> HttpResponse:
+    project = get_object_or_404(Project, pk=project_pk)
+    case = get_object_or_404(CaseStudy, pk=pk, project=project) if pk else None
+    form = forms.CaseForm(request.POST or None, instance=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_save(project=project, data=form.cleaned_data, case=case)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("事例を保存しました。"))
+            return redirect("evaluation:case_detail", pk=case.pk)
+    return render(
+        request, "evaluation/case_form.html", {"form": form, "project": project, "case": case}
+    )
+
+
+@require_POST
+@evaluator_required
+def case_reuse_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(CaseStudy.objects.select_related("project"), pk=pk)
+    form = forms.CaseReuseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_reuse_record(case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("他区での活用を記録しました。"))
+    else:
+        _form_errors(request, form)
+    return redirect("evaluation:case_detail", pk=case.pk)
+
+
+# ---------------------------------------------------------------- reports
+
+
+@evaluator_required
+def reports(request: HttpRequest) -> HttpResponse:
+    form = forms.ReportRequestForm(
+        request.POST or None, initial={"fiscal_year": current_fiscal_year(), "format": "pdf"}
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            report = services.report_request(
+                fiscal_year=data["fiscal_year"],
+                quarter=data["quarter"],
+                fmt=data["format"],
+                ward=data["ward"],
+                created_by=request.user,
+            )
+            messages.success(
+                request, _("報告書の作成を受け付けました。完了するとダウンロードできます。")
+            )
+            return redirect(reverse("evaluation:reports") + f"#report-{report.pk}")
+        _form_errors(request, form)
+    return render(
+        request,
+        "evaluation/reports.html",
+        {"form": form, "reports": ReportFile.objects.select_related("ward", "created_by")[:50]},
+    )
+
+
+@evaluator_required
+def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(ReportFile, pk=pk)
+    return render(request, "evaluation/reports.html#report_row", {"report": report})
+
+
+@evaluator_required
+def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(ReportFile, pk=pk)
+    if report.status != ReportFile.Status.DONE or not report.file:
+        raise Http404
+    access_log_record(
+        kind=AccessLog.Kind.EXPORT, request=request, detail=f"evaluation report {report.pk}"
+    )
+    content_type = "application/pdf" if report.format == "pdf" else "text/csv; charset=utf-8"
+    return FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=report_filename(
+            fiscal_year=report.fiscal_year, quarter=report.quarter, fmt=report.format
+        ),
+        content_type=content_type,
+    )
+
+
+@require_POST
+@evaluator_required
+def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(ReportFile, pk=pk)
+    publish = request.POST.get("publish") != "0"
+    try:
+        services.report_publish(report=report, published=publish)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("公開しました。") if publish else _("公開を取り消しました。"))
+    return redirect("evaluation:reports")
+
+
+@staff_required
+def report_csv_download(request: HttpRequest) -> HttpResponse:
+    """The KPI CSV of a 年度 straight away (small; no worker needed)."""
+    period = forms.PeriodForm(request.GET or None)
+    fiscal_year, ward = period.period()
+    access_log_record(
+        kind=AccessLog.Kind.EXPORT, request=request, detail=f"KPI CSV FY{fiscal_year}"
+    )
+    response = HttpResponse(
+        report_csv(fiscal_year=fiscal_year, ward=ward), content_type="text/csv; charset=utf-8"
+    )
+    name = report_filename(fiscal_year=fiscal_year, quarter=None, fmt="csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# ---------------------------------------------------------------- public
+
+
+@public
+def public_results(request: HttpRequest) -> HttpResponse:
+    """公開: figures of published reports and published cases only — no personal data."""
+    return render(
+        request,
+        "evaluation/public.html",
+        {
+            "figures": selectors.published_figures(),
+            "cases": list(selectors.cases_public()[:50]),
+            "factor_names": dict(forms.CaseFactor.choices),
+        },
+    )

@@ -1,0 +1,108 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from evaluation import services
+from evaluation.models import Measurement
+from tests.evaluation.factories import IndicatorFactory
+from tests.matching.factories import ProjectFactory
+
+URL = "/evaluation/api/measurements/"
+
+
+@pytest.fixture
+def feed(db):
+    project = ProjectFactory()
+    indicator = IndicatorFactory(project=project, name="歩数")
+    feed, token = services.device_feed_create(project=project, name="歩数計")
+    return {"project": project, "indicator": indicator, "token": token, "feed": feed}
+
+
+def post(client, body, token=None, **extra):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    return client.post(
+        URL, data=json.dumps(body), content_type="application/json", **headers, **extra
+    )
+
+
+def test_url_is_stable():
+    assert reverse("evaluation:device_measurements") == URL
+
+
+def test_valid_post_stores_measurements_without_csrf(feed):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = post(
+        client,
+        {
+            "measurements": [
+                {"indicator": feed["indicator"].pk, "date": "2025-07-01", "value": 4200},
+                {"indicator": "歩数", "date": "2025-07-02", "value": "3900.5"},
+            ]
+        },
+        feed["token"],
+    )
+    assert response.status_code == 201, response.content
+    assert len(response.json()["created"]) == 2
+    assert list(Measurement.objects.values_list("source", flat=True)) == ["device", "device"]
+    feed["feed"].refresh_from_db()
+    assert feed["feed"].last_used_at is not None
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_missing_or_wrong_token_is_refused(client, feed, token):
+    response = post(
+        client, {"indicator": feed["indicator"].pk, "date": "2025-07-01", "value": 1}, token
+    )
+    assert response.status_code == 401
+    assert response.json()["ok"] is False
+    assert not Measurement.objects.exists()
+
+
+def test_deactivated_feed_is_refused(client, feed):
+    services.device_feed_deactivate(feed=feed["feed"])
+    response = post(
+        client, {"indicator": feed["indicator"].pk, "date": "2025-07-01", "value": 1}, feed["token"]
+    )
+    assert response.status_code == 401
+
+
+def test_token_of_one_project_cannot_write_another_projects_indicator(client, feed):
+    other = IndicatorFactory()
+    response = post(
+        client, {"indicator": other.pk, "date": "2025-07-01", "value": 1}, feed["token"]
+    )
+    assert response.status_code == 400
+    assert "この事業にありません" in response.json()["errors"][0]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"indicator": 999999, "date": "2025-07-01", "value": 1}, "この事業にありません"),
+        ({"indicator": "歩数", "date": "07/01/2025", "value": 1}, "YYYY-MM-DD"),
+        ({"indicator": "歩数", "date": "2020-01-01", "value": 1}, "事業期間"),
+        ({"indicator": "歩数", "date": "2025-07-01", "value": "many"}, "数値"),
+        ({"indicator": "歩数", "date": "2025-07-01", "value": True}, "数値"),
+    ],
+)
+def test_bad_rows_are_refused_with_json_errors_and_nothing_stored(client, feed, body, message):
+    good = {"indicator": "歩数", "date": "2025-07-03", "value": 1}
+    response = post(client, {"measurements": [good, body]}, feed["token"])
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert len(errors) == 1 and message in errors[0] and errors[0].startswith("2行目")
+    assert not Measurement.objects.exists()
+
+
+def test_malformed_json_and_get(client, feed):
+    response = client.post(
+        URL,
+        data=b"{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {feed['token']}",
+    )
+    assert response.status_code == 400
+    assert client.get(URL).status_code == 405

@@ -1,0 +1,49 @@
+import datetime
+
+import pytest
+
+from evaluation import fiscal
+
+
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [
+        (datetime.date(2025, 3, 31), 2024),
+        (datetime.date(2025, 4, 1), 2025),
+        (datetime.date(2025, 12, 31), 2025),
+        (datetime.date(2026, 1, 1), 2025),
+        (datetime.date(2026, 3, 31), 2025),
+    ],
+)
+def test_fiscal_year_boundaries(day, year):
+    assert fiscal.fiscal_year_of(day) == year
+
+
+def test_fiscal_year_of_aware_datetime_uses_tokyo_time():
+    # 2025-03-31 15:30 UTC is already 1 April 00:30 in Tokyo.
+    moment = datetime.datetime(2025, 3, 31, 15, 30, tzinfo=datetime.UTC)
+    assert fiscal.fiscal_year_of(moment) == 2025
+
+
+def test_ranges_and_quarters():
+    assert fiscal.fiscal_year_range(2025) == (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+    assert fiscal.quarter_range(2025, 1) == (datetime.date(2025, 4, 1), datetime.date(2025, 6, 30))
+    assert fiscal.quarter_range(2025, 3) == (
+        datetime.date(2025, 10, 1),
+        datetime.date(2025, 12, 31),
+    )
+    assert fiscal.quarter_range(2025, 4) == (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    assert fiscal.quarter_of(datetime.date(2026, 2, 1)) == 4
+    with pytest.raises(ValueError):
+        fiscal.quarter_range(2025, 5)
+
+
+def test_wareki():
+    assert fiscal.wareki_date(datetime.date(2019, 5, 1)) == "令和元年5月1日"
+    assert fiscal.wareki_date(datetime.date(2019, 4, 30)) == "平成31年4月30日"
+    assert fiscal.wareki_date(datetime.date(2025, 4, 1)) == "令和7年4月1日"
+    assert fiscal.fiscal_year_label(2025) == "令和7年度（2025年度）"
+    assert fiscal.fiscal_year_label(2019) == "令和元年度（2019年度）"
+    assert fiscal.fiscal_year_label(2020) == "令和2年度（2020年度）"
+    assert fiscal.date_both(datetime.date(2026, 3, 31)) == "令和8年3月31日（2026年3月31日）"
+    assert fiscal.period_label(2025, 2) == "令和7年度（2025年度） 第2四半期"

@@ -1,0 +1,160 @@
+import csv
+import io
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from pypdf import PdfReader
+
+from evaluation import services
+from evaluation.models import ReportFile
+from evaluation.report import CSV_HEADERS, report_csv, report_pdf
+from portal.models import AccessLog
+
+
+def test_csv_layout_one_row_per_indicator_with_bom(planted):
+    data = report_csv(fiscal_year=2025)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert (
+        rows[0]
+        == CSV_HEADERS
+        == ["fiscal_year", "indicator", "value", "target", "baseline", "unit"]
+    )
+    assert len(rows) == 1 + 23
+    by_name = {row[1]: row for row in rows[1:]}
+    assert by_name["プラットフォーム経由の連携事業数（年度）"] == [
+        "2025",
+        "プラットフォーム経由の連携事業数（年度）",
+        "2",
+        "200",
+        "60",
+        "件",
+    ]
+    assert by_name["マッチング成功率（提案のうち事業化した割合）"][2:] == [
+        "33.3",
+        "60",
+        "23.8",
+        "%",
+    ]
+    assert by_name["外部評価委員会の評点（1〜5）"][2:4] == ["4", "4"]
+    assert all(row[0] == "2025" for row in rows[1:])
+
+
+def test_csv_of_a_year_without_data_has_empty_values(db):
+    rows = list(csv.reader(io.StringIO(report_csv(fiscal_year=2010).decode("utf-8-sig"))))
+    assert len(rows) == 24
+    assert {row[2] for row in rows[1:]} <= {"", "0"}
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _fonts(path: Path) -> str:
+    return subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_pdf_has_japanese_headings_figures_and_embedded_fonts(planted, tmp_path):
+    data = report_pdf(fiscal_year=2025)
+    assert data.startswith(b"%PDF")
+    text = _pdf_text(data)
+    for heading in [
+        "令和7年度（2025年度）",
+        "評価報告書",
+        "年度KPI一覧",
+        "ニーズと連携のギャップ分析",
+        "外部評価委員会の評点と改善アクション",
+        "事例（ベストプラクティス・失敗事例）",
+        "令和7年4月1日（2025年4月1日）",
+    ]:
+        assert heading in text, heading
+    assert "33.3" in text and "見守りの輪" in text and "高齢者支援" in text
+    path = tmp_path / "r.pdf"
+    path.write_bytes(data)
+    fonts = _fonts(path)
+    jp_lines = [line for line in fonts.splitlines() if "Report-JP" in line]
+    assert jp_lines and all(" yes yes yes " in line for line in jp_lines), fonts
+
+
+def test_pdf_of_a_year_without_data_still_renders_and_says_so(db):
+    text = _pdf_text(report_pdf(fiscal_year=2010))
+    assert "平成22年度（2010年度）" in text
+    assert "記録はありません" in text
+    assert "データなし" in text
+
+
+def test_quarterly_pdf(planted):
+    text = _pdf_text(report_pdf(fiscal_year=2025, quarter=1))
+    assert "第1四半期" in text
+    assert "令和7年6月30日" in text
+
+
+def test_export_report_command(planted, tmp_path):
+    out = tmp_path / "report.csv"
+    call_command("export_report", str(out), "--fiscal-year", "2025", "--format", "csv")
+    assert out.read_bytes().startswith(b"\xef\xbb\xbffiscal_year,indicator,value")
+    pdf = tmp_path / "report.pdf"
+    call_command(
+        "export_report", str(pdf), "--fiscal-year", "2025", "--format", "pdf", "--quarter", "2"
+    )
+    assert "第2四半期" in _pdf_text(pdf.read_bytes())
+
+
+def test_report_built_by_task_kept_and_served_with_permission(
+    planted, evaluator, coordinator, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_request(fiscal_year=2025, fmt="pdf", created_by=evaluator)
+    report.refresh_from_db()
+    assert (report.status, report.progress) == ("done", 100)
+    name = Path(report.file.name).name
+    assert len(name) == 32 + 4 and "2025" not in name  # random, not guessable
+    assert any(
+        row["code"] == "match_success_rate" and row["value"] == "33.3" for row in report.figures
+    )
+    url = reverse("evaluation:report_download", args=[report.pk])
+    client.force_login(coordinator)
+    assert client.get(url).status_code == 403
+    client.force_login(evaluator)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert AccessLog.objects.filter(kind="export", user=evaluator).exists()
+
+
+def test_report_screen_requests_and_publishes(
+    planted, evaluator, client, django_capture_on_commit_callbacks
+):
+    client.force_login(evaluator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("evaluation:reports"), {"fiscal_year": 2024, "format": "csv", "quarter": ""}
+        )
+    assert response.status_code == 302
+    report = ReportFile.objects.get(fiscal_year=2024)
+    assert report.status == "done"
+    page = client.get(reverse("evaluation:reports"))
+    assert reverse("evaluation:report_download", args=[report.pk]) in page.content.decode()
+    client.post(reverse("evaluation:report_publish", args=[report.pk]))
+    report.refresh_from_db()
+    assert report.published_at is not None
+
+
+@pytest.mark.parametrize("fmt", ["csv"])
+def test_failed_build_is_recorded(db, monkeypatch, fmt, django_capture_on_commit_callbacks):
+    from evaluation import report as builder
+
+    def boom(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(builder, "report_render", boom)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        services.report_request(fiscal_year=2025, fmt=fmt)
+    report = ReportFile.objects.get()
+    assert report.status == "failed" and "disk full" in report.error

@@ -1,0 +1,310 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from evaluation import services
+from evaluation.models import (
+    CaseStudy,
+    Continuation,
+    ImprovementAction,
+    IndicatorDefinition,
+    Measurement,
+    Review,
+)
+from evaluation.selectors import continuation_due, payment_statuses
+from matching.models import Project
+from tests.evaluation.factories import IndicatorFactory, MemberFactory, install_status_change_double
+from tests.issues.factories import field
+from tests.matching.factories import ProjectFactory
+from tests.portal.factories import ward
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory(
+        start_date=datetime.date(2025, 6, 1),
+        end_date=datetime.date(2026, 5, 31),
+        ward=ward("13101"),
+    )
+
+
+def test_library_indicator_is_copied_and_custom_one_added(project):
+    definition = IndicatorDefinition.objects.create(
+        field=field("高齢者支援"), name="見守り訪問件数", level="output", unit="件", target=100
+    )
+    picked = services.project_indicator_add(project=project, definition=definition)
+    assert (picked.name, picked.unit, picked.target) == ("見守り訪問件数", "件", 100)
+    own = services.project_indicator_add(
+        project=project, data={"name": "独自の指標", "level": "outcome", "kind": "qualitative"}
+    )
+    assert own.definition is None
+    with pytest.raises(ValidationError, match="同じ名前"):
+        services.project_indicator_add(project=project, definition=definition)
+
+
+def test_measurement_for_an_indicator_of_another_project_is_refused(project):
+    other = IndicatorFactory()
+    with pytest.raises(ValidationError, match="この事業で使われていません"):
+        services.measurement_record(
+            project=project, indicator=other, measured_on="2025-07-01", value=3
+        )
+    assert not Measurement.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["2025-05-31", "2026-06-01"])
+def test_measurement_outside_the_project_period_is_refused(project, day):
+    indicator = IndicatorFactory(project=project)
+    with pytest.raises(ValidationError, match="事業期間"):
+        services.measurement_record(project=project, indicator=indicator, measured_on=day, value=3)
+    assert not Measurement.objects.exists()
+
+
+def test_measurement_on_the_first_and_last_day_is_accepted(project):
+    indicator = IndicatorFactory(project=project)
+    services.measurement_record(
+        project=project, indicator=indicator, measured_on="2025-06-01", value="1,200"
+    )
+    services.measurement_record(
+        project=project, indicator=indicator, measured_on="2026-05-31", value=5
+    )
+    assert list(Measurement.objects.values_list("value", flat=True)) == [
+        Decimal("1200.00"),
+        Decimal("5.00"),
+    ]
+
+
+def test_quantitative_measurement_needs_a_number(project):
+    indicator = IndicatorFactory(project=project)
+    with pytest.raises(ValidationError, match="数値"):
+        services.measurement_record(
+            project=project, indicator=indicator, measured_on="2025-07-01", value="abc"
+        )
+    with pytest.raises(ValidationError, match="数値"):
+        services.measurement_record(project=project, indicator=indicator, measured_on="2025-07-01")
+
+
+def test_csv_import_is_all_or_nothing_with_row_errors(project):
+    indicator = IndicatorFactory(project=project, name="訪問件数")
+    data = (
+        "指標,測定日,値\n"
+        "訪問件数,2025-07-01,10\n"
+        "存在しない指標,2025-07-01,3\n"
+        f"{indicator.pk},2024-01-01,4\n"
+    ).encode("utf-8-sig")
+    result = services.measurements_import_csv(project=project, data=data)
+    assert not result.created
+    assert len(result.errors) == 2
+    assert result.errors[0].startswith("3行目")
+    assert "4行目" in result.errors[1] and "事業期間" in result.errors[1]
+    assert not Measurement.objects.exists()
+    good = "indicator,date,value\n訪問件数,2025-07-01,10\n訪問件数,2025-08-01,12\n".encode("cp932")
+    result = services.measurements_import_csv(project=project, data=good)
+    assert not result.errors and len(result.created) == 2
+    assert set(Measurement.objects.values_list("source", flat=True)) == {"csv"}
+
+
+@pytest.mark.parametrize("score", [0, 6, "x"])
+def test_survey_score_outside_one_to_five_is_refused(project, score):
+    with pytest.raises(ValidationError, match="1〜5"):
+        services.survey_response_record(project=project, respondent_type="resident", score=score)
+
+
+def test_review_creates_one_action_per_recommendation(project):
+    member = MemberFactory()
+    review = services.review_submit(
+        project=project,
+        member=member,
+        kind="annual",
+        fiscal_year=2025,
+        score=4,
+        recommendations=["住民への周知を強化する", "", "  測定方法を統一する "],
+    )
+    assert list(review.actions.values_list("recommendation", flat=True)) == [
+        "住民への周知を強化する",
+        "測定方法を統一する",
+    ]
+    with pytest.raises(ValidationError, match="すでに登録"):
+        services.review_submit(
+            project=project, member=member, kind="annual", fiscal_year=2025, score=3
+        )
+
+
+@pytest.mark.parametrize("score", [0, 6])
+def test_review_score_outside_one_to_five_stores_nothing(project, score):
+    with pytest.raises(ValidationError, match="1〜5"):
+        services.review_submit(
+            project=project,
+            member=MemberFactory(),
+            kind="annual",
+            fiscal_year=2025,
+            score=score,
+            recommendations=["A"],
+        )
+    assert not Review.objects.exists() and not ImprovementAction.objects.exists()
+
+
+def test_member_with_declared_conflict_cannot_score(project):
+    member = MemberFactory(name="山田委員")
+    services.conflict_declare(member=member, project=project, reason="連携団体の役員を兼務")
+    with pytest.raises(ValidationError, match=r"山田委員.*利益相反"):
+        services.review_submit(
+            project=project,
+            member=member,
+            kind="annual",
+            fiscal_year=2025,
+            score=5,
+            recommendations=["A"],
+        )
+    assert not Review.objects.exists() and not ImprovementAction.objects.exists()
+    # Another project is fine.
+    services.review_submit(
+        project=ProjectFactory(), member=member, kind="annual", fiscal_year=2025, score=5
+    )
+
+
+def test_improvement_action_flow_with_optimistic_locking(project):
+    review = services.review_submit(
+        project=project,
+        member=MemberFactory(),
+        kind="midterm",
+        fiscal_year=2025,
+        score=3,
+        recommendations=["周知を強化"],
+    )
+    action = review.actions.get()
+    assert action.status == "open" and action.decided_on is None
+    action = services.improvement_action_update(
+        action=action,
+        status="implemented",
+        version=1,
+        note="チラシを全戸配布",
+        decided_on=datetime.date(2026, 1, 15),
+    )
+    assert (action.status, action.decided_on, action.version) == (
+        "implemented",
+        datetime.date(2026, 1, 15),
+        2,
+    )
+    with pytest.raises(services.StaleEdit, match="ほかの人"):
+        services.improvement_action_update(action=action, status="not_implemented", version=1)
+    action.refresh_from_db()
+    assert action.status == "implemented"
+    action = services.improvement_action_update(action=action, status="not_implemented", version=2)
+    assert action.decided_on is not None and action.history.count() >= 2
+
+
+def test_continuation_flow_and_reminders(db, monkeypatch, coordinator):
+    calls = install_status_change_double(monkeypatch)
+    today = datetime.date(2026, 11, 29)
+    due_soon = ProjectFactory(title="もうすぐ1年", start_date=datetime.date(2025, 12, 20))
+    overdue = ProjectFactory(title="2年経過", start_date=datetime.date(2024, 6, 1))
+    ProjectFactory(title="まだ先", start_date=datetime.date(2026, 6, 1))
+    ProjectFactory(
+        title="中止", start_date=datetime.date(2024, 6, 1), status=Project.Status.CANCELLED
+    )
+    due = continuation_due(today=today)
+    assert [(d["project"].title, d["years"], d["overdue"]) for d in due] == [
+        ("2年経過", 1, True),
+        ("もうすぐ1年", 1, False),
+    ]
+    services.continuation_record(project=overdue, years=1, state="continued", recorded_on=today)
+    assert [(d["project"].title, d["years"]) for d in continuation_due(today=today)] == [
+        ("2年経過", 2),
+        ("もうすぐ1年", 1),
+    ]
+    assert calls == []  # 継続 leaves the project running
+    services.continuation_record(
+        project=overdue, years=2, state="ended", recorded_on=today, recorded_by=coordinator
+    )
+    assert calls == [{"project": overdue.pk, "status": "completed", "changed_by": coordinator}]
+    assert Continuation.objects.filter(project=overdue).count() == 2
+    # Too early: a 1-year record 10 months after the start is refused.
+    with pytest.raises(ValidationError, match="2か月前から"):
+        services.continuation_record(
+            project=due_soon, years=1, state="continued", recorded_on=datetime.date(2026, 9, 1)
+        )
+    assert continuation_due(today=today)[0]["project"] == due_soon
+
+
+def test_payment_due_from_measurements(project):
+    visits = IndicatorFactory(project=project, name="訪問件数")
+    isolated = IndicatorFactory(project=project, name="孤立世帯数", higher_is_better=False)
+    services.payment_schedule_add(
+        project=project,
+        indicator=visits,
+        threshold=100,
+        amount=500_000,
+        verification_date=datetime.date(2025, 12, 31),
+    )
+    services.payment_schedule_add(
+        project=project,
+        indicator=visits,
+        threshold=200,
+        amount=800_000,
+        verification_date=datetime.date(2026, 3, 31),
+    )
+    services.payment_schedule_add(
+        project=project,
+        indicator=isolated,
+        threshold=10,
+        amount=300_000,
+        verification_date=datetime.date(2026, 3, 31),
+    )
+    for day, value in [("2025-09-01", 80), ("2025-12-01", 120), ("2026-04-30", 250)]:
+        services.measurement_record(project=project, indicator=visits, measured_on=day, value=value)
+    services.measurement_record(
+        project=project, indicator=isolated, measured_on="2026-03-01", value=9
+    )
+    statuses = payment_statuses(project=project, today=datetime.date(2026, 11, 29))
+    assert [(s.state, s.due_amount) for s in statuses] == [
+        ("achieved", 500_000),  # 120 by 31 Dec ≥ 100
+        ("not_achieved", 0),  # 250 came after the verification date
+        ("achieved", 300_000),  # 9 ≤ 10 (smaller is better)
+    ]
+    early = payment_statuses(project=project, today=datetime.date(2025, 10, 1))
+    assert [s.state for s in early] == ["pending", "pending", "pending"]
+    with pytest.raises(ValidationError, match="この事業で使われていません"):
+        services.payment_schedule_add(
+            project=project,
+            indicator=IndicatorFactory(),
+            threshold=1,
+            amount=1,
+            verification_date=datetime.date(2026, 1, 1),
+        )
+
+
+def test_case_reuse_by_another_ward_only(project):
+    case = services.case_save(
+        project=project,
+        data={
+            "kind": "best",
+            "title": "見守りの輪",
+            "summary": "概要",
+            "success_factors": ["resident"],
+        },
+    )
+    services.case_reuse_record(case=case, ward=ward("13112"))
+    services.case_reuse_record(case=case, ward=ward("13112"))  # once per ward
+    with pytest.raises(ValidationError, match="元の区"):
+        services.case_reuse_record(case=case, ward=ward("13101"))
+    assert CaseStudy.objects.get().reuses.count() == 1
+    with pytest.raises(ValidationError):
+        services.case_save(project=project, data={"kind": "best", "title": "", "summary": "x"})
+
+
+def test_ended_continuation_of_a_project_that_never_started_cancels_it(db, monkeypatch):
+    calls = install_status_change_double(monkeypatch)
+    project = ProjectFactory(start_date=datetime.date(2024, 6, 1), status=Project.Status.PREPARING)
+    services.continuation_record(
+        project=project, years=1, state="ended", recorded_on=datetime.date(2025, 6, 1)
+    )
+    project.refresh_from_db()
+    assert project.status == Project.Status.CANCELLED
+    assert [c["status"] for c in calls] == ["cancelled"]
+    done = ProjectFactory(start_date=datetime.date(2024, 6, 1), status=Project.Status.COMPLETED)
+    services.continuation_record(
+        project=done, years=1, state="ended", recorded_on=datetime.date(2025, 6, 1)
+    )
+    assert len(calls) == 1  # already closed: no status change
