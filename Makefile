@@ -30,7 +30,7 @@ lint: $(BIN)/.installed ## ruff lint + format check, mypy, migrations check, ban
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(PY) manage.py makemigrations --check --dry-run
-	$(BIN)/bandit -q -r config portal issues partners matching evaluation -x '*/migrations/*' -s B101
+	$(BIN)/bandit -q -r config portal issues partners matching evaluation -x '*/migrations/*' -s B101,B311
 
 format: $(BIN)/.installed ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
@@ -47,7 +47,7 @@ worker: $(BIN)/.installed ## Start a Celery worker (needs CELERY_BROKER_URL)
 	$(BIN)/celery -A config worker -c 2 -l info
 
 messages: $(BIN)/.installed ## Rebuild the English translation catalogue
-	$(PY) manage.py makemessages -l en --no-obsolete --ignore='.venv*' --ignore='static/vendor/*' --ignore='tests/*' --ignore='benchmarks/*'
+	$(PY) manage.py makemessages -l en --no-obsolete --no-wrap --ignore='.venv*' --ignore='static/vendor/*' --ignore='tests/*' --ignore='benchmarks/*'
 	$(PY) scripts/translate_po.py
 	$(PY) manage.py compilemessages -l en --ignore='.venv*'
 

@@ -12,6 +12,10 @@ from pathlib import Path
 
 PO = Path(__file__).resolve().parent.parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
 ENTRY = re.compile(r'(msgid "((?:[^"\\]|\\.)*)"\nmsgstr )""', re.MULTILINE)
+PLURAL = re.compile(
+    r'(msgid "((?:[^"\\]|\\.)*)"\nmsgid_plural "(?:[^"\\]|\\.)*"\n)msgstr\[0\] ""\nmsgstr\[1\] ""',
+    re.MULTILINE,
+)
 
 
 def main() -> int:
@@ -31,7 +35,16 @@ def main() -> int:
             return match.group(0)
         return f'{match.group(1)}"{json.dumps(english, ensure_ascii=False)[1:-1]}"'
 
+    def fill_plural(match: re.Match[str]) -> str:
+        english = glossary.get(match.group(2))
+        if english is None:
+            missing.append(match.group(2))
+            return match.group(0)
+        quoted = json.dumps(english, ensure_ascii=False)
+        return f"{match.group(1)}msgstr[0] {quoted}\nmsgstr[1] {quoted}"
+
     text = ENTRY.sub(fill, text)
+    text = PLURAL.sub(fill_plural, text)
     text = text.replace("#, fuzzy\n", "")
     PO.write_text(text, encoding="utf-8")
     for source in missing:
