@@ -45,6 +45,8 @@ class PeriodForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["fy"].choices = fiscal_year_choices()
+        # Unbound (first visit): show the year the page reports, not the first option.
+        self.fields["fy"].initial = current_fiscal_year()
 
     def period(self) -> tuple[int, Ward | None]:
         if self.is_valid():
