@@ -34,6 +34,7 @@ def _prepare(env: dict[str, str], issues: int, resources: int) -> None:
     subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
     subprocess.run([*manage, "load_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     script = f"""
+from copy import copy
 from issues.models import Issue
 from partners.models import Resource
 def scale(model, target):
@@ -41,7 +42,7 @@ def scale(model, target):
     have = model.objects.count()
     copies, n = [], 0
     while have + len(copies) < target and base:
-        row = base[n % len(base)]
+        row = copy(base[n % len(base)])
         row.pk = None
         row.ref = f"{{row.ref[:28]}}-x{{n}}"
         copies.append(row)
