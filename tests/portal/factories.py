@@ -16,7 +16,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    display_name = factory.Faker("name", locale="ja_JP")
+    # Deterministic: a random Japanese name can collide with text a test looks for.
+    display_name = factory.Sequence(lambda n: f"テスト職員{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.jp")
     role = Role.COORDINATOR
     password = factory.LazyFunction(lambda: make_password(DEFAULT_PASSWORD))
