@@ -76,7 +76,7 @@ def setup_django() -> str:
 
 def seed(n_issues: int, n_resources: int, seed_value: int):
     """Bulk-insert the generated world; returns the issue and resource topic/field arrays."""
-    from bench_engine import (
+    from benchmarks.bench_engine import (
         ISSUE_OPENINGS,
         ISSUE_SENTENCES,
         RESOURCE_OPENINGS,
@@ -85,7 +85,6 @@ def seed(n_issues: int, n_resources: int, seed_value: int):
         TOPICS,
         generate,
     )
-
     from issues.models import Issue, IssueStatus
     from partners.models import Organization, OrgStatus, Resource
     from portal.models import Field, Ward
@@ -196,6 +195,60 @@ def full_run() -> tuple[float, object]:
     return elapsed, MatchRun.objects.order_by("-pk").first()
 
 
+def worker_run(n_workers: int) -> tuple[float, object, float]:
+    """A full run sent through a private Redis to `n_workers` Celery workers (1 process each).
+
+    Returns the wall time from the click to the last chunk, the run, and the largest peak
+    memory (VmHWM) of a worker's task process.
+    """
+    from django.conf import settings
+
+    from matching.models import MatchRun
+    from matching.services import match_run_start
+    from tests.faults.harness import PrivateRedis, PrivateWorker
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench_workers_"))
+    redis = PrivateRedis(workdir)
+    redis.start()
+    workers = [
+        PrivateWorker(
+            broker_url=redis.url(1),
+            database_url=os.environ["DATABASE_URL"],
+            workdir=workdir,
+            concurrency=1,
+        )
+        for _ in range(n_workers)
+    ]
+    try:
+        for worker in workers:
+            worker.start()
+        settings.TASKS_IN_PROCESS = False
+        settings.CELERY_BROKER_URL = redis.url(1)
+        peak = 0.0
+        started = time.perf_counter()
+        run = match_run_start(scope=MatchRun.Scope.ALL)
+        while not run.finished:
+            time.sleep(1)
+            run.refresh_from_db()
+            peak = max([peak] + [_peak_mb(pid) for w in workers for pid in w.pool_pids()])
+        return time.perf_counter() - started, run, peak
+    finally:
+        settings.TASKS_IN_PROCESS = True
+        for worker in workers:
+            worker.stop()
+        redis.stop()
+
+
+def _peak_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def refresh_times(n: int = 10) -> list[float]:
     from issues.models import Issue
     from matching.services import matching_refresh_issue
@@ -254,6 +307,41 @@ def quality(issues, resources, sample: int) -> list[tuple[str, dict[str, float]]
     return out
 
 
+def main_workers(args) -> int:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        print("--workers needs DATABASE_URL=postgres://… (workers share the database)")
+        return 2
+    database = setup_django()
+    started = time.perf_counter()
+    seed(args.issues, args.resources, args.seed)
+    print(f"database: {database.split('@')[-1]}  seeded in {time.perf_counter() - started:.1f} s")
+    rows = [("issues × resources", f"{args.issues:,} × {args.resources:,}")]
+    status = 0
+    for n in [int(part) for part in args.workers.split(",")]:
+        seconds, run, peak = worker_run(n)
+        rows.append(
+            (
+                f"full run, {n} worker{'s' if n > 1 else ''}",
+                f"{seconds:.1f} s ({run.status}, {run.chunks_total} chunks, "
+                f"{run.candidate_count:,} candidates, peak {peak:.0f} MB per worker)",
+            )
+        )
+        print(f"{rows[-1][0]}: {rows[-1][1]}", flush=True)
+        status |= run.status != "succeeded"
+    refresh = refresh_times()
+    rows.append(
+        (
+            "single-issue refresh (median / max of 10)",
+            f"{statistics.median(refresh) * 1000:.0f} / {max(refresh) * 1000:.0f} ms",
+        )
+    )
+    width = max(len(label) for label, _ in rows)
+    print()
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+    return status
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issues", type=int, default=2000)
@@ -262,8 +350,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--quality", action="store_true", help="also print ranking quality")
     parser.add_argument("--quality-sample", type=int, default=500)
+    parser.add_argument(
+        "--workers",
+        help="comma-separated worker counts (e.g. 1,2): time the full run through Redis and "
+        "Celery workers instead of in-process (needs DATABASE_URL on PostgreSQL)",
+    )
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    if args.workers:
+        return main_workers(args)
 
     database = setup_django()
     started = time.perf_counter()

@@ -181,14 +181,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
+    # How often a worker returns the unacknowledged tasks of a dead worker to the queue
+    # (once they are older than the visibility timeout); kombu's default is every ~100 s.
+    "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "30")),
+    "unacked_restore_throttle": 1,
+    # A worker killed during that sweep leaves its lock behind until this expires.
+    "unacked_mutex_expire": int(os.environ.get("CELERY_UNACKED_MUTEX_EXPIRE", "300")),
 }
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a restarted Redis is waited for, not given up on
 CELERY_TIMEZONE = TIME_ZONE
+# Issues per matching task: small enough that a lost task costs little work to redo.
+MATCHING_CHUNK_SIZE = int(os.environ.get("MATCHING_CHUNK_SIZE", "250"))
 
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Falls back to a per-process memory cache while Redis is unreachable, so every
+            # screen keeps working (see portal/cache.py).
+            "BACKEND": "portal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2},
         }
     }
 else:

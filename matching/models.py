@@ -116,6 +116,9 @@ class MatchChunk(models.Model):
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
     issue_ids = models.JSONField(default=list)
+    # Deliveries that began: more than 1 means a worker, the broker or the database failed
+    # mid-chunk and the task was delivered again.
+    attempts = models.PositiveIntegerField(default=0)
     done_at = models.DateTimeField(null=True, blank=True)
     seconds = models.FloatField(default=0)
 

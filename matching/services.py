@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
+from django import db
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -54,7 +55,6 @@ from portal.textengine.index import fit_index, transform
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 250
 KEEP_VERSIONS = 3
 PROPOSAL_DAYS = 14
 REMINDER_DAYS = 3
@@ -342,7 +342,8 @@ def match_run_prepare(*, run_id: int) -> list[int]:
     run = MatchRun.objects.get(pk=run_id)
     if run.status == MatchRun.Status.RUNNING and run.chunks_total:
         return list(run.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
-    if run.status != MatchRun.Status.QUEUED:
+    # RUNNING without chunks: the first delivery died while fitting; start over.
+    if run.status not in (MatchRun.Status.QUEUED, MatchRun.Status.RUNNING):
         return []
     MatchRun.objects.filter(pk=run_id).update(
         status=MatchRun.Status.RUNNING, started_at=timezone.now()
@@ -357,8 +358,12 @@ def match_run_prepare(*, run_id: int) -> list[int]:
     else:
         version = engine_version_current()
         issue_ids = [run.issue_id] if run.issue_id else []
-    chunks = [issue_ids[i : i + CHUNK_SIZE] for i in range(0, len(issue_ids), CHUNK_SIZE)]
+    size = settings.MATCHING_CHUNK_SIZE
+    chunks = [issue_ids[i : i + size] for i in range(0, len(issue_ids), size)]
     with transaction.atomic():
+        if MatchRun.objects.select_for_update().get(pk=run_id).chunks_total:
+            # A concurrent delivery split the run first: its chunks are the run's.
+            return list(run.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
         created = MatchChunk.objects.bulk_create(
             [MatchChunk(run=run, index=i, issue_ids=ids) for i, ids in enumerate(chunks)]
         )
@@ -515,44 +520,37 @@ def _insert_candidates(rows: list[Candidate], *, now) -> None:
 
 
 def match_chunk_execute(*, chunk_id: int) -> int:
-    """Score one chunk and replace its candidates; the run completes with its last chunk."""
+    """Score one chunk and replace its candidates; the run completes with its last chunk.
+
+    Safe to deliver more than once (at-least-once broker): the chunk row is locked while its
+    candidates are written, and a chunk already done is skipped, so a redelivered or duplicate
+    task neither writes twice nor counts twice. Losing the database connection propagates
+    (the task retries); any other error fails the run with its message.
+    """
     chunk = MatchChunk.objects.select_related("run").get(pk=chunk_id)
     run = chunk.run
     if run.status != MatchRun.Status.RUNNING or chunk.done_at is not None:
         return 0
+    MatchChunk.objects.filter(pk=chunk.pk).update(attempts=F("attempts") + 1)
     started = time.perf_counter()
     try:
         ctx = _context_for(run)
         results = compute_matches(list(chunk.issue_ids), ctx)
         with transaction.atomic():
+            locked = MatchChunk.objects.select_for_update().get(pk=chunk.pk)
+            if locked.done_at is not None:
+                return 0
             count = candidates_replace(issue_ids=list(chunk.issue_ids), results=results, run=run)
-            shown = Counter(
-                pair.organization_id
-                for pairs in results.values()
-                for pair in pairs
-                if pair.rank <= 5
-            )
-            ExposureLog.objects.filter(run=run, chunk=chunk.index).delete()
-            ExposureLog.objects.bulk_create(
-                [
-                    ExposureLog(
-                        organization_id=org,
-                        kind=ExposureLog.Kind.SHOWN,
-                        count=n,
-                        run=run,
-                        chunk=chunk.index,
-                    )
-                    for org, n in shown.items()
-                ]
-            )
-            marked = MatchChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(
+            _exposure_record(run=run, chunk=chunk, results=results)
+            MatchChunk.objects.filter(pk=chunk.pk).update(
                 done_at=timezone.now(), seconds=round(time.perf_counter() - started, 3)
             )
-            if marked:
-                MatchRun.objects.filter(pk=run.pk).update(
-                    chunks_done=F("chunks_done") + 1,
-                    candidate_count=F("candidate_count") + count,
-                )
+            MatchRun.objects.filter(pk=run.pk).update(
+                chunks_done=F("chunks_done") + 1,
+                candidate_count=F("candidate_count") + count,
+            )
+    except (db.OperationalError, db.InterfaceError):
+        raise
     except Exception as exc:
         logger.exception("matching chunk %s failed", chunk_id)
         match_run_fail(
@@ -565,6 +563,26 @@ def match_chunk_execute(*, chunk_id: int) -> int:
         pk=run.pk, status=MatchRun.Status.RUNNING, chunks_done__gte=F("chunks_total")
     ).update(status=MatchRun.Status.SUCCEEDED, finished_at=timezone.now())
     return count
+
+
+def _exposure_record(*, run: MatchRun, chunk: MatchChunk, results: dict[int, list[PairResult]]):
+    """How often each organisation was shown in a top 5 (the fairness screen's numbers)."""
+    shown = Counter(
+        pair.organization_id for pairs in results.values() for pair in pairs if pair.rank <= 5
+    )
+    ExposureLog.objects.filter(run=run, chunk=chunk.index).delete()
+    ExposureLog.objects.bulk_create(
+        [
+            ExposureLog(
+                organization_id=org,
+                kind=ExposureLog.Kind.SHOWN,
+                count=n,
+                run=run,
+                chunk=chunk.index,
+            )
+            for org, n in shown.items()
+        ]
+    )
 
 
 def matching_refresh_issue(*, issue_id: int, started_by: User | None = None) -> MatchRun:

@@ -4,19 +4,39 @@ from __future__ import annotations
 
 import logging
 
-from celery import group, shared_task
+from celery import shared_task
+from django import db
 from django.conf import settings
 
 from matching import services
 
 logger = logging.getLogger(__name__)
 
+# A restarted or unreachable database: try again with backoff (1, 2, 4 … 30 s) rather than fail
+# the run; the services are idempotent, so a retry redoes nothing that was already committed.
+RETRY_ON_DATABASE_LOSS = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": (db.OperationalError, db.InterfaceError),
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": False,
+    "max_retries": 60,
+}
 
-@shared_task(acks_late=True)
+
+# A broker restarting while the chunks are sent out is waited for (about 5 minutes), so the run
+# goes on instead of failing; web requests keep Celery's short default and answer at once.
+FAN_OUT_RETRY = {"max_retries": 60, "interval_start": 1, "interval_step": 1, "interval_max": 5}
+
+
+@shared_task(**RETRY_ON_DATABASE_LOSS)
 def matching_run_prepare(*, run_id: int) -> dict:
-    """Fit or load the engine, then fan the run out as a group of chunk tasks."""
+    """Fit or load the engine, then send one task per chunk."""
     try:
         chunk_ids = services.match_run_prepare(run_id=run_id)
+    except (db.OperationalError, db.InterfaceError):
+        raise
     except Exception as exc:
         logger.exception("preparing run %s failed", run_id)
         services.match_run_fail(run_id=run_id, error=f"準備に失敗しました: {exc}")
@@ -24,22 +44,25 @@ def matching_run_prepare(*, run_id: int) -> dict:
     if settings.TASKS_IN_PROCESS:
         for chunk_id in chunk_ids:
             matching_chunk.apply(kwargs={"chunk_id": chunk_id}, throw=True)
-    elif chunk_ids:
+    else:
         try:
-            group(matching_chunk.s(chunk_id=chunk_id) for chunk_id in chunk_ids).apply_async()
+            for chunk_id in chunk_ids:
+                matching_chunk.apply_async(
+                    kwargs={"chunk_id": chunk_id}, retry=True, retry_policy=FAN_OUT_RETRY
+                )
         except Exception:
             logger.exception("fanning out run %s failed", run_id)
             services.match_run_fail(run_id=run_id, error=str(services.BROKER_DOWN_MESSAGE))
     return {"run": run_id, "chunks": len(chunk_ids)}
 
 
-@shared_task(acks_late=True)
+@shared_task(**RETRY_ON_DATABASE_LOSS)
 def matching_chunk(*, chunk_id: int) -> int:
     """Score one chunk of issues and replace their candidates atomically."""
     return services.match_chunk_execute(chunk_id=chunk_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(**RETRY_ON_DATABASE_LOSS)
 def matching_refresh_issue(*, issue_id: int) -> int:
     """Recompute one issue's candidates (for callers that prefer the worker)."""
     return services.matching_refresh_issue(issue_id=issue_id).pk

@@ -21,6 +21,7 @@ from portal.access import (
     staff_required,
 )
 from portal.models import Role
+from portal.selectors import broker_reachable
 
 
 def _errors(exc: ValidationError) -> str:
@@ -61,6 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "waiting_only": waiting_only,
         "runs": selectors.latest_runs(5),
         "can_run": _can_run(request.user),
+        "broker_reachable": broker_reachable(),
     }
     if request.htmx:
         return render(request, "matching/home.html#issues", context)
@@ -71,6 +73,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def run_start(request: HttpRequest) -> HttpResponse:
     key = (request.POST.get("key") or "").strip()[:64] or None
+    if not broker_reachable():
+        messages.error(request, services.BROKER_DOWN_MESSAGE)
+        return redirect("matching:home")
     run = services.match_run_start(scope=MatchRun.Scope.ALL, started_by=request.user, key=key)
     return redirect("matching:run_detail", run.pk)
 

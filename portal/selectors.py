@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
@@ -60,6 +62,32 @@ def health_status() -> dict[str, str]:
     except Exception as exc:
         status["worker"] = f"error: {exc.__class__.__name__}"
     return status
+
+
+_broker_checked: dict[str, tuple[float, bool]] = {}
+BROKER_CHECK_SECONDS = 10.0
+
+
+def broker_reachable() -> bool:
+    """Can tasks be sent to the workers now? Checked at most every 10 s per process, with a
+    1-second connect timeout, so a down broker slows no page by more than that."""
+    if settings.TASKS_IN_PROCESS:
+        return True
+    url = settings.CELERY_BROKER_URL
+    now = time.monotonic()
+    checked_at, ok = _broker_checked.get(url, (-BROKER_CHECK_SECONDS, False))
+    if now - checked_at < BROKER_CHECK_SECONDS:
+        return ok
+    from config.celery import app
+
+    try:
+        with app.connection_for_write(url) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=1)
+        ok = True
+    except Exception:  # any failure to connect means the same thing to the person waiting
+        ok = False
+    _broker_checked[url] = (now, ok)
+    return ok
 
 
 def coordination_figures(*, fiscal_year: int) -> dict:

@@ -27,8 +27,8 @@ def snapshot() -> list[tuple]:
     )
 
 
-def test_run_in_chunks_is_idempotent(django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+def test_run_in_chunks_is_idempotent(django_capture_on_commit_callbacks, settings):
+    settings.MATCHING_CHUNK_SIZE = 2
     matching_world()
     first = run_all(django_capture_on_commit_callbacks)
     assert first.status == MatchRun.Status.SUCCEEDED, first.error
@@ -108,21 +108,20 @@ def test_retry_of_a_failed_run(client, coordinator, django_capture_on_commit_cal
     assert new.status == MatchRun.Status.SUCCEEDED
 
 
-def test_broker_down_marks_run_failed_with_plain_message(
+def test_broker_lost_after_the_check_marks_the_run_failed_with_plain_message(
     client, coordinator, settings, django_capture_on_commit_callbacks
 ):
     matching_world(1)
     settings.TASKS_IN_PROCESS = False
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
-    client.force_login(coordinator)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("matching:run_start"))
-    assert response.status_code == 302
-    run = MatchRun.objects.get()
+        run = services.match_run_start(scope=MatchRun.Scope.ALL, started_by=coordinator)
+    run.refresh_from_db()
     assert run.status == MatchRun.Status.FAILED
     message = "マッチング処理（ワーカー）に接続できません。しばらくしてから再実行してください。"
     assert run.error == message
-    page = client.get(response.url).content.decode()
+    client.force_login(coordinator)
+    page = client.get(reverse("matching:run_detail", args=[run.pk])).content.decode()
     assert message in page
     assert "再実行する" in page
 
