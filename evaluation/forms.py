@@ -21,6 +21,7 @@ from evaluation.models import (
     Term,
 )
 from portal.models import Ward
+from portal.uploads import SpreadsheetFileField
 
 MAX_UPLOAD = 2 * 1024 * 1024
 
@@ -122,16 +123,11 @@ class MeasurementForm(forms.Form):
 
 
 class MeasurementUploadForm(forms.Form):
-    file = forms.FileField(
+    file = SpreadsheetFileField(
+        max_bytes=MAX_UPLOAD,
         label=_("CSV / Excel ファイル"),
         help_text=_("列: 指標（名前またはID）, 測定日（YYYY-MM-DD）, 値, 定性評価"),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD:
-            raise forms.ValidationError(_("ファイルが大きすぎます（上限 2 MB）。"))
-        return upload
 
 
 class SurveyForm(forms.Form):

@@ -9,7 +9,8 @@ from issues.models import Issue, IssueLinkKind, IssueStatus, TargetGroup
 from issues.selectors import SORTS
 from portal.choices import SDG_GOALS, ResourceKind
 from portal.models import Field, Role, User, Ward
-from portal.tabular import cell_is_formula
+from portal.tabular import DEFAULT_MAX_BYTES, cell_is_formula
+from portal.uploads import SpreadsheetFileField
 
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
 CREATE_STATUSES = [IssueStatus.DRAFT, IssueStatus.REVIEWING, IssueStatus.OPEN]
@@ -342,16 +343,11 @@ class LinkForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
+    file = SpreadsheetFileField(
+        max_bytes=DEFAULT_MAX_BYTES,
         label=_("ファイル（CSV または Excel）"),
         help_text=_("UTF-8・UTF-8（BOM付き）・Shift_JIS（CP932）のCSV、または .xlsx。10MBまで。"),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("ファイルが大きすぎます（上限 10 MB）。"))
-        return upload
 
 
 class PublicFilterForm(forms.Form):

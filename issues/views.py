@@ -5,12 +5,9 @@ Views only translate HTTP to services/selectors and back; HTMX requests get name
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
 from urllib.parse import urlencode
 
 import tablib
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -47,6 +44,7 @@ from portal.choices import ResourceKind
 from portal.models import AccessLog
 from portal.services import access_log_record
 from portal.tabular import TabularError, cell_neutralize, csv_bytes, tabular_read
+from portal.uploads import import_pending_store, import_pending_take
 
 PAGE_SIZE = 50
 FILTER_KEYS = (
@@ -436,35 +434,6 @@ def issue_map(request: HttpRequest) -> HttpResponse:
 
 # --- import / export --------------------------------------------------------------------------
 
-IMPORT_SESSION_KEY = "issues-import"
-
-
-def _import_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _import_store(request: HttpRequest, data: bytes) -> str:
-    token = secrets.token_hex(16)
-    (_import_dir() / token).write_bytes(data)
-    request.session[IMPORT_SESSION_KEY] = token
-    return token
-
-
-def _import_take(request: HttpRequest, token: str) -> bytes | None:
-    expected = request.session.get(IMPORT_SESSION_KEY)
-    if not expected or not secrets.compare_digest(str(expected), token):
-        return None
-    path = _import_dir() / expected
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    path.unlink(missing_ok=True)
-    request.session.pop(IMPORT_SESSION_KEY, None)
-    return data
-
 
 @coordinator_required
 def import_issues(request: HttpRequest) -> HttpResponse:
@@ -477,7 +446,7 @@ def import_issues(request: HttpRequest) -> HttpResponse:
         "aliases": HEADER_ALIASES,
     }
     if request.method == "POST" and request.POST.get("token"):
-        data = _import_take(request, request.POST["token"])
+        data = import_pending_take(request=request, kind="issues", token=request.POST["token"])
         if data is None:
             messages.error(
                 request, _("確認の有効期限が切れました。もう一度ファイルを選んでください。")
@@ -508,7 +477,7 @@ def import_issues(request: HttpRequest) -> HttpResponse:
         report = services.issues_import(dataset=dataset, imported_by=request.user, dry_run=True)
         context["report"] = report
         if report.ok:
-            context["token"] = _import_store(request, data)
+            context["token"] = import_pending_store(request=request, kind="issues", data=data)
         return render(request, "issues/import.html", context, status=200 if report.ok else 400)
     status = 400 if request.method == "POST" else 200
     return render(request, "issues/import.html", context, status=status)

@@ -25,6 +25,7 @@ from partners.validators import (
 from portal.choices import SDG_GOALS, ResourceKind
 from portal.models import Field, Ward
 from portal.tabular import DEFAULT_MAX_BYTES
+from portal.uploads import SpreadsheetFileField
 
 PHONE_HELP = _("例: 03-1234-5678")
 # 法人番号 is required for companies; universities, groups and others may leave it empty.
@@ -308,16 +309,11 @@ class MergeForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
+    file = SpreadsheetFileField(
+        max_bytes=DEFAULT_MAX_BYTES,
         label=_("ファイル（CSV または Excel .xlsx）"),
         help_text=_("UTF-8・UTF-8(BOM付き)・Shift_JIS のCSV、またはExcel（.xlsx）。10MBまで。"),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > DEFAULT_MAX_BYTES:
-            raise forms.ValidationError(_("ファイルが大きすぎます（上限 10 MB）。"))
-        return upload
 
 
 class RegistrySearchForm(forms.Form):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-
 import tablib
 from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -43,11 +40,11 @@ from portal.choices import ResourceKind
 from portal.models import AccessLog, Role, User
 from portal.services import access_log_record
 from portal.tabular import TabularError, cell_neutralize, csv_bytes, tabular_read
+from portal.uploads import import_pending_store, import_pending_take
 
 PAGE_SIZE = 50
 EXPORT_FORMATS = {"csv", "xlsx"}
 reviewer_required = role_required(Role.COORDINATOR, Role.APPROVER, Role.ADMIN)
-IMPORT_CACHE_SECONDS = 30 * 60
 REGISTRATION_ORG_FIELDS = [
     "name",
     "org_type",
@@ -436,18 +433,13 @@ def export_resources(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-def _import_key(user: User, token: str) -> str:
-    return f"partners-import:{user.pk}:{token}"
-
-
 @coordinator_required
 def import_resources(request: HttpRequest) -> HttpResponse:
     """Upload → preview (every row checked, nothing written) → confirm (all or nothing)."""
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict = {"form": form, "columns": COLUMNS, "required": REQUIRED}
     if request.method == "POST" and request.POST.get("token"):
-        token = request.POST["token"]
-        data = cache.get(_import_key(request.user, token))
+        data = import_pending_take(request=request, kind="resources", token=request.POST["token"])
         if data is None:
             messages.error(
                 request, _("確認の有効期限が切れました。もう一度ファイルを選んでください。")
@@ -459,7 +451,6 @@ def import_resources(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc))
             return redirect("partners:import")
         report = services.resources_import(dataset=dataset, imported_by=request.user)
-        cache.delete(_import_key(request.user, token))
         if report.ok:
             messages.success(
                 request,
@@ -479,8 +470,7 @@ def import_resources(request: HttpRequest) -> HttpResponse:
         report = services.resources_check(dataset=dataset)
         context["report"] = report
         if report.ok:
-            token = secrets.token_urlsafe(16)
-            cache.set(_import_key(request.user, token), data, IMPORT_CACHE_SECONDS)
-            context["token"] = token
+            context["token"] = import_pending_store(request=request, kind="resources", data=data)
         return render(request, "partners/import.html", context, status=200 if report.ok else 400)
-    return render(request, "partners/import.html", context)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "partners/import.html", context, status=status)
