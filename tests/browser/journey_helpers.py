@@ -6,6 +6,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils import translation
 
 from tests.browser.axe import axe_violations
@@ -157,7 +158,7 @@ class SlowWorker:
         self.services = services
         self.pending: dict[int, list] = {}
         self.original_stalled = services.match_run_stalled
-        monkeypatch.setattr(services, "CHUNK_SIZE", 1)
+        monkeypatch.setattr(settings, "MATCHING_CHUNK_SIZE", 1)
         monkeypatch.setattr(services, "run_dispatch", self._dispatch)
         monkeypatch.setattr(services, "match_run_stalled", self._stalled)
 
