@@ -25,12 +25,13 @@ run: $(BIN)/.installed ## Start the portal with demo data on http://127.0.0.1:80
 test: $(BIN)/.installed ## Run the whole test suite
 	$(BIN)/pytest
 
-lint: $(BIN)/.installed ## ruff lint + format check, mypy, migrations check, bandit
+lint: $(BIN)/.installed ## ruff lint + format check, mypy, migrations check, bandit, catalogue check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/bandit -q -r config portal issues partners matching evaluation -x '*/migrations/*' -s B101,B311
+	$(PY) scripts/translate_po.py --check
 
 format: $(BIN)/.installed ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
@@ -49,7 +50,7 @@ worker: $(BIN)/.installed ## Start a Celery worker (needs CELERY_BROKER_URL)
 messages: $(BIN)/.installed ## Rebuild the English translation catalogue
 	$(PY) manage.py makemessages -l en --no-obsolete --no-wrap --ignore='.venv*' --ignore='static/vendor/*' --ignore='tests/*' --ignore='benchmarks/*'
 	$(PY) scripts/translate_po.py
-	$(PY) manage.py compilemessages -l en --ignore='.venv*'
+	$(PY) manage.py compilemessages -l en -l ja --ignore='.venv*'
 
 lock: $(BIN)/.installed ## Rewrite requirements.lock from the current environment
 	$(BIN)/pip freeze --exclude-editable | sort -f > requirements.lock

@@ -1,54 +1,71 @@
-"""Fills English msgstr entries in locale/en/LC_MESSAGES/django.po from the JSON glossaries.
+"""Sets every English msgstr in locale/en/LC_MESSAGES/django.po from the JSON glossaries.
 
-Usage: python scripts/translate_po.py  (reads every locale/en/glossary*.json)
-The glossaries (Japanese source → English) are the reviewed source of the English UI;
-`make messages` runs makemessages, this script and compilemessages.
+Usage: python scripts/translate_po.py [--check]
+The glossaries (locale/en/glossary*.json: Japanese source → English) are the reviewed source of
+the English UI. Every entry is rewritten from them, so a guess msgmerge made for a changed
+source text ("fuzzy") can never ship as a translation: an msgid without a glossary entry is left
+empty (Django then shows the Japanese) and listed. With --check nothing is written and the exit
+status says whether the catalogue matches the glossaries (`make lint` runs it).
 """
 
 import json
-import re
 import sys
 from pathlib import Path
 
-PO = Path(__file__).resolve().parent.parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
-ENTRY = re.compile(r'(msgid "((?:[^"\\]|\\.)*)"\nmsgstr )""', re.MULTILINE)
-PLURAL = re.compile(
-    r'(msgid "((?:[^"\\]|\\.)*)"\nmsgid_plural "(?:[^"\\]|\\.)*"\n)msgstr\[0\] ""\nmsgstr\[1\] ""',
-    re.MULTILINE,
-)
+import polib
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale" / "en"
+PO = LOCALE / "LC_MESSAGES" / "django.po"
+
+
+def glossary_load() -> dict[str, str]:
+    glossary: dict[str, str] = {}
+    for path in sorted(LOCALE.glob("glossary*.json")):
+        glossary.update(json.loads(path.read_text(encoding="utf-8")))
+    return glossary
+
+
+def catalogue_sync(po: polib.POFile, glossary: dict[str, str]) -> tuple[int, list[str]]:
+    """Returns how many entries changed and which msgids have no English."""
+    changed, missing = 0, []
+    for entry in po:
+        if not entry.msgid:
+            continue
+        english = glossary.get(entry.msgid, "")
+        if not english:
+            missing.append(entry.msgid)
+        if entry.msgid_plural:
+            wanted = {0: english, 1: english}
+            if entry.msgstr_plural != wanted:
+                entry.msgstr_plural = wanted
+                changed += 1
+        elif entry.msgstr != english:
+            entry.msgstr = english
+            changed += 1
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+            changed += 1
+        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
+    return changed, missing
 
 
 def main() -> int:
-    glossary: dict[str, str] = {}
-    for path in sorted(PO.parent.parent.glob("glossary*.json")):
-        glossary.update(json.loads(path.read_text(encoding="utf-8")))
-    text = PO.read_text(encoding="utf-8")
-    missing: list[str] = []
-
-    def fill(match: re.Match[str]) -> str:
-        source = match.group(2)
-        if not source:
-            return match.group(0)
-        english = glossary.get(source)
-        if english is None:
-            missing.append(source)
-            return match.group(0)
-        return f'{match.group(1)}"{json.dumps(english, ensure_ascii=False)[1:-1]}"'
-
-    def fill_plural(match: re.Match[str]) -> str:
-        english = glossary.get(match.group(2))
-        if english is None:
-            missing.append(match.group(2))
-            return match.group(0)
-        quoted = json.dumps(english, ensure_ascii=False)
-        return f"{match.group(1)}msgstr[0] {quoted}\nmsgstr[1] {quoted}"
-
-    text = ENTRY.sub(fill, text)
-    text = PLURAL.sub(fill_plural, text)
-    text = text.replace("#, fuzzy\n", "")
-    PO.write_text(text, encoding="utf-8")
+    check = "--check" in sys.argv[1:]
+    po = polib.pofile(str(PO), wrapwidth=0)
+    changed, missing = catalogue_sync(po, glossary_load())
     for source in missing:
         print(f"untranslated: {source}", file=sys.stderr)
+    if check:
+        if changed or missing:
+            print(
+                f"{PO}: {changed} entries differ from the glossaries, {len(missing)} untranslated;"
+                " run `make messages`",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    po.save(str(PO))
+    print(f"{changed} entries updated, {len(missing)} untranslated")
     return 0
 
 
