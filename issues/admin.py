@@ -1,14 +1,14 @@
 from django.contrib import admin
-from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from issues import services
 from issues.models import Issue, IssueLink, PriorityWeights
 from issues.resources import IssueResource
+from portal.admin_audit import AuditedExportMixin
 
 
 @admin.register(Issue)
-class IssueAdmin(ExportMixin, SimpleHistoryAdmin):
+class IssueAdmin(AuditedExportMixin, SimpleHistoryAdmin):
     resource_classes = [IssueResource]
     list_display = ("ref", "title", "ward", "field", "status", "priority", "coordinator")
     list_filter = ("status", "field", "ward")

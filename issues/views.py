@@ -179,7 +179,6 @@ def issue_change(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     if what not in forms:
         raise Http404
     if not permissions.can_edit(request.user, issue):
-        access_log_record(kind=AccessLog.Kind.DENIED, request=request, detail=f"issue {issue.ref}")
         raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
     form = forms[what](request.POST)
     error = notice = ""
@@ -285,7 +284,6 @@ def issue_create(request: HttpRequest) -> HttpResponse:
 def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_object_or_404(Issue.objects.select_related("ward", "field"), pk=pk)
     if not permissions.can_edit(request.user, issue):
-        access_log_record(kind=AccessLog.Kind.DENIED, request=request, detail=f"issue {issue.ref}")
         raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
     form = IssueForm(
         request.POST or None, instance=issue, editing=True, initial={"version": issue.version}

@@ -1,9 +1,9 @@
 from django.contrib import admin
-from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from partners.models import ContactPerson, Membership, Organization, Resource
 from partners.resources import ResourceTable
+from portal.admin_audit import AuditedExportMixin, PersonalDataAdminMixin
 
 
 class ContactInline(admin.TabularInline):
@@ -12,7 +12,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(SimpleHistoryAdmin):
+class OrganizationAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "org_type", "size", "status", "corporate_number", "ward"]
     list_filter = ["status", "org_type", "size"]
     search_fields = ["name", "corporate_number"]
@@ -21,7 +21,7 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(ExportMixin, SimpleHistoryAdmin):
+class ResourceAdmin(AuditedExportMixin, SimpleHistoryAdmin):
     resource_classes = [ResourceTable]
     list_display = ["ref", "title", "organization", "kind", "status", "capacity"]
     list_filter = ["status", "kind"]
@@ -30,6 +30,6 @@ class ResourceAdmin(ExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     list_display = ["user", "organization"]
     raw_id_fields = ["user", "organization"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from portal.models import STAFF_ROLES, AccessLog, Role
 from portal.services import access_log_record
@@ -37,13 +37,23 @@ def role_required(*roles: str) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
             if not user.is_authenticated:
+                access_log_record(kind=AccessLog.Kind.DENIED, request=request, detail="anonymous")
                 return redirect_to_login(request.get_full_path())
             if user.role not in allowed:  # type: ignore[union-attr]
                 access_log_record(
                     kind=AccessLog.Kind.DENIED, request=request, detail=f"role={user.role}"
                 )
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except (Http404, PermissionDenied) as refusal:
+                # Another ward's or organisation's object (answered 404 so its existence is not
+                # revealed) or a right the role lacks for this object: both are refusals.
+                status = 404 if isinstance(refusal, Http404) else 403
+                access_log_record(
+                    kind=AccessLog.Kind.DENIED, request=request, detail=f"{status} {refusal}"[:200]
+                )
+                raise
 
         wrapper.access = allowed  # type: ignore[attr-defined]
         return wrapper

@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from tests.portal.factories import UserFactory, ward
 
@@ -52,8 +53,12 @@ def _fast_and_isolated(settings, request):
     if request.node.get_closest_marker("worker") is None:
         settings.TASKS_IN_PROCESS = True
     cache.clear()
+    # A test that switched the UI language (a request with another locale) must not leave
+    # its language active for the next test's management commands and services.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     cache.clear()
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ def pytest_runtest_setup(item):
         )
 
 
-def _database_url() -> str:
+def database_url() -> str:
     from django.db import connection
 
     db = connection.settings_dict
@@ -41,7 +41,7 @@ def private_services(tmp_path, settings):
     def worker(**env) -> PrivateWorker:
         started = PrivateWorker(
             broker_url=redis.url(1),
-            database_url=_database_url(),
+            database_url=database_url(),
             workdir=tmp_path,
             # Short enough for a test to see a dead worker's tasks come back; still longer
             # than any chunk of the test world.

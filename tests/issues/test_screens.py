@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from issues.models import Issue, IssueLink, IssueStatus
+from portal.models import AccessLog
 from tests.issues.factories import IssueFactory, field, issue_data
 from tests.portal.factories import ward
 
@@ -159,9 +160,11 @@ def test_public_list_in_english(client, db):
 
 
 @pytest.mark.parametrize("name", ["triage", "map", "create", "import"])
-def test_anonymous_is_sent_to_login(client, name):
+def test_anonymous_is_sent_to_login_and_the_refusal_is_logged(client, db, name):
     response = client.get(reverse(f"issues:{name}"))
     assert response.status_code == 302 and "/login" in response["Location"]
+    refusal = AccessLog.objects.get(kind=AccessLog.Kind.DENIED)
+    assert refusal.path == reverse(f"issues:{name}") and refusal.detail == "anonymous"
 
 
 @pytest.mark.parametrize("name", ["triage", "map", "create", "import"])

@@ -4,7 +4,7 @@ from django.urls import reverse
 from portal.models import AccessLog
 
 
-def test_anonymous_user_is_sent_to_login(client):
+def test_anonymous_user_is_sent_to_login(client, db):
     response = client.get(reverse("portal:dashboard"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("portal:login"))

@@ -1,0 +1,69 @@
+"""An import killed half way (kill -9 of the process, mid-transaction) leaves the database as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+
+from issues.models import Issue
+from tests.faults.conftest import database_url
+from tests.faults.harness import ROOT, wait_for
+from tests.issues.factories import IssueFactory
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+ROWS = 1500
+APP_NAME = "import-under-test"
+
+
+def _csv(path, rows: int) -> None:
+    lines = ["ref,title,description,ward,category"]
+    lines += [
+        f"K-{i:05d},見守りの担い手不足 {i},一人暮らしの高齢者を見守る仕組みが必要です。,千代田区,高齢者支援"
+        for i in range(rows)
+    ]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+
+
+def _import_transaction_age() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(MAX(EXTRACT(EPOCH FROM now() - xact_start)), 0)"
+            " FROM pg_stat_activity WHERE application_name = %s",
+            [APP_NAME],
+        )
+        return float(cursor.fetchone()[0])
+
+
+def _import(path) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url(), "PGAPPNAME": APP_NAME}
+    return subprocess.Popen(  # nosec B603 - fixed argv
+        [sys.executable, "manage.py", "import_issues", str(path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_killing_an_import_mid_transaction_writes_nothing(tmp_path):
+    IssueFactory(ref="BEFORE-1")
+    before = (Issue.objects.count(), Issue.history.count())
+    path = tmp_path / "issues.csv"
+    _csv(path, ROWS)
+
+    process = _import(path)
+    # Two seconds inside its one transaction: rows are being inserted, none is committed yet
+    # (the whole file takes far longer than that, so the kill always lands mid-import).
+    wait_for(lambda: _import_transaction_age() > 2.0, timeout=90, what="the import writing")
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+
+    assert process.returncode == -signal.SIGKILL
+    wait_for(lambda: _import_transaction_age() == 0, timeout=30, what="the backend to go away")
+    assert (Issue.objects.count(), Issue.history.count()) == before
