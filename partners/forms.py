@@ -23,6 +23,7 @@ from partners.validators import (
     validate_postal_code,
 )
 from portal.choices import SDG_GOALS, ResourceKind
+from portal.locking import VersionedFormMixin
 from portal.models import Field, Ward
 from portal.tabular import DEFAULT_MAX_BYTES
 from portal.uploads import SpreadsheetFileField
@@ -125,7 +126,7 @@ class RegistrationForm(OrganizationIdentityMixin, forms.Form):
         return cleaned
 
 
-class OrganizationForm(OrganizationIdentityMixin, forms.ModelForm):
+class OrganizationForm(OrganizationIdentityMixin, VersionedFormMixin, forms.ModelForm):
     """Staff edit every field; partners edit the profile (see PROFILE_FIELDS)."""
 
     motives = forms.MultipleChoiceField(
@@ -192,7 +193,7 @@ class ContactPersonForm(forms.ModelForm):
         return _clean_phone(self.cleaned_data.get("phone", ""))
 
 
-class ResourceForm(forms.ModelForm):
+class ResourceForm(VersionedFormMixin, forms.ModelForm):
     sdgs = forms.TypedMultipleChoiceField(
         label=_("SDGs"),
         choices=SDG_GOALS,

@@ -86,6 +86,7 @@ class Organization(models.Model):
     search_text = models.TextField(blank=True, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
@@ -175,6 +176,7 @@ class Resource(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     history = HistoricalRecords(m2m_fields=[wards])
 
     class Meta:

@@ -30,6 +30,7 @@ from partners.models import (
     Resource,
     ResourceStatus,
 )
+from portal.locking import row_lock_current
 from portal.models import Field, Role, User, Ward
 from portal.services import notification_send
 from portal.tabular import formula_errors
@@ -246,8 +247,13 @@ def organization_review(
     return organization
 
 
-def organization_update(*, organization: Organization, data: dict[str, Any], by: User) -> None:
+def organization_update(
+    *, organization: Organization, data: dict[str, Any], by: User, version: int | None = None
+) -> None:
+    """Save the profile; `version` from the form refuses a save over someone else's newer one."""
     with transaction.atomic():
+        organization = row_lock_current(organization, version=version)
+        organization.version += 1
         for name in ORG_FIELDS:
             if name in data:
                 setattr(organization, name, data[name])
@@ -357,6 +363,7 @@ def resource_save(
     data: dict[str, Any],
     by: User,
     resource: Resource | None = None,
+    version: int | None = None,
 ) -> Resource:
     _require_approved(organization)
     with transaction.atomic():
@@ -364,6 +371,9 @@ def resource_save(
             resource = Resource(organization=organization, ref=_ref_new(organization))
         elif resource.organization_id != organization.pk:
             raise ValidationError(_("このリソースは編集できません。"))
+        else:
+            resource = row_lock_current(resource, version=version)
+            resource.version += 1
         for name in RESOURCE_FIELDS:
             if name in data:
                 setattr(resource, name, data[name])

@@ -163,7 +163,12 @@ def my_profile(request: HttpRequest) -> HttpResponse:
         disabled = {name for name, field in form.fields.items() if field.disabled}
         data = {k: v for k, v in form.cleaned_data.items() if k not in disabled}
         try:
-            services.organization_update(organization=organization, data=data, by=request.user)
+            services.organization_update(
+                organization=organization,
+                data=data,
+                by=request.user,
+                version=form.cleaned_data["version"],
+            )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
@@ -232,6 +237,7 @@ def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 data=form.cleaned_data,
                 by=request.user,
                 resource=resource,
+                version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
@@ -346,7 +352,10 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.organization_update(
-                organization=organization, data=form.cleaned_data, by=request.user
+                organization=organization,
+                data=form.cleaned_data,
+                by=request.user,
+                version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))

@@ -25,7 +25,7 @@ def redis_down(settings):
 
 @pytest.mark.parametrize("role_fixture", ["coordinator", "approver", "evaluator", "admin_user"])
 def test_every_menu_screen_still_answers_while_redis_is_down(
-    client, request, redis_down, role_fixture
+    client, db, request, redis_down, role_fixture
 ):
     user = request.getfixturevalue(role_fixture)
     matching_world(2)
