@@ -193,6 +193,9 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a restarted Redis is waited for, 
 CELERY_TIMEZONE = TIME_ZONE
 # Issues per matching task: small enough that a lost task costs little work to redo.
 MATCHING_CHUNK_SIZE = int(os.environ.get("MATCHING_CHUNK_SIZE", "250"))
+# A run with no finished chunk for this long gets its unfinished work sent again; longer than
+# the slowest chunk (~10 s at 100k × 100k) and than a broker restart.
+MATCHING_RESUME_AFTER_SECONDS = int(os.environ.get("MATCHING_RESUME_AFTER_SECONDS", "900"))
 
 if REDIS_URL:
     CACHES = {
@@ -262,6 +265,7 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "health-probe": {"task": "portal.tasks.health_probe", "schedule": 300.0},
+    "matching-runs-resume": {"task": "matching.tasks.matching_runs_resume", "schedule": 300.0},
     "matching-expire-proposals": {
         "task": "matching.tasks.proposals_expire",
         "schedule": crontab(hour=6, minute=0),

@@ -91,6 +91,8 @@ class MatchRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When the sweeper last sent an idle run's work again (see match_runs_resume).
+    resumed_at = models.DateTimeField(null=True, blank=True)
     candidate_count = models.PositiveIntegerField(default=0)
 
     class Meta:

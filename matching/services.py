@@ -15,7 +15,7 @@ from django import db
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -325,6 +325,34 @@ def match_run_stalled(run: MatchRun, *, minutes: int = 30) -> bool:
         return False
     since = run.started_at or run.created_at
     return since < timezone.now() - datetime.timedelta(minutes=minutes)
+
+
+def match_runs_resume(*, now: datetime.datetime | None = None) -> list[int]:
+    """Send again the work of unfinished runs that made no progress for a while.
+
+    The broker normally brings a lost task back by itself (a dead pool process's task is
+    rejected and requeued, a dead worker's after the visibility timeout). This covers what the
+    broker itself lost — a Redis restored from an older file, a publish that failed for good —
+    by re-sending the run's prepare task, which re-sends exactly its unfinished chunks (and
+    starts over if it never split the run). Re-sent work is idempotent.
+    """
+    now = now or timezone.now()
+    idle_since = now - datetime.timedelta(seconds=settings.MATCHING_RESUME_AFTER_SECONDS)
+    from matching import tasks
+
+    resumed = []
+    runs = MatchRun.objects.filter(
+        status__in=[MatchRun.Status.QUEUED, MatchRun.Status.RUNNING]
+    ).annotate(last_chunk_done=Max("chunks__done_at"))
+    for run in runs:
+        moments = [run.created_at, run.started_at, run.resumed_at, run.last_chunk_done]
+        if max(moment for moment in moments if moment) > idle_since:
+            continue
+        with transaction.atomic():
+            MatchRun.objects.filter(pk=run.pk).update(resumed_at=now)
+            run_dispatch(tasks.matching_run_prepare, run_id=run.pk)
+        resumed.append(run.pk)
+    return resumed
 
 
 def match_run_fail(*, run_id: int, error: str) -> None:

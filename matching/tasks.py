@@ -68,6 +68,12 @@ def matching_refresh_issue(*, issue_id: int) -> int:
     return services.matching_refresh_issue(issue_id=issue_id).pk
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def matching_runs_resume() -> list[int]:
+    """Every 5 minutes: re-send the work of runs idle for MATCHING_RESUME_AFTER_SECONDS."""
+    return services.match_runs_resume()
+
+
 @shared_task(acks_late=True)
 def proposals_expire() -> dict:
     """Daily: expire overdue proposals and remind partners 3 days before the deadline."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from matching import scoring, services
 from matching.models import Candidate, EngineVersion, ExposureLog, MatchChunk, MatchRun
@@ -181,3 +184,38 @@ def test_run_start_requires_coordinator(client, evaluator, approver):
         client.force_login(user)
         assert client.post(reverse("matching:run_start")).status_code == 403
     assert not MatchRun.objects.exists()
+
+
+def test_idle_runs_get_their_unfinished_work_sent_again(
+    django_capture_on_commit_callbacks, settings
+):
+    settings.MATCHING_CHUNK_SIZE = 1
+    matching_world(3)
+    long_ago = timezone.now() - datetime.timedelta(minutes=20)
+    # A run whose prepare task the broker lost: still queued twenty minutes later.
+    with django_capture_on_commit_callbacks(execute=False):
+        lost = services.match_run_start(scope=MatchRun.Scope.ALL)
+    MatchRun.objects.filter(pk=lost.pk).update(created_at=long_ago)
+    # A run split into chunks, one done, the other chunk tasks lost.
+    with django_capture_on_commit_callbacks(execute=False):
+        stuck = services.match_run_start(scope=MatchRun.Scope.ALL)
+    chunk_ids = services.match_run_prepare(run_id=stuck.pk)
+    services.match_chunk_execute(chunk_id=chunk_ids[0])
+    MatchRun.objects.filter(pk=stuck.pk).update(created_at=long_ago, started_at=long_ago)
+    MatchChunk.objects.filter(pk=chunk_ids[0]).update(done_at=long_ago)
+    # A run that is just slow: started a minute ago.
+    with django_capture_on_commit_callbacks(execute=False):
+        recent = services.match_run_start(scope=MatchRun.Scope.ALL)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resumed = services.match_runs_resume()
+
+    assert sorted(resumed) == sorted([lost.pk, stuck.pk])
+    for run in (lost, stuck):
+        run.refresh_from_db()
+        assert run.status == MatchRun.Status.SUCCEEDED, run.error
+        assert run.chunks_done == run.chunks_total == 3
+    assert MatchChunk.objects.get(pk=chunk_ids[0]).attempts == 1  # the done chunk is not redone
+    recent.refresh_from_db()
+    assert recent.status == MatchRun.Status.QUEUED and recent.resumed_at is None
+    assert services.match_runs_resume() == []  # the recent run is not idle yet
