@@ -10,8 +10,8 @@ p50/p95/p99 latency and the error count over the coordinator's main screens.
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -29,11 +29,27 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _prepare(env: dict[str, str], issues: int, resources: int) -> None:
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
-    subprocess.run([*manage, "load_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
-    script = f"""
+QUERY_COUNT_SCRIPT = """
+import json, re
+import django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from portal.models import User
+client = Client()
+client.force_login(User.objects.get(username="coordinator"))
+dashboard = client.get("/dashboard/").content.decode()
+nav = dashboard.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
+counts = {}
+for path in ["/dashboard/", *dict.fromkeys(re.findall(r'href="(/[^"]*)"', nav))]:
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(path).status_code
+    counts[path] = len(queries) if status == 200 else -status
+print(json.dumps(counts))
+"""
+
+SCALE_SCRIPT = """
 from copy import copy
 from issues.models import Issue
 from partners.models import Resource
@@ -44,16 +60,39 @@ def scale(model, target):
     while have + len(copies) < target and base:
         row = copy(base[n % len(base)])
         row.pk = None
-        row.ref = f"{{row.ref[:28]}}-x{{n}}"
+        row.ref = f"{row.ref[:28]}-x{n}"
         copies.append(row)
         n += 1
     for start in range(0, len(copies), 2000):
         model.objects.bulk_create(copies[start:start + 2000])
     print(model.__name__, model.objects.count())
-scale(Issue, {issues})
-scale(Resource, {resources})
+scale(Issue, %(issues)d)
+scale(Resource, %(resources)d)
 """
+
+
+def _queries_per_page(env: dict[str, str]) -> dict[str, int]:
+    """The coordinator's menu screens → SQL queries each runs (counted in a separate process)."""
+    output = subprocess.run(
+        [sys.executable, "-c", QUERY_COUNT_SCRIPT],
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _prepare(env: dict[str, str], issues: int, resources: int) -> tuple[dict, dict]:
+    """Demo data, then scaled; returns the queries per screen at both sizes."""
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
+    subprocess.run([*manage, "load_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+    at_demo_size = _queries_per_page(env)
+    script = SCALE_SCRIPT % {"issues": issues, "resources": resources}
     subprocess.run([*manage, "shell", "-c", script], env=env, check=True)
+    return at_demo_size, _queries_per_page(env)
 
 
 def main() -> int:
@@ -69,7 +108,7 @@ def main() -> int:
     env.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
     env["DJANGO_DEBUG"] = "0"
     env.pop("CELERY_BROKER_URL", None)
-    _prepare(env, args.issues, args.resources)
+    queries_demo, queries_scaled = _prepare(env, args.issues, args.resources)
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -96,13 +135,9 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.2)
-        from benchmarks.loadgen import _opener, login, run_load
+        from benchmarks.loadgen import run_load
 
-        opener = _opener()
-        login(opener, base_url, "coordinator", "renkei-demo-2026")
-        dashboard = opener.open(f"{base_url}/dashboard/").read().decode()
-        nav = dashboard.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
-        paths = ["/dashboard/", *dict.fromkeys(re.findall(r'href="(/[^"]*)"', nav))]
+        paths = list(queries_scaled)
         result = run_load(
             base_url=base_url,
             paths=paths,
@@ -119,6 +154,12 @@ def main() -> int:
     print(f"screens: {', '.join(paths)}")
     for key, value in result.summary().items():
         print(f"  {key:<9} {value}")
+    print(
+        f"  {'screen':<34} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8}  SQL queries demo → scaled"
+    )
+    for path, (count, median, p95) in result.per_path().items():
+        queries = f"{queries_demo.get(path, '?')} → {queries_scaled[path]}"
+        print(f"  {path:<34} {count:>8} {median:>8.0f} {p95:>8.0f}  {queries}")
     for sample in result.error_samples:
         print(f"  error: {sample}")
     return 1 if result.errors else 0

@@ -24,6 +24,7 @@ class LoadResult:
     requests: int = 0
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    by_path_ms: dict[str, list[float]] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
     duration_s: float = 0.0
 
@@ -36,6 +37,15 @@ class LoadResult:
             return 0.0
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+    def per_path(self) -> dict[str, tuple[int, float, float]]:
+        """path → (requests, median ms, p95 ms)."""
+        out = {}
+        for path, values in self.by_path_ms.items():
+            ordered = sorted(values)
+            p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+            out[path] = (len(values), statistics.median(ordered), p95)
+        return out
 
     def summary(self) -> dict[str, float]:
         return {
@@ -114,6 +124,7 @@ def run_load(
             with lock:
                 result.requests += 1
                 result.latencies_ms.append(elapsed)
+                result.by_path_ms.setdefault(path, []).append(elapsed)
                 if error:
                     result.errors += 1
                     if len(result.error_samples) < 10:
