@@ -8,10 +8,11 @@ from django.utils import timezone
 from portal.services import activity_record
 
 
-class SessionIdleTimeoutMiddleware:
-    """Signs out a session left idle longer than SESSION_IDLE_SECONDS.
+class SessionTimeoutMiddleware:
+    """Signs out a session idle longer than SESSION_IDLE_SECONDS or older than SESSION_COOKIE_AGE.
 
-    The absolute lifetime is SESSION_COOKIE_AGE (the cookie is not refreshed on each request).
+    The absolute limit is checked here because Django moves a session's expiry forward each
+    time the session is saved — and recording the last request saves it every time.
     """
 
     def __init__(self, get_response):
@@ -21,7 +22,9 @@ class SessionIdleTimeoutMiddleware:
         if request.user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get("last_seen", now)
-            if now - last_seen > settings.SESSION_IDLE_SECONDS:
+            signed_in_at = request.session.setdefault("signed_in_at", now)
+            idle = now - last_seen > settings.SESSION_IDLE_SECONDS
+            if idle or now - signed_in_at > settings.SESSION_COOKIE_AGE:
                 logout(request)
             else:
                 request.session["last_seen"] = now

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -62,6 +64,24 @@ def test_idle_session_is_signed_out(client, coordinator, settings):
     response = client.get(reverse("portal:dashboard"))
     assert response.status_code == 302
     assert reverse("portal:login") in response.url
+
+
+def test_session_older_than_the_absolute_limit_is_signed_out_even_while_active(
+    client, coordinator, settings
+):
+    settings.SESSION_COOKIE_AGE = 8 * 3600
+    client.force_login(coordinator)
+    assert client.get(reverse("portal:dashboard")).status_code == 200
+    session = client.session
+    now = int(time.time())
+    session["signed_in_at"] = now - 8 * 3600 - 5  # signed in just over 8 hours ago
+    session["last_seen"] = now - 10  # and busy ever since
+    session.save()
+
+    response = client.get(reverse("portal:dashboard"))
+
+    assert response.status_code == 302 and reverse("portal:login") in response.url
+    assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.parametrize("language,expected", [("ja", "ダッシュボード"), ("en", "Dashboard")])
