@@ -313,8 +313,13 @@ def main_workers(args) -> int:
         return 2
     database = setup_django()
     started = time.perf_counter()
-    seed(args.issues, args.resources, args.seed)
-    print(f"database: {database.split('@')[-1]}  seeded in {time.perf_counter() - started:.1f} s")
+    from issues.models import Issue
+    from partners.models import Resource
+
+    seeded = (Issue.objects.count(), Resource.objects.count()) == (args.issues, args.resources)
+    if not (args.reuse and seeded):
+        seed(args.issues, args.resources, args.seed)
+    print(f"database: {database.split('@')[-1]}  ready in {time.perf_counter() - started:.1f} s")
     rows = [("issues × resources", f"{args.issues:,} × {args.resources:,}")]
     status = 0
     for n in [int(part) for part in args.workers.split(",")]:
@@ -354,6 +359,11 @@ def main() -> int:
         "--workers",
         help="comma-separated worker counts (e.g. 1,2): time the full run through Redis and "
         "Celery workers instead of in-process (needs DATABASE_URL on PostgreSQL)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --workers: keep a database already seeded with this many rows",
     )
     args = parser.parse_args()
     if args.workers:
