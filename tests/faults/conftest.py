@@ -58,4 +58,6 @@ def private_services(tmp_path, settings):
     yield redis, worker
     for started in workers:
         started.stop()
+        # Shown by pytest only when the test failed: what the worker saw.
+        print(f"--- worker {started.name} log (tail)\n{started.log_tail(60)}")
     redis.stop()

@@ -65,10 +65,17 @@ def _interrupt_a_chunk(run: MatchRun, fault) -> int:
     raise AssertionError("no chunk was seen executing")
 
 
-def _assert_finished_exactly_once(run: MatchRun, interrupted: int, *, rerun: bool = True) -> None:
+def _assert_finished_exactly_once(
+    run: MatchRun, interrupted: int, *, rerun: bool = True, beat=None
+) -> None:
+    def finished() -> bool:
+        if beat is not None:
+            beat()
+        return MatchRun.objects.filter(pk=run.pk, finished_at__isnull=False).exists()
+
     try:
         wait_for(
-            lambda: MatchRun.objects.filter(pk=run.pk, finished_at__isnull=False).exists(),
+            finished,
             timeout=RUN_TIMEOUT,
             interval=0.25,
             what="the run to finish after the fault",
@@ -130,19 +137,23 @@ def test_killing_the_whole_worker_mid_chunk_loses_nothing(world, private_service
     _assert_finished_exactly_once(run, interrupted)
 
 
-def test_killing_redis_mid_chunk_loses_nothing(world, private_services):
+def test_killing_redis_mid_chunk_loses_nothing(world, private_services, settings):
     redis, start_worker = private_services
     start_worker()
     run = _start_run()
 
     # The chunk executing when Redis dies still commits (it needs only the database), but its
     # acknowledgement is lost: the task comes back after the visibility timeout and must then
-    # change nothing.
+    # change nothing. A task the worker had prefetched is stranded in Redis's unacked hash:
+    # kombu 5.7's restore sweep keeps polling the channel from before the restart, so it never
+    # comes back by itself. The beat's sweeper (every 5 minutes in production, each poll here,
+    # for runs idle 5 s) sends such a run's unfinished work again.
+    settings.MATCHING_RESUME_AFTER_SECONDS = 5
     interrupted = _interrupt_a_chunk(run, redis.kill)
     time.sleep(1)
     redis.start()
 
-    _assert_finished_exactly_once(run, interrupted, rerun=False)
+    _assert_finished_exactly_once(run, interrupted, rerun=False, beat=services.match_runs_resume)
 
 
 @pytest.mark.pg_restart
