@@ -5,6 +5,7 @@ Every text is escaped with format_html; the markup is built here, never from use
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.utils.html import format_html, format_html_join
@@ -18,7 +19,7 @@ def _num(value) -> float:
 
 
 def hbar_chart(
-    rows: list[tuple[str, list[Decimal | float | None]]],
+    rows: Sequence[tuple[str, Sequence[Decimal | float | None]]],
     *,
     series: list[str],
     title: str,
@@ -95,7 +96,7 @@ def hbar_chart(
 
 
 def column_chart(
-    labels: list[str], values: list[Decimal | float | None], *, title: str, target=None
+    labels: list[str], values: Sequence[Decimal | float | None], *, title: str, target=None
 ) -> SafeString:
     """Vertical columns over years, with the target as a dashed line."""
     width, height, left, bottom, top = 640, 220, 40, 30, 30

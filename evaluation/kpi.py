@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -38,6 +38,9 @@ from issues.models import Issue, IssueStatus
 from matching.models import Project, Proposal
 from partners.models import Organization, OrgStatus
 from portal.models import DailyActivity, HealthCheck, Role, Ward
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ONE_DECIMAL = Decimal("0.1")
 TWO_DECIMALS = Decimal("0.01")
@@ -427,7 +430,7 @@ def kpi_continuation_1y(fiscal_year: int, ward: Ward | None = None, *, period=No
     return _continuation(fiscal_year, ward, 1)
 
 
-def _coordination_kpi(keys: tuple[str, ...], note: str, *, share: bool = False):
+def _coordination_kpi(keys: tuple[str, ...], note: StrOrPromise, *, share: bool = False):
     """A figure of portal's coordination_figures; shares (0..1 there) are shown in %."""
 
     def compute(fiscal_year: int, ward: Ward | None = None, *, period=None) -> dict:
@@ -896,7 +899,9 @@ def kpi_trends(fiscal_years: list[int], ward: Ward | None = None) -> dict[str, l
                 # Closed 年度 change rarely; recomputing every KPI of four past years on each
                 # dashboard view was most of its ~200 queries. The current year stays live.
                 key = f"evaluation:kpis:{fy}:{ward.code if ward else 'all'}"
-                per_year[fy] = cache.get_or_set(
-                    key, lambda fy=fy: year_values(fy), PAST_YEAR_CACHE_SECONDS
+                # get_or_set returns the stored or the computed dict (None only if one was stored).
+                per_year[fy] = cast(
+                    "dict[str, object]",
+                    cache.get_or_set(key, lambda fy=fy: year_values(fy), PAST_YEAR_CACHE_SECONDS),
                 )
         return {spec.code: [per_year[fy][spec.code] for fy in fiscal_years] for spec in KPI_SPECS}

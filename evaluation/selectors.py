@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -88,7 +89,7 @@ def indicator_chart_data(indicators: list[ProjectIndicator]) -> list[dict]:
                 if indicator.unit
                 else indicator.name,
                 "labels": [m.measured_on.isoformat() for m in points],
-                "values": [float(m.value) for m in points],
+                "values": [float(cast(Decimal, m.value)) for m in points],  # None filtered out
                 "target": float(indicator.target) if indicator.target is not None else None,
             }
         )
@@ -134,6 +135,7 @@ def payment_statuses(
         if latest is None:
             state = "pending" if line.verification_date > today else "no_data"
         else:
+            assert latest.value is not None  # measurements were fetched with value__isnull=False
             meets = (
                 latest.value >= line.threshold
                 if line.indicator.higher_is_better
@@ -263,10 +265,13 @@ def committee_scores_by_project(*, fiscal_year: int, ward: Ward | None = None) -
     qs = Review.objects.filter(fiscal_year=fiscal_year)
     if ward:
         qs = qs.filter(project__ward=ward)
-    return list(
-        qs.values("project_id", "project__title")
-        .annotate(avg=Avg("score"), n=Count("id"))
-        .order_by("-avg", "project__title")
+    return cast(
+        "list[dict]",
+        list(
+            qs.values("project_id", "project__title")
+            .annotate(avg=Avg("score"), n=Count("id"))
+            .order_by("-avg", "project__title")
+        ),
     )
 
 

@@ -459,7 +459,7 @@ def continuation_record(
                 "recorded_by": recorded_by,
             },
         )
-        closing = {
+        closing: dict[str, str] = {
             Project.Status.RUNNING: Project.Status.COMPLETED,
             Project.Status.PREPARING: Project.Status.CANCELLED,  # it never started
         }
@@ -499,7 +499,9 @@ def payment_schedule_add(
     line = PaymentSchedule(
         project=project,
         indicator=indicator,
-        threshold=_parse_value(indicator, threshold),
+        # An empty threshold (None) is refused by full_clean() below; the stubs' model
+        # constructor does not accept None for a non-null field.
+        threshold=_parse_value(indicator, threshold),  # type: ignore[misc]
         amount=amount,
         verification_date=verification_date,
         note=note,

@@ -28,6 +28,7 @@ from evaluation.models import (
 from evaluation.report import report_csv, report_filename
 from matching.models import Project
 from portal.access import (
+    AuthenticatedRequest,
     evaluator_required,
     public,
     role_required,
@@ -63,7 +64,7 @@ def _form_errors(request: HttpRequest, form) -> None:
 
 @vary_on_headers("HX-Request")
 @staff_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     period = forms.PeriodForm(request.GET or None)
     fiscal_year, ward = period.period()
     kpis = kpis_for(fiscal_year, ward)
@@ -109,7 +110,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
+def kpi_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     if code not in KPI_BY_CODE:
         raise Http404
     period = forms.PeriodForm(request.GET or None)
@@ -137,7 +138,7 @@ def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @vary_on_headers("HX-Request")
 @signed_in_required
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: AuthenticatedRequest) -> HttpResponse:
     period = forms.PeriodForm(request.GET or None)
     fiscal_year = ward = None
     if period.is_valid():
@@ -152,7 +153,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "evaluation/project_list.html", ctx)
 
 
-def _project_context(request: HttpRequest, project: Project, **extra) -> dict:
+def _project_context(request: AuthenticatedRequest, project: Project, **extra) -> dict:
     indicators = selectors.project_indicators(project=project)
     editor = _is_editor(request.user)
     ctx = {
@@ -194,7 +195,7 @@ def _project_context(request: HttpRequest, project: Project, **extra) -> dict:
 
 
 @signed_in_required
-def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def project_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     project = selectors.project_for_user(user=request.user, pk=pk)
     return render(request, "evaluation/project_detail.html", _project_context(request, project))
 
@@ -238,7 +239,7 @@ def _project_form_post(
 
 @require_POST
 @evaluator_required
-def indicator_add(request: HttpRequest, pk: int) -> HttpResponse:
+def indicator_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def save(project, data):
         indicator = services.project_indicator_add(
             project=project,
@@ -254,7 +255,7 @@ def indicator_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @evaluator_required
-def measurement_add(request: HttpRequest, pk: int) -> HttpResponse:
+def measurement_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def save(project, data):
         services.measurement_record(
             project=project,
@@ -277,7 +278,7 @@ def measurement_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @evaluator_required
-def measurement_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def measurement_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     project = _editable_project(request, pk)
     form = forms.MeasurementUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -299,7 +300,7 @@ def measurement_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @evaluator_required
-def survey_add(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _project_form_post(
         request,
         pk,
@@ -312,7 +313,7 @@ def survey_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @evaluator_required
-def review_add(request: HttpRequest, pk: int) -> HttpResponse:
+def review_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def save(project, data):
         services.review_submit(
             project=project,
@@ -337,7 +338,7 @@ def review_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @evaluator_required
-def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _project_form_post(
         request,
         pk,
@@ -350,7 +351,7 @@ def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @continuation_editor_required
-def continuation_add(request: HttpRequest, pk: int) -> HttpResponse:
+def continuation_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _project_form_post(
         request,
         pk,
@@ -365,7 +366,7 @@ def continuation_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @evaluator_required
-def payment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     project = _editable_project(request, pk)
     return _project_form_post(
         request,
@@ -380,7 +381,7 @@ def payment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @evaluator_required
-def feed_add(request: HttpRequest, pk: int) -> HttpResponse:
+def feed_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     project = _editable_project(request, pk)
     form = forms.DeviceFeedForm(request.POST)
     if not form.is_valid():
@@ -438,7 +439,7 @@ def device_measurements(request: HttpRequest) -> JsonResponse:
 
 
 @evaluator_required
-def committee(request: HttpRequest) -> HttpResponse:
+def committee(request: AuthenticatedRequest) -> HttpResponse:
     form = forms.CommitteeMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -466,7 +467,7 @@ def committee(request: HttpRequest) -> HttpResponse:
 
 @vary_on_headers("HX-Request")
 @staff_required
-def action_list(request: HttpRequest) -> HttpResponse:
+def action_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     if status not in ImprovementAction.Status.values:
         status = None
@@ -484,7 +485,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @evaluator_required
-def action_update(request: HttpRequest, pk: int) -> HttpResponse:
+def action_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(
         ImprovementAction.objects.select_related("review__project", "review__member"), pk=pk
     )
@@ -520,7 +521,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def continuation_list(request: HttpRequest) -> HttpResponse:
+def continuation_list(request: AuthenticatedRequest) -> HttpResponse:
     ward = request.user.ward if request.user.role == Role.COORDINATOR else None
     return render(
         request,
@@ -533,7 +534,7 @@ def continuation_list(request: HttpRequest) -> HttpResponse:
 
 
 @signed_in_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "evaluation/case_list.html",
@@ -542,7 +543,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @signed_in_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = selectors.cases_for(user=request.user).filter(pk=pk).first()
     if case is None:
         raise Http404
@@ -563,7 +564,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @evaluator_required
-def case_edit(request: HttpRequest, project_pk: int, pk: int | None = None) -> HttpResponse:
+def case_edit(
+    request: AuthenticatedRequest, project_pk: int, pk: int | None = None
+) -> HttpResponse:
     project = get_object_or_404(Project, pk=project_pk)
     case = get_object_or_404(CaseStudy, pk=pk, project=project) if pk else None
     form = forms.CaseForm(request.POST or None, instance=case)
@@ -582,7 +585,7 @@ def case_edit(request: HttpRequest, project_pk: int, pk: int | None = None) -> H
 
 @require_POST
 @evaluator_required
-def case_reuse_add(request: HttpRequest, pk: int) -> HttpResponse:
+def case_reuse_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(CaseStudy.objects.select_related("project"), pk=pk)
     form = forms.CaseReuseForm(request.POST)
     if form.is_valid():
@@ -601,7 +604,7 @@ def case_reuse_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @evaluator_required
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: AuthenticatedRequest) -> HttpResponse:
     form = forms.ReportRequestForm(
         request.POST or None, initial={"fiscal_year": current_fiscal_year(), "format": "pdf"}
     )
@@ -628,13 +631,13 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 @evaluator_required
-def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+def report_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(ReportFile, pk=pk)
     return render(request, "evaluation/reports.html#report_row", {"report": report})
 
 
 @evaluator_required
-def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+def report_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     report = get_object_or_404(ReportFile, pk=pk)
     if report.status != ReportFile.Status.DONE or not report.file:
         raise Http404
@@ -654,7 +657,7 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @evaluator_required
-def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def report_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(ReportFile, pk=pk)
     publish = request.POST.get("publish") != "0"
     try:
@@ -667,7 +670,7 @@ def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def report_csv_download(request: HttpRequest) -> HttpResponse:
+def report_csv_download(request: AuthenticatedRequest) -> HttpResponse:
     """The KPI CSV of a 年度 straight away (small; no worker needed)."""
     period = forms.PeriodForm(request.GET or None)
     fiscal_year, ward = period.period()

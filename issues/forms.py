@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +25,7 @@ class WardChoiceField(forms.ModelChoiceField):
 
 class CoordinatorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        ward = obj.ward.name_ja if obj.ward_id else _("全区")
+        ward = cast(Ward, obj.ward).name_ja if obj.ward_id else _("全区")
         return f"{obj}（{ward}）"
 
 
@@ -159,7 +161,7 @@ class IssueForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["title"].error_messages["required"] = _("課題名を入力してください。")
         self.fields["description"].error_messages["required"] = _("課題の内容を入力してください。")
-        self.fields["description"].max_length = 5000
+        cast(forms.CharField, self.fields["description"]).max_length = 5000
         self.fields["description"].widget.attrs["maxlength"] = 5000
         self.fields["title"].widget.attrs["maxlength"] = 200
         for name in ("latitude", "longitude"):
@@ -263,7 +265,7 @@ class TriageFilterForm(forms.Form):
 
     def __init__(self, *args, coordinators: list[User], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["coordinator"].choices = [
+        cast(forms.ChoiceField, self.fields["coordinator"]).choices = [
             ("", _("すべて")),
             ("none", _("未割当")),
             *[(str(u.pk), str(u)) for u in coordinators],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.models import Field, Ward
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -111,6 +117,10 @@ class Issue(models.Model):
     version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     status_changed_at = models.DateTimeField(_("状態の変更日時"), null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    # Not columns: issues.views sets these on the rows it renders (annotations only).
+    can_edit: bool
+    status_choices: list[tuple[str, StrOrPromise]]
 
     class Meta:
         ordering = ["-priority", "-created_at"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from typing import Any
+from typing import Any, cast
 
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,7 +67,8 @@ def issues_filter(
     if coordinator == "none":
         qs = qs.filter(coordinator__isnull=True)
     elif coordinator:
-        qs = qs.filter(coordinator_id=coordinator)
+        # Django converts the digit string the filter form gives; the stubs accept only ints.
+        qs = qs.filter(coordinator_id=coordinator)  # type: ignore[misc]
     if priority_min is not None:
         qs = qs.filter(priority__gte=priority_min)
     if priority_max is not None:
@@ -148,7 +150,11 @@ def issue_history(issue: Issue, *, include_internal: bool, limit: int = 50) -> l
     }
     user_ids = {r.coordinator_id for r in records if r.coordinator_id}
     names["coordinator"] = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)}
-    labels = {name: str(Issue._meta.get_field(name).verbose_name) for name in HISTORY_FIELDS}
+    # HISTORY_FIELDS are concrete fields, never reverse relations (get_field may return those).
+    labels = {
+        name: str(cast("models.Field[Any, Any]", Issue._meta.get_field(name)).verbose_name)
+        for name in HISTORY_FIELDS
+    }
 
     def show(name: str, value: Any) -> str:
         if value in (None, "", []):
@@ -169,7 +175,7 @@ def issue_history(issue: Issue, *, include_internal: bool, limit: int = 50) -> l
             for name in HISTORY_FIELDS:
                 if name == "internal_note" and not include_internal:
                     continue
-                attname = Issue._meta.get_field(name).attname
+                attname = cast("models.Field[Any, Any]", Issue._meta.get_field(name)).attname
                 old, new = getattr(previous, attname), getattr(record, attname)
                 if old != new:
                     if name in {"description", "evidence", "internal_note"}:

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import tablib
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -389,7 +389,11 @@ def _result_errors(result) -> list[str]:
                         % {"line": invalid.number + 1, "col": column, "msg": message}
                     )
     return sorted(
-        errors, key=lambda text: int(re.match(r"\d+", text).group()) if text[0].isdigit() else 0
+        errors,
+        # A message that starts with a digit always matches r"\d+".
+        key=lambda text: (
+            int(cast(re.Match[str], re.match(r"\d+", text)).group()) if text[0].isdigit() else 0
+        ),
     )
 
 

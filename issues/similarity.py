@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Max
 
@@ -22,7 +23,7 @@ THRESHOLD = 0.35
 LIMIT = 5
 
 _lock = threading.Lock()
-_cache: dict[str, object] = {}
+_cache: dict[str, Any] = {}
 
 
 def normalize(text: str) -> str:

@@ -5,6 +5,7 @@ Views only translate HTTP to services/selectors and back; HTMX requests get name
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlencode
 
 import tablib
@@ -39,7 +40,13 @@ from issues.priority import priority_explain
 from issues.resources import COLUMNS, HEADER_ALIASES, REQUIRED, issue_row
 from issues.templatetags.issue_tags import options_html
 from issues.workflow import status_choices_for
-from portal.access import coordinator_required, public, staff_required
+from portal.access import (
+    AuthenticatedRequest,
+    HtmxRequest,
+    coordinator_required,
+    public,
+    staff_required,
+)
 from portal.choices import ResourceKind
 from portal.models import AccessLog
 from portal.services import access_log_record
@@ -138,7 +145,7 @@ def _triage_context(request: HttpRequest, params: QueryDict) -> dict:
 
 @staff_required
 @vary_on_headers("HX-Request")
-def triage(request: HttpRequest) -> HttpResponse:
+def triage(request: AuthenticatedRequest) -> HttpResponse:
     context = _triage_context(request, request.GET)
     if request.htmx and not request.htmx.boosted:
         return render(request, "issues/triage.html#results", context)
@@ -172,7 +179,7 @@ def _back(request: HttpRequest, issue: Issue) -> HttpResponse:
 
 @require_POST
 @coordinator_required
-def issue_change(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+def issue_change(request: AuthenticatedRequest, pk: int, what: str) -> HttpResponse:
     """Inline change of status, scores or coordinator (triage row or issue page)."""
     issue = get_object_or_404(Issue, pk=pk)
     forms = {"status": StatusForm, "scores": ScoresForm, "coordinator": CoordinatorForm}
@@ -226,7 +233,7 @@ def issue_change(request: HttpRequest, pk: int, what: str) -> HttpResponse:
 
 @require_POST
 @coordinator_required
-def bulk_assign(request: HttpRequest) -> HttpResponse:
+def bulk_assign(request: AuthenticatedRequest) -> HttpResponse:
     form = BulkAssignForm(request.POST)
     if form.is_valid():
         assigned, skipped = services.issues_bulk_assign(
@@ -243,7 +250,8 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                # ErrorList yields message strings; the stubs say ``ValidationError | str``.
+                messages.error(request, cast(str, error))
     target = reverse("issues:triage")
     query = request.POST.get("query", "")
     if query:
@@ -261,7 +269,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
 
 
 @coordinator_required
-def issue_create(request: HttpRequest) -> HttpResponse:
+def issue_create(request: AuthenticatedRequest) -> HttpResponse:
     form = IssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -281,7 +289,7 @@ def issue_create(request: HttpRequest) -> HttpResponse:
 
 
 @coordinator_required
-def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     issue = get_object_or_404(Issue.objects.select_related("ward", "field"), pk=pk)
     if not permissions.can_edit(request.user, issue):
         raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
@@ -307,7 +315,7 @@ def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         issue = selectors.issue_detail(pk)
     except Issue.DoesNotExist:
@@ -364,7 +372,7 @@ def _similar_rows(issue: Issue) -> list[dict]:
 
 @staff_required
 @vary_on_headers("HX-Request")
-def issue_similar(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_similar(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     issue = get_object_or_404(Issue, pk=pk)
     context = {
         "issue": issue,
@@ -379,7 +387,7 @@ def issue_similar(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @coordinator_required
-def link_create(request: HttpRequest, pk: int) -> HttpResponse:
+def link_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     issue = get_object_or_404(Issue, pk=pk)
     form = LinkForm(request.POST)
     if form.is_valid():
@@ -403,7 +411,7 @@ def link_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @coordinator_required
-def link_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def link_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(IssueLink.objects.select_related("from_issue", "to_issue"), pk=pk)
     back = request.POST.get("issue") or link.from_issue_id
     services.issue_link_delete(link=link, deleted_by=request.user)
@@ -415,7 +423,7 @@ def link_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def issue_map(request: HttpRequest) -> HttpResponse:
+def issue_map(request: AuthenticatedRequest) -> HttpResponse:
     counts = selectors.open_counts_by_ward()
     triage_url = reverse("issues:triage")
     context = {
@@ -434,7 +442,7 @@ def issue_map(request: HttpRequest) -> HttpResponse:
 
 
 @coordinator_required
-def import_issues(request: HttpRequest) -> HttpResponse:
+def import_issues(request: AuthenticatedRequest) -> HttpResponse:
     """Upload → preview (every row checked, nothing written) → confirm (all or nothing)."""
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict = {
@@ -482,7 +490,7 @@ def import_issues(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def export_issues(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_issues(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
     """The issues matching the triage filters, in the import's own columns."""
     if fmt not in {"csv", "xlsx"}:
         raise Http404
@@ -517,7 +525,7 @@ def export_issues(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @public
 @vary_on_headers("HX-Request")
-def public_list(request: HttpRequest) -> HttpResponse:
+def public_list(request: HtmxRequest) -> HttpResponse:
     form = PublicFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     qs = selectors.public_issues()

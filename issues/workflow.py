@@ -8,7 +8,12 @@ any open state → 保留 (on hold) → back to 精査中 / 募集中 / 連携�
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from issues.models import IssueStatus as S
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.DRAFT: (S.REVIEWING, S.ON_HOLD, S.WITHDRAWN),
@@ -29,6 +34,6 @@ def transition_allowed(current: str, new: str) -> bool:
     return new == current or new in allowed_transitions(current)
 
 
-def status_choices_for(status: str) -> list[tuple[str, str]]:
+def status_choices_for(status: str) -> list[tuple[str, StrOrPromise]]:
     """The current status first, then the ones it may move to (for a select box)."""
     return [(value, S(value).label) for value in (status, *allowed_transitions(status))]

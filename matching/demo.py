@@ -72,7 +72,8 @@ def _run_matching(ctx: DemoContext) -> MatchRun | None:
 
 def _staff(role: str, ward_id: int | None) -> User | None:
     qs = User.objects.filter(role=role, is_active=True)
-    return qs.filter(ward_id=ward_id).first() or qs.first()
+    # None means IS NULL to Django; the stubs do not accept None here.
+    return qs.filter(ward_id=ward_id).first() or qs.first()  # type: ignore[misc]
 
 
 def load(ctx: DemoContext) -> None:

@@ -149,13 +149,13 @@ def load(ctx: DemoContext) -> None:
         # No matching run yet: take issue ↔ resource pairs directly so the demo still has a programme.
         issues = list(Issue.objects.order_by("ref")[:60])
         resources = list(Resource.objects.select_related("organization").order_by("ref")[:60])
-        pairs_source = [
+        pairs_source: list[tuple[Issue, Resource, Candidate | None]] = [
             (issue, resource, None)
             for issue, resource in zip(issues, rng.sample(resources, len(resources)), strict=False)
         ]
     else:
         pairs_source = [(c.issue, c.resource, c) for c in candidate_pairs]
-    members = {}
+    members: dict[int, list[User]] = {}
     for membership in Membership.objects.select_related("user"):
         members.setdefault(membership.organization_id, []).append(membership.user)
     wards = {w.code: w for w in Ward.objects.all()}
@@ -227,7 +227,7 @@ def load(ctx: DemoContext) -> None:
                         "outcome": rng.choice(outcomes) if past else "",
                     },
                 )
-                invitees = [
+                invitees: list[tuple[User, InviteeRole, int | None]] = [
                     (u, InviteeRole.PARTNER, resource.organization_id)
                     for u in members.get(resource.organization_id, [])
                 ]

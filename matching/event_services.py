@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -162,7 +162,10 @@ def _invitees(event: Event) -> list[tuple[User, str, int | None]]:
             InviteeRole.PARTNER,
             membership.organization_id,
         )
-    owner_ids = {pair.issue.coordinator_id or pair.issue.created_by_id for pair in pairs} - {None}
+    owner_ids = cast(
+        "set[int]",
+        {pair.issue.coordinator_id or pair.issue.created_by_id for pair in pairs} - {None},
+    )
     for user in User.objects.filter(pk__in=owner_ids, is_active=True):
         found.setdefault(user.pk, (user, InviteeRole.OWNER, None))
     return list(found.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,6 +36,8 @@ from matching.event_models import (
     InvitationStatus,
 )
 from portal.access import (
+    AuthenticatedRequest,
+    HtmxRequest,
     admin_required,
     coordinator_required,
     public,
@@ -58,7 +61,7 @@ def _form_errors(form, exc: ValidationError) -> None:
         form.add_error(None, " ".join(exc.messages))
 
 
-def _managed_event(request: HttpRequest, pk: int) -> Event:
+def _managed_event(request: AuthenticatedRequest, pk: int) -> Event:
     """An event the signed-in coordinator may run: own ward's, own, or any for admins."""
     event = get_object_or_404(Event, pk=pk)
     user = request.user
@@ -105,7 +108,7 @@ def _calendar_context(request: HttpRequest, *, public_only: bool) -> dict:
 
 @staff_required
 @vary_on_headers("HX-Request")
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: AuthenticatedRequest) -> HttpResponse:
     context = _calendar_context(request, public_only=False)
     context["can_create"] = request.user.role in {Role.COORDINATOR, Role.ADMIN}
     context["figures"] = selectors.events_per_month(months=6)
@@ -115,7 +118,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 @coordinator_required
-def event_create(request: HttpRequest) -> HttpResponse:
+def event_create(request: AuthenticatedRequest) -> HttpResponse:
     initial = {"wards": [request.user.ward] if request.user.ward else []}
     form = EventForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -133,7 +136,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
 
 @coordinator_required
-def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def event_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = _managed_event(request, pk)
     form = EventForm(
         request.POST or None,
@@ -155,7 +158,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def event_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(Event.objects.select_related("theme", "created_by"), pk=pk)
     invitations = event.invitations.select_related("user", "organization").order_by(
         "status", "waitlisted_at", "user__username"
@@ -188,7 +191,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @coordinator_required
-def event_programme(request: HttpRequest, pk: int) -> HttpResponse:
+def event_programme(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = _managed_event(request, pk)
     candidates = selectors.shortlisted_candidates(user=request.user)
     chosen = set(event.pairs.exclude(candidate=None).values_list("candidate_id", flat=True))
@@ -212,7 +215,7 @@ def event_programme(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @coordinator_required
-def event_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def event_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = _managed_event(request, pk)
     try:
         created = services.event_invite(event=event)
@@ -226,7 +229,7 @@ def event_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @coordinator_required
-def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def event_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = _managed_event(request, pk)
     try:
         services.event_cancel(event=event)
@@ -240,7 +243,7 @@ def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @coordinator_required
 @vary_on_headers("HX-Request")
-def event_checkin(request: HttpRequest, pk: int) -> HttpResponse:
+def event_checkin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """On the day: the printable check-in list, and a box to enter each registrant's code."""
     event = _managed_event(request, pk)
     form = CheckInForm(request.POST or None)
@@ -275,7 +278,7 @@ def event_checkin(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @coordinator_required
-def event_close(request: HttpRequest, pk: int) -> HttpResponse:
+def event_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = _managed_event(request, pk)
     pairs = list(event.pairs.select_related("issue", "organization"))
     registrants = list(selectors.event_registrants(event=event))
@@ -297,7 +300,7 @@ def event_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @coordinator_required
-def event_themes(request: HttpRequest) -> HttpResponse:
+def event_themes(request: AuthenticatedRequest) -> HttpResponse:
     form = ThemeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -314,7 +317,7 @@ def event_themes(request: HttpRequest) -> HttpResponse:
 
 
 @signed_in_required
-def my_invitations(request: HttpRequest) -> HttpResponse:
+def my_invitations(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "matching/events/my_invitations.html",
@@ -329,7 +332,7 @@ def _own_invitation(request: HttpRequest, pk: int) -> Invitation:
 
 @require_POST
 @signed_in_required
-def invitation_register(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_register(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     invitation = _own_invitation(request, pk)
     try:
         invitation = services.invitation_register(invitation=invitation)
@@ -350,7 +353,7 @@ def invitation_register(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @signed_in_required
-def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_decline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     invitation = _own_invitation(request, pk)
     try:
         services.invitation_decline(invitation=invitation)
@@ -367,7 +370,7 @@ def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public
 @vary_on_headers("HX-Request")
-def public_events(request: HttpRequest) -> HttpResponse:
+def public_events(request: HtmxRequest) -> HttpResponse:
     context = _calendar_context(request, public_only=True)
     if request.htmx:
         return render(request, "matching/events/public_list.html#calendar", context)
@@ -410,7 +413,7 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def external_support_list(request: HttpRequest) -> HttpResponse:
+def external_support_list(request: AuthenticatedRequest) -> HttpResponse:
     supports = ExternalSupport.objects.select_related("project").order_by("-created_at")[:200]
     return render(
         request,
@@ -425,7 +428,7 @@ def external_support_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @coordinator_required
-def external_support_new(request: HttpRequest) -> HttpResponse:
+def external_support_new(request: AuthenticatedRequest) -> HttpResponse:
     form = ExternalSupportForm(request.POST)
     if form.is_valid():
         try:
@@ -445,7 +448,7 @@ def external_support_new(request: HttpRequest) -> HttpResponse:
 
 
 @coordinator_required
-def budget_list(request: HttpRequest) -> HttpResponse:
+def budget_list(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     budgets = selectors.budgets_with_balance(user=None if user.role == Role.ADMIN else user)
     return render(
@@ -460,7 +463,7 @@ def budget_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @admin_required
-def budget_set(request: HttpRequest) -> HttpResponse:
+def budget_set(request: AuthenticatedRequest) -> HttpResponse:
     form = BudgetForm(request.POST)
     if form.is_valid():
         try:
@@ -472,13 +475,14 @@ def budget_set(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("予算を設定しました。"))
     else:
         for errors in form.errors.values():
-            for error in errors:
+            # ErrorList yields message strings; the stubs say ``ValidationError | str``.
+            for error in cast("list[str]", errors):
                 messages.error(request, error)
     return redirect("matching:budget_list")
 
 
 @coordinator_required
-def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def budget_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     budget = get_object_or_404(CoordinatorBudget.objects.select_related("coordinator"), pk=pk)
     if request.user.role != Role.ADMIN and budget.coordinator_id != request.user.pk:
         raise Http404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,9 @@ from simple_history.models import HistoricalRecords
 
 from issues.models import Issue
 from partners.models import Organization, Resource
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class EngineVersion(models.Model):
@@ -148,6 +153,13 @@ class Candidate(models.Model):
     verdict = models.CharField(max_length=10, blank=True, db_index=True)
     # False when the latest run no longer ranks the pair but staff had already acted on it.
     current = models.BooleanField(default=True)
+
+    # Not columns: matching.views sets these on the candidates it renders (annotations only).
+    view: dict[str, Any]
+    bar: int
+    last_decision: Decision | None
+    verdict_label: StrOrPromise
+    reason_label: StrOrPromise
 
     class Meta:
         ordering = ["issue", "rank"]

@@ -104,7 +104,7 @@ def vectors_to_bytes(
     return buffer.getvalue()
 
 
-def vectors_from_bytes(data: bytes) -> dict[str, Any]:
+def vectors_from_bytes(data: bytes | memoryview) -> dict[str, Any]:
     if not data:
         return {}
     loaded = np.load(io.BytesIO(bytes(data)), allow_pickle=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -242,11 +242,15 @@ def engine_status() -> dict[str, Any]:
 
 def fairness_figures(*, kind: str = ExposureLog.Kind.PROPOSED) -> dict[str, Any]:
     """Exposure per organisation and the share the top 10 % of organisations take."""
-    rows = list(
-        ExposureLog.objects.filter(kind=kind)
-        .values("organization_id", "organization__name")
-        .annotate(total=Sum("count"))
-        .order_by("-total", "organization__name")
+    # Plain dicts to us: a "percent" key is added below (the stubs type the rows as TypedDicts).
+    rows = cast(
+        "list[dict[str, Any]]",
+        list(
+            ExposureLog.objects.filter(kind=kind)
+            .values("organization_id", "organization__name")
+            .annotate(total=Sum("count"))
+            .order_by("-total", "organization__name")
+        ),
     )
     total = sum(row["total"] for row in rows)
     n_orgs = Organization.objects.filter(status="approved").count()

@@ -74,7 +74,7 @@ REJECT_REASONS = [
     ("duplicate", gettext_lazy("既に別の連携で対応中")),
     ("other", gettext_lazy("その他")),
 ]
-LABELS = {
+LABELS: dict[str, int] = {
     Decision.Verdict.APPROVED: 2,
     Decision.Verdict.REQUESTED: 2,
     Decision.Verdict.HELD: 1,
@@ -660,7 +660,7 @@ def can_approve(user: User, issue: Issue) -> bool:
 
 
 def allowed_verdicts(user: User, issue: Issue) -> list[str]:
-    verdicts = []
+    verdicts: list[str] = []
     if can_approve(user, issue):
         verdicts.append(Decision.Verdict.APPROVED)
     if can_decide(user, issue):
@@ -717,7 +717,8 @@ def decision_record(
         elif verdict == Decision.Verdict.REQUESTED:
             approvers = list(
                 User.objects.filter(role=Role.APPROVER, is_active=True).filter(
-                    ward_id=issue.ward_id
+                    # None means IS NULL to Django; the stubs do not accept None here.
+                    ward_id=issue.ward_id  # type: ignore[misc]
                 )
             )
             if approvers:
@@ -876,7 +877,7 @@ def proposals_expire(*, today: datetime.date | None = None) -> dict[str, int]:
 
 # ------------------------------------------------------------------------ projects
 
-PROJECT_TRANSITIONS = {
+PROJECT_TRANSITIONS: dict[str, set[Project.Status]] = {
     Project.Status.PREPARING: {Project.Status.RUNNING, Project.Status.CANCELLED},
     Project.Status.RUNNING: {Project.Status.COMPLETED, Project.Status.CANCELLED},
     Project.Status.COMPLETED: {Project.Status.RUNNING},

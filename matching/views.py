@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from matching import selectors, services
 from matching.forms import DecisionForm, ProposalResponseForm, ShortlistForm, WeightsForm
 from matching.models import Candidate, Decision, MatchingSettings, MatchRun, Proposal
 from portal.access import (
+    AuthenticatedRequest,
     approver_required,
     coordinator_required,
     partner_required,
@@ -28,7 +29,7 @@ def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _issue_in_scope(request: HttpRequest, issue_id: int):
+def _issue_in_scope(request: AuthenticatedRequest, issue_id: int):
     issue = (
         selectors.issues_in_scope(request.user)
         .select_related("ward", "field")
@@ -49,7 +50,7 @@ def _can_run(user) -> bool:
 
 @staff_required
 @vary_on_headers("HX-Request")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     waiting_only = request.GET.get("waiting") == "1"
     page = Paginator(
@@ -71,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @coordinator_required
 @require_POST
-def run_start(request: HttpRequest) -> HttpResponse:
+def run_start(request: AuthenticatedRequest) -> HttpResponse:
     key = (request.POST.get("key") or "").strip()[:64] or None
     if not broker_reachable():
         messages.error(request, services.BROKER_DOWN_MESSAGE)
@@ -82,7 +83,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @vary_on_headers("HX-Request")
-def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_detail(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(MatchRun.objects.select_related("issue", "started_by"), pk=run_id)
     context = {
         "run": run,
@@ -95,7 +96,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, "matching/run_detail.html", context)
 
 
-def _run_results(request: HttpRequest, run: MatchRun):
+def _run_results(request: AuthenticatedRequest, run: MatchRun):
     if run.scope == MatchRun.Scope.ISSUE and run.issue_id:
         return list(
             Candidate.objects.filter(issue_id=run.issue_id, current=True)
@@ -112,7 +113,7 @@ def _run_results(request: HttpRequest, run: MatchRun):
 
 @coordinator_required
 @require_POST
-def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_retry(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(MatchRun, pk=run_id)
     try:
         new_run = services.match_run_retry(run=run, started_by=request.user)
@@ -125,7 +126,7 @@ def run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
 # ------------------------------------------------------------------------ review
 
 
-def _review_context(request: HttpRequest, issue, *, conflict: str = "") -> dict:
+def _review_context(request: AuthenticatedRequest, issue, *, conflict: str = "") -> dict:
     candidates = selectors.candidates_for_issue(issue)
     decisions = selectors.last_decisions(issue)
     reasons = dict(services.REJECT_REASONS)
@@ -156,14 +157,14 @@ def _max_score(candidates: list[Candidate]) -> float:
 
 
 @staff_required
-def issue_review(request: HttpRequest, issue_id: int) -> HttpResponse:
+def issue_review(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
     issue = _issue_in_scope(request, issue_id)
     return render(request, "matching/issue_review.html", _review_context(request, issue))
 
 
 @coordinator_required
 @require_POST
-def issue_refresh(request: HttpRequest, issue_id: int) -> HttpResponse:
+def issue_refresh(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
     issue = _issue_in_scope(request, issue_id)
     if not services.can_decide(request.user, issue):
         raise PermissionDenied
@@ -179,7 +180,7 @@ def issue_refresh(request: HttpRequest, issue_id: int) -> HttpResponse:
     return redirect("matching:issue_review", issue.pk)
 
 
-def _candidate_response(request: HttpRequest, candidate: Candidate, conflict: str = ""):
+def _candidate_response(request: AuthenticatedRequest, candidate: Candidate, conflict: str = ""):
     if request.htmx:
         context = _review_context(request, candidate.issue, conflict=conflict)
         current = next((c for c in context["candidates"] if c.pk == candidate.pk), None)
@@ -190,7 +191,9 @@ def _candidate_response(request: HttpRequest, candidate: Candidate, conflict: st
     return redirect("matching:issue_review", candidate.issue_id)
 
 
-def _candidate_or_gone(request: HttpRequest, candidate_id: int) -> Candidate | HttpResponse:
+def _candidate_or_gone(
+    request: AuthenticatedRequest, candidate_id: int
+) -> Candidate | HttpResponse:
     """The candidate, or (HTMX) a plain notice that a re-run replaced it in the meantime."""
     candidate = (
         Candidate.objects.select_related("issue", "resource").filter(pk=candidate_id).first()
@@ -204,7 +207,7 @@ def _candidate_or_gone(request: HttpRequest, candidate_id: int) -> Candidate | H
 
 @staff_required
 @require_POST
-def candidate_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
+def candidate_decide(request: AuthenticatedRequest, candidate_id: int) -> HttpResponse:
     candidate = _candidate_or_gone(request, candidate_id)
     if isinstance(candidate, HttpResponse):
         return candidate
@@ -231,7 +234,7 @@ def candidate_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
 
 @coordinator_required
 @require_POST
-def candidate_shortlist(request: HttpRequest, candidate_id: int) -> HttpResponse:
+def candidate_shortlist(request: AuthenticatedRequest, candidate_id: int) -> HttpResponse:
     candidate = _candidate_or_gone(request, candidate_id)
     if isinstance(candidate, HttpResponse):
         return candidate
@@ -252,7 +255,7 @@ def candidate_shortlist(request: HttpRequest, candidate_id: int) -> HttpResponse
 
 
 @approver_required
-def approvals(request: HttpRequest) -> HttpResponse:
+def approvals(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.pending_approvals(request.user), 50).get_page(
         request.GET.get("page")
     )
@@ -260,7 +263,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def proposals(request: HttpRequest) -> HttpResponse:
+def proposals(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     qs = selectors.proposals_for_staff(request.user)
     if status in Proposal.Status.values:
@@ -277,7 +280,7 @@ def proposals(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def engine_status(request: HttpRequest) -> HttpResponse:
+def engine_status(request: AuthenticatedRequest) -> HttpResponse:
     row = services.matching_settings_get()
     form = WeightsForm(instance=row, initial={"version": row.version})
     return render(
@@ -294,7 +297,7 @@ def engine_status(request: HttpRequest) -> HttpResponse:
 
 @coordinator_required
 @require_POST
-def engine_weights(request: HttpRequest) -> HttpResponse:
+def engine_weights(request: AuthenticatedRequest) -> HttpResponse:
     row = services.matching_settings_get()
     form = WeightsForm(request.POST, instance=MatchingSettings.objects.get(pk=row.pk))
     if not form.is_valid():
@@ -323,7 +326,7 @@ def engine_weights(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def fairness(request: HttpRequest) -> HttpResponse:
+def fairness(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "matching/fairness.html",
@@ -338,7 +341,7 @@ def fairness(request: HttpRequest) -> HttpResponse:
 
 
 @partner_required
-def partner_proposals(request: HttpRequest) -> HttpResponse:
+def partner_proposals(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.proposals_for_partner(request.user), 25).get_page(
         request.GET.get("page")
     )
@@ -350,7 +353,7 @@ def partner_proposals(request: HttpRequest) -> HttpResponse:
 
 
 @partner_required
-def partner_proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
+def partner_proposal(request: AuthenticatedRequest, proposal_id: int) -> HttpResponse:
     proposal = get_object_or_404(selectors.proposals_for_partner(request.user), pk=proposal_id)
     form = ProposalResponseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import cast
 
 from partners.models import (
     ContactPerson,
@@ -522,12 +523,16 @@ def load(ctx: DemoContext) -> None:
 
 
 def _motives(rng: random.Random, org_type: str) -> list[str]:
-    base = {
-        OrgType.COMPANY: [Motive.CSR, Motive.NEW_MARKET, Motive.TALENT],
-        OrgType.UNIVERSITY: [Motive.RESEARCH_FIELD, Motive.TALENT, Motive.CSR],
-        OrgType.RESEARCH: [Motive.RESEARCH_FIELD, Motive.CSR],
-        OrgType.NPO: [Motive.CSR, Motive.OTHER],
-    }[org_type]
+    # OrgType members are str, so the plain string from the catalogue finds its entry.
+    base = cast(
+        "dict[str, list[Motive]]",
+        {
+            OrgType.COMPANY: [Motive.CSR, Motive.NEW_MARKET, Motive.TALENT],
+            OrgType.UNIVERSITY: [Motive.RESEARCH_FIELD, Motive.TALENT, Motive.CSR],
+            OrgType.RESEARCH: [Motive.RESEARCH_FIELD, Motive.CSR],
+            OrgType.NPO: [Motive.CSR, Motive.OTHER],
+        },
+    )[org_type]
     chosen = rng.sample(base, k=rng.randint(1, len(base)))
     return [m.value for m in base if m in chosen]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,8 @@ def _clean_phone(value: str) -> str:
 
 class OrganizationIdentityMixin:
     """法人番号 and 郵便番号 checks shared by the registration and the staff edit form."""
+
+    cleaned_data: dict[str, Any]  # provided by the form class it is mixed into
 
     def clean_corporate_number(self) -> str:
         value = corporate_number_normalize(self.cleaned_data.get("corporate_number", ""))
@@ -121,7 +124,7 @@ class RegistrationForm(OrganizationIdentityMixin, forms.Form):
         return value
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's clean() returns cleaned_data
         self._check_corporate_number_required(cleaned)
         return cleaned
 
@@ -166,16 +169,18 @@ class OrganizationForm(OrganizationIdentityMixin, VersionedFormMixin, forms.Mode
 
     def __init__(self, *args, partner: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["corporate_number"].max_length = 20
+        cast(forms.CharField, self.fields["corporate_number"]).max_length = 20
         self.fields["corporate_number"].validators = []
-        self.fields["wards_served"].queryset = Ward.objects.order_by("code")
+        cast(forms.ModelChoiceField, self.fields["wards_served"]).queryset = Ward.objects.order_by(
+            "code"
+        )
         if partner:
             # A partner keeps the profile current; identity changes go through staff.
             for name in ("name", "org_type", "corporate_number"):
                 self.fields[name].disabled = True
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's clean() returns cleaned_data
         if not cleaned.get("serves_all_wards") and not cleaned.get("wards_served"):
             self.add_error(
                 "wards_served", _("活動できる区を1つ以上選ぶか、「全区で活動可能」にしてください。")
@@ -254,7 +259,7 @@ class ResourceForm(VersionedFormMixin, forms.ModelForm):
         return value
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's clean() returns cleaned_data
         start, end = cleaned.get("available_from"), cleaned.get("available_until")
         if start and end and end < start:
             self.add_error("available_until", _("提供終了日は提供開始日以降の日付にしてください。"))
@@ -279,7 +284,7 @@ class ReviewForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Django's clean() returns cleaned_data
         if (
             cleaned.get("action") in {"changes", "reject", "suspend"}
             and not (cleaned.get("reason") or "").strip()

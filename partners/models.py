@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -10,6 +12,9 @@ from simple_history.models import HistoricalRecords
 
 from portal.choices import ResourceKind
 from portal.models import Field, Ward
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class OrgType(models.TextChoices):
@@ -88,6 +93,9 @@ class Organization(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     history = HistoricalRecords(excluded_fields=["search_text"])
+
+    # Not a column: partners.views sets it on the registry rows it renders (annotation only).
+    kind_labels: list[StrOrPromise]
 
     class Meta:
         ordering = ["name"]

@@ -6,7 +6,7 @@ import logging
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import tablib
 from django.conf import settings
@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import ForeignKey, ManyToManyField
+from django.db.models import ForeignKey, ForeignObjectRel, ManyToManyField
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -311,7 +311,8 @@ def _repoint_references(*, survivor: Organization, duplicate: Organization) -> N
             continue
         if model._meta.auto_created or model.__name__.startswith("Historical"):
             continue  # many-to-many tables are handled below; history stays as it was
-        remote = relation.field
+        # Auto-created and not concrete: a reverse relation, whose ``field`` is the FK/M2M.
+        remote = cast(ForeignObjectRel, relation).field
         if isinstance(remote, ManyToManyField):
             for obj in model._default_manager.filter(**{remote.name: duplicate}):
                 getattr(obj, remote.name).add(survivor)

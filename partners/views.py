@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import tablib
 from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
@@ -30,6 +32,7 @@ from partners.forms import (
 from partners.models import OrgStatus, ResourceStatus
 from partners.resources import COLUMNS, HEADER_ALIASES, REQUIRED, resource_row
 from portal.access import (
+    AuthenticatedRequest,
     coordinator_required,
     partner_required,
     public,
@@ -130,7 +133,7 @@ def password_set(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 # --- partner self-service ---------------------------------------------------------------------
 
 
-def _approved_or_status_page(request: HttpRequest):
+def _approved_or_status_page(request: AuthenticatedRequest):
     organization = selectors.own_organization(request.user)
     if organization.status != OrgStatus.APPROVED:
         return organization, redirect("partners:my_org")
@@ -138,7 +141,7 @@ def _approved_or_status_page(request: HttpRequest):
 
 
 @partner_required
-def my_org(request: HttpRequest) -> HttpResponse:
+def my_org(request: AuthenticatedRequest) -> HttpResponse:
     organization = selectors.own_organization(request.user)
     return render(
         request,
@@ -154,7 +157,7 @@ def my_org(request: HttpRequest) -> HttpResponse:
 
 
 @partner_required
-def my_profile(request: HttpRequest) -> HttpResponse:
+def my_profile(request: AuthenticatedRequest) -> HttpResponse:
     organization, refused = _approved_or_status_page(request)
     if refused:
         return refused
@@ -178,7 +181,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
 
 
 @partner_required
-def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def contact_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     organization = selectors.own_organization(request.user)
     contact = selectors.own_contact(request.user, pk) if pk else None
     form = ContactPersonForm(request.POST or None, instance=contact)
@@ -201,7 +204,7 @@ def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @require_POST
 @partner_required
-def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = selectors.own_contact(request.user, pk)
     try:
         services.contact_delete(contact=contact)
@@ -213,7 +216,7 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @partner_required
-def my_resources(request: HttpRequest) -> HttpResponse:
+def my_resources(request: AuthenticatedRequest) -> HttpResponse:
     organization = selectors.own_organization(request.user)
     return render(
         request,
@@ -223,7 +226,7 @@ def my_resources(request: HttpRequest) -> HttpResponse:
 
 
 @partner_required
-def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def resource_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     resource = selectors.own_resource(request.user, pk) if pk else None
     organization, refused = _approved_or_status_page(request)
     if refused:
@@ -252,7 +255,7 @@ def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @partner_required
-def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resource = selectors.own_resource(request.user, pk)
     return render(
         request,
@@ -268,7 +271,7 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @partner_required
-def resource_status(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resource = selectors.own_resource(request.user, pk)
     try:
         services.resource_set_status(
@@ -289,7 +292,7 @@ def resource_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @vary_on_headers("HX-Request")
 @staff_required
-def registry(request: HttpRequest) -> HttpResponse:
+def registry(request: AuthenticatedRequest) -> HttpResponse:
     form = RegistrySearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     page = Paginator(selectors.registry_search(filters), PAGE_SIZE).get_page(
@@ -314,14 +317,14 @@ def registry(request: HttpRequest) -> HttpResponse:
 
 
 @reviewer_required
-def pending(request: HttpRequest) -> HttpResponse:
+def pending(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request, "partners/pending.html", {"organizations": selectors.pending_organizations()}
     )
 
 
 @staff_required
-def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def org_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organization = selectors.organization_detail(pk)
     access_log_record(
         kind=AccessLog.Kind.VIEW_PERSONAL,
@@ -344,7 +347,7 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reviewer_required
-def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def org_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organization = selectors.organization_detail(pk)
     if organization.status == OrgStatus.MERGED:
         raise Http404
@@ -367,7 +370,7 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @reviewer_required
-def org_review(request: HttpRequest, pk: int) -> HttpResponse:
+def org_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organization = selectors.organization_detail(pk)
     form = ReviewForm(request.POST)
     if form.is_valid():
@@ -386,19 +389,21 @@ def org_review(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                # ErrorList yields message strings; the stubs say ``ValidationError | str``.
+                messages.error(request, cast(str, error))
     return redirect("partners:org_detail", pk=organization.pk)
 
 
 @require_POST
 @reviewer_required
-def org_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def org_merge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     duplicate = selectors.organization_detail(pk)
     form = MergeForm(request.POST, targets=selectors.merge_targets(duplicate))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                # ErrorList yields message strings; the stubs say ``ValidationError | str``.
+                messages.error(request, cast(str, error))
         return redirect("partners:org_detail", pk=duplicate.pk)
     try:
         survivor = services.organization_merge(
@@ -419,7 +424,7 @@ def org_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def export_resources(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_resources(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_FORMATS:
         raise Http404
     rows = [resource_row(r) for r in selectors.resources_for_export()]
@@ -443,7 +448,7 @@ def export_resources(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @coordinator_required
-def import_resources(request: HttpRequest) -> HttpResponse:
+def import_resources(request: AuthenticatedRequest) -> HttpResponse:
     """Upload → preview (every row checked, nothing written) → confirm (all or nothing)."""
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict = {"form": form, "columns": COLUMNS, "required": REQUIRED}

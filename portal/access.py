@@ -12,12 +12,31 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django_htmx.middleware import HtmxDetails
 
-from portal.models import STAFF_ROLES, AccessLog, Role
+from portal.models import STAFF_ROLES, AccessLog, Role, User
 from portal.services import access_log_record
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
+
+
+class HtmxRequest(HttpRequest):
+    """Typing only: every request passes ``HtmxMiddleware``, which sets ``request.htmx``."""
+
+    htmx: HtmxDetails
+
+
+class AuthenticatedRequest(HtmxRequest):
+    """Typing only: the request a view behind ``role_required`` (or one of its aliases) gets.
+
+    The decorator has already refused anonymous users, so ``request.user`` is a ``User``.
+    Public views keep ``HttpRequest`` (or ``HtmxRequest``).
+    """
+
+    user: User
+
 
 ALL_ROLES = frozenset(Role)
 
@@ -34,7 +53,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated:
                 access_log_record(kind=AccessLog.Kind.DENIED, request=request, detail="anonymous")

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -8,7 +10,8 @@ from portal.models import AccessLog, User, Ward
 @admin.register(User)
 class UserAdmin(PersonalDataAdminMixin, BaseUserAdmin):
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        # Always set on Django's UserAdmin; the stubs type ModelAdmin.fieldsets as optional.
+        *cast("tuple[Any, ...]", BaseUserAdmin.fieldsets),
         ("役割", {"fields": ("role", "ward", "display_name")}),
     )
     list_display = ("username", "display_name", "role", "ward", "is_active")

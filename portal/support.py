@@ -227,7 +227,7 @@ def consultation_submit(*, data: dict[str, Any]) -> ConsultationRequest:
     return consultation
 
 
-_NEXT_STATUS = {
+_NEXT_STATUS: dict[str, set[ConsultationStatus]] = {
     ConsultationStatus.RECEIVED: {ConsultationStatus.IN_PROGRESS, ConsultationStatus.DONE},
     ConsultationStatus.IN_PROGRESS: {ConsultationStatus.DONE},
     ConsultationStatus.DONE: {ConsultationStatus.IN_PROGRESS},

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,7 +17,13 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal import coordination, support
-from portal.access import coordinator_required, public, staff_required
+from portal.access import (
+    AuthenticatedRequest,
+    HtmxRequest,
+    coordinator_required,
+    public,
+    staff_required,
+)
 from portal.models import (
     AccessLog,
     ConsultationStatus,
@@ -73,7 +82,7 @@ def _errors(exc: ValidationError) -> str:
 
 
 @staff_required
-def coordinator_overview(request: HttpRequest) -> HttpResponse:
+def coordinator_overview(request: AuthenticatedRequest) -> HttpResponse:
     fiscal_year = _fiscal_year(request)
     overview = coordination.ward_overview(fiscal_year=fiscal_year)
     return render(
@@ -89,7 +98,7 @@ def coordinator_overview(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def coordinator_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def coordinator_detail(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     user = get_object_or_404(User, pk=user_id, role=Role.COORDINATOR)
     fiscal_year = _fiscal_year(request)
     profile = CoordinatorProfile.objects.filter(user=user).first()
@@ -107,7 +116,9 @@ def coordinator_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         if row["certification_level"] != previous:
             level_changes.append(row)
             previous = row["certification_level"]
-    labels = dict(CoordinatorProfile._meta.get_field("certification_level").choices)
+    # A field declared with choices: the stubs type ``Field.choices`` as optional.
+    level_field = CoordinatorProfile._meta.get_field("certification_level")
+    labels = dict(cast("Iterable[tuple[Any, Any]]", level_field.choices))
     for row in level_changes:
         row["label"] = labels.get(row["certification_level"], "")
     return render(
@@ -131,7 +142,7 @@ def coordinator_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @coordinator_required
-def coordinator_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def coordinator_edit(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id, role=Role.COORDINATOR)
     if request.user.role != Role.ADMIN and request.user.pk != person.pk:
         raise PermissionDenied
@@ -168,7 +179,7 @@ def coordinator_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @staff_required
-def training_list(request: HttpRequest) -> HttpResponse:
+def training_list(request: AuthenticatedRequest) -> HttpResponse:
     fiscal_year = _fiscal_year(request)
     start, end = coordination.fiscal_year_bounds(fiscal_year)
     sessions = (
@@ -199,7 +210,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
 
 
 @coordinator_required
-def training_create(request: HttpRequest) -> HttpResponse:
+def training_create(request: AuthenticatedRequest) -> HttpResponse:
     form = TrainingSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         session = coordination.training_session_create(
@@ -211,7 +222,7 @@ def training_create(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def training_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(TrainingSession, pk=pk)
     attendance = {a.user_id: a for a in session.attendances.all()}
     staff = [
@@ -237,7 +248,7 @@ def _ids(values: list[str]) -> set[int]:
 
 @require_POST
 @coordinator_required
-def training_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+def training_attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(TrainingSession, pk=pk)
     coordination.training_attendance_set(
         session=session,
@@ -249,7 +260,7 @@ def training_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @coordinator_required
-def meeting_create(request: HttpRequest) -> HttpResponse:
+def meeting_create(request: AuthenticatedRequest) -> HttpResponse:
     form = NetworkMeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         meeting = coordination.network_meeting_create(
@@ -261,13 +272,13 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(NetworkMeeting.objects.select_related("ward"), pk=pk)
     return render(request, "portal/training/meeting_detail.html", {"meeting": meeting})
 
 
 @staff_required
-def self_assessment(request: HttpRequest) -> HttpResponse:
+def self_assessment(request: AuthenticatedRequest) -> HttpResponse:
     fiscal_year = coordination.current_fiscal_year()
     current = SkillSelfAssessment.objects.filter(user=request.user, fiscal_year=fiscal_year).first()
     initial = {"level": current.level, "comment": current.comment} if current else {}
@@ -291,7 +302,7 @@ def self_assessment(request: HttpRequest) -> HttpResponse:
 
 @public
 @vary_on_headers("HX-Request")
-def help_centre(request: HttpRequest) -> HttpResponse:
+def help_centre(request: HtmxRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     context = {"query": query, "ask_form": AskForm()}
     if query:
@@ -311,7 +322,7 @@ def faq_entry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public
 @vary_on_headers("HX-Request")
-def faq_ask(request: HttpRequest) -> HttpResponse:
+def faq_ask(request: HtmxRequest) -> HttpResponse:
     """The FAQ assistant: best answers from the FAQ, or a hand-off to a consultation."""
     form = AskForm(request.POST or None)
     context: dict = {"ask_form": form}
@@ -323,7 +334,7 @@ def faq_ask(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def faq_manage(request: HttpRequest) -> HttpResponse:
+def faq_manage(request: AuthenticatedRequest) -> HttpResponse:
     entries = FaqEntry.objects.select_related("category").order_by("category__order", "order")
     return render(
         request,
@@ -340,7 +351,7 @@ def faq_manage(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def faq_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def faq_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     entry = get_object_or_404(FaqEntry, pk=pk) if pk else None
     initial = {"version": entry.version} if entry else {}
     form = FaqEntryForm(request.POST or None, instance=entry, initial=initial)
@@ -359,7 +370,7 @@ def faq_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @require_POST
 @staff_required
-def faq_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def faq_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(FaqEntry, pk=pk)
     support.faq_entry_delete(entry=entry)
     messages.success(request, _("FAQを削除しました。"))
@@ -368,7 +379,7 @@ def faq_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required
-def faq_category_add(request: HttpRequest) -> HttpResponse:
+def faq_category_add(request: AuthenticatedRequest) -> HttpResponse:
     form = FaqCategoryForm(request.POST)
     if form.is_valid():
         support.faq_category_save(
@@ -378,12 +389,13 @@ def faq_category_add(request: HttpRequest) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                # ErrorList yields message strings; the stubs say ``ValidationError | str``.
+                messages.error(request, cast(str, error))
     return redirect("portal:faq_manage")
 
 
 @staff_required
-def unanswered_list(request: HttpRequest) -> HttpResponse:
+def unanswered_list(request: AuthenticatedRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     questions = UnansweredQuestion.objects.select_related("faq_entry")
     if show == "open":
@@ -393,7 +405,7 @@ def unanswered_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def unanswered_convert(request: HttpRequest, pk: int) -> HttpResponse:
+def unanswered_convert(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(UnansweredQuestion, pk=pk, faq_entry__isnull=True)
     form = FaqEntryForm(request.POST or None, initial={"question": question.text})
     if request.method == "POST" and form.is_valid():
@@ -409,7 +421,7 @@ def unanswered_convert(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required
-def unanswered_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+def unanswered_dismiss(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     support.unanswered_dismiss(question=get_object_or_404(UnansweredQuestion, pk=pk))
     return redirect("portal:unanswered_list")
 
@@ -447,7 +459,7 @@ def consultation_thanks(request: HttpRequest) -> HttpResponse:
 
 
 @coordinator_required
-def consultation_list(request: HttpRequest) -> HttpResponse:
+def consultation_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     qs = support.consultations_for(user=request.user)
     if status in ConsultationStatus.values:
@@ -461,7 +473,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
 
 
 @coordinator_required
-def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     consultation = support.consultations_for(user=request.user).filter(pk=pk).first()
     if consultation is None:
         raise Http404

@@ -104,7 +104,7 @@ def tabular_read(
             _("ファイルが大きすぎます（上限 %(mb)d MB）。") % {"mb": max_bytes // (1024 * 1024)}
         )
     if data.startswith(XLSX_MAGIC):
-        rows = _rows_from_xlsx(data)
+        rows: Sequence[Sequence[object]] = _rows_from_xlsx(data)
     else:
         if b"\x00" in data[:4096]:
             raise TabularError(_("CSVまたはExcel（.xlsx）ファイルを選んでください。"))
@@ -146,7 +146,7 @@ def tabular_read(
 def formula_errors(dataset: tablib.Dataset) -> list[str]:
     """Row-level messages for cells a spreadsheet would run (row 2 = the first data row)."""
     errors = []
-    neutralised = getattr(dataset, "neutralised_cells", set())
+    neutralised: set[tuple[int, int]] = getattr(dataset, "neutralised_cells", set())
     for index, row in enumerate(dataset, start=2):
         for column, (header, value) in enumerate(zip(dataset.headers, row, strict=True)):
             if (index - 2, column) not in neutralised and cell_is_formula(value):

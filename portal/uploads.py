@@ -17,6 +17,7 @@ import secrets
 import time
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -25,8 +26,11 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.tabular import CSV_ENCODINGS, XLSX_MAGIC
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Signatures of files people pick by mistake, with what to tell them.
-_REFUSED_SIGNATURES: list[tuple[bytes, str]] = [
+_REFUSED_SIGNATURES: list[tuple[bytes, StrOrPromise]] = [
     (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
         _("古いExcel形式（.xls）は読み込めません。.xlsx またはCSVで保存し直してください。"),

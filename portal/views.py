@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import registry
-from portal.access import admin_required, public, signed_in_required
+from portal.access import AuthenticatedRequest, admin_required, public, signed_in_required
 from portal.auth import login_failure_count, login_failures_clear, login_is_throttled
 from portal.models import AccessLog
 from portal.selectors import health_status, notifications_recent
@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @signed_in_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     cards = [
         {"card": card, "ctx": card.context(request.user)}
         for card in registry.cards_for(request.user.role)
@@ -84,7 +84,7 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 @signed_in_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         notifications_mark_read(user=request.user)
         return redirect("portal:notifications")
@@ -94,6 +94,6 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: AuthenticatedRequest) -> HttpResponse:
     entries = AccessLog.objects.select_related("user")[:200]
     return render(request, "portal/access_log.html", {"entries": entries})

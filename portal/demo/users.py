@@ -24,7 +24,7 @@ COORDINATOR_NAMES = [
 
 
 def load(ctx: DemoContext) -> None:
-    wards = {w.code: w for w in Ward.objects.all()}
+    wards: dict[str | None, Ward] = {w.code: w for w in Ward.objects.all()}
     for username, role, ward_code, name in STAFF:
         _user(ctx, username, role, wards.get(ward_code), name, note="")
         ctx.accounts.append((str(Role(role).label), username, ""))
