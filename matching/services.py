@@ -715,15 +715,15 @@ def decision_record(
         if verdict == Decision.Verdict.APPROVED:
             proposal_create(decision=decision, created_by=user)
         elif verdict == Decision.Verdict.REQUESTED:
-            approvers = list(
-                User.objects.filter(role=Role.APPROVER, is_active=True).filter(
-                    # None means IS NULL to Django; the stubs do not accept None here.
-                    ward_id=issue.ward_id  # type: ignore[misc]
-                )
-            )
-            if approvers:
+            # Everyone can_approve lets act: the ward's approvers and those of no ward
+            # (every approver for an issue without a ward).
+            approvers = User.objects.filter(role=Role.APPROVER, is_active=True)
+            if issue.ward_id is not None:
+                approvers = approvers.filter(Q(ward_id=issue.ward_id) | Q(ward__isnull=True))
+            recipients = list(approvers)
+            if recipients:
                 notification_send(
-                    recipients=approvers,
+                    recipients=recipients,
                     message=_("承認依頼: %(issue)s × %(resource)s")
                     % {"issue": issue.title, "resource": candidate.resource.title},
                     url=reverse("matching:issue_review", args=[issue.pk]),

@@ -240,3 +240,22 @@ def test_refresh_from_the_review_screen(client, coordinator, world):
     partial = client.post(url, HTTP_HX_REQUEST="true").content.decode()
     assert 'id="candidates"' in partial and "<html" not in partial
     assert MatchRun.objects.filter(issue=issues[0]).count() == 2
+
+
+def test_an_approval_request_notifies_exactly_the_approvers_who_may_approve(
+    client, coordinator, world
+):
+    from portal.models import Notification
+    from tests.portal.factories import UserFactory, ward
+
+    issue = world[0][0]
+    same_ward = UserFactory(role="approver", ward=issue.ward)
+    every_ward = UserFactory(role="approver", ward=None)
+    other_ward = UserFactory(role="approver", ward=ward("13113"))
+    client.force_login(coordinator)
+
+    assert decide(client, top(issue), "requested").status_code == 302
+
+    told = set(Notification.objects.values_list("recipient_id", flat=True))
+    assert told == {same_ward.pk, every_ward.pk}
+    assert other_ward.pk not in told
