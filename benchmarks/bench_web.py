@@ -66,8 +66,8 @@ def scale(model, target):
     for start in range(0, len(copies), 2000):
         model.objects.bulk_create(copies[start:start + 2000])
     print(model.__name__, model.objects.count())
-scale(Issue, %(issues)d)
-scale(Resource, %(resources)d)
+scale(Issue, ISSUES)
+scale(Resource, RESOURCES)
 """
 
 
@@ -90,7 +90,7 @@ def _prepare(env: dict[str, str], issues: int, resources: int) -> tuple[dict, di
     subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
     subprocess.run([*manage, "load_demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     at_demo_size = _queries_per_page(env)
-    script = SCALE_SCRIPT % {"issues": issues, "resources": resources}
+    script = SCALE_SCRIPT.replace("ISSUES", str(issues)).replace("RESOURCES", str(resources))
     subprocess.run([*manage, "shell", "-c", script], env=env, check=True)
     return at_demo_size, _queries_per_page(env)
 
