@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 
 import tablib
@@ -57,10 +58,33 @@ def cell_is_formula(value: object) -> bool:
     return False
 
 
-def _decode_csv(data: bytes) -> tuple[str, str]:
+def content_problem(data: bytes) -> str | None:
+    """Why these bytes are no CSV or .xlsx, judged by content (None when they may be one).
+
+    The old binary .xls, a PDF, a renamed Word file or zip, an image or UTF-16 text are refused
+    with what to do instead; the CSV's encoding is checked when it is decoded (csv_decode).
+    """
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return _("古いExcel形式（.xls）は読み込めません。.xlsx またはCSVで保存し直してください。")
+    if data.startswith(b"%PDF"):
+        return _("PDFは読み込めません。CSVまたはExcel（.xlsx）ファイルを選んでください。")
+    if data.startswith(XLSX_MAGIC):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except zipfile.BadZipFile:
+            return _("Excelファイル（.xlsx）を読み込めませんでした。")
+        if {"[Content_Types].xml", "xl/workbook.xml"} <= names:
+            return None
+    elif b"\x00" not in data:
+        return None
+    return _("CSVまたはExcel（.xlsx）ファイルを選んでください。")
+
+
+def csv_decode(data: bytes) -> str:
+    """The text of a CSV in one of the encodings Japanese spreadsheets write."""
     for encoding in CSV_ENCODINGS:
         try:
-            return data.decode(encoding), encoding
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise TabularError(
@@ -103,13 +127,13 @@ def tabular_read(
         raise TabularError(
             _("ファイルが大きすぎます（上限 %(mb)d MB）。") % {"mb": max_bytes // (1024 * 1024)}
         )
+    problem = content_problem(data)
+    if problem:
+        raise TabularError(problem)
     if data.startswith(XLSX_MAGIC):
         rows: Sequence[Sequence[object]] = _rows_from_xlsx(data)
     else:
-        if b"\x00" in data[:4096]:
-            raise TabularError(_("CSVまたはExcel（.xlsx）ファイルを選んでください。"))
-        text, _encoding = _decode_csv(data)
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = list(csv.reader(io.StringIO(csv_decode(data), newline="")))
     rows = [row for row in rows if any(str(cell).strip() for cell in row)]
     if not rows:
         raise TabularError(_("見出し行がありません。"))

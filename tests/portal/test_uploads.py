@@ -141,3 +141,16 @@ def test_a_previewed_import_waits_under_a_random_name_no_url_serves(client, coor
 
     client.post(reverse("issues:import"), {"token": token})
     assert Issue.objects.filter(ref="U-1").exists() and not stored.exists()
+
+
+@pytest.mark.parametrize("case", ["pdf renamed .csv", "word file renamed .xlsx", "utf-16 csv"])
+def test_the_import_commands_judge_a_file_as_the_screens_do(db, tmp_path, case):
+    from django.core.management import CommandError, call_command
+
+    name, data, reason = BAD_FILES[case]
+    path = tmp_path / name
+    path.write_bytes(data)
+
+    with pytest.raises(CommandError, match=reason):
+        call_command("import_issues", str(path))
+    assert Issue.objects.count() == 0
