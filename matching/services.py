@@ -59,6 +59,8 @@ KEEP_VERSIONS = 3
 PROPOSAL_DAYS = 14
 REMINDER_DAYS = 3
 MATCHED_STATUSES = [IssueStatus.OPEN, IssueStatus.REVIEWING]
+# A restarted or unreachable database: the task retries instead of failing the run.
+DATABASE_LOST = (db.OperationalError, db.InterfaceError)
 BROKER_DOWN_MESSAGE = gettext_lazy(
     "マッチング処理（ワーカー）に接続できません。しばらくしてから再実行してください。"
 )
@@ -369,7 +371,7 @@ def match_run_prepare(*, run_id: int) -> list[int]:
     """
     run = MatchRun.objects.get(pk=run_id)
     if run.status == MatchRun.Status.RUNNING and run.chunks_total:
-        return list(run.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
+        return _unfinished_chunk_ids(run)
     # RUNNING without chunks: the first delivery died while fitting; start over.
     if run.status not in (MatchRun.Status.QUEUED, MatchRun.Status.RUNNING):
         return []
@@ -391,7 +393,7 @@ def match_run_prepare(*, run_id: int) -> list[int]:
     with transaction.atomic():
         if MatchRun.objects.select_for_update().get(pk=run_id).chunks_total:
             # A concurrent delivery split the run first: its chunks are the run's.
-            return list(run.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
+            return _unfinished_chunk_ids(run)
         created = MatchChunk.objects.bulk_create(
             [MatchChunk(run=run, index=i, issue_ids=ids) for i, ids in enumerate(chunks)]
         )
@@ -401,6 +403,10 @@ def match_run_prepare(*, run_id: int) -> list[int]:
                 status=MatchRun.Status.SUCCEEDED, finished_at=timezone.now()
             )
     return [chunk.pk for chunk in created]
+
+
+def _unfinished_chunk_ids(run: MatchRun) -> list[int]:
+    return list(run.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
 
 
 _context_cache: dict[str, Any] = {}
@@ -577,7 +583,7 @@ def match_chunk_execute(*, chunk_id: int) -> int:
                 chunks_done=F("chunks_done") + 1,
                 candidate_count=F("candidate_count") + count,
             )
-    except (db.OperationalError, db.InterfaceError):
+    except DATABASE_LOST:
         raise
     except Exception as exc:
         logger.exception("matching chunk %s failed", chunk_id)

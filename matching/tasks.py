@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django import db
 from django.conf import settings
 
 from matching import services
@@ -17,7 +16,7 @@ logger = logging.getLogger(__name__)
 RETRY_ON_DATABASE_LOSS = {
     "acks_late": True,
     "ignore_result": True,
-    "autoretry_for": (db.OperationalError, db.InterfaceError),
+    "autoretry_for": services.DATABASE_LOST,
     "retry_backoff": 1,
     "retry_backoff_max": 30,
     "retry_jitter": False,
@@ -35,7 +34,7 @@ def matching_run_prepare(*, run_id: int) -> dict:
     """Fit or load the engine, then send one task per chunk."""
     try:
         chunk_ids = services.match_run_prepare(run_id=run_id)
-    except (db.OperationalError, db.InterfaceError):
+    except services.DATABASE_LOST:
         raise
     except Exception as exc:
         logger.exception("preparing run %s failed", run_id)

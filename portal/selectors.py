@@ -48,20 +48,30 @@ def health_status() -> dict[str, str]:
         return status
     from config.celery import app
 
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        status["broker"] = "ok"
-    except Exception as exc:
-        status["broker"] = f"error: {exc.__class__.__name__}"
+    error = _broker_connect_error(timeout=2)
+    if error:
+        status["broker"] = f"error: {error}"
         status["worker"] = "unknown"
         return status
+    status["broker"] = "ok"
     try:
         replies = app.control.inspect(timeout=1.0).ping() or {}
         status["worker"] = "ok" if replies else "no worker answered"
     except Exception as exc:
         status["worker"] = f"error: {exc.__class__.__name__}"
     return status
+
+
+def _broker_connect_error(*, timeout: float) -> str | None:
+    """The kind of error connecting to the broker raised, or None when it answered."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
+    except Exception as exc:  # any failure to connect means the same to the person waiting
+        return exc.__class__.__name__
+    return None
 
 
 _broker_checked: dict[str, tuple[float, bool]] = {}
@@ -78,14 +88,7 @@ def broker_reachable() -> bool:
     checked_at, ok = _broker_checked.get(url, (-BROKER_CHECK_SECONDS, False))
     if now - checked_at < BROKER_CHECK_SECONDS:
         return ok
-    from config.celery import app
-
-    try:
-        with app.connection_for_write(url) as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, timeout=1)
-        ok = True
-    except Exception:  # any failure to connect means the same thing to the person waiting
-        ok = False
+    ok = _broker_connect_error(timeout=1) is None
     _broker_checked[url] = (now, ok)
     return ok
 
