@@ -27,6 +27,7 @@ from matching.event_models import (
 )
 from matching.models import Candidate
 from partners.models import Membership
+from portal.locking import row_lock_current
 from portal.models import User
 from portal.services import notification_send
 
@@ -94,13 +95,13 @@ def event_create(*, created_by: User, data: dict[str, Any], wards: list | None =
 def event_update(
     *, event: Event, data: dict[str, Any], version: int, wards: list | None = None
 ) -> Event:
-    current = Event.objects.select_for_update().get(pk=event.pk)
-    if current.version != version:
-        raise ValidationError(
-            _(
-                "他の職員がこのイベントを更新しました。最新の内容を確認してから保存し直してください。"
-            )
-        )
+    current = row_lock_current(
+        event,
+        version=version,
+        message=_(
+            "他の職員がこのイベントを更新しました。最新の内容を確認してから保存し直してください。"
+        ),
+    )
     if current.status != EventStatus.OPEN:
         raise ValidationError(_("終了または中止したイベントは編集できません。"))
     event_validate(data)

@@ -7,10 +7,15 @@ organisation or resource: the second one gets a conflict message and nothing is 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CONFLICT_MESSAGE = _(
     "他の人がこの内容を先に保存しました。画面を開き直して最新の内容を確認してから、"
@@ -18,15 +23,17 @@ CONFLICT_MESSAGE = _(
 )
 
 
-def row_lock_current[Row: models.Model](instance: Row, *, version: int | None) -> Row:
+def row_lock_current[Row: models.Model](
+    instance: Row, *, version: int | None, message: StrOrPromise = CONFLICT_MESSAGE
+) -> Row:
     """The stored row, locked until the transaction ends; refuses a stale `version`.
 
     `version=None` means the caller has no form version (a command or a system action) and
-    takes the row as it is now.
+    takes the row as it is now. `message` names the record for the person who lost the race.
     """
     fresh = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
     if version is not None and fresh.version != version:  # type: ignore[attr-defined]
-        raise ValidationError(CONFLICT_MESSAGE, code="conflict")
+        raise ValidationError(message, code="conflict")
     return fresh
 
 
