@@ -307,6 +307,13 @@ def quality(issues, resources, sample: int) -> list[tuple[str, dict[str, float]]
     return out
 
 
+def _print_table(rows: list[tuple[str, str]]) -> None:
+    width = max(len(label) for label, _ in rows)
+    print()
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+
+
 def main_workers(args) -> int:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("--workers needs DATABASE_URL=postgres://… (workers share the database)")
@@ -340,10 +347,7 @@ def main_workers(args) -> int:
             f"{statistics.median(refresh) * 1000:.0f} / {max(refresh) * 1000:.0f} ms",
         )
     )
-    width = max(len(label) for label, _ in rows)
-    print()
-    for label, value in rows:
-        print(f"{label:<{width}}  {value}")
+    _print_table(rows)
     return status
 
 
@@ -391,10 +395,7 @@ def main() -> int:
         ("single-issue refresh (max)", f"{max(refresh) * 1000:.0f} ms (target < 1 s)"),
         ("peak memory (max RSS)", f"{peak:.0f} MB (after seeding {memory_before:.0f} MB)"),
     ]
-    width = max(len(label) for label, _ in rows)
-    print()
-    for label, value in rows:
-        print(f"{label:<{width}}  {value}")
+    _print_table(rows)
     if args.quality:
         print()
         print(f"ranking quality on {args.quality_sample} issues (top 10, hand weights)")
