@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,12 +20,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 QUERY_COUNT_SCRIPT = """
@@ -110,7 +103,9 @@ def main() -> int:
     env.pop("CELERY_BROKER_URL", None)
     queries_demo, queries_scaled = _prepare(env, args.issues, args.resources)
 
-    port = _free_port()
+    from tests.faults.harness import free_port
+
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [
