@@ -9,11 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import tablib
-from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import ForeignKey, ForeignObjectRel, ManyToManyField
 from django.urls import reverse
@@ -31,6 +29,7 @@ from partners.models import (
     ResourceStatus,
 )
 from portal.locking import row_lock_current
+from portal.mail import mail_send
 from portal.models import Field, Role, User, Ward
 from portal.services import notification_send
 from portal.tabular import formula_errors
@@ -182,7 +181,7 @@ def registration_submit(*, data: dict[str, Any], base_url: str) -> Organization:
         )
         organization_search_refresh(organization_ids=[organization.pk])
         link = password_set_url(user=user, base_url=base_url)
-        transaction.on_commit(lambda: _registration_mail(user=user, org=organization, link=link))
+        _registration_mail(user=user, org=organization, link=link)
     del resource
     return organization
 
@@ -194,15 +193,11 @@ def _registration_mail(*, user: User, org: Organization, link: str) -> None:
         "次のリンクからパスワードを設定してください（有効期限があります）。\n%(link)s\n\n"
         "区の担当者が登録内容を確認し、承認されるとリソースの追加や公開ができるようになります。"
     ) % {"name": user.display_name, "org": org.name, "username": user.username, "link": link}
-    try:
-        send_mail(
-            subject=_("[地域連携マッチング] 団体登録の受付とパスワード設定のご案内"),
-            message=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[user.email],
-        )
-    except OSError:
-        logger.warning("registration e-mail could not be sent", exc_info=True)
+    mail_send(
+        to=[user.email],
+        subject=_("[地域連携マッチング] 団体登録の受付とパスワード設定のご案内"),
+        body=body,
+    )
 
 
 # --- review -----------------------------------------------------------------------------------

@@ -9,12 +9,12 @@ from typing import Any
 
 from celery import Task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.choices import DEFAULT_FIELDS
+from portal.mail import mail_send
 from portal.models import (
     AccessLog,
     DailyActivity,
@@ -57,24 +57,20 @@ def access_log_record(
 def notification_send(
     *, recipients: list[User], message: str, url: str = "", email: bool = True
 ) -> None:
-    """An in-app notice to each recipient, and the same by e-mail where they have an address."""
+    """An in-app notice to each recipient, and the same by e-mail where they have an address.
+
+    The notices are written in the caller's transaction; the mail leaves after it commits
+    (portal.mail), so a rolled-back action has notified and mailed no one.
+    """
     Notification.objects.bulk_create(
         [Notification(recipient=user, message=message, url=url) for user in recipients]
     )
-    if not email:
-        return
-    addresses = [user.email for user in recipients if user.email]
-    if addresses:
-        try:
-            send_mail(
-                subject=f"[地域連携マッチング] {message[:60]}",
-                message=f"{message}\n\n{url}",
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=addresses,
-            )
-        except OSError:
-            # The in-app notice is already stored; a mail server outage must not undo it.
-            logger.warning("notification e-mail could not be sent", exc_info=True)
+    if email:
+        mail_send(
+            to=[user.email for user in recipients if user.email],
+            subject=f"[地域連携マッチング] {message}",
+            body=f"{message}\n\n{url}",
+        )
 
 
 def notifications_mark_read(*, user: User) -> int:

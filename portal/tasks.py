@@ -1,6 +1,13 @@
+import logging
+import smtplib
+
 from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
 
 from portal.services import health_check_record
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -8,3 +15,25 @@ def health_probe() -> dict:
     """Periodic self-check; its rows give the availability KPI."""
     check = health_check_record()
     return {"id": check.pk, "ok": check.ok}
+
+
+# SMTP outages are usually short: retry over about half an hour before giving up.
+MAIL_RETRIES = 5
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAIL_RETRIES)
+def mail_deliver(self, *, to: list[str], subject: str, body: str) -> bool:
+    """Deliver one queued message (portal.mail.mail_send); True when the server took it."""
+    try:
+        send_mail(
+            subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=to
+        )
+    except (OSError, smtplib.SMTPException) as exc:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            # In-process (no broker) there is no queue to retry from; the action stands.
+            logger.error(
+                "mail not delivered to %d recipient(s): %s", len(to), subject, exc_info=True
+            )
+            return False
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 900)) from exc
+    return True

@@ -29,14 +29,17 @@ def pending_org(db):
         ("suspend", OrgStatus.SUSPENDED),
     ],
 )
-def test_reason_is_required_and_shown_to_the_partner(client, approver, pending_org, action, status):
+def test_reason_is_required_and_shown_to_the_partner(
+    client, approver, pending_org, action, status, django_capture_on_commit_callbacks
+):
     member = partner_user(pending_org, "suginami")
     client.force_login(approver)
     url = reverse("partners:org_review", args=[pending_org.pk])
     client.post(url, {"action": action, "reason": ""})
     pending_org.refresh_from_db()
     assert pending_org.status == OrgStatus.PENDING  # nothing changed without a reason
-    client.post(url, {"action": action, "reason": "活動実績の分かる資料を添えてください"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": action, "reason": "活動実績の分かる資料を添えてください"})
     pending_org.refresh_from_db()
     assert pending_org.status == status
     notice = Notification.objects.get(recipient=member)

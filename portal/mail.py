@@ -1,0 +1,31 @@
+"""Outgoing mail, sent only after the transaction that decided it commits.
+
+A mail is a side effect: a rolled-back decision must not have mailed anyone, and a slow or
+failing mail server must neither hold row locks nor undo the action. `mail_send` therefore
+queues the delivery with `task_enqueue` (after commit; a Celery task when a broker is
+configured, in this process otherwise), and the task retries with backoff and logs what it
+could not deliver.
+"""
+
+from __future__ import annotations
+
+
+def header_text(text: str, *, limit: int = 78) -> str:
+    """Text fit for a mail header: one line (CR/LF/tabs folded to spaces), at most `limit` chars.
+
+    A line break in a subject makes Django refuse the whole message (BadHeaderError), so any
+    text a person typed (a reason, a name) is folded before it goes into a header.
+    """
+    one_line = " ".join(str(text).split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+def mail_send(*, to: list[str], subject: str, body: str) -> None:
+    """Queue one message to `to` (addresses) after commit; empty `to` sends nothing."""
+    from portal import tasks
+    from portal.services import task_enqueue
+
+    addresses = sorted({address for address in to if address})
+    if not addresses:
+        return
+    task_enqueue(tasks.mail_deliver, to=addresses, subject=header_text(subject), body=body)
