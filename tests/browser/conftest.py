@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from tests.browser.journey_helpers import PATIENCE_MS
 from tests.conftest import CHROMIUM
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
@@ -34,7 +35,8 @@ def browser_instance(request):
 def page(browser_instance):
     context = browser_instance.new_context(locale="ja-JP")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(PATIENCE_MS)
+    page.set_default_navigation_timeout(PATIENCE_MS)
     yield page
     context.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,12 @@ from tests.portal.factories import DEFAULT_PASSWORD
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
 LOCALES = {"ja": "ja-JP", "en": "en-GB"}
+
+# How long a step may take before the journey fails. Every wait is for a condition the user
+# waits for (an element, a URL, a finished task), so a fast machine never waits this long; the
+# bound is only there so that a broken page fails instead of hanging. CI runs on a loaded
+# 2-core machine where a matching run or a PDF can take far longer than on a desktop.
+PATIENCE_MS = int(os.environ.get("BROWSER_PATIENCE_MS", "120000"))
 
 # (language, viewport): Japanese desktop for every journey; English and mobile once each.
 JA_DESKTOP = ("ja", "desktop")
@@ -86,7 +93,8 @@ class Journey:
         )
         self.contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(PATIENCE_MS)
+        page.set_default_navigation_timeout(PATIENCE_MS)
         page.goto(self.url("/login/"))
         if self.lang != "ja":
             self.switch_language(page)
@@ -176,7 +184,7 @@ class SlowWorker:
         return self.original_stalled(run, **kwargs)
 
 
-def expect_url(page, pattern, timeout: float = 15_000) -> None:
+def expect_url(page, pattern, timeout: float = PATIENCE_MS) -> None:
     """Wait for the URL; on failure, say what the page shows (form errors, messages)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 

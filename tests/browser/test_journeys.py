@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from tests.browser.journey_helpers import (
     EN_DESKTOP,
     JA_DESKTOP,
     JA_MOBILE,
+    PATIENCE_MS,
     SlowWorker,
     assert_accessible,
     expect_url,
@@ -193,12 +195,20 @@ def journey_issue_to_candidates(j, coordinator, monkeypatch) -> None:
     progress = page.locator("#run-progress progress")
     seen: list[int] = []
     results = page.locator("#run-progress table tbody tr")
-    for _ in range(40):
-        if results.count():
-            break
+    # Sample the bar each time the page changes it, until the results arrive (as a user
+    # watches it); the bound is the journey's patience, not a fixed number of samples.
+    deadline = time.monotonic() + PATIENCE_MS / 1000
+    while not results.count() and time.monotonic() < deadline:
         if progress.count():
             seen.append(int(float(progress.get_attribute("value") or 0)))
-        page.wait_for_timeout(250)
+        page.wait_for_function(
+            """([last]) => {
+                const bar = document.querySelector('#run-progress progress');
+                return document.querySelector('#run-progress table tbody tr') !== null
+                    || (bar !== null && Number(bar.value) !== last);
+            }""",
+            arg=[seen[-1] if seen else -1],
+        )
     results.first.wait_for()
     assert page.url == run_url and navigations == [], "the page was reloaded or navigated away"
     assert page.evaluate("window.__journeyMarker") == "still the same document"
@@ -318,7 +328,7 @@ def test_journey_2_keyboard_only(browser_instance, live_server, coordinator, mon
         kb.press("Enter")
         expect_url(page, re.compile(r".*/matching/runs/\d+/$"))
         row = page.locator("#run-progress table tbody tr", has_text=ISSUE_TITLE)
-        row.wait_for(timeout=20_000)
+        row.wait_for()
         tab_to(f"#run-progress a:has-text('{ISSUE_TITLE}')")
         kb.press("Enter")
         expect_url(page, re.compile(r".*/matching/issues/\d+/$"))
@@ -494,7 +504,7 @@ def test_journey_4_event_from_shortlist_to_outcomes(
 def journey_evaluation(j, evaluator) -> None:
     import pypdf
 
-    from evaluation.fiscal import current_fiscal_year
+    from portal.fiscal import current_fiscal_year
     from tests.evaluation.factories import IndicatorFactory, MemberFactory
     from tests.matching.factories import ProjectFactory
 
@@ -549,7 +559,7 @@ def journey_evaluation(j, evaluator) -> None:
         expect_url(page, re.compile(r".*/evaluation/reports/#report-\d+$"))
         row = page.locator("#" + page.url.rsplit("#", 1)[1])
         link = row.get_by_role("link", name=t("ダウンロード"))
-        link.wait_for(timeout=30_000)
+        link.wait_for()
         j.check(page, f"reports ({fmt})")
         with page.expect_download() as info:
             link.click()
