@@ -25,10 +25,11 @@ run: $(BIN)/.installed ## Start the portal with demo data on http://127.0.0.1:80
 test: $(BIN)/.installed ## Run the whole test suite
 	$(BIN)/pytest
 
-lint: $(BIN)/.installed ## ruff lint + format check, mypy, migrations check, bandit, catalogue check
+lint: $(BIN)/.installed ## ruff lint + format check, mypy, import contracts, migrations check, bandit, catalogue check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/bandit -q -r config portal issues partners matching evaluation -x '*/migrations/*' -s B101,B311
 	$(PY) scripts/translate_po.py --check

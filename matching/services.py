@@ -263,10 +263,8 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
 
 
 def _send_to_broker(task, *, run_id: int, **kwargs: Any) -> None:
-    from config.celery import app
-
     try:
-        with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+        with task.app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, timeout=3)
             task.apply_async(kwargs={"run_id": run_id, **kwargs}, connection=connection)
     except _broker_errors():

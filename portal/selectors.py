@@ -46,7 +46,7 @@ def health_status() -> dict[str, str]:
         status["broker"] = "in-process"
         status["worker"] = "in-process"
         return status
-    from config.celery import app
+    from celery import current_app as app
 
     error = _broker_connect_error(timeout=2)
     if error:
@@ -64,7 +64,7 @@ def health_status() -> dict[str, str]:
 
 def _broker_connect_error(*, timeout: float) -> str | None:
     """The kind of error connecting to the broker raised, or None when it answered."""
-    from config.celery import app
+    from celery import current_app as app
 
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
