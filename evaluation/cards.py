@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from evaluation.fiscal import current_fiscal_year, fiscal_year_label
 from evaluation.kpi import kpi_compute
 from evaluation.selectors import continuation_due as due_list
 from evaluation.selectors import projects_visible_to
+from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.models import Role
 
 SUMMARY_CODES = (

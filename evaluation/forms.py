@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.fiscal import current_fiscal_year, fiscal_year_label
 from evaluation.models import (
     CaseFactor,
     CaseStudy,
@@ -20,6 +19,7 @@ from evaluation.models import (
     ReviewKind,
     Term,
 )
+from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.models import Ward
 from portal.uploads import SpreadsheetFileField
 

@@ -24,7 +24,6 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.fiscal import datetime_range, fiscal_year_range, months_in, period_range
 from evaluation.models import (
     CaseReuse,
     Continuation,
@@ -37,6 +36,7 @@ from evaluation.models import (
 from issues.models import Issue, IssueStatus
 from matching.models import Project, Proposal
 from partners.models import Organization, OrgStatus
+from portal.fiscal import datetime_range, fiscal_year_range, months_in, period_range
 from portal.models import DailyActivity, HealthCheck, Role, Ward
 
 if TYPE_CHECKING:
@@ -881,7 +881,7 @@ PAST_YEAR_CACHE_SECONDS = 10 * 60
 
 def kpi_trends(fiscal_years: list[int], ward: Ward | None = None) -> dict[str, list]:
     """Every KPI over several 年度 (years that have not begun are left empty)."""
-    from evaluation.fiscal import current_fiscal_year
+    from portal.fiscal import current_fiscal_year
 
     last = current_fiscal_year()
 

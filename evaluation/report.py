@@ -14,12 +14,6 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from evaluation import charts
-from evaluation.fiscal import (
-    date_both,
-    fiscal_year_label,
-    period_label,
-    period_range,
-)
 from evaluation.kpi import KPI_BY_CODE, PILLARS, KpiResult, kpi_compute, kpis_for
 from evaluation.models import CaseFactor, CaseStudy, ImprovementAction
 from evaluation.selectors import (
@@ -29,6 +23,12 @@ from evaluation.selectors import (
     payments_due_total,
 )
 from matching.models import Project
+from portal.fiscal import (
+    date_both,
+    fiscal_year_label,
+    period_label,
+    period_range,
+)
 from portal.models import Ward
 from portal.tabular import csv_bytes
 

@@ -11,7 +11,6 @@ from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from evaluation.fiscal import fiscal_year_range
 from evaluation.models import (
     CaseStudy,
     Continuation,
@@ -24,6 +23,7 @@ from evaluation.models import (
 )
 from issues.models import Issue, IssueStatus
 from matching.models import Project
+from portal.fiscal import fiscal_year_range
 from portal.models import Field, Role, User, Ward
 
 ONE_DECIMAL = Decimal("0.1")
@@ -213,7 +213,7 @@ def gap_by_field(*, fiscal_year: int | None = None, ward: Ward | None = None) ->
     issues = Issue.objects.exclude(status__in=[IssueStatus.DRAFT, IssueStatus.WITHDRAWN])
     projects = Project.objects.exclude(status=Project.Status.CANCELLED).filter(field__isnull=False)
     if fiscal_year:
-        from evaluation.fiscal import datetime_range
+        from portal.fiscal import datetime_range
 
         date_from, date_to = fiscal_year_range(fiscal_year)
         _start, end = datetime_range(date_to, date_to)

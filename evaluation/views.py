@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from evaluation import forms, selectors, services
-from evaluation.fiscal import current_fiscal_year, fiscal_year_label
 from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpi_trends, kpis_for
 from evaluation.models import (
     CaseStudy,
@@ -35,6 +34,7 @@ from portal.access import (
     signed_in_required,
     staff_required,
 )
+from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.models import AccessLog, Role
 from portal.services import access_log_record
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 import random
 
+from django.utils import timezone
+
 from issues.models import Issue, IssueLink, IssueLinkKind, IssueSource, IssueStatus
 from portal.models import Field, Role, User, Ward
 from portal.registry import DemoContext
@@ -385,7 +387,7 @@ def load(ctx: DemoContext) -> None:
     weights = [FIELD_WEIGHTS[name] for name in usable]
     by_ward, coordinators = _coordinators()
     existing = set(Issue.objects.values_list("ref", flat=True))
-    today = datetime.date.today()
+    today = timezone.localdate()
     created: list[tuple[Issue, str]] = []
     for ward in Ward.objects.order_by("code"):
         used: set[str] = set()

@@ -3,16 +3,15 @@ dashboard figures, exports and the caseload provider."""
 
 from __future__ import annotations
 
-import datetime
 import unicodedata
 from typing import Any, cast
 
 from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from issues.models import OPEN_STATUSES, Issue, IssueLink, IssueStatus
+from portal.fiscal import current_fiscal_year, fiscal_year_range
 from portal.models import Role, User, Ward
 
 SORTS = {
@@ -264,21 +263,12 @@ def high_priority_unassigned(*, ward: Ward | None = None, limit: int = 5) -> lis
 # --- caseload (for portal's coordinator figures) -------------------------------------------
 
 
-def _fiscal_year_bounds(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
-
-
-def _current_fiscal_year() -> int:
-    today = timezone.localdate()
-    return today.year if today.month >= 4 else today.year - 1
-
-
 def caseload_by_coordinator(
     user_ids: list[int], fiscal_year: int | None = None
 ) -> dict[int, dict[str, int]]:
     """Per coordinator: open issues assigned now ("open": 精査中・募集中・連携中・保留) and
     issues resolved in the fiscal year ("resolved_year"; the current one by default)."""
-    start, end = _fiscal_year_bounds(fiscal_year or _current_fiscal_year())
+    start, end = fiscal_year_range(fiscal_year or current_fiscal_year())
     still_open = [
         IssueStatus.REVIEWING,
         IssueStatus.OPEN,

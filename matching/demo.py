@@ -12,6 +12,8 @@ import datetime
 import random
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from issues.models import Issue, IssueStatus
 from matching import services
 from matching.models import (
@@ -147,7 +149,7 @@ def _verdict(rng: random.Random, rank: int) -> str | None:
 def _proposal(rng, decision, candidate, day, approver, made) -> int:
     resource = candidate.resource
     issue = decision.issue
-    today = datetime.date.today()
+    today = timezone.localdate()
     deadline = day + datetime.timedelta(days=services.PROPOSAL_DAYS)
     proposal = Proposal.objects.create(
         issue=issue,

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.fiscal import fiscal_year_of
 from portal.registry import DemoContext
 
 THEME_NAMES = [
@@ -260,7 +261,7 @@ def _budgets_and_support(rng: random.Random, coordinators: list, today: datetime
     from matching.event_models import CoordinatorBudget, ExternalSupport, Grant
     from matching.models import Project
 
-    fiscal_year = today.year if today.month >= 4 else today.year - 1
+    fiscal_year = fiscal_year_of(today)
     projects = list(Project.objects.order_by("pk")[:12])
     for coordinator in coordinators:
         budget, created = CoordinatorBudget.objects.get_or_create(

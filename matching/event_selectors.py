@@ -21,6 +21,7 @@ from matching.event_models import (
     PairOutcome,
 )
 from matching.models import Candidate, Project
+from portal.fiscal import datetime_range, fiscal_year_range
 from portal.models import User
 
 TARGET_EVENTS_PER_MONTH = 4
@@ -167,15 +168,10 @@ def events_per_month(*, months: int = 12, until: datetime.date | None = None) ->
 
 def event_figures(*, fiscal_year: int) -> dict[str, Any]:
     """Figures for the evaluation report: events per month and pair → project share."""
-    start, end = datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
-    tz = timezone.get_current_timezone()
+    start, end = fiscal_year_range(fiscal_year)
+    since, until = datetime_range(start, end)
     held = (
-        Event.objects.filter(
-            starts_at__gte=datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
-            starts_at__lt=datetime.datetime.combine(
-                end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
-            ),
-        )
+        Event.objects.filter(starts_at__gte=since, starts_at__lt=until)
         .exclude(status=EventStatus.CANCELLED)
         .count()
     )
@@ -217,7 +213,7 @@ def caseload_by_coordinator(user_ids: list[int], fiscal_year: int) -> dict[int, 
     """
     from issues.models import Issue, IssueStatus
 
-    start, end = datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
+    start, end = fiscal_year_range(fiscal_year)
     result: dict[int, dict[str, int]] = {}
     closed = [IssueStatus.RESOLVED, IssueStatus.WITHDRAWN]
     for row in (

@@ -9,6 +9,8 @@ import datetime as dt
 import random
 from typing import cast
 
+from django.utils import timezone
+
 from partners.models import (
     ContactPerson,
     Membership,
@@ -22,6 +24,7 @@ from partners.models import (
 from partners.services import organization_search_refresh
 from partners.validators import corporate_number_check_digit
 from portal.choices import ResourceKind
+from portal.fiscal import fiscal_year_of, fiscal_year_range
 from portal.models import Field, Role, User, Ward
 from portal.registry import DemoContext
 
@@ -443,8 +446,8 @@ def load(ctx: DemoContext) -> None:
     wards = {w.code: w for w in Ward.objects.all()}
     fields = {f.name: f for f in Field.objects.all()}
     topic_names = [name for name in TOPICS if name in fields]
-    today = dt.date.today()
-    fy_start = dt.date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+    today = timezone.localdate()
+    fy_start, _fy_end = fiscal_year_range(fiscal_year_of(today))
     catalogue = _catalogue(rng)
     # A few registrations waiting for review, and one asked for changes.
     pending = {len(catalogue) - 3, len(catalogue) - 9, 52, 70, 101}

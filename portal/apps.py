@@ -104,11 +104,8 @@ def _register_coordination(registry) -> None:
 
 
 def _my_caseload(user) -> dict:
-    from portal.coordination import (
-        TARGET_SUPPORTED_CASES,
-        caseload_figures,
-        current_fiscal_year,
-    )
+    from portal.coordination import TARGET_SUPPORTED_CASES, caseload_figures
+    from portal.fiscal import current_fiscal_year
 
     fiscal_year = current_fiscal_year()
     figures = caseload_figures(user_ids=[user.pk], fiscal_year=fiscal_year).get(user.pk, {})
@@ -116,7 +113,7 @@ def _my_caseload(user) -> dict:
 
 
 def _coordination_card(user) -> dict:
-    from portal.coordination import current_fiscal_year
+    from portal.fiscal import current_fiscal_year
     from portal.selectors import coordination_figures
 
     return {"figures": coordination_figures(fiscal_year=current_fiscal_year())}

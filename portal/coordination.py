@@ -7,17 +7,16 @@ for the evaluation report come from :func:`coordination_figures` (re-exported by
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import registry
+from portal.fiscal import current_fiscal_year, fiscal_year_range
 from portal.models import (
     STAFF_ROLES,
     CoordinatorProfile,
@@ -38,22 +37,6 @@ TARGET_TRAINING_SESSIONS = 24
 TARGET_NETWORK_MEETINGS = 6
 TARGET_TRAINED_SHARE = 0.5
 TARGET_SUFFICIENT_SHARE = 0.7
-
-
-# --- fiscal year (年度, April → March) ------------------------------------------------------
-
-
-def fiscal_year_of(day: datetime.date) -> int:
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
-    """First and last day of the fiscal year (inclusive)."""
-    return datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
-
-
-def current_fiscal_year() -> int:
-    return fiscal_year_of(timezone.localdate())
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -81,7 +64,7 @@ def consultation_caseload(user_ids: list[int], fiscal_year: int) -> dict[int, di
     """portal's own provider: consultations assigned to each coordinator."""
     from portal.models import ConsultationRequest, ConsultationStatus
 
-    start, end = fiscal_year_bounds(fiscal_year)
+    start, end = fiscal_year_range(fiscal_year)
     rows = (
         ConsultationRequest.objects.filter(assigned_to_id__in=user_ids)
         .values("assigned_to_id")
@@ -242,7 +225,7 @@ def staff_qs() -> QuerySet[User]:
 
 
 def training_figures(*, fiscal_year: int) -> dict[str, Any]:
-    start, end = fiscal_year_bounds(fiscal_year)
+    start, end = fiscal_year_range(fiscal_year)
     sessions = TrainingSession.objects.filter(held_on__gte=start, held_on__lte=end)
     staff_total = staff_qs().count()
     trained = (
@@ -288,7 +271,7 @@ def coordination_figures(*, fiscal_year: int) -> dict[str, Any]:
     """
     from portal.models import ConsultationRequest, ConsultationStatus
 
-    start, end = fiscal_year_bounds(fiscal_year)
+    start, end = fiscal_year_range(fiscal_year)
     overview = ward_overview(fiscal_year=fiscal_year)
     training = training_figures(fiscal_year=fiscal_year)
     assessment = self_assessment_figures(fiscal_year=fiscal_year)

@@ -1,6 +1,6 @@
 """The Japanese fiscal year (年度, April → March), its quarters and 和暦 (令和) formatting.
 
-Owned by evaluation; other apps may import these small helpers instead of re-deriving them.
+The ground floor for every app: no app re-derives a 年度 or its bounds.
 """
 
 from __future__ import annotations

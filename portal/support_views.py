@@ -24,6 +24,7 @@ from portal.access import (
     public,
     staff_required,
 )
+from portal.fiscal import current_fiscal_year, fiscal_year_range
 from portal.models import (
     AccessLog,
     ConsultationStatus,
@@ -56,12 +57,12 @@ def _fiscal_year(request: HttpRequest) -> int:
     try:
         year = int(request.GET.get("fy", ""))
     except ValueError:
-        return coordination.current_fiscal_year()
-    return year if 2000 <= year <= 2100 else coordination.current_fiscal_year()
+        return current_fiscal_year()
+    return year if 2000 <= year <= 2100 else current_fiscal_year()
 
 
 def _year_choices(selected: int) -> list[int]:
-    current = coordination.current_fiscal_year()
+    current = current_fiscal_year()
     return sorted({*range(current - 3, current + 1), selected}, reverse=True)
 
 
@@ -181,7 +182,7 @@ def coordinator_edit(request: AuthenticatedRequest, user_id: int) -> HttpRespons
 @staff_required
 def training_list(request: AuthenticatedRequest) -> HttpResponse:
     fiscal_year = _fiscal_year(request)
-    start, end = coordination.fiscal_year_bounds(fiscal_year)
+    start, end = fiscal_year_range(fiscal_year)
     sessions = (
         TrainingSession.objects.filter(held_on__gte=start, held_on__lte=end)
         .annotate(
@@ -279,7 +280,7 @@ def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def self_assessment(request: AuthenticatedRequest) -> HttpResponse:
-    fiscal_year = coordination.current_fiscal_year()
+    fiscal_year = current_fiscal_year()
     current = SkillSelfAssessment.objects.filter(user=request.user, fiscal_year=fiscal_year).first()
     initial = {"level": current.level, "comment": current.comment} if current else {}
     form = SelfAssessmentForm(request.POST or None, initial=initial)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
-from evaluation import fiscal
+from portal import fiscal
 
 register = template.Library()
 

@@ -8,6 +8,7 @@ import random
 
 from django.utils import timezone
 
+from portal.fiscal import fiscal_year_of, fiscal_year_range
 from portal.models import (
     STAFF_ROLES,
     CertificationLevel,
@@ -229,14 +230,14 @@ CONSULTATIONS = [
 
 
 def _fy_date(rng: random.Random, fiscal_year: int) -> datetime.date:
-    start = datetime.date(fiscal_year, 4, 1)
+    start, _end = fiscal_year_range(fiscal_year)
     return start + datetime.timedelta(days=rng.randint(0, 364))
 
 
 def load(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed + 45)
     today = timezone.localdate()
-    current_fy = today.year if today.month >= 4 else today.year - 1
+    current_fy = fiscal_year_of(today)
     fields = list(Field.objects.all())
     backgrounds = list(CoordinatorBackground)
     levels = [

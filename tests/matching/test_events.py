@@ -18,6 +18,7 @@ from matching.event_models import (
     PairOutcome,
 )
 from matching.models import Candidate
+from portal.fiscal import fiscal_year_of
 from portal.models import Notification
 from tests.issues.factories import IssueFactory
 from tests.matching.factories import ProjectFactory
@@ -161,13 +162,11 @@ def test_event_lifecycle_end_to_end(
     project.issues.add(pairs[1].issue)
     project.organizations.add(pairs[1].organization)
     assert event_selectors.pair_outcome_figures()["share"] == 1.0
-    fy = event_selectors.event_figures(fiscal_year=_fy(timezone.localdate()))
+    # The 年度 the event was held in (an hour ago: the previous 年度 just after 1 April 00:00).
+    event.refresh_from_db()
+    fy = event_selectors.event_figures(fiscal_year=fiscal_year_of(event.starts_at))
     assert fy["events"] == 1
     assert fy["event_pair_project_share"] == 1.0
-
-
-def _fy(day):
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def test_close_needs_every_outcome_and_changes_nothing_otherwise(coordinator, programme):

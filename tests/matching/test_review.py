@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from issues.models import IssueStatus
 from matching.models import Candidate, Decision, MatchRun, Project, Proposal
@@ -69,7 +70,7 @@ def test_approval_flow_end_to_end(client, coordinator, approver, world):
     assert decision.features["text"] > 0
     proposal = Proposal.objects.get()
     assert proposal.organization == resource.organization
-    assert (proposal.deadline - proposal.created_at.date()).days == 14
+    assert (proposal.deadline - timezone.localtime(proposal.created_at).date()).days == 14
     assert Notification.objects.filter(recipient=partner).exists()
 
     client.force_login(partner)

@@ -96,7 +96,7 @@ def test_workflow_with_notes_and_history(client, coordinator):
     ]
     statuses = list(consultation.history.order_by("history_date").values_list("status", flat=True))
     assert statuses == ["received", "in_progress", "done"]
-    from portal.coordination import current_fiscal_year
+    from portal.fiscal import current_fiscal_year
     from portal.selectors import coordination_figures
 
     figures = coordination_figures(fiscal_year=current_fiscal_year())

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from portal import coordination, registry
+from portal import coordination, fiscal, registry
 from portal.models import CoordinatorProfile
 from tests.issues.factories import field
 from tests.portal.factories import UserFactory, ward
@@ -37,7 +37,7 @@ def test_caseload_sums_every_provider(coordinator, coordinator_other_ward, fake_
     )
     assert figures[coordinator.pk]["active"] == 5  # 4 issues + 1 open consultation
     assert figures[coordinator.pk]["supported_year"] == 12 + (
-        1 if coordination.current_fiscal_year() == 2026 else 0
+        1 if fiscal.current_fiscal_year() == 2026 else 0
     )
     assert figures[coordinator.pk]["issues"] == 4
     assert figures[coordinator_other_ward.pk] == {}

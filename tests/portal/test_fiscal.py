@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from evaluation import fiscal
+from portal import fiscal
 
 
 @pytest.mark.parametrize(

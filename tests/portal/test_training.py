@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from portal import coordination
+from portal import fiscal
 from portal.models import (
     NetworkMeeting,
     SkillSelfAssessment,
@@ -70,15 +70,6 @@ def test_figures_for_a_fiscal_year_are_exact(planted):
     assert coordination_figures(fiscal_year=2023)["skills_sufficient_share"] is None
 
 
-def test_fiscal_year_helpers():
-    assert coordination.fiscal_year_of(datetime.date(2026, 3, 31)) == 2025
-    assert coordination.fiscal_year_of(datetime.date(2026, 4, 1)) == 2026
-    assert coordination.fiscal_year_bounds(2025) == (
-        datetime.date(2025, 4, 1),
-        datetime.date(2026, 3, 31),
-    )
-
-
 def test_attendance_is_recorded_from_the_screen(client, coordinator, approver, partner_a):
     session = _session(datetime.date(2025, 6, 1))
     client.force_login(coordinator)
@@ -131,7 +122,7 @@ def test_self_assessment_once_per_year_and_staff_only(client, coordinator, partn
     client.post(reverse("portal:self_assessment"), {"level": "sufficient", "comment": "研修で自信"})
     assessment = SkillSelfAssessment.objects.get(user=coordinator)
     assert assessment.level == "sufficient"
-    assert assessment.fiscal_year == coordination.current_fiscal_year()
+    assert assessment.fiscal_year == fiscal.current_fiscal_year()
     client.force_login(partner_a)
     assert client.get(reverse("portal:self_assessment")).status_code == 403
 
