@@ -204,7 +204,7 @@ def worker_run(n_workers: int) -> tuple[float, object, float]:
     from django.conf import settings
 
     from matching.models import MatchRun
-    from matching.services import match_run_start
+    from matching.runs.services import match_run_start
     from tests.faults.harness import PrivateRedis, PrivateWorker
 
     workdir = Path(tempfile.mkdtemp(prefix="bench_workers_"))
@@ -251,7 +251,7 @@ def _peak_mb(pid: int) -> float:
 
 def refresh_times(n: int = 10) -> list[float]:
     from issues.models import Issue
-    from matching.services import matching_refresh_issue
+    from matching.runs.services import matching_refresh_issue
 
     ids = list(Issue.objects.order_by("?").values_list("pk", flat=True)[:n])
     times = []

@@ -160,7 +160,7 @@ def _figure(figures: dict[str, Any] | None, *keys: str) -> Any:
 
 def _event_model():
     try:
-        module = importlib.import_module("matching.event_models")
+        module = importlib.import_module("matching.events.models")
     except ImportError:
         return None, None
     model = getattr(module, "Event", None)
@@ -282,7 +282,7 @@ def kpi_user_satisfaction(fiscal_year: int, ward: Ward | None = None, *, period=
 
 
 def kpi_events_per_month(fiscal_year: int, ward: Ward | None = None, *, period=None) -> dict:
-    """Matching events per month = events (matching.event_models.Event) starting in the 年度 ÷
+    """Matching events per month = events (matching.events.models.Event) starting in the 年度 ÷
     the number of months of the 年度 that have begun."""
     model, start_field = _event_model()
     if model is None:

@@ -464,7 +464,7 @@ def continuation_record(
             Project.Status.PREPARING: Project.Status.CANCELLED,  # it never started
         }
         if state == Continuation.State.ENDED and project.status in closing:
-            from matching.services import project_status_change
+            from matching.projects.services import project_status_change
 
             project_status_change(
                 project=project, status=closing[project.status], changed_by=recorded_by

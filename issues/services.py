@@ -25,7 +25,7 @@ from issues.models import (
 )
 from issues.priority import Weights, priority_compute, weights_current
 from issues.resources import ATTRIBUTE_COLUMN, IssueResource
-from issues.workflow import transition_allowed
+from issues.workflow import PROJECT_STARTED_TO, transition_allowed
 from portal.models import Role, User, Ward
 from portal.tabular import formula_errors
 
@@ -189,9 +189,27 @@ def issue_status_change(
             _("「%(from)s」から「%(to)s」には変更できません。")
             % {"from": fresh.get_status_display(), "to": IssueStatus(status).label}
         )
-    fresh.status = status
-    fresh.status_changed_at = timezone.now()
-    _save(fresh, changed_by, ["status", "status_changed_at"])
+    _status_write(fresh, status, changed_by)
+    return fresh
+
+
+def _status_write(issue: Issue, status: str, user: User | None, reason: str = "") -> None:
+    """The one place an issue's status is written: stamped, versioned and kept in history."""
+    issue.status = status
+    issue.status_changed_at = timezone.now()
+    _save(issue, user, ["status", "status_changed_at"], reason)
+
+
+@transaction.atomic
+def issue_project_started(*, issue: Issue, started_by: User | None) -> Issue:
+    """A collaboration project started on `issue` (called by matching): it becomes 連携中.
+
+    The project's own permission check (who may accept, approve or enter a project) has already
+    run; this is the issue's side of it, so the ward edit rule is not asked again.
+    """
+    fresh = _locked(issue, None)
+    if fresh.status != PROJECT_STARTED_TO:
+        _status_write(fresh, PROJECT_STARTED_TO, started_by, _("連携事業の開始"))
     return fresh
 
 

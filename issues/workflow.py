@@ -26,6 +26,12 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# A collaboration project started on the issue (a partner accepted a proposal, staff approved a
+# partner's own proposal, an event outcome was confirmed, or a coordinator entered it): the
+# issue is 連携中 from whatever state it was in, since the project now exists.
+PROJECT_STARTED_TO = S.COLLABORATING
+
+
 def allowed_transitions(status: str) -> tuple[str, ...]:
     return TRANSITIONS.get(status, ())
 

@@ -8,6 +8,7 @@ class MatchingConfig(AppConfig):
 
     def ready(self) -> None:
         from matching import demo, selectors
+        from matching.events import demo as events_demo
         from portal import registry
         from portal.models import STAFF_ROLES, Role
 
@@ -43,8 +44,4 @@ class MatchingConfig(AppConfig):
             context=selectors.card_partner,
             order=20,
         )
-        try:
-            from matching import event_demo
-        except ImportError:  # the events part is optional while it is being built
-            return
-        event_demo.register()
+        events_demo.register()

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from issues.models import Issue, IssueStatus
-from matching import services
 from matching.models import (
     Candidate,
     Decision,
@@ -25,6 +24,9 @@ from matching.models import (
     Project,
     Proposal,
 )
+from matching.projects import services as project_services
+from matching.proposals import services as proposal_services
+from matching.runs import services as run_services
 from portal.models import Role, User
 from portal.registry import DemoContext
 
@@ -62,8 +64,8 @@ def _run_matching(ctx: DemoContext) -> MatchRun | None:
         MatchRun.objects.filter(pk=run.pk).update(
             status=MatchRun.Status.QUEUED, chunks_done=0, chunks_total=0, error=""
         )
-    for chunk_id in services.match_run_prepare(run_id=run.pk):
-        services.match_chunk_execute(chunk_id=chunk_id)
+    for chunk_id in run_services.match_run_prepare(run_id=run.pk):
+        run_services.match_chunk_execute(chunk_id=chunk_id)
     run.refresh_from_db()
     ctx.log(
         f"matching: run {run.pk} {run.status}, {run.candidate_count} candidates "
@@ -150,7 +152,7 @@ def _proposal(rng, decision, candidate, day, approver, made) -> int:
     resource = candidate.resource
     issue = decision.issue
     today = timezone.localdate()
-    deadline = day + datetime.timedelta(days=services.PROPOSAL_DAYS)
+    deadline = day + datetime.timedelta(days=proposal_services.PROPOSAL_DAYS)
     proposal = Proposal.objects.create(
         issue=issue,
         resource=resource,
@@ -169,7 +171,7 @@ def _proposal(rng, decision, candidate, day, approver, made) -> int:
     if deadline >= today:  # still waiting for the partner's answer
         return 0
     roll = rng.random()
-    answered = day + datetime.timedelta(days=rng.randint(2, services.PROPOSAL_DAYS - 1))
+    answered = day + datetime.timedelta(days=rng.randint(2, proposal_services.PROPOSAL_DAYS - 1))
     if roll < 0.62:
         Proposal.objects.filter(pk=proposal.pk).update(
             status=Proposal.Status.ACCEPTED, responded_at=_aware(answered, 16)
@@ -210,7 +212,7 @@ def _project(rng, proposal, issue, resource, answered, today) -> None:
         end = min(start + datetime.timedelta(days=rng.randint(120, 330)), today)
     public = rng.choice([0, 200_000, 500_000, 800_000, 1_200_000, 2_000_000, 3_500_000])
     partner_cost = rng.choice([0, 100_000, 300_000, 600_000, 1_000_000, 2_500_000])
-    services.project_create(
+    project_services.project_create(
         title=f"{issue.title}（{resource.organization.name}）"[:200],
         summary=f"{resource.title}を活用して「{issue.title}」に取り組む連携事業。",
         issues=[issue],

@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from matching.models import Decision, MatchingSettings
+from matching.review.services import REJECT_REASONS
 from matching.rules import FEATURES
-from matching.services import REJECT_REASONS
 
 
 class DecisionForm(forms.Form):

@@ -314,12 +314,7 @@ class Project(models.Model):
         return self.title
 
 
-from matching.event_models import (  # noqa: E402,F401  (events, budgets: issue #6)
-    CoordinatorBudget,
-    Event,
-    EventPair,
-    EventTheme,
-    ExternalSupport,
-    Grant,
-    Invitation,
-)
+# Django discovers an app's models through its models module: the concept packages' models
+# are imported here so that they belong to the matching app (same tables, no migration).
+from matching.events.models import Event, EventPair, EventTheme, Invitation  # noqa: E402,F401
+from matching.projects.models import CoordinatorBudget, ExternalSupport, Grant  # noqa: E402,F401

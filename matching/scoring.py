@@ -1,6 +1,6 @@
 """The engine at work: load the stored index, vectorise, filter, score and explain a block of issues.
 
-Reads only; matching.services writes the results. A worker keeps the loaded engine of one
+Reads only; matching.runs.services writes the results. A worker keeps the loaded engine of one
 EngineVersion in memory and loads a newer one when a run (or refresh) asks for it.
 """
 

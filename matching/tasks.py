@@ -7,7 +7,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from matching import services
+from matching.proposals import services as proposal_services
+from matching.runs import services as run_services
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 RETRY_ON_DATABASE_LOSS = {
     "acks_late": True,
     "ignore_result": True,
-    "autoretry_for": services.DATABASE_LOST,
+    "autoretry_for": run_services.DATABASE_LOST,
     "retry_backoff": 1,
     "retry_backoff_max": 30,
     "retry_jitter": False,
@@ -33,12 +34,12 @@ FAN_OUT_RETRY = {"max_retries": 60, "interval_start": 1, "interval_step": 1, "in
 def matching_run_prepare(*, run_id: int) -> dict:
     """Fit or load the engine, then send one task per chunk."""
     try:
-        chunk_ids = services.match_run_prepare(run_id=run_id)
-    except services.DATABASE_LOST:
+        chunk_ids = run_services.match_run_prepare(run_id=run_id)
+    except run_services.DATABASE_LOST:
         raise
     except Exception as exc:
         logger.exception("preparing run %s failed", run_id)
-        services.match_run_fail(run_id=run_id, error=f"準備に失敗しました: {exc}")
+        run_services.match_run_fail(run_id=run_id, error=f"準備に失敗しました: {exc}")
         return {"run": run_id, "chunks": 0}
     if settings.TASKS_IN_PROCESS:
         for chunk_id in chunk_ids:
@@ -51,37 +52,37 @@ def matching_run_prepare(*, run_id: int) -> dict:
                 )
         except Exception:
             logger.exception("fanning out run %s failed", run_id)
-            services.match_run_fail(run_id=run_id, error=str(services.BROKER_DOWN_MESSAGE))
+            run_services.match_run_fail(run_id=run_id, error=str(run_services.BROKER_DOWN_MESSAGE))
     return {"run": run_id, "chunks": len(chunk_ids)}
 
 
 @shared_task(**RETRY_ON_DATABASE_LOSS)
 def matching_chunk(*, chunk_id: int) -> int:
     """Score one chunk of issues and replace their candidates atomically."""
-    return services.match_chunk_execute(chunk_id=chunk_id)
+    return run_services.match_chunk_execute(chunk_id=chunk_id)
 
 
 @shared_task(**RETRY_ON_DATABASE_LOSS)
 def matching_refresh_issue(*, issue_id: int) -> int:
     """Recompute one issue's candidates (for callers that prefer the worker)."""
-    return services.matching_refresh_issue(issue_id=issue_id).pk
+    return run_services.matching_refresh_issue(issue_id=issue_id).pk
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def matching_runs_resume() -> list[int]:
     """Every 5 minutes: re-send the work of runs idle for MATCHING_RESUME_AFTER_SECONDS."""
-    return services.match_runs_resume()
+    return run_services.match_runs_resume()
 
 
 @shared_task(acks_late=True)
 def proposals_expire() -> dict:
     """Daily: expire overdue proposals and remind partners 3 days before the deadline."""
-    return services.proposals_expire()
+    return proposal_services.proposals_expire()
 
 
 @shared_task(acks_late=True)
 def event_deadline_reminders() -> int:
     """Reminds invitees who have not answered, once, in the 2 days before the deadline."""
-    from matching.event_services import event_deadline_reminders_send
+    from matching.events.services import event_deadline_reminders_send
 
     return event_deadline_reminders_send()

@@ -24,5 +24,6 @@ urlpatterns: list = [
     path("fairness/", views.fairness, name="fairness"),
     path("partner/proposals/", views.partner_proposals, name="partner_proposals"),
     path("partner/proposals/<int:proposal_id>/", views.partner_proposal, name="partner_proposal"),
-    path("events/", include("matching.event_urls")),
+    path("events/", include("matching.events.urls")),
+    path("", include("matching.projects.urls")),
 ]

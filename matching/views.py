@@ -11,9 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from matching import selectors, services
+from matching import selectors
+from matching.engine import services as engine_services
 from matching.forms import DecisionForm, ProposalResponseForm, ShortlistForm, WeightsForm
 from matching.models import Candidate, Decision, MatchingSettings, MatchRun, Proposal
+from matching.proposals import services as proposal_services
+from matching.review import services as review_services
+from matching.runs import services as run_services
 from portal.access import (
     AuthenticatedRequest,
     approver_required,
@@ -75,9 +79,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 def run_start(request: AuthenticatedRequest) -> HttpResponse:
     key = (request.POST.get("key") or "").strip()[:64] or None
     if not broker_reachable():
-        messages.error(request, services.BROKER_DOWN_MESSAGE)
+        messages.error(request, run_services.BROKER_DOWN_MESSAGE)
         return redirect("matching:home")
-    run = services.match_run_start(scope=MatchRun.Scope.ALL, started_by=request.user, key=key)
+    run = run_services.match_run_start(scope=MatchRun.Scope.ALL, started_by=request.user, key=key)
     return redirect("matching:run_detail", run.pk)
 
 
@@ -87,7 +91,7 @@ def run_detail(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(MatchRun.objects.select_related("issue", "started_by"), pk=run_id)
     context = {
         "run": run,
-        "stalled": services.match_run_stalled(run),
+        "stalled": run_services.match_run_stalled(run),
         "can_run": _can_run(request.user),
         "results": _run_results(request, run) if run.status == MatchRun.Status.SUCCEEDED else [],
     }
@@ -116,7 +120,7 @@ def _run_results(request: AuthenticatedRequest, run: MatchRun):
 def run_retry(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(MatchRun, pk=run_id)
     try:
-        new_run = services.match_run_retry(run=run, started_by=request.user)
+        new_run = run_services.match_run_retry(run=run, started_by=request.user)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("matching:run_detail", run.pk)
@@ -129,7 +133,7 @@ def run_retry(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
 def _review_context(request: AuthenticatedRequest, issue, *, conflict: str = "") -> dict:
     candidates = selectors.candidates_for_issue(issue)
     decisions = selectors.last_decisions(issue)
-    reasons = dict(services.REJECT_REASONS)
+    reasons = dict(review_services.REJECT_REASONS)
     for candidate in candidates:
         candidate.view = selectors.explanation_view(candidate)
         candidate.bar = min(100, max(0, round(100 * candidate.score / _max_score(candidates))))
@@ -141,13 +145,13 @@ def _review_context(request: AuthenticatedRequest, issue, *, conflict: str = "")
         )
         if candidate.last_decision is not None:
             candidate.reason_label = reasons.get(candidate.last_decision.reason, "")
-    verdicts = services.allowed_verdicts(request.user, issue)
+    verdicts = review_services.allowed_verdicts(request.user, issue)
     return {
         "issue": issue,
         "candidates": candidates,
         "verdicts": [(v, Decision.Verdict(v).label) for v in verdicts],
-        "reasons": services.REJECT_REASONS,
-        "can_decide": services.can_decide(request.user, issue),
+        "reasons": review_services.REJECT_REASONS,
+        "can_decide": review_services.can_decide(request.user, issue),
         "conflict": conflict,
     }
 
@@ -166,9 +170,9 @@ def issue_review(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
 @require_POST
 def issue_refresh(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
     issue = _issue_in_scope(request, issue_id)
-    if not services.can_decide(request.user, issue):
+    if not review_services.can_decide(request.user, issue):
         raise PermissionDenied
-    run = services.matching_refresh_issue(issue_id=issue.pk, started_by=request.user)
+    run = run_services.matching_refresh_issue(issue_id=issue.pk, started_by=request.user)
     if run.status == MatchRun.Status.FAILED:
         messages.error(request, run.error)
     else:
@@ -217,7 +221,7 @@ def candidate_decide(request: AuthenticatedRequest, candidate_id: int) -> HttpRe
         message = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _candidate_response(request, candidate, message)
     try:
-        decision = services.decision_record(
+        decision = review_services.decision_record(
             candidate=candidate,
             user=request.user,
             verdict=form.cleaned_data["verdict"],
@@ -243,7 +247,7 @@ def candidate_shortlist(request: AuthenticatedRequest, candidate_id: int) -> Htt
     if not form.is_valid():
         return _candidate_response(request, candidate, _("入力内容を確認してください。"))
     try:
-        services.candidate_shortlist(
+        review_services.candidate_shortlist(
             candidate=candidate,
             user=request.user,
             expected_version=form.cleaned_data["version"],
@@ -281,7 +285,7 @@ def proposals(request: AuthenticatedRequest) -> HttpResponse:
 
 @staff_required
 def engine_status(request: AuthenticatedRequest) -> HttpResponse:
-    row = services.matching_settings_get()
+    row = engine_services.matching_settings_get()
     form = WeightsForm(instance=row, initial={"version": row.version})
     return render(
         request,
@@ -298,7 +302,7 @@ def engine_status(request: AuthenticatedRequest) -> HttpResponse:
 @coordinator_required
 @require_POST
 def engine_weights(request: AuthenticatedRequest) -> HttpResponse:
-    row = services.matching_settings_get()
+    row = engine_services.matching_settings_get()
     form = WeightsForm(request.POST, instance=MatchingSettings.objects.get(pk=row.pk))
     if not form.is_valid():
         return render(
@@ -313,7 +317,7 @@ def engine_weights(request: AuthenticatedRequest) -> HttpResponse:
             status=400,
         )
     try:
-        services.matching_settings_update(
+        engine_services.matching_settings_update(
             user=request.user,
             data=form.cleaned_data,
             expected_version=form.cleaned_data["version"],
@@ -358,7 +362,7 @@ def partner_proposal(request: AuthenticatedRequest, proposal_id: int) -> HttpRes
     form = ProposalResponseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.proposal_respond(
+            proposal_services.proposal_respond(
                 proposal=proposal,
                 user=request.user,
                 accept=form.cleaned_data["answer"] == "accept",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.formtools import DateInput
 from portal.models import (
     STAFF_ROLES,
     CertificationLevel,
@@ -21,10 +22,6 @@ from portal.models import (
     User,
     Ward,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class CoordinatorProfileForm(forms.Form):

@@ -154,21 +154,21 @@ def track_navigations(page) -> list[str]:
 class SlowWorker:
     """Stands in for the Celery worker so a run's progress can be watched step by step.
 
-    `matching.services.run_dispatch` records the run instead of executing it, and each poll of
+    `matching.runs.services.run_dispatch` records the run instead of executing it, and each poll of
     the run page (`match_run_stalled` is called once per request, in the live server's thread,
     so no second thread touches the in-memory database) performs one more step: prepare, then
     one chunk per poll.
     """
 
     def __init__(self, monkeypatch):
-        from matching import services
+        from matching.runs import services as run_services
 
-        self.services = services
+        self.run_services = run_services
         self.pending: dict[int, list] = {}
-        self.original_stalled = services.match_run_stalled
+        self.original_stalled = run_services.match_run_stalled
         monkeypatch.setattr(settings, "MATCHING_CHUNK_SIZE", 1)
-        monkeypatch.setattr(services, "run_dispatch", self._dispatch)
-        monkeypatch.setattr(services, "match_run_stalled", self._stalled)
+        monkeypatch.setattr(run_services, "run_dispatch", self._dispatch)
+        monkeypatch.setattr(run_services, "match_run_stalled", self._stalled)
 
     def _dispatch(self, task, *, run_id: int, **kwargs) -> None:
         self.pending[run_id] = ["prepare"]
@@ -178,9 +178,9 @@ class SlowWorker:
         if steps:
             step = steps.pop(0)
             if step == "prepare":
-                steps.extend(self.services.match_run_prepare(run_id=run.pk))
+                steps.extend(self.run_services.match_run_prepare(run_id=run.pk))
             else:
-                self.services.match_chunk_execute(chunk_id=step)
+                self.run_services.match_chunk_execute(chunk_id=step)
         return self.original_stalled(run, **kwargs)
 
 

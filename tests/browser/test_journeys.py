@@ -58,11 +58,11 @@ def _world():
 
 def _matched_issue():
     """An open issue with current candidates (the full run executed in-process)."""
-    from matching import services
     from matching.models import MatchRun
+    from matching.runs import services as run_services
 
     issues, resources = _world()
-    services.match_run_start(scope=MatchRun.Scope.ALL)
+    run_services.match_run_start(scope=MatchRun.Scope.ALL)
     return issues[0], resources[0]
 
 
@@ -416,7 +416,7 @@ def test_journey_3_approval_proposal_and_project(
 
 
 def journey_event(j, coordinator) -> None:
-    from matching.event_models import Event, EventTheme
+    from matching.events.models import Event, EventTheme
 
     t = j.t
     issue, resource = _matched_issue()

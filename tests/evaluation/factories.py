@@ -1,6 +1,4 @@
 import datetime
-import sys
-import types
 
 import factory
 
@@ -42,33 +40,16 @@ class MemberFactory(factory.django.DjangoModelFactory):
     affiliation = "城南大学 教授"
 
 
-def install_status_change_double(monkeypatch) -> list[dict]:
-    """Test double for matching.services.project_status_change while matching builds it.
+def install_status_change_spy(monkeypatch) -> list[dict]:
+    """Records each call evaluation makes to matching's project_status_change (the real one runs)."""
+    from matching.projects import services as project_services
 
-    Records the calls and applies the status, like the real service is expected to.
-    """
     calls: list[dict] = []
+    original = project_services.project_status_change
 
-    def project_status_change(*, project, status, changed_by=None):
+    def spy(*, project, status, changed_by=None):
         calls.append({"project": project.pk, "status": status, "changed_by": changed_by})
-        project.status = status
-        project.save(update_fields=["status"])
-        return project
+        return original(project=project, status=status, changed_by=changed_by)
 
-    try:
-        import matching.services as real
-    except ImportError:
-        real = None
-    if real is not None and hasattr(real, "project_status_change"):
-        original = real.project_status_change
-
-        def spy(*, project, status, changed_by=None):
-            calls.append({"project": project.pk, "status": status, "changed_by": changed_by})
-            return original(project=project, status=status, changed_by=changed_by)
-
-        monkeypatch.setattr(real, "project_status_change", spy)
-        return calls
-    module = types.ModuleType("matching.services")
-    module.project_status_change = project_status_change
-    monkeypatch.setitem(sys.modules, "matching.services", module)
+    monkeypatch.setattr(project_services, "project_status_change", spy)
     return calls

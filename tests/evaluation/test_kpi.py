@@ -8,7 +8,7 @@ import pytest
 import portal.selectors
 from evaluation.kpi import KPI_SPECS, indicator_improvements, kpi_compute, kpis_for
 from evaluation.selectors import gap_by_field
-from matching.event_models import Event, EventTheme
+from matching.events.models import Event, EventTheme
 
 FY = 2025
 

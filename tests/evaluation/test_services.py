@@ -15,7 +15,7 @@ from evaluation.models import (
 )
 from evaluation.selectors import continuation_due, payment_statuses
 from matching.models import Project
-from tests.evaluation.factories import IndicatorFactory, MemberFactory, install_status_change_double
+from tests.evaluation.factories import IndicatorFactory, MemberFactory, install_status_change_spy
 from tests.issues.factories import field
 from tests.matching.factories import ProjectFactory
 from tests.portal.factories import ward
@@ -196,7 +196,7 @@ def test_improvement_action_flow_with_optimistic_locking(project):
 
 
 def test_continuation_flow_and_reminders(db, monkeypatch, coordinator):
-    calls = install_status_change_double(monkeypatch)
+    calls = install_status_change_spy(monkeypatch)
     today = datetime.date(2026, 11, 29)
     due_soon = ProjectFactory(title="もうすぐ1年", start_date=datetime.date(2025, 12, 20))
     overdue = ProjectFactory(title="2年経過", start_date=datetime.date(2024, 6, 1))
@@ -295,7 +295,7 @@ def test_case_reuse_by_another_ward_only(project):
 
 
 def test_ended_continuation_of_a_project_that_never_started_cancels_it(db, monkeypatch):
-    calls = install_status_change_double(monkeypatch)
+    calls = install_status_change_spy(monkeypatch)
     project = ProjectFactory(start_date=datetime.date(2024, 6, 1), status=Project.Status.PREPARING)
     services.continuation_record(
         project=project, years=1, state="ended", recorded_on=datetime.date(2025, 6, 1)

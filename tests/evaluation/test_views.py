@@ -136,9 +136,9 @@ def test_action_update_by_htmx_and_stale_version(client, planted, evaluator):
 
 
 def test_coordinator_records_continuation(client, coordinator, monkeypatch):
-    from tests.evaluation.factories import install_status_change_double
+    from tests.evaluation.factories import install_status_change_spy
 
-    install_status_change_double(monkeypatch)
+    install_status_change_spy(monkeypatch)
     project = ProjectFactory(start_date=datetime.date(2024, 4, 1))
     client.force_login(coordinator)
     assert project.title in client.get(reverse("evaluation:continuation")).content.decode() or True

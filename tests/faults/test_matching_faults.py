@@ -17,8 +17,8 @@ import time
 import pytest
 from django.db import connections
 
-from matching import services
 from matching.models import Candidate, MatchChunk, MatchRun
+from matching.runs import services as run_services
 from matching.scoring import compute_matches
 from tests.faults.harness import wait_for
 
@@ -39,7 +39,7 @@ def world():
 
 
 def _start_run() -> MatchRun:
-    return services.match_run_start(scope=MatchRun.Scope.ALL)
+    return run_services.match_run_start(scope=MatchRun.Scope.ALL)
 
 
 def _running_chunk(run: MatchRun) -> int | None:
@@ -104,7 +104,7 @@ def _assert_finished_exactly_once(
     )
     assert {row[3] for row in rows} == {run.pk}  # no issue kept candidates of another run
     assert len(rows) == run.candidate_count  # nothing written or counted twice
-    expected = compute_matches(issue_ids, services._context_for(run))
+    expected = compute_matches(issue_ids, run_services._context_for(run))
     assert sorted(row[:3] for row in rows) == sorted(
         (issue_id, pair.resource_id, pair.rank)
         for issue_id, pairs in expected.items()
@@ -158,7 +158,9 @@ def test_killing_redis_mid_chunk_loses_nothing(world, private_services, settings
         worker.kill()
         start_worker()
 
-    _assert_finished_exactly_once(run, interrupted, rerun=False, beat=services.match_runs_resume)
+    _assert_finished_exactly_once(
+        run, interrupted, rerun=False, beat=run_services.match_runs_resume
+    )
 
 
 def _progress_within(run: MatchRun, *, seconds: float) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from matching.runs.services import _context_cache
 from matching.scoring import engine_cache_clear
-from matching.services import _context_cache
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from matching.models import Candidate, MatchRun, Proposal
-from matching.services import proposals_expire
+from matching.proposals.services import proposals_expire
 from portal.models import Notification
 from tests.matching.factories import matching_world
 from tests.partners.factories import partner_user

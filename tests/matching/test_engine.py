@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching.models import Candidate, EngineVersion, MatchRun
-from matching.services import match_run_start
+from matching.runs.services import match_run_start
 from tests.matching.factories import matching_world
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from matching.models import Decision, ExposureLog
+from matching.proposals.services import proposal_create
 from matching.selectors import fairness_figures
-from matching.services import proposal_create
 from tests.issues.factories import IssueFactory
 from tests.partners.factories import OrganizationFactory, ResourceFactory
 

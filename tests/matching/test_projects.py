@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from issues.models import IssueStatus
 from matching.models import Project
-from matching.services import project_create, project_status_change
+from matching.projects.services import project_create, project_status_change
 from tests.issues.factories import IssueFactory
 
 pytestmark = pytest.mark.django_db

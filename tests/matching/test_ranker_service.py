@@ -7,10 +7,10 @@ import random
 import pytest
 from django.urls import reverse
 
+from matching.engine.services import engine_version_build, ranker_train
 from matching.models import Decision, EngineVersion
 from matching.rules import DEFAULT_WEIGHTS, FEATURES
 from matching.scoring import engine_load
-from matching.services import engine_version_build, ranker_train
 from tests.issues.factories import IssueFactory
 from tests.partners.factories import ResourceFactory
 
@@ -69,7 +69,7 @@ def test_engine_uses_the_learned_ranker_only_when_it_wins(client, coordinator):
 
 
 def test_weights_are_editable_by_coordinators_with_a_lock(client, coordinator, evaluator):
-    from matching.services import matching_settings_get
+    from matching.engine.services import matching_settings_get
 
     row = matching_settings_get()
     data = {name: DEFAULT_WEIGHTS[name] for name in FEATURES}

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from issues.models import IssueStatus
 from matching.models import Candidate, Decision, MatchRun, Project, Proposal
-from matching.services import matching_refresh_issue
+from matching.runs.services import matching_refresh_issue
 from portal.models import Notification
 from tests.matching.factories import matching_world
 from tests.partners.factories import ResourceFactory, partner_user

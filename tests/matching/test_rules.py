@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from matching.models import Candidate, Project
-from matching.services import matching_refresh_issue
+from matching.runs.services import matching_refresh_issue
 from partners.models import OrgStatus, ResourceStatus
 from tests.issues.factories import IssueFactory, field
 from tests.partners.factories import OrganizationFactory, ResourceFactory

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from matching import scoring, services
+from matching import scoring
 from matching.models import Candidate, EngineVersion, ExposureLog, MatchChunk, MatchRun
+from matching.runs import services as run_services
 from tests.matching.factories import matching_world
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def run_all(capture, **kwargs) -> MatchRun:
     with capture(execute=True):
-        run = services.match_run_start(scope=MatchRun.Scope.ALL, **kwargs)
+        run = run_services.match_run_start(scope=MatchRun.Scope.ALL, **kwargs)
     run.refresh_from_db()
     return run
 
@@ -58,7 +59,7 @@ def test_redelivered_chunk_is_counted_once(django_capture_on_commit_callbacks):
     chunk = MatchChunk.objects.get(run=run)
     MatchRun.objects.filter(pk=run.pk).update(status=MatchRun.Status.RUNNING)
     before = snapshot()
-    services.match_chunk_execute(chunk_id=chunk.pk)
+    run_services.match_chunk_execute(chunk_id=chunk.pk)
     run.refresh_from_db()
     assert run.chunks_done == 1
     assert snapshot() == before
@@ -75,9 +76,9 @@ def test_failed_chunk_marks_the_run_failed_and_keeps_old_candidates(
         raise RuntimeError("disk full")
 
     # break the write half-way: the old rows are already deleted when the insert fails
-    monkeypatch.setattr(services, "_insert_candidates", explode)
+    monkeypatch.setattr(run_services, "_insert_candidates", explode)
     monkeypatch.setattr(
-        services,
+        run_services,
         "compute_matches",
         lambda ids, ctx: {
             pk: [
@@ -118,7 +119,7 @@ def test_broker_lost_after_the_check_marks_the_run_failed_with_plain_message(
     settings.TASKS_IN_PROCESS = False
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.match_run_start(scope=MatchRun.Scope.ALL, started_by=coordinator)
+        run = run_services.match_run_start(scope=MatchRun.Scope.ALL, started_by=coordinator)
     run.refresh_from_db()
     assert run.status == MatchRun.Status.FAILED
     message = "マッチング処理（ワーカー）に接続できません。しばらくしてから再実行してください。"
@@ -162,7 +163,7 @@ def test_single_issue_refresh_is_fast(django_capture_on_commit_callbacks):
     issues, _ = matching_world()
     run_all(django_capture_on_commit_callbacks)
     started = time.perf_counter()
-    run = services.matching_refresh_issue(issue_id=issues[0].pk)
+    run = run_services.matching_refresh_issue(issue_id=issues[0].pk)
     assert time.perf_counter() - started < 1.0
     assert run.status == MatchRun.Status.SUCCEEDED
 
@@ -174,7 +175,7 @@ def test_issue_edited_after_the_fit_is_matched_on_its_new_text(django_capture_on
     issue.title = "謎解き型の防災訓練で若い世代の参加を増やしたい"
     issue.description = "防災訓練の参加者が減っている。若い世代に謎解きで参加してほしい。"
     issue.save()
-    services.matching_refresh_issue(issue_id=issue.pk)
+    run_services.matching_refresh_issue(issue_id=issue.pk)
     best = Candidate.objects.filter(issue=issue, current=True).order_by("rank").first()
     assert best.resource == resources[2]
 
@@ -194,21 +195,21 @@ def test_idle_runs_get_their_unfinished_work_sent_again(
     long_ago = timezone.now() - datetime.timedelta(minutes=20)
     # A run whose prepare task the broker lost: still queued twenty minutes later.
     with django_capture_on_commit_callbacks(execute=False):
-        lost = services.match_run_start(scope=MatchRun.Scope.ALL)
+        lost = run_services.match_run_start(scope=MatchRun.Scope.ALL)
     MatchRun.objects.filter(pk=lost.pk).update(created_at=long_ago)
     # A run split into chunks, one done, the other chunk tasks lost.
     with django_capture_on_commit_callbacks(execute=False):
-        stuck = services.match_run_start(scope=MatchRun.Scope.ALL)
-    chunk_ids = services.match_run_prepare(run_id=stuck.pk)
-    services.match_chunk_execute(chunk_id=chunk_ids[0])
+        stuck = run_services.match_run_start(scope=MatchRun.Scope.ALL)
+    chunk_ids = run_services.match_run_prepare(run_id=stuck.pk)
+    run_services.match_chunk_execute(chunk_id=chunk_ids[0])
     MatchRun.objects.filter(pk=stuck.pk).update(created_at=long_ago, started_at=long_ago)
     MatchChunk.objects.filter(pk=chunk_ids[0]).update(done_at=long_ago)
     # A run that is just slow: started a minute ago.
     with django_capture_on_commit_callbacks(execute=False):
-        recent = services.match_run_start(scope=MatchRun.Scope.ALL)
+        recent = run_services.match_run_start(scope=MatchRun.Scope.ALL)
 
     with django_capture_on_commit_callbacks(execute=True):
-        resumed = services.match_runs_resume()
+        resumed = run_services.match_runs_resume()
 
     assert sorted(resumed) == sorted([lost.pk, stuck.pk])
     for run in (lost, stuck):
@@ -218,4 +219,4 @@ def test_idle_runs_get_their_unfinished_work_sent_again(
     assert MatchChunk.objects.get(pk=chunk_ids[0]).attempts == 1  # the done chunk is not redone
     recent.refresh_from_db()
     assert recent.status == MatchRun.Status.QUEUED and recent.resumed_at is None
-    assert services.match_runs_resume() == []  # the recent run is not idle yet
+    assert run_services.match_runs_resume() == []  # the recent run is not idle yet

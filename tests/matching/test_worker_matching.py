@@ -7,7 +7,7 @@ import time
 import pytest
 
 from matching.models import Candidate, MatchRun
-from matching.services import match_run_start
+from matching.runs.services import match_run_start
 from tests.matching.factories import matching_world
 
 

@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from issues.models import Issue, IssueStatus
 from issues.selectors import caseload_by_coordinator
-from matching.event_models import Event, EventTheme
-from matching.event_selectors import event_figures
+from matching.events.models import Event, EventTheme
+from matching.events.selectors import event_figures
 from matching.models import Decision, Proposal
-from matching.services import proposal_create, proposal_respond, proposals_expire
+from matching.proposals.services import proposal_create, proposal_respond, proposals_expire
 from portal import fiscal
 from portal.coordination import coordination_figures
 from portal.models import ConsultationRequest

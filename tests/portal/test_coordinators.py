@@ -46,7 +46,7 @@ def test_caseload_sums_every_provider(coordinator, coordinator_other_ward, fake_
 
 def test_caseload_from_issues_and_projects(coordinator):
     from issues.models import IssueStatus
-    from matching.event_selectors import caseload_by_coordinator
+    from matching.projects.selectors import caseload_by_coordinator
     from tests.issues.factories import IssueFactory
     from tests.matching.factories import ProjectFactory
 

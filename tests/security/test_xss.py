@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from matching.services import matching_refresh_issue
+from matching.runs.services import matching_refresh_issue
 from tests.issues.factories import IssueFactory
 from tests.matching.factories import ProjectFactory
 from tests.partners.factories import OrganizationFactory, ResourceFactory

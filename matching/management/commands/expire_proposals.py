@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from matching.services import proposals_expire
+from matching.proposals.services import proposals_expire
 
 
 class Command(BaseCommand):

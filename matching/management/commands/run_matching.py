@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from issues.models import Issue
 from matching.models import MatchRun
-from matching.services import match_run_start
+from matching.runs.services import match_run_start
 from matching.tasks import matching_run_prepare
 
 

@@ -6,7 +6,7 @@ import datetime
 
 from django.utils import timezone
 
-from matching.event_models import Event, EventFormat, EventStatus
+from matching.events.models import Event, EventFormat, EventStatus
 
 
 def ics_escape(text: str) -> str:

@@ -45,7 +45,7 @@ MINUTES = (
 
 
 def register() -> None:
-    from matching.event_selectors import caseload_by_coordinator
+    from matching.projects.selectors import caseload_by_coordinator
     from portal import registry
     from portal.models import STAFF_ROLES, Role
 
@@ -88,8 +88,8 @@ def register() -> None:
 
 
 def _events_card(user) -> dict:
-    from matching.event_models import Event, EventStatus
-    from matching.event_selectors import TARGET_EVENTS_PER_MONTH, events_per_month
+    from matching.events.models import Event, EventStatus
+    from matching.events.selectors import TARGET_EVENTS_PER_MONTH, events_per_month
 
     upcoming = list(
         Event.objects.filter(status=EventStatus.OPEN, ends_at__gte=timezone.now())
@@ -101,7 +101,7 @@ def _events_card(user) -> dict:
 
 
 def _invitations_card(user) -> dict:
-    from matching.event_models import EventStatus, Invitation, InvitationStatus
+    from matching.events.models import EventStatus, Invitation, InvitationStatus
 
     qs = Invitation.objects.filter(
         user=user, event__status=EventStatus.OPEN, event__ends_at__gte=timezone.now()
@@ -119,7 +119,7 @@ def _invitations_card(user) -> dict:
 def load(ctx: DemoContext) -> None:
     """Events over the last 20 months (and a few ahead), with registrations and outcomes."""
     from issues.models import Issue
-    from matching.event_models import (
+    from matching.events.models import (
         Event,
         EventPair,
         EventStatus,
@@ -258,8 +258,8 @@ def load(ctx: DemoContext) -> None:
 
 
 def _budgets_and_support(rng: random.Random, coordinators: list, today: datetime.date) -> None:
-    from matching.event_models import CoordinatorBudget, ExternalSupport, Grant
     from matching.models import Project
+    from matching.projects.models import CoordinatorBudget, ExternalSupport, Grant
 
     fiscal_year = fiscal_year_of(today)
     projects = list(Project.objects.order_by("pk")[:12])

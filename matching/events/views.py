@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,51 +13,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from matching import event_selectors as selectors
-from matching import event_services as services
-from matching.event_forms import (
-    BudgetForm,
+from matching.events import selectors, services
+from matching.events.forms import (
     CheckInForm,
     CloseForm,
     EventForm,
-    ExternalSupportForm,
-    GrantForm,
     ThemeForm,
 )
-from matching.event_ics import event_to_ics
-from matching.event_models import (
-    CoordinatorBudget,
-    Event,
-    EventStatus,
-    EventTheme,
-    ExternalSupport,
-    Invitation,
-    InvitationStatus,
-)
+from matching.events.ics import event_to_ics
+from matching.events.models import Event, EventStatus, EventTheme, Invitation, InvitationStatus
 from portal.access import (
     AuthenticatedRequest,
     HtmxRequest,
-    admin_required,
     coordinator_required,
     public,
     signed_in_required,
     staff_required,
 )
+from portal.formtools import form_add_service_errors
 from portal.models import STAFF_ROLES, AccessLog, Role
 from portal.services import access_log_record
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    return exc.messages
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        form.add_error(None, " ".join(exc.messages))
 
 
 def _managed_event(request: AuthenticatedRequest, pk: int) -> Event:
@@ -128,7 +102,7 @@ def event_create(request: AuthenticatedRequest) -> HttpResponse:
         try:
             event = services.event_create(created_by=request.user, data=data, wards=wards)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("イベントを作成しました。次にプログラムを組みます。"))
             return redirect("matching:event_programme", pk=event.pk)
@@ -150,7 +124,7 @@ def event_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             services.event_update(event=event, data=data, version=version, wards=wards)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("イベントを更新しました。"))
             return redirect("matching:event_detail", pk=event.pk)
@@ -200,7 +174,7 @@ def event_programme(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             services.event_programme_set(event=event, candidate_ids=ids)
         except ValidationError as exc:
-            for error in _errors(exc):
+            for error in exc.messages:
                 messages.error(request, error)
         else:
             messages.success(request, _("プログラムを保存しました。"))
@@ -220,7 +194,7 @@ def event_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         created = services.event_invite(event=event)
     except ValidationError as exc:
-        for error in _errors(exc):
+        for error in exc.messages:
             messages.error(request, error)
     else:
         messages.success(request, _("%(n)s 人に招待を送りました。") % {"n": len(created)})
@@ -234,7 +208,7 @@ def event_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.event_cancel(event=event)
     except ValidationError as exc:
-        for error in _errors(exc):
+        for error in exc.messages:
             messages.error(request, error)
     else:
         messages.success(request, _("イベントを中止し、招待者に知らせました。"))
@@ -292,7 +266,7 @@ def event_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 outcomes=form.outcomes(),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("イベントを終了し、結果を記録しました。"))
             return redirect("matching:event_detail", pk=event.pk)
@@ -337,7 +311,7 @@ def invitation_register(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         invitation = services.invitation_register(invitation=invitation)
     except ValidationError as exc:
-        for error in _errors(exc):
+        for error in exc.messages:
             messages.error(request, error)
     else:
         if invitation.status == InvitationStatus.REGISTERED:
@@ -358,7 +332,7 @@ def invitation_decline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.invitation_decline(invitation=invitation)
     except ValidationError as exc:
-        for error in _errors(exc):
+        for error in exc.messages:
             messages.error(request, error)
     else:
         messages.success(request, _("不参加として登録しました。"))
@@ -407,101 +381,3 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
     return response
-
-
-# --- outsourced support and coordinator budgets ----------------------------------------------
-
-
-@staff_required
-def external_support_list(request: AuthenticatedRequest) -> HttpResponse:
-    supports = ExternalSupport.objects.select_related("project").order_by("-created_at")[:200]
-    return render(
-        request,
-        "matching/events/external_support.html",
-        {
-            "supports": supports,
-            "form": ExternalSupportForm(),
-            "can_edit": request.user.role in {Role.COORDINATOR, Role.ADMIN},
-        },
-    )
-
-
-@require_POST
-@coordinator_required
-def external_support_new(request: AuthenticatedRequest) -> HttpResponse:
-    form = ExternalSupportForm(request.POST)
-    if form.is_valid():
-        try:
-            services.external_support_create(data=form.cleaned_data, created_by=request.user)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("外部支援を記録しました。"))
-            return redirect("matching:external_support_list")
-    supports = ExternalSupport.objects.select_related("project").order_by("-created_at")[:200]
-    return render(
-        request,
-        "matching/events/external_support.html",
-        {"supports": supports, "form": form, "can_edit": True},
-        status=400,
-    )
-
-
-@coordinator_required
-def budget_list(request: AuthenticatedRequest) -> HttpResponse:
-    user = request.user
-    budgets = selectors.budgets_with_balance(user=None if user.role == Role.ADMIN else user)
-    return render(
-        request,
-        "matching/events/budgets.html",
-        {
-            "budgets": budgets,
-            "form": BudgetForm() if user.role == Role.ADMIN else None,
-        },
-    )
-
-
-@require_POST
-@admin_required
-def budget_set(request: AuthenticatedRequest) -> HttpResponse:
-    form = BudgetForm(request.POST)
-    if form.is_valid():
-        try:
-            services.budget_set(**form.cleaned_data)
-        except ValidationError as exc:
-            for error in _errors(exc):
-                messages.error(request, error)
-        else:
-            messages.success(request, _("予算を設定しました。"))
-    else:
-        for errors in form.errors.values():
-            # ErrorList yields message strings; the stubs say ``ValidationError | str``.
-            for error in cast("list[str]", errors):
-                messages.error(request, error)
-    return redirect("matching:budget_list")
-
-
-@coordinator_required
-def budget_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    budget = get_object_or_404(CoordinatorBudget.objects.select_related("coordinator"), pk=pk)
-    if request.user.role != Role.ADMIN and budget.coordinator_id != request.user.pk:
-        raise Http404
-    form = GrantForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.grant_award(budget=budget, data=form.cleaned_data, created_by=request.user)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("助成を記録しました。"))
-            return redirect("matching:budget_detail", pk=budget.pk)
-    return render(
-        request,
-        "matching/events/budget_detail.html",
-        {
-            "budget": budget,
-            "grants": budget.grants.select_related("project"),
-            "remaining": services.budget_remaining(budget),
-            "form": form,
-        },
-    )

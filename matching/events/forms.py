@@ -6,28 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from matching.event_models import (
-    Event,
-    EventTheme,
-    ExternalSupport,
-    Grant,
-    PairOutcome,
-)
-from matching.event_services import event_validate
-from matching.models import Project
-from portal.models import Role, User, Ward
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
-        super().__init__(**kwargs)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from matching.events.models import Event, EventTheme, PairOutcome
+from matching.events.services import event_validate
+from portal.formtools import DateTimeInput
+from portal.models import Ward
 
 
 class EventForm(forms.ModelForm):
@@ -118,37 +100,3 @@ class CloseForm(forms.Form):
 
     def attended_ids(self) -> set[int]:
         return {int(value) for value in self.cleaned_data["attended"]}
-
-
-class ExternalSupportForm(forms.ModelForm):
-    class Meta:
-        model = ExternalSupport
-        fields = ["project", "body_name", "body_type", "description", "started_on", "ended_on"]
-        widgets = {"started_on": DateInput, "ended_on": DateInput}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = Project.objects.order_by("-start_date")
-
-
-class BudgetForm(forms.Form):
-    coordinator = forms.ModelChoiceField(
-        label=_("コーディネーター"),
-        queryset=User.objects.filter(role=Role.COORDINATOR, is_active=True).order_by("username"),
-    )
-    fiscal_year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    amount = forms.IntegerField(label=_("予算額（円）"), min_value=0, max_value=10**11)
-
-
-class GrantForm(forms.ModelForm):
-    class Meta:
-        model = Grant
-        fields = ["project", "amount", "purpose", "awarded_on"]
-        widgets = {"awarded_on": DateInput}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = Project.objects.order_by("-start_date")
-
-    def _post_clean(self):
-        pass

@@ -8,14 +8,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from matching import event_services
-from matching.event_models import CoordinatorBudget, ExternalSupport, Grant
+from matching.projects import services as project_services
+from matching.projects.models import CoordinatorBudget, ExternalSupport, Grant
 from tests.matching.factories import ProjectFactory
 
 
 @pytest.fixture
 def budget(coordinator):
-    return event_services.budget_set(coordinator=coordinator, fiscal_year=2026, amount=500_000)
+    return project_services.budget_set(coordinator=coordinator, fiscal_year=2026, amount=500_000)
 
 
 def _grant(amount):
@@ -28,20 +28,20 @@ def _grant(amount):
 
 
 def test_grants_reduce_the_balance_and_over_budget_is_refused(budget, coordinator):
-    event_services.grant_award(budget=budget, data=_grant(300_000), created_by=coordinator)
-    assert event_services.budget_remaining(budget) == 200_000
+    project_services.grant_award(budget=budget, data=_grant(300_000), created_by=coordinator)
+    assert project_services.budget_remaining(budget) == 200_000
     with pytest.raises(ValidationError) as exc:
-        event_services.grant_award(budget=budget, data=_grant(200_001), created_by=coordinator)
+        project_services.grant_award(budget=budget, data=_grant(200_001), created_by=coordinator)
     assert "予算残額（200,000円）を超える" in str(exc.value)
     assert Grant.objects.count() == 1
-    event_services.grant_award(budget=budget, data=_grant(200_000), created_by=coordinator)
-    assert event_services.budget_remaining(budget) == 0
+    project_services.grant_award(budget=budget, data=_grant(200_000), created_by=coordinator)
+    assert project_services.budget_remaining(budget) == 0
 
 
 def test_budget_cannot_shrink_below_what_was_granted(budget, coordinator):
-    event_services.grant_award(budget=budget, data=_grant(300_000), created_by=coordinator)
+    project_services.grant_award(budget=budget, data=_grant(300_000), created_by=coordinator)
     with pytest.raises(ValidationError):
-        event_services.budget_set(coordinator=coordinator, fiscal_year=2026, amount=100_000)
+        project_services.budget_set(coordinator=coordinator, fiscal_year=2026, amount=100_000)
     assert CoordinatorBudget.objects.get().amount == 500_000
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from matching import event_demo
-from matching.event_models import CoordinatorBudget, Event, EventPair, Invitation
+from matching.events import demo as event_demo
+from matching.events.models import Event, EventPair, Invitation
+from matching.projects.models import CoordinatorBudget
 from portal.registry import DemoContext
 from tests.issues.factories import IssueFactory
 from tests.matching.factories import ProjectFactory

@@ -8,18 +8,14 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matching.event_models import (
-    CoordinatorBudget,
+from matching.events.models import (
     Event,
     EventPair,
     EventStatus,
-    ExternalSupport,
-    Grant,
     Invitation,
     InvitationStatus,
     InviteeRole,
@@ -399,61 +395,3 @@ def event_deadline_reminders_send(*, within: datetime.timedelta | None = None) -
             invitation.save(update_fields=["reminded_at"])
         sent += 1
     return sent
-
-
-# --- outsourced support and coordinator budgets ----------------------------------------------
-
-
-def external_support_create(*, data: dict[str, Any], created_by: User) -> ExternalSupport:
-    if data.get("started_on") and data.get("ended_on") and data["ended_on"] < data["started_on"]:
-        raise ValidationError({"ended_on": _("終了日は開始日以降にしてください。")})
-    support = ExternalSupport(created_by=created_by, **data)
-    support.full_clean()
-    support.save()
-    return support
-
-
-def budget_set(*, coordinator: User, fiscal_year: int, amount: int) -> CoordinatorBudget:
-    if coordinator.role != "coordinator":
-        raise ValidationError(_("予算はコーディネーターにだけ設定できます。"))
-    with transaction.atomic():
-        budget, _created = CoordinatorBudget.objects.select_for_update().get_or_create(
-            coordinator=coordinator, fiscal_year=fiscal_year, defaults={"amount": amount}
-        )
-        granted = budget.grants.aggregate(total=Sum("amount"))["total"] or 0
-        if amount < granted:
-            raise ValidationError(
-                _("交付済みの助成額（%(granted)s円）より少ない予算にはできません。")
-                % {"granted": f"{granted:,}"}
-            )
-        budget.amount = amount
-        budget.save()
-    return budget
-
-
-def budget_remaining(budget: CoordinatorBudget) -> int:
-    granted = budget.grants.aggregate(total=Sum("amount"))["total"] or 0
-    return budget.amount - granted
-
-
-@transaction.atomic
-def grant_award(*, budget: CoordinatorBudget, data: dict[str, Any], created_by: User) -> Grant:
-    """Award a small grant; one that exceeds the remaining balance is refused."""
-    budget = CoordinatorBudget.objects.select_for_update().get(pk=budget.pk)
-    amount = int(data.get("amount") or 0)
-    if amount <= 0:
-        raise ValidationError({"amount": _("助成額は1円以上にしてください。")})
-    remaining = budget_remaining(budget)
-    if amount > remaining:
-        raise ValidationError(
-            {
-                "amount": _(
-                    "予算残額（%(remaining)s円）を超えるため交付できません。助成額を見直してください。"
-                )
-                % {"remaining": f"{remaining:,}"}
-            }
-        )
-    grant = Grant(budget=budget, created_by=created_by, **data)
-    grant.full_clean()
-    grant.save()
-    return grant

@@ -7,9 +7,9 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from matching import event_services
-from matching.event_ics import ics_escape, ics_fold
-from matching.event_models import EventTheme
+from matching.events import services as event_services
+from matching.events.ics import ics_escape, ics_fold
+from matching.events.models import EventTheme
 
 
 def _event(coordinator, **overrides):

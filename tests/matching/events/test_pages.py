@@ -7,8 +7,8 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from matching import event_services
-from matching.event_models import EventTheme, Invitation
+from matching.events import services as event_services
+from matching.events.models import EventTheme, Invitation
 
 
 def test_event_screens_render(client, coordinator, admin_user, partner_a):

@@ -1,7 +1,7 @@
 # Matching events (交流イベント・ピッチ会); included from matching/urls.py under "events/".
 from django.urls import path
 
-from matching import event_views as views
+from matching.events import views
 
 urlpatterns = [
     path("", views.event_list, name="event_list"),
@@ -20,9 +20,4 @@ urlpatterns = [
     path("<int:pk>/event.ics", views.event_ics, name="event_ics"),
     path("invitations/<int:pk>/register/", views.invitation_register, name="invitation_register"),
     path("invitations/<int:pk>/decline/", views.invitation_decline, name="invitation_decline"),
-    path("support/", views.external_support_list, name="external_support_list"),
-    path("support/new/", views.external_support_new, name="external_support_new"),
-    path("budgets/", views.budget_list, name="budget_list"),
-    path("budgets/set/", views.budget_set, name="budget_set"),
-    path("budgets/<int:pk>/", views.budget_detail, name="budget_detail"),
 ]

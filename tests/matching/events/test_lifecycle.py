@@ -9,14 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from matching import event_selectors, event_services
-from matching.event_models import (
-    Event,
-    EventTheme,
-    Invitation,
-    InvitationStatus,
-    PairOutcome,
-)
+from matching.events import selectors as event_selectors
+from matching.events import services as event_services
+from matching.events.models import Event, EventTheme, Invitation, InvitationStatus, PairOutcome
 from matching.models import Candidate
 from portal.fiscal import fiscal_year_of
 from portal.models import Notification

@@ -1,0 +1,200 @@
+"""Engine settings (staff-edited weights), fitted engine versions and the learned ranker."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from matching.engine.ranker import (
+    train_pairwise_ranker,
+    validate_against_baseline,
+)
+from matching.models import (
+    Decision,
+    EngineVersion,
+    MatchingSettings,
+    Project,
+)
+from matching.rules import DEFAULT_WEIGHTS, FEATURES
+from matching.scoring import (
+    issue_texts,
+    resource_texts,
+    vectors_to_bytes,
+)
+from portal.locking import CONFLICT_MESSAGE
+from portal.models import User
+from portal.textengine.analyzer import default_analyzer
+from portal.textengine.index import fit_index, transform
+
+logger = logging.getLogger(__name__)
+
+KEEP_VERSIONS = 3
+LABELS: dict[str, int] = {
+    Decision.Verdict.APPROVED: 2,
+    Decision.Verdict.REQUESTED: 2,
+    Decision.Verdict.HELD: 1,
+    Decision.Verdict.REJECTED: 0,
+}
+COMPLETED_LABEL = 3
+
+
+def matching_settings_get() -> MatchingSettings:
+    row = MatchingSettings.objects.order_by("pk").first()
+    if row is None:
+        row, _created = MatchingSettings.objects.get_or_create(pk=1)
+    return row
+
+
+def weights_of(row: MatchingSettings) -> dict[str, float]:
+    return {name: float(getattr(row, name)) for name in FEATURES}
+
+
+def matching_settings_update(
+    *, user: User, data: dict[str, Any], expected_version: int
+) -> MatchingSettings:
+    row = matching_settings_get()
+    with transaction.atomic():
+        values = {name: data[name] for name in [*FEATURES, "top_k", "use_learned"] if name in data}
+        updated = MatchingSettings.objects.filter(pk=row.pk, version=expected_version).update(
+            **values, updated_by=user, updated_at=timezone.now(), version=F("version") + 1
+        )
+        if not updated:
+            raise ValidationError(CONFLICT_MESSAGE)
+        row.refresh_from_db()
+        # keep the audit trail: record the new state as a history row
+        row.save(update_fields=["updated_at"])
+    return row
+
+
+class _MemoAnalyzer:
+    """Tokenises each text once while fitting, so transforming the same texts costs nothing."""
+
+    def __init__(self, base) -> None:
+        self.base = base
+        self.memo: dict[str, list[str]] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        found = self.memo.get(text)
+        if found is None:
+            found = self.memo[text] = self.base(text)
+        return found
+
+
+def ranker_training_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, graded labels and issue groups from staff decisions and project outcomes.
+
+    The latest decision on a pair counts; a pair whose proposal became a completed project is
+    labelled 3 (the strongest positive).
+    """
+    latest: dict[tuple[int, int], tuple[int, dict]] = {}
+    for issue_id, resource_id, verdict, features in (
+        Decision.objects.order_by("decided_at", "pk")
+        .values_list("issue_id", "resource_id", "verdict", "features")
+        .iterator()
+    ):
+        if not features:
+            continue
+        latest[(issue_id, resource_id)] = (LABELS.get(verdict, 0), features)
+    completed = Project.objects.filter(
+        status=Project.Status.COMPLETED, proposal__isnull=False
+    ).values_list("proposal__issue_id", "proposal__resource_id")
+    for key in completed:
+        if key in latest:
+            latest[key] = (COMPLETED_LABEL, latest[key][1])
+    rows, labels, groups = [], [], []
+    for (issue_id, _resource_id), (label, features) in latest.items():
+        rows.append([float(features.get(name, 0.0)) for name in FEATURES])
+        labels.append(label)
+        groups.append(issue_id)
+    return (
+        np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES)),
+        np.asarray(labels, dtype=np.int64),
+        np.asarray(groups, dtype=np.int64),
+    )
+
+
+def ranker_train(*, weights: dict[str, float]) -> dict[str, Any] | None:
+    """Train and validate the learned ranker; its dict (with validation) or None if too few data."""
+    features, labels, groups = ranker_training_data()
+    if len(labels) == 0:
+        return None
+    validation = validate_against_baseline(
+        features=features,
+        labels=labels,
+        groups=groups,
+        feature_names=FEATURES,
+        baseline_weights=weights,
+    )
+    model = train_pairwise_ranker(
+        features=features, labels=labels, groups=groups, feature_names=FEATURES
+    )
+    if model is None:
+        return {"validation": dataclasses.asdict(validation), "coefficients": None}
+    return dataclasses.replace(model, validation=validation).to_dict()
+
+
+def engine_version_build() -> EngineVersion:
+    """Fit the TF-IDF index on every issue and resource, train the ranker, store both."""
+    started = time.perf_counter()
+    issue_ids, issue_docs = issue_texts()
+    resource_ids, resource_docs = resource_texts()
+    base = default_analyzer()
+    memo = _MemoAnalyzer(base)
+    documents = issue_docs + resource_docs or ["（空）"]
+    index = fit_index(documents=documents, analyzer=memo)
+    issue_matrix = transform(index, issue_docs) if issue_docs else None
+    resource_matrix = transform(index, resource_docs) if resource_docs else None
+    index.vectorizer.analyzer = base  # the memo must not be stored
+    width = len(index.terms)
+    from scipy import sparse
+
+    vectors = vectors_to_bytes(
+        issue_ids=issue_ids,
+        issue_matrix=issue_matrix if issue_matrix is not None else sparse.csr_matrix((0, width)),
+        resource_ids=resource_ids,
+        resource_matrix=(
+            resource_matrix if resource_matrix is not None else sparse.csr_matrix((0, width))
+        ),
+    )
+    settings_row = matching_settings_get()
+    weights = weights_of(settings_row)
+    ranker = ranker_train(weights=weights)
+    if ranker is not None and not settings_row.use_learned and ranker.get("validation"):
+        ranker["validation"]["use_learned"] = False
+    validation = (ranker or {}).get("validation") or {}
+    with transaction.atomic():
+        version = EngineVersion.objects.create(
+            index_blob=index.to_bytes(),
+            index_hash=index.version_hash,
+            vectors_blob=vectors,
+            ranker=ranker if ranker and ranker.get("coefficients") else None,
+            validation=validation,
+            weights=weights,
+            document_count=len(issue_docs) + len(resource_docs),
+            fit_seconds=round(time.perf_counter() - started, 3),
+        )
+        old = list(
+            EngineVersion.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)[
+                KEEP_VERSIONS:
+            ]
+        )
+        if old:
+            EngineVersion.objects.filter(pk__in=old).delete()
+    return version
+
+
+def engine_version_current() -> EngineVersion:
+    version = EngineVersion.objects.order_by("-created_at", "-pk").first()
+    return version or engine_version_build()
+
+
+def default_weights() -> dict[str, float]:
+    return dict(DEFAULT_WEIGHTS)

@@ -1,0 +1,1 @@
+"""Proposals (提案) to organisations: deadlines, answers, reminders and expiry."""

@@ -1,0 +1,1 @@
+"""Staff review of ranked candidates: who may decide, decisions, approvals, shortlists."""

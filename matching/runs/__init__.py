@@ -1,0 +1,1 @@
+"""Matching runs: the engine over all open issues (or one), fanned out in chunk tasks."""
