@@ -422,7 +422,9 @@ def load(ctx: DemoContext) -> None:
                 continue
             description = f"{ward.name_ja}{area}周辺では、{problem}。{evidence}{need}。"
             issue = issue_create(
-                created_by=coordinator,
+                # A coordinator registers issues of their own ward; another ward's coordinator
+                # may be assigned (担当) but the registration is the loader's.
+                created_by=coordinator if coordinator in local else None,
                 data={
                     "ref": ref,
                     "title": title,

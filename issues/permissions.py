@@ -9,6 +9,10 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from issues.models import IssueStatus
+from issues.workflow import transition_allowed
 from portal.models import STAFF_ROLES, Role
 
 
@@ -20,6 +24,27 @@ def can_edit(user, issue) -> bool:
     if user.role != Role.COORDINATOR:
         return False
     return issue.ward_id is None or issue.ward_id == user.ward_id
+
+
+def import_row_problems(*, user, stored, row) -> dict[str, list[str]]:
+    """Why an imported row may not be saved, by field (empty when it may).
+
+    The same rules as the screens: the person may edit the stored issue and the issue as the
+    row leaves it (so a row can neither change another ward's issue nor move an issue into
+    another ward), and a status change follows the workflow. `user` None is a command run by
+    the system's operators: the ward rule does not apply, the workflow does.
+    """
+    problems: dict[str, list[str]] = {}
+    if user is not None and not (
+        (stored is None or can_edit(user, stored)) and can_edit(user, row)
+    ):
+        problems["ward"] = [_("他区の課題は登録・変更できません。")]
+    if stored is not None and not transition_allowed(stored.status, row.status):
+        problems["status"] = [
+            _("「%(from)s」から「%(to)s」には変更できません。")
+            % {"from": IssueStatus(stored.status).label, "to": IssueStatus(row.status).label}
+        ]
+    return problems
 
 
 def can_create(user) -> bool:

@@ -8,17 +8,20 @@ transaction: one bad row and nothing is written.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields as ie_fields
 from import_export import resources as ie_resources
 from import_export import widgets as ie_widgets
 
+from issues import permissions
 from issues.models import Issue, IssueSource, IssueStatus, TargetGroup
 from issues.priority import Weights, priority_compute, weights_current
 from portal.choices import SDG_GOALS, ResourceKind
@@ -395,6 +398,14 @@ class IssueResource(ie_resources.ModelResource):
         for field in self.fields.values():
             if hasattr(field.widget, "_lookup"):
                 field.widget._lookup = None  # wards and fields are read afresh for each file
+
+    def import_instance(self, instance: Issue, row, **kwargs) -> None:
+        """Each row passes the checks of the screens: the ward rule and the status workflow."""
+        stored = copy.copy(instance) if instance.pk else None
+        super().import_instance(instance, row, **kwargs)
+        problems = permissions.import_row_problems(user=self.user, stored=stored, row=instance)
+        if problems:
+            raise ValidationError(problems)
 
     def before_save_instance(self, instance: Issue, row, **kwargs) -> None:
         weights = self.weights or weights_current()

@@ -134,6 +134,7 @@ def issue_create(*, created_by: User | None, data: dict[str, Any]) -> Issue:
     values = {name: data[name] for name in EDITABLE_FIELDS if name in data}
     _check_coordinator(values.get("coordinator"))
     issue = Issue(**values, status=status, created_by=created_by)
+    _require_edit(created_by, issue)  # a coordinator registers issues of their own ward
     issue.status_changed_at = timezone.now()
     _set_priority(issue)
     given_ref = (data.get("ref") or "").strip()

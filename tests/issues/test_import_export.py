@@ -12,6 +12,7 @@ from django.urls import reverse
 from issues.models import Issue, IssueStatus
 from portal.models import AccessLog
 from tests.issues.factories import IssueFactory
+from tests.portal.factories import ward
 
 HEADER_JA = "整理番号,課題名,課題の内容,区,分野,緊急度,重要度,解決困難度,状態,sdgs\r\n"
 ROWS_JA = (
@@ -145,8 +146,8 @@ def test_export_reimports_unchanged(db, tmp_path):
     assert AccessLog.objects.filter(kind=AccessLog.Kind.EXPORT).count() == 2
 
 
-def test_import_screen_preview_then_confirm(client, coordinator, tmp_path):
-    client.force_login(coordinator)
+def test_import_screen_preview_then_confirm(client, admin_user, tmp_path):
+    client.force_login(admin_user)
     upload = io.BytesIO((HEADER_JA + ROWS_JA).encode("cp932"))
     upload.name = "issues.csv"
     response = client.post(reverse("issues:import"), {"file": upload})
@@ -190,3 +191,65 @@ def test_export_neutralises_formula_cells(db, tmp_path):
     path = tmp_path / "export.csv"
     call_command("export_issues", str(path))
     assert b"'=HYPERLINK" in path.read_bytes()
+
+
+def _upload(client, text: str):
+    upload = io.BytesIO(text.encode())
+    upload.name = "issues.csv"
+    return client.post(reverse("issues:import"), {"file": upload})
+
+
+def test_an_import_row_cannot_touch_another_wards_issue(client, coordinator):
+    # 千代田区's coordinator exported 新宿区's issue, edited it and imported it back.
+    shinjuku = IssueFactory(ref="13104-2026-0001", ward=ward("13104"), title="新宿の課題")
+    client.force_login(coordinator)
+    response = _upload(client, HEADER_EN + "13104-2026-0001,書き換え,内容,13101,高齢者支援\r\n")
+    assert response.status_code == 400
+    assert "他区の課題は登録・変更できません。" in response.content.decode()
+    shinjuku.refresh_from_db()
+    assert (shinjuku.title, shinjuku.ward.code) == ("新宿の課題", "13104")
+
+
+def test_an_import_row_cannot_create_or_move_an_issue_into_another_ward(client, coordinator):
+    own = IssueFactory(ref="13101-2026-0001", ward=ward("13101"))
+    client.force_login(coordinator)
+    for row in ("X-NEW,題,内容,新宿区,高齢者支援", "13101-2026-0001,題,内容,新宿区,高齢者支援"):
+        response = _upload(client, HEADER_EN + row + "\r\n")
+        assert response.status_code == 400, row
+        assert "2行目「ward」: 他区の課題は登録・変更できません。" in response.content.decode()
+    assert not Issue.objects.filter(ref="X-NEW").exists()
+    own.refresh_from_db()
+    assert own.ward.code == "13101"
+
+
+def test_an_import_row_follows_the_status_workflow(db, tmp_path, capsys):
+    IssueFactory(ref="R-1", ward=ward("13101"), status=IssueStatus.RESOLVED)
+    path = _write(
+        tmp_path,
+        HEADER_EN.replace("category", "category,status")
+        + "R-1,題,内容,13101,高齢者支援,募集中\r\n",
+        "utf-8",
+    )
+    with pytest.raises(CommandError):
+        call_command("import_issues", str(path))
+    assert "「解決」から「募集中」には変更できません。" in capsys.readouterr().err
+    assert Issue.objects.get(ref="R-1").status == IssueStatus.RESOLVED
+
+
+def test_registering_an_issue_in_another_ward_is_refused(client, coordinator):
+    client.force_login(coordinator)
+    from django.core.exceptions import PermissionDenied
+
+    from issues.services import issue_create
+
+    with pytest.raises(PermissionDenied):
+        issue_create(
+            created_by=coordinator,
+            data={
+                "title": "題",
+                "description": "内容",
+                "ward": ward("13104"),
+                "status": IssueStatus.OPEN,
+            },
+        )
+    assert not Issue.objects.exists()
