@@ -103,6 +103,12 @@ def _require_edit(user: User | None, issue: Issue) -> None:
         raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
 
 
+def _require_own_ward(user: User | None, issue: Issue) -> None:
+    """The issue as it will be saved must be one the person may edit (same rule as the import)."""
+    if user is not None and not permissions.can_edit(user, issue):
+        raise ValidationError({"ward": _("他区の課題は登録・変更できません。")})
+
+
 def _check_coordinator(coordinator: User | None) -> None:
     if coordinator is not None and coordinator.role not in {Role.COORDINATOR, Role.ADMIN}:
         raise ValidationError(_("担当にはコーディネーターを選んでください。"))
@@ -134,7 +140,7 @@ def issue_create(*, created_by: User | None, data: dict[str, Any]) -> Issue:
     values = {name: data[name] for name in EDITABLE_FIELDS if name in data}
     _check_coordinator(values.get("coordinator"))
     issue = Issue(**values, status=status, created_by=created_by)
-    _require_edit(created_by, issue)  # a coordinator registers issues of their own ward
+    _require_own_ward(created_by, issue)
     issue.status_changed_at = timezone.now()
     _set_priority(issue)
     given_ref = (data.get("ref") or "").strip()
@@ -158,14 +164,17 @@ def issue_create(*, created_by: User | None, data: dict[str, Any]) -> Issue:
 def issue_update(
     *, issue: Issue, updated_by: User | None, data: dict[str, Any], version: int
 ) -> Issue:
-    _require_edit(updated_by, issue)
     fresh = _locked(issue, version)
+    # The stored row decides (a bound ModelForm has already written the new values into
+    # `issue`); the row as it will be saved is checked below.
+    _require_edit(updated_by, fresh)
     changed = []
     for name in EDITABLE_FIELDS:
         if name in data and getattr(fresh, name) != data[name]:
             setattr(fresh, name, data[name])
             changed.append(name)
     _check_coordinator(fresh.coordinator)
+    _require_own_ward(updated_by, fresh)
     fresh.full_clean(validate_unique=False)
     if not changed:
         return fresh

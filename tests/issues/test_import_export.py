@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from issues.models import Issue, IssueStatus
 from portal.models import AccessLog
-from tests.issues.factories import IssueFactory
+from tests.issues.factories import IssueFactory, field
 from tests.portal.factories import ward
 
 HEADER_JA = "整理番号,課題名,課題の内容,区,分野,緊急度,重要度,解決困難度,状態,sdgs\r\n"
@@ -236,20 +236,27 @@ def test_an_import_row_follows_the_status_workflow(db, tmp_path, capsys):
     assert Issue.objects.get(ref="R-1").status == IssueStatus.RESOLVED
 
 
-def test_registering_an_issue_in_another_ward_is_refused(client, coordinator):
+def test_registering_or_moving_an_issue_into_another_ward_is_refused(client, coordinator):
     client.force_login(coordinator)
-    from django.core.exceptions import PermissionDenied
-
-    from issues.services import issue_create
-
-    with pytest.raises(PermissionDenied):
-        issue_create(
-            created_by=coordinator,
-            data={
-                "title": "題",
-                "description": "内容",
-                "ward": ward("13104"),
-                "status": IssueStatus.OPEN,
-            },
-        )
+    data = {
+        "title": "題",
+        "description": "内容",
+        "ward": ward("13104").pk,
+        "source": "staff",
+        "field": field("高齢者支援").pk,
+        "urgency": 3,
+        "importance": 3,
+        "difficulty": 3,
+        "status": IssueStatus.OPEN,
+    }
+    response = client.post(reverse("issues:create"), data)
+    assert response.status_code == 400
+    assert "他区の課題は登録・変更できません。" in response.content.decode()
     assert not Issue.objects.exists()
+    own = IssueFactory(ward=ward("13101"))
+    data["version"] = own.version
+    response = client.post(reverse("issues:edit", args=[own.pk]), data)
+    assert response.status_code == 400
+    assert "他区の課題は登録・変更できません。" in response.content.decode()
+    own.refresh_from_db()
+    assert own.ward.code == "13101"
