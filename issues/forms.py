@@ -7,6 +7,7 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from issues.fields import CREATE_ONLY_FIELDS, FORM_FIELDS
 from issues.models import Issue, IssueLinkKind, IssueStatus, TargetGroup
 from issues.selectors import SORTS
 from portal.choices import SDG_GOALS, ResourceKind
@@ -118,31 +119,7 @@ class IssueForm(forms.ModelForm):
 
     class Meta:
         model = Issue
-        fields = [
-            "ref",
-            "title",
-            "description",
-            "ward",
-            "area",
-            "latitude",
-            "longitude",
-            "field",
-            "urgency",
-            "importance",
-            "difficulty",
-            "sdgs",
-            "target_groups",
-            "source",
-            "evidence",
-            "desired_resource_kinds",
-            "budget_min",
-            "budget_max",
-            "desired_start",
-            "desired_end",
-            "status",
-            "coordinator",
-            "internal_note",
-        ]
+        fields = FORM_FIELDS
         widgets = {
             "desired_start": forms.DateInput(attrs={"type": "date"}),
             "desired_end": forms.DateInput(attrs={"type": "date"}),
@@ -167,8 +144,8 @@ class IssueForm(forms.ModelForm):
         for name in ("latitude", "longitude"):
             self.fields[name].required = False
         if editing:
-            del self.fields["ref"]
-            del self.fields["status"]
+            for name in CREATE_ONLY_FIELDS:
+                del self.fields[name]
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
 
     def clean(self):

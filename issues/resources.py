@@ -22,35 +22,11 @@ from import_export import resources as ie_resources
 from import_export import widgets as ie_widgets
 
 from issues import permissions
+from issues.fields import COLUMNS
 from issues.models import Issue, IssueSource, IssueStatus, TargetGroup
 from issues.priority import Weights, priority_compute, weights_current
 from portal.choices import SDG_GOALS, ResourceKind
 from portal.models import Field, Ward
-
-COLUMNS = [
-    "ref",
-    "title",
-    "description",
-    "ward",
-    "category",
-    "area",
-    "urgency",
-    "importance",
-    "difficulty",
-    "status",
-    "sdgs",
-    "target_groups",
-    "source",
-    "evidence",
-    "desired_resource_kinds",
-    "budget_min",
-    "budget_max",
-    "desired_start",
-    "desired_end",
-    "latitude",
-    "longitude",
-]
-REQUIRED = ["ref", "title", "description", "ward", "category"]
 
 # Japanese column headers (and a few English variants) → canonical names. Header matching is
 # NFKC-normalised and case-insensitive (portal.tabular.header_normalize).
@@ -100,8 +76,6 @@ HEADER_ALIASES = {
     "経度": "longitude",
 }
 
-# The model attribute of each column where it differs from the column name.
-ATTRIBUTE_COLUMN = {"field": "category"}
 MAX_TEXT = {"description": 5000, "evidence": 3000}
 
 

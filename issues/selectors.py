@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from issues.fields import HISTORY_FIELDS
 from issues.models import OPEN_STATUSES, Issue, IssueLink, IssueStatus
 from portal.fiscal import current_fiscal_year, fiscal_year_range
 from portal.models import Role, User, Ward
@@ -109,31 +110,6 @@ def issue_links(issue: Issue) -> list[dict[str, Any]]:
         other = link.to_issue if link.from_issue_id == issue.pk else link.from_issue
         result.append({"link": link, "other": other})
     return result
-
-
-HISTORY_FIELDS = [
-    "title",
-    "description",
-    "ward",
-    "area",
-    "field",
-    "status",
-    "urgency",
-    "importance",
-    "difficulty",
-    "priority",
-    "coordinator",
-    "sdgs",
-    "target_groups",
-    "source",
-    "evidence",
-    "desired_resource_kinds",
-    "budget_min",
-    "budget_max",
-    "desired_start",
-    "desired_end",
-    "internal_note",
-]
 
 
 def issue_history(issue: Issue, *, include_internal: bool, limit: int = 50) -> list[dict[str, Any]]:

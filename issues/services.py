@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from issues import permissions
+from issues.fields import ATTRIBUTE_COLUMN, EDITABLE_FIELDS
 from issues.models import (
     Issue,
     IssueLink,
@@ -24,34 +25,10 @@ from issues.models import (
     PriorityWeights,
 )
 from issues.priority import Weights, priority_compute, weights_current
-from issues.resources import ATTRIBUTE_COLUMN, IssueResource
+from issues.resources import IssueResource
 from issues.workflow import PROJECT_STARTED_TO, transition_allowed
 from portal.models import Role, User, Ward
 from portal.tabular import formula_errors
-
-EDITABLE_FIELDS = [
-    "title",
-    "description",
-    "ward",
-    "area",
-    "latitude",
-    "longitude",
-    "field",
-    "sdgs",
-    "target_groups",
-    "source",
-    "evidence",
-    "desired_resource_kinds",
-    "budget_min",
-    "budget_max",
-    "desired_start",
-    "desired_end",
-    "urgency",
-    "importance",
-    "difficulty",
-    "coordinator",
-    "internal_note",
-]
 
 
 class IssueConflict(Exception):

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from issues import maps, permissions, selectors, services, similarity
+from issues.fields import COLUMNS, REQUIRED_COLUMNS
 from issues.forms import (
     BulkAssignForm,
     CoordinatorForm,
@@ -37,7 +38,7 @@ from issues.forms import (
 )
 from issues.models import Issue, IssueLink, IssueLinkKind, IssueStatus, TargetGroup
 from issues.priority import priority_explain
-from issues.resources import COLUMNS, HEADER_ALIASES, REQUIRED, issue_row
+from issues.resources import HEADER_ALIASES, issue_row
 from issues.templatetags.issue_tags import options_html
 from issues.workflow import status_choices_for
 from portal.access import (
@@ -448,7 +449,7 @@ def import_issues(request: AuthenticatedRequest) -> HttpResponse:
     context: dict = {
         "form": form,
         "columns": COLUMNS,
-        "required": REQUIRED,
+        "required": REQUIRED_COLUMNS,
         "aliases": HEADER_ALIASES,
     }
     if request.method == "POST" and request.POST.get("token"):
@@ -459,7 +460,7 @@ def import_issues(request: AuthenticatedRequest) -> HttpResponse:
             )
             return redirect("issues:import")
         try:
-            dataset = tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED)
+            dataset = tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED_COLUMNS)
         except TabularError as exc:
             messages.error(request, str(exc))
             return redirect("issues:import")
@@ -476,7 +477,7 @@ def import_issues(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
         try:
-            dataset = tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED)
+            dataset = tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED_COLUMNS)
         except TabularError as exc:
             form.add_error("file", str(exc))
             return render(request, "issues/import.html", context, status=400)

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from issues.resources import COLUMNS, issue_row
+from issues.fields import COLUMNS
+from issues.resources import issue_row
 from issues.selectors import issues_for_export
 from portal.models import AccessLog
 from portal.services import access_log_record

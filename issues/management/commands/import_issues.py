@@ -1,6 +1,7 @@
 """python manage.py import_issues FILE — all-or-nothing import of community issues."""
 
-from issues.resources import HEADER_ALIASES, REQUIRED
+from issues.fields import REQUIRED_COLUMNS
+from issues.resources import HEADER_ALIASES
 from issues.services import issues_import
 from portal.import_command import TabularImportCommand
 
@@ -11,7 +12,7 @@ class Command(TabularImportCommand):
         "nothing is written on any error."
     )
     aliases = HEADER_ALIASES
-    required = REQUIRED
+    required = REQUIRED_COLUMNS
 
     def run_import(self, dataset, *, dry_run: bool):
         return issues_import(dataset=dataset, imported_by=None, dry_run=dry_run)
