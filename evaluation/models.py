@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from matching.models import Project
+from portal.locking import Versioned
 from portal.models import Field, Ward
 
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
@@ -253,7 +254,7 @@ class Review(models.Model):
         return f"{self.fiscal_year} {self.get_kind_display()} {self.member}: {self.score}"
 
 
-class ImprovementAction(models.Model):
+class ImprovementAction(Versioned):
     """One recommendation of a review, tracked until it is implemented (or not)."""
 
     class Status(models.TextChoices):
@@ -270,7 +271,6 @@ class ImprovementAction(models.Model):
     decided_on = models.DateField(_("判定日"), null=True, blank=True)
     note = models.TextField(_("対応内容"), blank=True, max_length=2000)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     history = HistoricalRecords()
 
     class Meta:

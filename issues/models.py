@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.locking import Versioned
 from portal.models import Field, Ward
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class TargetGroup(models.TextChoices):
     ALL = "all", _("住民全般")
 
 
-class Issue(models.Model):
+class Issue(Versioned):
     ref = models.CharField(_("整理番号"), max_length=40, unique=True)
     title = models.CharField(_("課題名"), max_length=200)
     description = models.TextField(_("課題の内容"), max_length=5000)
@@ -114,7 +115,6 @@ class Issue(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     status_changed_at = models.DateTimeField(_("状態の変更日時"), null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

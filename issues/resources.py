@@ -26,6 +26,7 @@ from issues.fields import COLUMNS
 from issues.models import Issue, IssueSource, IssueStatus, TargetGroup
 from issues.priority import Weights, priority_compute, weights_current
 from portal.choices import SDG_GOALS, ResourceKind
+from portal.history import history_stamp
 from portal.models import Field, Ward
 
 # Japanese column headers (and a few English variants) → canonical names. Header matching is
@@ -399,8 +400,7 @@ class IssueResource(ie_resources.ModelResource):
             if previous != instance.status:
                 instance.status_changed_at = now
             instance.version += 1
-        instance._history_user = self.user  # type: ignore[attr-defined]
-        instance._change_reason = "import"  # type: ignore[attr-defined]
+        history_stamp(instance, self.user, "import")
 
 
 _export_fields: list[ie_fields.Field] = []

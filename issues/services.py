@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from issues import permissions
 from issues.fields import ATTRIBUTE_COLUMN, EDITABLE_FIELDS
@@ -27,24 +28,15 @@ from issues.models import (
 from issues.priority import Weights, priority_compute, weights_current
 from issues.resources import IssueResource
 from issues.workflow import PROJECT_STARTED_TO, transition_allowed
+from portal.history import history_stamp
+from portal.locking import row_lock_current
 from portal.models import Role, User, Ward
 from portal.tabular import formula_errors
 
-
-class IssueConflict(Exception):
-    """Someone else saved the issue since this form was opened."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "この課題は、あなたが画面を開いた後に他の人が更新しました。"
-                "最新の内容を確認してから、もう一度変更してください。"
-            )
-        )
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0])
+ISSUE_CONFLICT_MESSAGE = _lazy(
+    "この課題は、あなたが画面を開いた後に他の人が更新しました。"
+    "最新の内容を確認してから、もう一度変更してください。"
+)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -61,17 +53,12 @@ def _set_priority(issue: Issue, weights: Weights | None = None) -> None:
 
 def _locked(issue: Issue, version: int | None) -> Issue:
     """The issue re-read under a row lock; refuses a stale version (optimistic locking)."""
-    fresh = Issue.objects.select_for_update().get(pk=issue.pk)
-    if version is not None and int(version) != fresh.version:
-        raise IssueConflict()
-    return fresh
+    return row_lock_current(issue, version=version, message=ISSUE_CONFLICT_MESSAGE)
 
 
 def _save(issue: Issue, user: User | None, fields: list[str], reason: str = "") -> None:
     issue.version += 1
-    issue._history_user = user  # type: ignore[attr-defined]
-    if reason:
-        issue._change_reason = reason  # type: ignore[attr-defined]
+    history_stamp(issue, user, reason)
     issue.save(update_fields=[*fields, "version", "updated_at"])
 
 
@@ -124,7 +111,7 @@ def issue_create(*, created_by: User | None, data: dict[str, Any]) -> Issue:
     for attempt in range(5):
         issue.ref = given_ref or issue_ref_generate(ward=issue.ward)
         issue.full_clean()
-        issue._history_user = created_by  # type: ignore[attr-defined]
+        history_stamp(issue, created_by)
         try:
             with transaction.atomic():
                 issue.save()
@@ -283,13 +270,13 @@ def issue_link_create(
     ).first()
     if existing is not None:
         existing.kind = kind
-        existing._history_user = created_by  # type: ignore[attr-defined]
+        history_stamp(existing, created_by)
         existing.save(update_fields=["kind"])
         return existing
     link = IssueLink(
         from_issue=issue, to_issue=other, kind=kind, similarity=similarity, created_by=created_by
     )
-    link._history_user = created_by  # type: ignore[attr-defined]
+    history_stamp(link, created_by)
     link.save()
     return link
 
@@ -300,7 +287,7 @@ def issue_link_delete(*, link: IssueLink, deleted_by: User | None) -> None:
         or permissions.can_edit(deleted_by, link.to_issue)
     ):
         raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
-    link._history_user = deleted_by  # type: ignore[attr-defined]
+    history_stamp(link, deleted_by)
     link.delete()
 
 
@@ -334,7 +321,7 @@ def priority_weights_update(
     row.importance_weight = importance_weight
     row.ease_weight = ease_weight
     row.full_clean()
-    row._history_user = updated_by  # type: ignore[attr-defined]
+    history_stamp(row, updated_by)
     row.save()
     issues_priority_recompute(weights=Weights(urgency_weight, importance_weight, ease_weight))
     return row

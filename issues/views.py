@@ -219,9 +219,7 @@ def issue_change(request: AuthenticatedRequest, pk: int, what: str) -> HttpRespo
                     version=version,
                 )
                 notice = _("担当を変更しました。")
-        except services.IssueConflict as exc:
-            error = exc.message
-        except ValidationError as exc:
+        except ValidationError as exc:  # a conflict (portal.locking.Conflict) included
             error = _errors(exc)
     if request.htmx:
         return _row_response(request, issue, error=error, notice=notice)
@@ -304,9 +302,7 @@ def issue_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             issue = services.issue_update(
                 issue=issue, updated_by=request.user, data=data, version=version
             )
-        except services.IssueConflict as exc:
-            form.add_error(None, exc.message)
-        except ValidationError as exc:
+        except ValidationError as exc:  # a conflict (portal.locking.Conflict) included
             form.add_error(None, exc)
         else:
             messages.success(request, _("課題を更新しました。"))

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from issues.models import Issue
 from partners.models import Organization, Resource
+from portal.locking import Versioned
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -39,7 +40,7 @@ class EngineVersion(models.Model):
         return f"v{self.pk} ({self.index_hash})"
 
 
-class MatchingSettings(models.Model):
+class MatchingSettings(Versioned):
     """Hand weights of the cold-start score; one row, edited by staff on the engine screen."""
 
     text = models.FloatField(_("本文の類似度"), default=1.0)
@@ -59,7 +60,6 @@ class MatchingSettings(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     history = HistoricalRecords()
 
     class Meta:
@@ -136,7 +136,7 @@ class MatchChunk(models.Model):
         ]
 
 
-class Candidate(models.Model):
+class Candidate(Versioned):
     """A ranked resource for an issue, with the explanation shown to staff."""
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="candidates")
@@ -148,7 +148,6 @@ class Candidate(models.Model):
     explanation = models.JSONField(default=dict)
     shortlisted = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     # The latest staff verdict on this pair ("" = awaiting review); the full trail is Decision.
     verdict = models.CharField(max_length=10, blank=True, db_index=True)
     # False when the latest run no longer ranks the pair but staff had already acted on it.

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.choices import ResourceKind
+from portal.locking import Versioned
 from portal.models import Field, Ward
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class Motive(models.TextChoices):
     OTHER = "other", _("その他")
 
 
-class Organization(models.Model):
+class Organization(Versioned):
     name = models.CharField(_("団体名"), max_length=200)
     org_type = models.CharField(_("種別"), max_length=20, choices=OrgType.choices)
     size = models.CharField(_("規模"), max_length=20, choices=OrgSize.choices, blank=True)
@@ -91,7 +92,6 @@ class Organization(models.Model):
     search_text = models.TextField(blank=True, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     history = HistoricalRecords(excluded_fields=["search_text"])
 
     # Not a column: partners.views sets it on the registry rows it renders (annotation only).
@@ -153,7 +153,7 @@ class ResourceStatus(models.TextChoices):
     RETIRED = "retired", _("終了")
 
 
-class Resource(models.Model):
+class Resource(Versioned):
     ref = models.CharField(_("整理番号"), max_length=40, unique=True)
     organization = models.ForeignKey(
         Organization, verbose_name=_("団体"), on_delete=models.CASCADE, related_name="resources"
@@ -184,7 +184,6 @@ class Resource(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     history = HistoricalRecords(m2m_fields=[wards])
 
     class Meta:

@@ -28,6 +28,7 @@ from partners.models import (
     Resource,
     ResourceStatus,
 )
+from portal.history import history_stamp
 from portal.locking import row_lock_current
 from portal.mail import mail_send
 from portal.models import Field, Role, User, Ward
@@ -226,7 +227,7 @@ def organization_review(
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
         organization.status = status
         organization.review_note = reason
-        organization._history_user = reviewed_by  # type: ignore[attr-defined]
+        history_stamp(organization, reviewed_by)
         organization.save(update_fields=["status", "review_note", "updated_at"])
         members = [m.user for m in organization.members.select_related("user")]
         message = _("団体「%(org)s」の審査結果: %(status)s") % {
@@ -252,7 +253,7 @@ def organization_update(
         for name in ORG_FIELDS:
             if name in data:
                 setattr(organization, name, data[name])
-        organization._history_user = by  # type: ignore[attr-defined]
+        history_stamp(organization, by)
         organization.full_clean(exclude=["merged_into"])
         organization.save()
         if "wards_served" in data:
@@ -280,7 +281,7 @@ def organization_merge(
         _repoint_references(survivor=survivor, duplicate=duplicate)
         if not survivor.corporate_number and duplicate.corporate_number:
             survivor.corporate_number = duplicate.corporate_number
-        survivor._history_user = merged_by  # type: ignore[attr-defined]
+        history_stamp(survivor, merged_by)
         survivor.save()
         duplicate.status = OrgStatus.MERGED
         duplicate.merged_into = survivor
@@ -288,7 +289,7 @@ def organization_merge(
             "name": survivor.name,
             "pk": survivor.pk,
         }
-        duplicate._history_user = merged_by  # type: ignore[attr-defined]
+        history_stamp(duplicate, merged_by)
         duplicate.save()
         organization_search_refresh(organization_ids=[survivor.pk, duplicate.pk])
     return survivor
@@ -373,7 +374,7 @@ def resource_save(
         for name in RESOURCE_FIELDS:
             if name in data:
                 setattr(resource, name, data[name])
-        resource._history_user = by  # type: ignore[attr-defined]
+        history_stamp(resource, by)
         resource.full_clean()
         resource.save()
         if "fields" in data:
@@ -389,7 +390,7 @@ def resource_set_status(*, resource: Resource, status: str, by: User) -> Resourc
         raise ValidationError(_("状態が正しくありません。"))
     _require_approved(resource.organization)
     resource.status = status
-    resource._history_user = by  # type: ignore[attr-defined]
+    history_stamp(resource, by)
     resource.save(update_fields=["status", "updated_at"])
     return resource
 
@@ -458,7 +459,7 @@ def resources_import(*, dataset: tablib.Dataset, imported_by: User | None) -> Im
             for name, value in parsed.values.items():
                 setattr(resource, name, value)
             if imported_by is not None:
-                resource._history_user = imported_by  # type: ignore[attr-defined]
+                history_stamp(resource, imported_by)
             resource.save()
             resource.wards.set(parsed.ward_ids)
             resource.fields.set(parsed.field_ids)
@@ -493,7 +494,7 @@ def _organization_match(
             status=OrgStatus.APPROVED,
         )
         if imported_by is not None:
-            org._history_user = imported_by  # type: ignore[attr-defined]
+            history_stamp(org, imported_by)
         org.save()
         report.organizations_created += 1
     elif parsed.corporate_number and not org.corporate_number:

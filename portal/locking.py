@@ -23,6 +23,25 @@ CONFLICT_MESSAGE = _(
 )
 
 
+class Versioned(models.Model):
+    """A record several people edit: its `version` goes up by one with every save of a form."""
+
+    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
+
+    class Meta:
+        abstract = True
+
+
+class Conflict(ValidationError):
+    """Someone saved the record after this form was opened; nothing was written.
+
+    A ValidationError (code "conflict"), so a view that shows service errors shows this one too.
+    """
+
+    def __init__(self, message: StrOrPromise = CONFLICT_MESSAGE) -> None:
+        super().__init__(message, code="conflict")
+
+
 def row_lock_current[Row: models.Model](
     instance: Row, *, version: int | None, message: StrOrPromise = CONFLICT_MESSAGE
 ) -> Row:
@@ -33,7 +52,7 @@ def row_lock_current[Row: models.Model](
     """
     fresh = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
     if version is not None and fresh.version != version:  # type: ignore[attr-defined]
-        raise ValidationError(message, code="conflict")
+        raise Conflict(message)
     return fresh
 
 

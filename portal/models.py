@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.locking import Versioned
+
 
 class Ward(models.Model):
     """One of Tokyo's 23 special wards (特別区)."""
@@ -332,7 +334,7 @@ class FaqCategory(models.Model):
         return self.name
 
 
-class FaqEntry(models.Model):
+class FaqEntry(Versioned):
     category = models.ForeignKey(
         FaqCategory, verbose_name=_("カテゴリ"), on_delete=models.PROTECT, related_name="entries"
     )
@@ -347,7 +349,6 @@ class FaqEntry(models.Model):
     published = models.BooleanField(_("公開"), default=True)
     order = models.PositiveSmallIntegerField(_("表示順"), default=100)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     history = HistoricalRecords()
 
     class Meta:

@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.locking import Versioned
+
 
 class EventTheme(models.Model):
     """The editable list of event themes (SDGs, DX, 地域活性化, 防災, 子育て…)."""
@@ -39,7 +41,7 @@ class EventStatus(models.TextChoices):
     CANCELLED = "cancelled", _("中止")
 
 
-class Event(models.Model):
+class Event(Versioned):
     title = models.CharField(_("イベント名"), max_length=200)
     theme = models.ForeignKey(
         EventTheme, verbose_name=_("テーマ"), on_delete=models.PROTECT, related_name="events"
@@ -74,7 +76,6 @@ class Event(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1, help_text="optimistic-locking counter")
     history = HistoricalRecords()
 
     class Meta:

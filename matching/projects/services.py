@@ -19,6 +19,7 @@ from matching.models import (
 )
 from matching.projects.models import CoordinatorBudget, ExternalSupport, Grant
 from partners.models import Resource
+from portal.history import history_stamp
 from portal.models import User
 
 PROJECT_TRANSITIONS: dict[str, set[Project.Status]] = {
@@ -101,7 +102,7 @@ def project_status_change(*, project: Project, status: str, changed_by: User | N
         if status in (Project.Status.COMPLETED, Project.Status.CANCELLED) and not project.end_date:
             project.end_date = timezone.localdate()
             fields.append("end_date")
-        project._history_user = changed_by  # type: ignore[attr-defined]
+        history_stamp(project, changed_by)
         project.save(update_fields=fields)
     return project
 

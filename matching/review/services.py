@@ -18,6 +18,7 @@ from matching.models import (
     Decision,
 )
 from matching.proposals.services import proposal_create
+from portal.locking import Conflict
 from portal.models import Role, User
 from portal.services import notification_send
 
@@ -71,7 +72,7 @@ def _bump(candidate: Candidate, expected_version: int, **values: Any) -> None:
         version=F("version") + 1, **values
     )
     if not updated:
-        raise ValidationError(CONFLICT_MESSAGE, code="conflict")
+        raise Conflict(CONFLICT_MESSAGE)
     candidate.version = expected_version + 1
     for name, value in values.items():
         setattr(candidate, name, value)

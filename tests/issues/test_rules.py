@@ -11,6 +11,7 @@ from issues import services
 from issues.models import Issue, IssueStatus
 from issues.priority import Weights, priority_compute, priority_explain
 from issues.workflow import TRANSITIONS, transition_allowed
+from portal.locking import Conflict
 from tests.issues.factories import IssueFactory, field
 from tests.portal.factories import ward
 
@@ -108,7 +109,7 @@ def test_stale_version_is_a_conflict(db, coordinator):
     services.issue_update(
         issue=issue, updated_by=coordinator, data={"title": "先に保存"}, version=1
     )
-    with pytest.raises(services.IssueConflict):
+    with pytest.raises(Conflict):
         services.issue_update(
             issue=issue, updated_by=coordinator, data={"title": "後から保存"}, version=1
         )
