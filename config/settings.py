@@ -222,8 +222,13 @@ _MAIL_OPTIONS = {
 }
 MAILERS = {
     "default": {
+        # Production sends through SMTP unless told otherwise: the console backend would drop
+        # every notice silently (and `check --deploy` refuses it).
         "BACKEND": os.environ.get(
-            "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+            "EMAIL_BACKEND",
+            "django.core.mail.backends.smtp.EmailBackend"
+            if PRODUCTION
+            else "django.core.mail.backends.console.EmailBackend",
         ),
         "OPTIONS": {key: value for key, value in _MAIL_OPTIONS.items() if value is not None},
     }
