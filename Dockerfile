@@ -7,6 +7,7 @@ WORKDIR /app
 COPY requirements.lock pyproject.toml ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
+# Hashed static files for whitenoise; tests/production/test_smoke.py runs this same line in CI.
 RUN DJANGO_SECRET_KEY=build-only DJANGO_ENV=production python manage.py collectstatic --no-input
 RUN useradd --system --home /app portal && mkdir -p /app/var && chown -R portal /app/var
 USER portal

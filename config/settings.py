@@ -31,7 +31,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 DJANGO_ENV = os.environ.get("DJANGO_ENV", "development")
 PRODUCTION = DJANGO_ENV == "production"
-DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
+# Only the embedded default (`make run`) debugs by default: a staging or any other server
+# environment must not show tracebacks and settings to whoever reaches it.
+DEBUG = env_bool("DJANGO_DEBUG", DJANGO_ENV == "development")
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -150,7 +152,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (the image's /app/staticfiles); the smoke test collects elsewhere.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -219,8 +222,13 @@ _MAIL_OPTIONS = {
 }
 MAILERS = {
     "default": {
+        # Production sends through SMTP unless told otherwise: the console backend would drop
+        # every notice silently (and `check --deploy` refuses it).
         "BACKEND": os.environ.get(
-            "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+            "EMAIL_BACKEND",
+            "django.core.mail.backends.smtp.EmailBackend"
+            if PRODUCTION
+            else "django.core.mail.backends.console.EmailBackend",
         ),
         "OPTIONS": {key: value for key, value in _MAIL_OPTIONS.items() if value is not None},
     }
