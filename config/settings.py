@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.htmx.HistoryRestoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
