@@ -7,7 +7,6 @@ document.addEventListener("DOMContentLoaded", () => {
     // readers announce. It is also shown, so sighted people see why nothing changed.
     live.textContent = "";
     window.setTimeout(() => { live.textContent = text; }, 50);
-    live.hidden = false;
   }
 
   // Elements with data-confirm ask before submitting (works with and without htmx).
