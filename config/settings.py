@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_celery_results",
+    "rules",
     "portal",
     "issues",
     "partners",
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.htmx.HistoryRestoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -119,6 +121,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "portal.User"
+# Object permissions are django-rules predicates (portal/permissions.py and each app's
+# permissions.py); the model backend still signs people in.
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:home"

@@ -7,7 +7,7 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("評価")
 
     def ready(self) -> None:
-        from evaluation import cards, demo
+        from evaluation import cards, demo, permissions  # noqa: F401  (permissions register)
         from portal import registry
         from portal.models import STAFF_ROLES, Role
 

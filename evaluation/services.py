@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +32,7 @@ from evaluation.models import (
     Review,
     SatisfactionSurvey,
 )
+from evaluation.permissions import can_record_continuation
 from matching.models import Project
 from portal.models import User, Ward
 
@@ -434,9 +435,15 @@ def continuation_record(
 ) -> Continuation:
     """Records the project's state 1 or 2 years after its start.
 
+    `recorded_by` must hold evaluation.record_continuation on the project (PermissionDenied).
+
     「終了」 on a project still running closes it (完了; 中止 if it never started) through
     matching's status service; if matching refuses the change, nothing is stored.
     """
+    if recorded_by is not None and not can_record_continuation(recorded_by, project):
+        raise PermissionDenied(
+            _("この連携事業の継続状況を記録する権限がありません（他区の事業です）。")
+        )
     if years not in (1, 2):
         raise ValidationError(_("記録できるのは開始1年後と2年後の状況です。"))
     if state not in Continuation.State.values:

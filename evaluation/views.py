@@ -169,7 +169,7 @@ def _project_context(request: AuthenticatedRequest, project: Project, **extra) -
         "conflicts": list(project.conflicts.select_related("member")) if editor else [],
         "feeds": list(project.device_feeds.all()) if editor else [],
         "editor": editor,
-        "can_record_continuation": request.user.role in {Role.COORDINATOR, *EDITORS},
+        "can_record_continuation": request.user.has_perm("evaluation.record_continuation", project),
         "due": {
             1: services.continuation_due_date(project=project, years=1),
             2: services.continuation_due_date(project=project, years=2),

@@ -7,7 +7,7 @@ class IssuesConfig(AppConfig):
     verbose_name = _("地域課題")
 
     def ready(self) -> None:
-        from issues import demo
+        from issues import demo, permissions  # noqa: F401  (registers the app's permissions)
         from issues.selectors import caseload_provider
         from portal import registry
         from portal.models import STAFF_ROLES, Role

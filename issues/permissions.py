@@ -9,21 +9,27 @@
 
 from __future__ import annotations
 
+import rules
 from django.utils.translation import gettext as _
 
 from issues.models import IssueStatus
 from issues.workflow import transition_allowed
-from portal.models import STAFF_ROLES, Role
+from portal.permissions import (
+    is_admin,
+    is_coordinator,
+    is_evaluator,
+    is_staff_member,
+    of_own_ward,
+)
 
+# Predicates (callable as can_edit(user, issue) too) registered as the app's permissions.
+can_edit = is_admin | (is_coordinator & of_own_ward)
+can_create = is_admin | is_coordinator
+can_see_internal = is_admin | is_evaluator | (is_staff_member & of_own_ward)
 
-def can_edit(user, issue) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    if user.role != Role.COORDINATOR:
-        return False
-    return issue.ward_id is None or issue.ward_id == user.ward_id
+rules.add_perm("issues.edit_issue", can_edit)
+rules.add_perm("issues.create_issue", can_create)
+rules.add_perm("issues.see_internal_note", can_see_internal)
 
 
 def import_row_problems(*, user, stored, row) -> dict[str, list[str]]:
@@ -45,15 +51,3 @@ def import_row_problems(*, user, stored, row) -> dict[str, list[str]]:
             % {"from": IssueStatus(stored.status).label, "to": IssueStatus(row.status).label}
         ]
     return problems
-
-
-def can_create(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.role in {Role.ADMIN, Role.COORDINATOR}
-
-
-def can_see_internal(user, issue) -> bool:
-    if not getattr(user, "is_authenticated", False) or user.role not in STAFF_ROLES:
-        return False
-    if user.role in {Role.ADMIN, Role.EVALUATOR}:
-        return True
-    return issue.ward_id is None or issue.ward_id == user.ward_id

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from issues import maps, permissions, selectors, services, similarity
+from issues import maps, selectors, services, similarity
 from issues.fields import COLUMNS, REQUIRED_COLUMNS
 from issues.forms import (
     BulkAssignForm,
@@ -121,7 +121,7 @@ def _row_context(request: HttpRequest, coordinators) -> dict:
             "no_ward": _("区を問わない"),
             "undecided": _("未定"),
         },
-        "can_create": permissions.can_create(request.user),
+        "can_create": request.user.has_perm("issues.create_issue"),
     }
 
 
@@ -133,7 +133,7 @@ def _triage_context(request: HttpRequest, params: QueryDict) -> dict:
     rows = list(page.object_list)
     user = request.user
     for issue in rows:
-        issue.can_edit = permissions.can_edit(user, issue)
+        issue.can_edit = user.has_perm("issues.edit_issue", issue)
     return {
         "form": form,
         "page": page,
@@ -157,7 +157,7 @@ def _row_response(
     request: HttpRequest, issue: Issue, *, error: str = "", notice: str = ""
 ) -> HttpResponse:
     issue = selectors.issue_detail(issue.pk)
-    issue.can_edit = permissions.can_edit(request.user, issue)
+    issue.can_edit = request.user.has_perm("issues.edit_issue", issue)
     issue.status_choices = status_choices_for(issue.status)
     return render(
         request,
@@ -186,7 +186,7 @@ def issue_change(request: AuthenticatedRequest, pk: int, what: str) -> HttpRespo
     forms = {"status": StatusForm, "scores": ScoresForm, "coordinator": CoordinatorForm}
     if what not in forms:
         raise Http404
-    if not permissions.can_edit(request.user, issue):
+    if not request.user.has_perm("issues.edit_issue", issue):
         raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
     form = forms[what](request.POST)
     error = notice = ""
@@ -290,7 +290,7 @@ def issue_create(request: AuthenticatedRequest) -> HttpResponse:
 @coordinator_required
 def issue_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     issue = get_object_or_404(Issue.objects.select_related("ward", "field"), pk=pk)
-    if not permissions.can_edit(request.user, issue):
+    if not request.user.has_perm("issues.edit_issue", issue):
         raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
     form = IssueForm(
         request.POST or None, instance=issue, editing=True, initial={"version": issue.version}
@@ -317,8 +317,8 @@ def issue_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         issue = selectors.issue_detail(pk)
     except Issue.DoesNotExist:
         raise Http404 from None
-    show_internal = permissions.can_see_internal(request.user, issue)
-    can_edit = permissions.can_edit(request.user, issue)
+    show_internal = request.user.has_perm("issues.see_internal_note", issue)
+    can_edit = request.user.has_perm("issues.edit_issue", issue)
     context = {
         "issue": issue,
         "show_internal": show_internal,
@@ -374,7 +374,7 @@ def issue_similar(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "issue": issue,
         "similar": _similar_rows(issue),
-        "can_edit": permissions.can_edit(request.user, issue),
+        "can_edit": request.user.has_perm("issues.edit_issue", issue),
         "link_kinds": IssueLinkKind.choices,
     }
     if request.htmx:

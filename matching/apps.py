@@ -7,7 +7,7 @@ class MatchingConfig(AppConfig):
     verbose_name = _("マッチング")
 
     def ready(self) -> None:
-        from matching import demo, selectors
+        from matching import demo, permissions, selectors  # noqa: F401  (permissions register)
         from matching.events import demo as events_demo
         from portal import registry
         from portal.models import STAFF_ROLES, Role

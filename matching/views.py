@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +25,7 @@ from portal.access import (
     partner_required,
     staff_required,
 )
-from portal.models import Role
+from portal.permissions import permission_or_refuse
 from portal.selectors import broker_reachable
 
 
@@ -45,10 +45,6 @@ def _issue_in_scope(request: AuthenticatedRequest, issue_id: int):
     return issue
 
 
-def _can_run(user) -> bool:
-    return user.role in (Role.COORDINATOR, Role.ADMIN)
-
-
 # ------------------------------------------------------------------------ overview and runs
 
 
@@ -66,7 +62,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "q": query,
         "waiting_only": waiting_only,
         "runs": selectors.latest_runs(5),
-        "can_run": _can_run(request.user),
+        "can_run": request.user.has_perm("matching.run_matching"),
         "broker_reachable": broker_reachable(),
     }
     if request.htmx:
@@ -92,7 +88,7 @@ def run_detail(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
     context = {
         "run": run,
         "stalled": run_services.match_run_stalled(run),
-        "can_run": _can_run(request.user),
+        "can_run": request.user.has_perm("matching.run_matching"),
         "results": _run_results(request, run) if run.status == MatchRun.Status.SUCCEEDED else [],
     }
     if request.htmx:
@@ -151,7 +147,7 @@ def _review_context(request: AuthenticatedRequest, issue, *, conflict: str = "")
         "candidates": candidates,
         "verdicts": [(v, Decision.Verdict(v).label) for v in verdicts],
         "reasons": review_services.REJECT_REASONS,
-        "can_decide": review_services.can_decide(request.user, issue),
+        "can_decide": request.user.has_perm("matching.decide_candidate", issue),
         "conflict": conflict,
     }
 
@@ -170,8 +166,7 @@ def issue_review(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
 @require_POST
 def issue_refresh(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
     issue = _issue_in_scope(request, issue_id)
-    if not review_services.can_decide(request.user, issue):
-        raise PermissionDenied
+    permission_or_refuse(request.user, "matching.decide_candidate", issue)
     run = run_services.matching_refresh_issue(issue_id=issue.pk, started_by=request.user)
     if run.status == MatchRun.Status.FAILED:
         messages.error(request, run.error)
@@ -294,7 +289,7 @@ def engine_status(request: AuthenticatedRequest) -> HttpResponse:
             "status": selectors.engine_status(),
             "form": form,
             "settings_row": row,
-            "can_edit": _can_run(request.user),
+            "can_edit": request.user.has_perm("matching.run_matching"),
         },
     )
 
@@ -381,5 +376,10 @@ def partner_proposal(request: AuthenticatedRequest, proposal_id: int) -> HttpRes
     return render(
         request,
         "matching/partner_proposal.html",
-        {"proposal": proposal, "form": form, "project": getattr(proposal, "project", None)},
+        {
+            "proposal": proposal,
+            "form": form,
+            "project": getattr(proposal, "project", None),
+            "can_answer": request.user.has_perm("matching.answer_proposal", proposal),
+        },
     )

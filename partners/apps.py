@@ -7,7 +7,7 @@ class PartnersConfig(AppConfig):
     verbose_name = _("企業・大学")
 
     def ready(self) -> None:
-        from partners import demo
+        from partners import demo, permissions  # noqa: F401  (permissions register)
         from portal import registry
         from portal.models import STAFF_ROLES, Role
 

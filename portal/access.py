@@ -10,12 +10,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django_htmx.middleware import HtmxDetails
 
+from portal.htmx import login_redirect
 from portal.models import STAFF_ROLES, AccessLog, Role, User
 from portal.services import access_log_record
 
@@ -57,7 +57,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
             user = request.user
             if not user.is_authenticated:
                 access_log_record(kind=AccessLog.Kind.DENIED, request=request, detail="anonymous")
-                return redirect_to_login(request.get_full_path())
+                return login_redirect(request)
             if user.role not in allowed:  # type: ignore[union-attr]
                 access_log_record(
                     kind=AccessLog.Kind.DENIED, request=request, detail=f"role={user.role}"

@@ -29,6 +29,7 @@ from portal.models import (
     User,
     Ward,
 )
+from portal.permissions import can_certify_coordinator
 
 # Targets from the seed (DESIGN.md, pillar 2).
 TARGET_COORDINATORS = 30
@@ -161,14 +162,34 @@ def coordinator_least_loaded(*, ward: Ward | None) -> User | None:
 
 @transaction.atomic
 def coordinator_profile_save(
-    *, user: User, data: dict[str, Any], wards: list[Ward], specialities: list
+    *,
+    user: User,
+    data: dict[str, Any],
+    wards: list[Ward],
+    specialities: list,
+    changed_by: User | None = None,
 ) -> CoordinatorProfile:
+    """Create or update `user`'s coordinator profile; `changed_by` None is the system.
+
+    The certification (level and date) changes only when `changed_by` may certify
+    (portal.certify_coordinator); anyone else's change of it is refused on that field.
+    """
     if user.role != Role.COORDINATOR:
         raise ValidationError(_("コーディネーターの役割を持つ職員だけにプロフィールを作れます。"))
     level = data.get("certification_level")
     if level and level != "none" and not data.get("certified_on"):
         raise ValidationError(_("認定レベルを設定するときは認定日を入力してください。"))
     profile = CoordinatorProfile.objects.filter(user=user).first() or CoordinatorProfile(user=user)
+    if changed_by is not None and not can_certify_coordinator(changed_by):
+        stored = (profile.certification_level, profile.certified_on)
+        wanted = (
+            data.get("certification_level", stored[0]),
+            data.get("certified_on", stored[1]),
+        )
+        if wanted != stored:
+            raise ValidationError(
+                {"certification_level": _("認定レベルは承認者・管理者だけが変更できます。")}
+            )
     for name in ("background", "certification_level", "certified_on", "introduction", "active"):
         if name in data:
             setattr(profile, name, data[name])

@@ -160,13 +160,21 @@ def coordinator_edit(request: AuthenticatedRequest, user_id: int) -> HttpRespons
             "active": profile.active,
         }
     form = CoordinatorProfileForm(request.POST or None, initial=initial)
+    if not request.user.has_perm("portal.certify_coordinator"):
+        # Shown, not editable: a disabled field keeps the stored certification.
+        for name in ("certification_level", "certified_on"):
+            form.fields[name].disabled = True
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         wards = list(data.pop("wards"))
         specialities = list(data.pop("specialities"))
         try:
             coordination.coordinator_profile_save(
-                user=person, data=data, wards=wards, specialities=specialities
+                user=person,
+                data=data,
+                wards=wards,
+                specialities=specialities,
+                changed_by=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,18 +32,15 @@ from portal.access import (
 )
 from portal.formtools import form_add_service_errors
 from portal.models import STAFF_ROLES, AccessLog, Role
+from portal.permissions import permission_or_refuse
 from portal.services import access_log_record
 
 
 def _managed_event(request: AuthenticatedRequest, pk: int) -> Event:
     """An event the signed-in coordinator may run: own ward's, own, or any for admins."""
     event = get_object_or_404(Event, pk=pk)
-    user = request.user
-    if user.role == Role.ADMIN or event.created_by_id == user.pk:
-        return event
-    if user.ward_id and event.wards.filter(pk=user.ward_id).exists():
-        return event
-    raise PermissionDenied
+    permission_or_refuse(request.user, "matching.manage_event", event)
+    return event
 
 
 def _month(request: HttpRequest) -> tuple[int, int]:
@@ -139,13 +136,7 @@ def event_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     pairs = event.pairs.select_related("issue", "organization", "resource")
     user = request.user
-    can_manage = user.role == Role.ADMIN or (
-        user.role == Role.COORDINATOR
-        and (
-            event.created_by_id == user.pk
-            or (user.ward_id and event.wards.filter(pk=user.ward_id).exists())
-        )
-    )
+    can_manage = user.has_perm("matching.manage_event", event)
     counts = dict.fromkeys(InvitationStatus.values, 0)
     for invitation in invitations:
         counts[invitation.status] += 1

@@ -16,6 +16,7 @@ from matching.models import (
     ExposureLog,
     Proposal,
 )
+from matching.permissions import can_answer_proposal
 from matching.projects.services import project_create
 from partners.models import Membership
 from portal.models import User
@@ -77,8 +78,7 @@ def proposal_create(
 
 def proposal_respond(*, proposal: Proposal, user: User, accept: bool, reason: str = "") -> Proposal:
     """A partner of the proposed organisation accepts (→ project) or declines (reason required)."""
-    membership = Membership.objects.filter(user=user).first()
-    if membership is None or membership.organization_id != proposal.organization_id:
+    if not can_answer_proposal(user, proposal):
         raise PermissionDenied
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)

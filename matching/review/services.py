@@ -17,6 +17,7 @@ from matching.models import (
     Candidate,
     Decision,
 )
+from matching.permissions import can_approve, can_decide
 from matching.proposals.services import proposal_create
 from portal.locking import Conflict
 from portal.models import Role, User
@@ -36,24 +37,6 @@ REJECT_REASONS = [
     ("duplicate", gettext_lazy("既に別の連携で対応中")),
     ("other", gettext_lazy("その他")),
 ]
-
-
-def can_decide(user: User, issue: Issue) -> bool:
-    """Coordinators of the issue's ward (any ward for an issue without one) and admins."""
-    if user.role == Role.ADMIN:
-        return True
-    if user.role != Role.COORDINATOR:
-        return False
-    return issue.ward_id is None or issue.ward_id == user.ward_id
-
-
-def can_approve(user: User, issue: Issue) -> bool:
-    """Approvers of the issue's ward (any ward for an issue without one) and admins."""
-    if user.role == Role.ADMIN:
-        return True
-    if user.role != Role.APPROVER:
-        return False
-    return issue.ward_id is None or user.ward_id is None or issue.ward_id == user.ward_id
 
 
 def allowed_verdicts(user: User, issue: Issue) -> list[str]:

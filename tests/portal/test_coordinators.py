@@ -115,8 +115,9 @@ def test_certification_change_keeps_history(coordinator):
     assert levels == ["basic", "intermediate"]
 
 
-def test_level_without_date_is_refused_on_the_screen(client, coordinator):
-    client.force_login(coordinator)
+def test_level_without_date_is_refused_on_the_screen(client, coordinator, admin_user):
+    # Only someone who may certify sets a level (tests/security/test_object_permissions.py).
+    client.force_login(admin_user)
     response = client.post(
         reverse("portal:coordinator_edit", args=[coordinator.pk]),
         {"background": "company", "certification_level": "advanced", "wards": [ward("13101").pk]},

@@ -1,0 +1,58 @@
+"""The permission vocabulary every app builds on (django-rules predicates, no database).
+
+Each app declares its object permissions in its own `permissions.py` with `rules.add_perm`,
+named `<app>.<verb>_<thing>` (`issues.edit_issue`, `matching.answer_proposal`, …); views ask
+`request.user.has_perm(name, obj)` (or `permission_or_refuse`), templates
+`{% has_perm name user obj as allowed %}`. The view decorators of portal.access still decide
+who may open a URL at all; these decide what a person may do to one object.
+
+404 or 403 (one decision, DESIGN "Security by default"): an object the person may not even
+see — another organisation's record, another ward's internal item — answers 404 so that its
+existence is not revealed; an object they see but may not change (a shared-database issue of
+another ward) answers 403 with the reason.
+"""
+
+from __future__ import annotations
+
+import rules
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from portal.models import STAFF_ROLES, Role
+
+
+def _role_is(*roles: str) -> rules.Predicate:
+    allowed = frozenset(roles)
+
+    def check(user) -> bool:
+        return bool(getattr(user, "is_authenticated", False) and user.role in allowed)
+
+    return rules.Predicate(check, name="role in " + "/".join(sorted(allowed)))
+
+
+is_admin = _role_is(Role.ADMIN)
+is_coordinator = _role_is(Role.COORDINATOR)
+is_approver = _role_is(Role.APPROVER)
+is_evaluator = _role_is(Role.EVALUATOR)
+is_partner = _role_is(Role.PARTNER)
+is_staff_member = _role_is(*STAFF_ROLES)
+
+
+@rules.predicate
+def of_own_ward(user, obj) -> bool:
+    """The object belongs to the person's ward, or to no ward (ward-independent)."""
+    ward_id = getattr(obj, "ward_id", None)
+    return ward_id is None or ward_id == getattr(user, "ward_id", None)
+
+
+# A coordinator's certification level (初級・中級・上級) is set by someone else: approvers and
+# admins, never the coordinator themself (their self-assessment is a separate record).
+can_certify_coordinator = is_admin | is_approver
+rules.add_perm("portal.certify_coordinator", can_certify_coordinator)
+
+
+def permission_or_refuse(user, perm: str, obj=None, *, hidden: bool = False) -> None:
+    """Raise unless `user` has `perm` on `obj`: Http404 for an object they may not see
+    (`hidden`), PermissionDenied otherwise. portal.access logs either refusal."""
+    if not user.has_perm(perm, obj):
+        raise Http404 if hidden else PermissionDenied
