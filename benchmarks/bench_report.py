@@ -80,7 +80,7 @@ def _seed(n: int, fiscal_year: int) -> str:
         SatisfactionSurvey,
     )
     from issues.models import Issue
-    from matching.models import Project
+    from matching.projects.models import Project
     from portal.models import Field, Ward
     from portal.services import reference_data_ensure_loaded
 

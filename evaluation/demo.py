@@ -26,7 +26,7 @@ from evaluation.models import (
     SatisfactionSurvey,
 )
 from evaluation.services import INDICATOR_FIELDS, continuation_due_date
-from matching.models import Project
+from matching.projects.models import Project
 from partners.models import Organization, OrgStatus
 from portal.models import Field, Role, User, Ward
 from portal.registry import DemoContext

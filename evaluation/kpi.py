@@ -34,7 +34,8 @@ from evaluation.models import (
     SatisfactionSurvey,
 )
 from issues.models import Issue, IssueStatus
-from matching.models import Project, Proposal
+from matching.models import Proposal
+from matching.projects.models import Project
 from partners.models import Organization, OrgStatus
 from portal.fiscal import datetime_range, fiscal_year_range, months_in, period_range
 from portal.models import DailyActivity, HealthCheck, Role, Ward

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from matching.models import Project
+from matching.projects.models import Project
 from portal.locking import Versioned
 from portal.models import Field, Ward
 

@@ -22,7 +22,7 @@ from evaluation.selectors import (
     gap_by_field,
     payments_due_total,
 )
-from matching.models import Project
+from matching.projects.models import Project
 from portal.fiscal import (
     date_both,
     fiscal_year_label,

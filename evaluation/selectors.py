@@ -22,7 +22,7 @@ from evaluation.models import (
     Review,
 )
 from issues.models import Issue, IssueStatus
-from matching.models import Project
+from matching.projects.models import Project
 from portal.fiscal import fiscal_year_range
 from portal.models import Field, Role, User, Ward
 

@@ -33,7 +33,7 @@ from evaluation.models import (
     SatisfactionSurvey,
 )
 from evaluation.permissions import can_record_continuation
-from matching.models import Project
+from matching.projects.models import Project
 from portal.models import User, Ward
 
 INDICATOR_FIELDS = (

@@ -25,7 +25,7 @@ from evaluation.models import (
     ReportFile,
 )
 from evaluation.report import report_csv, report_filename
-from matching.models import Project
+from matching.projects.models import Project
 from portal.access import (
     AuthenticatedRequest,
     evaluator_required,

@@ -8,9 +8,9 @@ from matching.models import (
     ExposureLog,
     MatchingSettings,
     MatchRun,
-    Project,
     Proposal,
 )
+from matching.projects.models import Project
 
 
 @admin.register(EngineVersion)

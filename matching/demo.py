@@ -15,16 +15,9 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from issues.models import Issue, IssueStatus
-from matching.models import (
-    Candidate,
-    Decision,
-    ExposureLog,
-    MatchChunk,
-    MatchRun,
-    Project,
-    Proposal,
-)
+from matching.models import Candidate, Decision, ExposureLog, MatchChunk, MatchRun, Proposal
 from matching.projects import services as project_services
+from matching.projects.models import Project
 from matching.proposals import services as proposal_services
 from matching.runs import services as run_services
 from portal.models import Role, User

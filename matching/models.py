@@ -251,69 +251,12 @@ class ExposureLog(models.Model):
         indexes = [models.Index(fields=["kind", "created_at"])]
 
 
-class Project(models.Model):
-    """連携事業: born when a partner accepts a proposal, or entered directly by a coordinator."""
-
-    class Status(models.TextChoices):
-        PREPARING = "preparing", _("準備中")
-        RUNNING = "running", _("実施中")
-        COMPLETED = "completed", _("完了")
-        CANCELLED = "cancelled", _("中止")
-
-    title = models.CharField(_("事業名"), max_length=200)
-    summary = models.TextField(_("概要"), blank=True, max_length=5000)
-    issues = models.ManyToManyField(Issue, verbose_name=_("地域課題"), related_name="projects")
-    organizations = models.ManyToManyField(
-        Organization, verbose_name=_("連携団体"), related_name="projects"
-    )
-    proposal = models.OneToOneField(
-        Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="project"
-    )
-    ward = models.ForeignKey(
-        "portal.Ward", verbose_name=_("区"), null=True, blank=True, on_delete=models.PROTECT
-    )
-    field = models.ForeignKey(
-        "portal.Field", verbose_name=_("分野"), null=True, blank=True, on_delete=models.PROTECT
-    )
-    resource = models.ForeignKey(
-        Resource,
-        verbose_name=_("リソース"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="projects",
-    )
-    coordinator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("担当コーディネーター"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="coordinated_projects",
-    )
-    start_date = models.DateField(_("開始日"))
-    end_date = models.DateField(_("終了日"), null=True, blank=True)
-    status = models.CharField(
-        _("状態"), max_length=12, choices=Status.choices, default=Status.PREPARING, db_index=True
-    )
-    public_cost = models.PositiveBigIntegerField(_("公的負担（円）"), default=0)
-    partner_cost = models.PositiveBigIntegerField(_("団体負担（円）"), default=0)
-    in_kind_value = models.PositiveBigIntegerField(_("現物提供の評価額（円）"), default=0)
-    participants = models.PositiveIntegerField(_("参加者数"), default=0)
-    beneficiaries = models.PositiveIntegerField(_("受益者数"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-start_date"]
-        verbose_name = _("連携事業")
-        verbose_name_plural = _("連携事業")
-
-    def __str__(self) -> str:
-        return self.title
-
-
 # Django discovers an app's models through its models module: the concept packages' models
 # are imported here so that they belong to the matching app (same tables, no migration).
 from matching.events.models import Event, EventPair, EventTheme, Invitation  # noqa: E402,F401
-from matching.projects.models import CoordinatorBudget, ExternalSupport, Grant  # noqa: E402,F401
+from matching.projects.models import (  # noqa: E402,F401
+    CoordinatorBudget,
+    ExternalSupport,
+    Grant,
+    Project,
+)

@@ -137,7 +137,7 @@ class ResourceTable:
 
 
 def running_projects_per_resource() -> dict[int, int]:
-    from matching.models import Project
+    from matching.projects.models import Project
 
     return dict(
         Project.objects.filter(
@@ -151,7 +151,7 @@ def running_projects_per_resource() -> dict[int, int]:
 
 
 def completed_projects_per_org_field() -> Counter[tuple[int, int]]:
-    from matching.models import Project
+    from matching.projects.models import Project
 
     rows = (
         Project.objects.filter(status=Project.Status.COMPLETED, field__isnull=False)

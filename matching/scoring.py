@@ -264,7 +264,7 @@ def resources_fingerprint() -> tuple:
     """Changes whenever anything the resource table is built from changes (3 cheap queries)."""
     from django.db.models import Count, Max, Q
 
-    from matching.models import Project
+    from matching.projects.models import Project
     from partners.models import Organization
 
     resources = Resource.objects.aggregate(n=Count("pk"), at=Max("updated_at"))

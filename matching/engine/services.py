@@ -17,12 +17,8 @@ from matching.engine.ranker import (
     train_pairwise_ranker,
     validate_against_baseline,
 )
-from matching.models import (
-    Decision,
-    EngineVersion,
-    MatchingSettings,
-    Project,
-)
+from matching.models import Decision, EngineVersion, MatchingSettings
+from matching.projects.models import Project
 from matching.rules import DEFAULT_WEIGHTS, FEATURES
 from matching.scoring import (
     issue_texts,

@@ -258,8 +258,7 @@ def load(ctx: DemoContext) -> None:
 
 
 def _budgets_and_support(rng: random.Random, coordinators: list, today: datetime.date) -> None:
-    from matching.models import Project
-    from matching.projects.models import CoordinatorBudget, ExternalSupport, Grant
+    from matching.projects.models import CoordinatorBudget, ExternalSupport, Grant, Project
 
     fiscal_year = fiscal_year_of(today)
     projects = list(Project.objects.order_by("pk")[:12])

@@ -18,7 +18,8 @@ from matching.events.models import (
     InvitationStatus,
     PairOutcome,
 )
-from matching.models import Candidate, Project
+from matching.models import Candidate
+from matching.projects.models import Project
 from portal.fiscal import datetime_range, fiscal_year_range
 from portal.models import User
 

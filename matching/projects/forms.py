@@ -5,8 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from matching.models import Project
-from matching.projects.models import ExternalSupport, Grant
+from matching.projects.models import ExternalSupport, Grant, Project
 from portal.formtools import DateInput
 from portal.models import Role, User
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from matching.models import Project
-from matching.projects.models import CoordinatorBudget
+from matching.projects.models import CoordinatorBudget, Project
 from portal.fiscal import fiscal_year_range
 from portal.models import User
 

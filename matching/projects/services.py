@@ -13,11 +13,8 @@ from django.utils.translation import gettext as _
 
 from issues.models import Issue
 from issues.services import issue_project_started
-from matching.models import (
-    Project,
-    Proposal,
-)
-from matching.projects.models import CoordinatorBudget, ExternalSupport, Grant
+from matching.models import Proposal
+from matching.projects.models import CoordinatorBudget, ExternalSupport, Grant, Project
 from partners.models import Resource
 from portal.history import history_stamp
 from portal.models import User

@@ -15,7 +15,8 @@ from evaluation.models import (
     SatisfactionSurvey,
 )
 from issues.models import Issue, IssueStatus
-from matching.models import Project, Proposal
+from matching.models import Proposal
+from matching.projects.models import Project
 from partners.models import Organization, OrgStatus
 from portal.models import DailyActivity, HealthCheck
 from tests.evaluation.factories import IndicatorFactory, MemberFactory

@@ -10,7 +10,7 @@ from evaluation.models import (
     Review,
     SatisfactionSurvey,
 )
-from matching.models import Project
+from matching.projects.models import Project
 from portal.demo import users
 from portal.registry import DemoContext
 

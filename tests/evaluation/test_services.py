@@ -14,7 +14,7 @@ from evaluation.models import (
     Review,
 )
 from evaluation.selectors import continuation_due, payment_statuses
-from matching.models import Project
+from matching.projects.models import Project
 from tests.evaluation.factories import IndicatorFactory, MemberFactory, install_status_change_spy
 from tests.issues.factories import field
 from tests.matching.factories import ProjectFactory

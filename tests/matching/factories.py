@@ -2,7 +2,7 @@ import datetime
 
 import factory
 
-from matching.models import Project
+from matching.projects.models import Project
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):

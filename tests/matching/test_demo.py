@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from matching import demo
-from matching.models import Candidate, Decision, Project, Proposal
+from matching.models import Candidate, Decision, Proposal
+from matching.projects.models import Project
 from portal.registry import DemoContext
 from tests.issues.factories import IssueFactory, field
 from tests.matching.factories import PAIRS

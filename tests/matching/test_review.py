@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from issues.models import IssueStatus
-from matching.models import Candidate, Decision, MatchRun, Project, Proposal
+from matching.models import Candidate, Decision, MatchRun, Proposal
+from matching.projects.models import Project
 from matching.runs.services import matching_refresh_issue
 from portal.models import Notification
 from tests.matching.factories import matching_world

@@ -6,7 +6,8 @@ import datetime
 
 import pytest
 
-from matching.models import Candidate, Project
+from matching.models import Candidate
+from matching.projects.models import Project
 from matching.runs.services import matching_refresh_issue
 from partners.models import OrgStatus, ResourceStatus
 from tests.issues.factories import IssueFactory, field

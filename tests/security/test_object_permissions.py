@@ -8,7 +8,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from matching.models import Decision, Project, Proposal
+from matching.models import Decision, Proposal
+from matching.projects.models import Project
 from matching.proposals.services import proposal_create
 from partners.models import OrgStatus
 from portal.models import CertificationLevel, CoordinatorProfile

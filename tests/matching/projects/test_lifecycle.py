@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from issues.models import IssueStatus
-from matching.models import Project
+from matching.projects.models import Project
 from matching.projects.services import project_create, project_status_change
 from tests.issues.factories import IssueFactory
 
