@@ -20,6 +20,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 run: $(BIN)/.installed ## Start the portal with demo data on http://127.0.0.1:8000 (SQLite, tasks in-process)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
+	@$(PY) manage.py report_fonts --notice --verbosity 0
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(BIN)/.installed ## Run the whole test suite
