@@ -12,14 +12,16 @@ PORT ?= 8000
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
-$(BIN)/.installed: requirements.lock pyproject.toml
+# requirements-dev.txt: the runtime lock plus the dev group, every file pinned by its hash.
+$(BIN)/.installed: requirements-dev.txt
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	@touch $@
 
 run: $(BIN)/.installed ## Start the portal with demo data on http://127.0.0.1:8000 (SQLite, tasks in-process)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
+	@$(PY) manage.py report_fonts --notice --verbosity 0
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(BIN)/.installed ## Run the whole test suite
@@ -53,8 +55,13 @@ messages: $(BIN)/.installed ## Rebuild the English translation catalogue
 	$(PY) scripts/translate_po.py
 	$(PY) manage.py compilemessages -l en -l ja --ignore='.venv*'
 
-lock: $(BIN)/.installed ## Rewrite requirements.lock from the current environment
-	$(BIN)/pip freeze --exclude-editable | sort -f > requirements.lock
+# Keeps every pin already in the locks; UPGRADE="-P django" (one package) or UPGRADE=-U moves them.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.12 \
+	--generate-hashes --custom-compile-command "make lock" $(UPGRADE)
+
+lock: $(BIN)/.installed ## Recompile requirements.txt (runtime) and requirements-dev.txt with hashes from pyproject.toml
+	$(UV_COMPILE) -o requirements.txt
+	$(UV_COMPILE) --group dev -c requirements.txt -o requirements-dev.txt
 
 audit: ## Audit pinned dependencies for known vulnerabilities (fails loudly when it cannot check)
 	scripts/audit

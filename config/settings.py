@@ -176,6 +176,9 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# A folder with the PDF report's Japanese font (NotoSansCJK-Regular.ttc / -Bold.ttc); empty =
+# Debian's fonts-noto-cjk, then the dev group's Noto wheels (evaluation/report.py font_paths).
+REPORT_FONT_DIR = os.environ.get("REPORT_FONT_DIR", "")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -70,20 +72,74 @@ def _plain(value: Decimal | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+# The PDF report's Japanese font, looked up in this order (docs/decisions/0006):
+# 1. settings.REPORT_FONT_DIR (env REPORT_FONT_DIR), when set: a folder with a Regular and a Bold
+#    file named as in FONT_FILES; a folder without them is an error, not a fallback;
+# 2. Debian's fonts-noto-cjk (the Docker image and CI install it);
+# 3. the noto-cjk-sans-jp-* wheels of the dev group (upstream Noto Sans CJK JP 2.004, OFL),
+#    for `make run` on a machine without Debian's package.
+# Without any of them the report refuses to build: WeasyPrint would silently draw tofu.
+FONT_FILES = {
+    "regular": ("NotoSansCJK-Regular.ttc", "NotoSansCJKjp-Regular.otf", "NotoSansJP-Regular.otf"),
+    "bold": ("NotoSansCJK-Bold.ttc", "NotoSansCJKjp-Bold.otf", "NotoSansJP-Bold.otf"),
+}
+DEBIAN_FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"),)
+FONT_PACKAGES = {"regular": "noto_cjk_sans_jp_regular", "bold": "noto_cjk_sans_jp_bold"}
+FONTS_MISSING = (
+    "PDF報告書の日本語フォントがありません / no Japanese font for the PDF report: "
+    "install Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk) "
+    "or set REPORT_FONT_DIR to a folder with NotoSansCJK-Regular.ttc and NotoSansCJK-Bold.ttc"
+)
+
+
+class ReportFontsMissing(ImproperlyConfigured):
+    """No Japanese font for the PDF report; the message names what to install."""
+
+
+def _fonts_in(folder: Path) -> dict[str, Path] | None:
+    found = {}
+    for weight, names in FONT_FILES.items():
+        path = next((folder / name for name in names if (folder / name).is_file()), None)
+        if path is None:
+            return None
+        found[weight] = path
+    return found
+
+
+def _fonts_from_packages() -> dict[str, Path] | None:
+    found = {}
+    for weight, module_name in FONT_PACKAGES.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            return None
+        path = Path(str(module.FONT_PATH))
+        if not path.is_file():
+            return None
+        found[weight] = path
+    return found
+
+
 @cache
 def font_paths() -> dict[str, Path]:
-    """The Noto Sans CJK JP fonts shipped by the noto_cjk_sans_jp_* PyPI packages."""
-    import noto_cjk_sans_jp_bold
-    import noto_cjk_sans_jp_regular
-
-    def find(module) -> Path:
-        folder = Path(module.__file__).resolve().parent
-        found = sorted(folder.glob("*.otf")) + sorted(folder.glob("*.ttf"))
-        if not found:
-            raise FileNotFoundError(f"no font file in {folder}")
-        return found[0]
-
-    return {"regular": find(noto_cjk_sans_jp_regular), "bold": find(noto_cjk_sans_jp_bold)}
+    """{"regular": path, "bold": path} of the report's Japanese font; ReportFontsMissing if none."""
+    explicit = getattr(settings, "REPORT_FONT_DIR", "")
+    if explicit:
+        found = _fonts_in(Path(explicit))
+        if found is None:
+            raise ReportFontsMissing(
+                f"REPORT_FONT_DIR={explicit} has no Regular and Bold font "
+                f"({', '.join(FONT_FILES['regular'])} and their -Bold): {FONTS_MISSING}"
+            )
+        return found
+    for folder in DEBIAN_FONT_DIRS:
+        found = _fonts_in(folder)
+        if found:
+            return found
+    found = _fonts_from_packages()
+    if found:
+        return found
+    raise ReportFontsMissing(FONTS_MISSING)
 
 
 def report_css() -> str:
@@ -285,6 +341,7 @@ def report_render(
         kpis = report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
         figures = [k.as_row(fiscal_year) for k in kpis]
         return report_csv(fiscal_year=fiscal_year, quarter=quarter, ward=ward), figures
+    font_paths()  # ReportFontsMissing before any work, never a PDF with tofu
     context = report_context(fiscal_year=fiscal_year, quarter=quarter, ward=ward, progress=step)
     figures = [k.as_row(fiscal_year) for k in context["kpis"]]
     step(75)

@@ -576,6 +576,13 @@ def report_request(
 
     if quarter not in (None, 1, 2, 3, 4):
         raise ValidationError(_("四半期は1〜4で指定してください。"))
+    if fmt == "pdf":
+        from evaluation.report import ReportFontsMissing, font_paths
+
+        try:
+            font_paths()  # refused now, with what to install, rather than a failed build later
+        except ReportFontsMissing as exc:
+            raise ValidationError(str(exc)) from exc
     report = ReportFile.objects.create(
         fiscal_year=fiscal_year, quarter=quarter, ward=ward, format=fmt, created_by=created_by
     )

@@ -611,18 +611,23 @@ def reports(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            report = services.report_request(
-                fiscal_year=data["fiscal_year"],
-                quarter=data["quarter"],
-                fmt=data["format"],
-                ward=data["ward"],
-                created_by=request.user,
-            )
-            messages.success(
-                request, _("報告書の作成を受け付けました。完了するとダウンロードできます。")
-            )
-            return redirect(reverse("evaluation:reports") + f"#report-{report.pk}")
-        _form_errors(request, form)
+            try:
+                report = services.report_request(
+                    fiscal_year=data["fiscal_year"],
+                    quarter=data["quarter"],
+                    fmt=data["format"],
+                    ward=data["ward"],
+                    created_by=request.user,
+                )
+            except ValidationError as exc:  # e.g. no Japanese font for a PDF on this server
+                _errors(request, exc)
+            else:
+                messages.success(
+                    request, _("報告書の作成を受け付けました。完了するとダウンロードできます。")
+                )
+                return redirect(reverse("evaluation:reports") + f"#report-{report.pk}")
+        else:
+            _form_errors(request, form)
     return render(
         request,
         "evaluation/reports.html",

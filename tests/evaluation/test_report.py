@@ -158,3 +158,90 @@ def test_failed_build_is_recorded(db, monkeypatch, fmt, django_capture_on_commit
         services.report_request(fiscal_year=2025, fmt=fmt)
     report = ReportFile.objects.get()
     assert report.status == "failed" and "disk full" in report.error
+
+
+# ---------------------------------------------------------------- the report's Japanese font
+
+
+@pytest.fixture
+def no_fonts(monkeypatch, tmp_path, settings):
+    """A machine without Debian's fonts-noto-cjk, without the Noto wheels, REPORT_FONT_DIR unset."""
+    from evaluation import report as builder
+
+    settings.REPORT_FONT_DIR = ""
+    monkeypatch.setattr(builder, "DEBIAN_FONT_DIRS", (tmp_path / "no-fonts-here",))
+    monkeypatch.setattr(
+        builder, "FONT_PACKAGES", {"regular": "no_such_font_pkg_r", "bold": "no_such_font_pkg_b"}
+    )
+    builder.font_paths.cache_clear()
+    yield
+    builder.font_paths.cache_clear()
+
+
+def test_missing_font_refuses_the_pdf_and_names_what_to_install(no_fonts, tmp_path):
+    from evaluation.report import ReportFontsMissing, font_paths
+
+    with pytest.raises(ReportFontsMissing, match=r"apt-get install fonts-noto-cjk"):
+        font_paths()
+    with pytest.raises(ReportFontsMissing, match="REPORT_FONT_DIR"):
+        report_pdf(fiscal_year=2025)
+
+
+def test_missing_font_command_fails_with_the_message_and_writes_nothing(no_fonts, db, tmp_path):
+    from django.core.management.base import CommandError
+
+    pdf = tmp_path / "report.pdf"
+    with pytest.raises(CommandError, match=r"apt-get install fonts-noto-cjk"):
+        call_command("export_report", str(pdf), "--fiscal-year", "2025", "--format", "pdf")
+    assert not pdf.exists()
+    with pytest.raises(CommandError, match=r"apt-get install fonts-noto-cjk"):
+        call_command("report_fonts", verbosity=0)
+    notice = io.StringIO()  # `make run`: one line, and the portal starts all the same
+    call_command("report_fonts", notice=True, verbosity=0, stderr=notice)
+    assert notice.getvalue().count("\n") == 1
+    assert notice.getvalue().startswith("notice: PDF reports are off")
+    assert "apt-get install fonts-noto-cjk" in notice.getvalue()
+    csv_file = tmp_path / "report.csv"  # the CSV report needs no font
+    call_command("export_report", str(csv_file), "--fiscal-year", "2025", "--format", "csv")
+    assert csv_file.exists()
+
+
+def test_missing_font_report_screen_says_what_to_install(no_fonts, evaluator, client):
+    client.force_login(evaluator)
+    response = client.post(
+        reverse("evaluation:reports"), {"fiscal_year": 2025, "format": "pdf", "quarter": ""}
+    )
+    assert response.status_code == 200
+    assert "apt-get install fonts-noto-cjk" in response.content.decode()
+    assert not ReportFile.objects.exists()
+
+
+def test_font_dir_setting_comes_first_and_is_not_silently_skipped(no_fonts, settings, tmp_path):
+    from evaluation.report import ReportFontsMissing, font_paths
+
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    settings.REPORT_FONT_DIR = str(folder)
+    with pytest.raises(ReportFontsMissing, match=r"REPORT_FONT_DIR=.*fonts-noto-cjk"):
+        font_paths()
+    (folder / "NotoSansCJKjp-Regular.otf").write_bytes(b"")
+    (folder / "NotoSansCJK-Bold.ttc").write_bytes(b"")
+    font_paths.cache_clear()
+    assert font_paths() == {
+        "regular": folder / "NotoSansCJKjp-Regular.otf",
+        "bold": folder / "NotoSansCJK-Bold.ttc",
+    }
+
+
+def test_debian_fonts_come_before_the_wheels(monkeypatch, settings, tmp_path):
+    from evaluation import report as builder
+
+    settings.REPORT_FONT_DIR = ""
+    (tmp_path / "NotoSansCJK-Regular.ttc").write_bytes(b"")
+    (tmp_path / "NotoSansCJK-Bold.ttc").write_bytes(b"")
+    monkeypatch.setattr(builder, "DEBIAN_FONT_DIRS", (tmp_path,))
+    builder.font_paths.cache_clear()
+    try:
+        assert builder.font_paths()["regular"] == tmp_path / "NotoSansCJK-Regular.ttc"
+    finally:
+        builder.font_paths.cache_clear()

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation.report import report_render
+from evaluation.report import ReportFontsMissing, font_paths, report_render
 from portal.selectors import ward_by_code_or_name
 
 
@@ -24,6 +24,11 @@ class Command(BaseCommand):
             ward_obj = ward_by_code_or_name(ward)
             if ward_obj is None:
                 raise CommandError(f"unknown ward: {ward}")
+        if format == "pdf":
+            try:
+                font_paths()
+            except ReportFontsMissing as exc:
+                raise CommandError(str(exc)) from exc
         content, figures = report_render(
             fiscal_year=fiscal_year, fmt=format, quarter=quarter, ward=ward_obj
         )
