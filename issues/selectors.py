@@ -14,6 +14,7 @@ from issues.fields import HISTORY_FIELDS
 from issues.models import OPEN_STATUSES, Issue, IssueLink, IssueStatus
 from portal.fiscal import current_fiscal_year, fiscal_year_range
 from portal.models import Role, User, Ward
+from portal.sdgs import sdg_filter
 
 SORTS = {
     "priority": ("-priority", "-created_at", "-pk"),
@@ -55,15 +56,7 @@ def issues_filter(
     if status:
         qs = qs.filter(status=status)
     if sdg:
-        # JSON lists hold ints; `contains` is not available on SQLite, so match the text form.
-        qs = qs.filter(
-            Q(sdgs__icontains=f"[{sdg}]")
-            | Q(sdgs__icontains=f"[{sdg},")
-            | Q(sdgs__icontains=f" {sdg},")
-            | Q(sdgs__icontains=f" {sdg}]")
-            | Q(sdgs__icontains=f",{sdg},")
-            | Q(sdgs__icontains=f",{sdg}]")
-        )
+        qs = qs.filter(sdg_filter("sdgs", int(sdg)))
     if coordinator == "none":
         qs = qs.filter(coordinator__isnull=True)
     elif coordinator:

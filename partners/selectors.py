@@ -5,12 +5,12 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from partners.models import ContactPerson, Membership, Organization, OrgStatus, Resource
 from portal.models import User
+from portal.sdgs import sdg_filter
 
 
 def organization_for_user(user: User) -> Organization | None:
@@ -96,12 +96,6 @@ def search_words(text: str) -> list[str]:
     return [word for word in text.split() if word][:8]
 
 
-def _sdg_filter(goal: int) -> Q:
-    if connection.vendor == "postgresql":
-        return Q(sdgs__contains=[goal])
-    return Q(sdgs__regex=rf"(^|[^0-9]){goal}([^0-9]|$)")
-
-
 def registry_search(filters: dict[str, Any]) -> QuerySet[Organization]:
     """Organisations matching the staff filters; a fixed number of queries per page."""
     orgs = Organization.objects.exclude(status=OrgStatus.MERGED)
@@ -120,7 +114,7 @@ def registry_search(filters: dict[str, Any]) -> QuerySet[Organization]:
         resource_q &= Q(fields=filters["field"])
         resource_filtered = True
     if filters.get("sdg"):
-        resource_q &= _sdg_filter(int(filters["sdg"]))
+        resource_q &= sdg_filter("sdgs", int(filters["sdg"]))
         resource_filtered = True
     if resource_filtered:
         orgs = orgs.filter(Exists(Resource.objects.filter(resource_q)))

@@ -1,0 +1,29 @@
+"""Filtering by SDG goal matches the goal as a whole number, on SQLite and PostgreSQL alike."""
+
+import pytest
+
+from issues.models import Issue
+from partners.models import Resource
+from portal.sdgs import sdg_filter
+from tests.issues.factories import IssueFactory
+from tests.partners.factories import ResourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("goal", "expected"), [(1, {"a"}), (11, {"b", "c"}), (7, set()), (17, {"c"})]
+)
+def test_issues_by_goal(goal, expected):
+    IssueFactory(ref="a", sdgs=[1])
+    IssueFactory(ref="b", sdgs=[11])
+    IssueFactory(ref="c", sdgs=[3, 11, 17])
+    IssueFactory(ref="d", sdgs=[])
+    found = set(Issue.objects.filter(sdg_filter("sdgs", goal)).values_list("ref", flat=True))
+    assert found == expected
+
+
+def test_resources_by_goal():
+    one = ResourceFactory(sdgs=[1, 4])
+    ResourceFactory(sdgs=[10, 14])
+    assert list(Resource.objects.filter(sdg_filter("sdgs", 1))) == [one]
