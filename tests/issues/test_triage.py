@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from issues.models import Issue, IssueStatus
@@ -146,8 +146,9 @@ def test_bulk_assign_skips_other_wards(client, coordinator):
 
 
 def _rows(n: int) -> None:
+    start = Issue.objects.count()
     Issue.objects.bulk_create(
-        IssueFactory.build(ref=f"Q-{i:05d}", ward=ward("13101" if i % 2 else "13112"))
+        IssueFactory.build(ref=f"Q-{start + i:05d}", ward=ward("13101" if i % 2 else "13112"))
         for i in range(n)
     )
 
@@ -164,21 +165,17 @@ def test_query_count_does_not_grow_with_rows(
     assert len(response.context["rows"]) == rows
 
 
-def test_render_time_on_10000_issues(client, coordinator, capsys):
-    _rows(10_000)
+def test_ten_thousand_issues_cost_the_same_queries_as_five(client, coordinator):
+    # Speed is a figure (benchmarks/bench_screens.py), not a timed test: what a test can hold
+    # on a loaded machine is that the work per page does not grow with the database.
     client.force_login(coordinator)
+    _rows(5)
     client.get(URL)
-    timings, cpu = [], []
-    for _ in range(5):
-        start, start_cpu = time.perf_counter(), time.process_time()
+    with CaptureQueriesContext(connection) as small:
+        client.get(URL)
+    _rows(10_000)
+    with CaptureQueriesContext(connection) as large:
         response = client.get(URL)
-        timings.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-    assert response.status_code == 200 and response.context["page"].paginator.count == 10_000
-    median = sorted(timings)[2]
-    with capsys.disabled():
-        print(
-            f"\n[issues triage] 10,000 issues, 50 rows: median {median:.0f} ms wall, "
-            f"{sorted(cpu)[2]:.0f} ms CPU (runs {[round(t) for t in timings]})"
-        )
-    assert median < 1000  # generous bound for a loaded CI machine; the figure is reported above
+    assert response.context["page"].paginator.count == 10_005
+    assert len(response.context["rows"]) == 50
+    assert len(large.captured_queries) == len(small.captured_queries)

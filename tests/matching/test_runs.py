@@ -157,15 +157,16 @@ def test_worker_notices_a_newer_engine_version(django_capture_on_commit_callback
     assert newer.version_id == EngineVersion.objects.latest().pk
 
 
-def test_single_issue_refresh_is_fast(django_capture_on_commit_callbacks):
-    import time
-
+def test_single_issue_refresh_touches_only_that_issue(django_capture_on_commit_callbacks):
+    # Its speed is a figure (benchmarks/bench_matching.py: median 180 ms at 10k × 10k), not a
+    # timed test; here: it succeeds and rewrites one issue's candidates, no one else's.
     issues, _ = matching_world()
     run_all(django_capture_on_commit_callbacks)
-    started = time.perf_counter()
+    others = set(Candidate.objects.exclude(issue=issues[0]).values_list("pk", "score"))
     run = run_services.matching_refresh_issue(issue_id=issues[0].pk)
-    assert time.perf_counter() - started < 1.0
     assert run.status == MatchRun.Status.SUCCEEDED
+    assert Candidate.objects.filter(issue=issues[0]).exists()
+    assert set(Candidate.objects.exclude(issue=issues[0]).values_list("pk", "score")) == others
 
 
 def test_issue_edited_after_the_fit_is_matched_on_its_new_text(django_capture_on_commit_callbacks):
