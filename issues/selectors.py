@@ -3,7 +3,6 @@ dashboard figures, exports and the caseload provider."""
 
 from __future__ import annotations
 
-import datetime
 import unicodedata
 from typing import Any, cast
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from issues.models import OPEN_STATUSES, Issue, IssueLink, IssueStatus
+from portal.coordination import fiscal_year_instants
 from portal.models import Role, User, Ward
 
 SORTS = {
@@ -264,10 +264,6 @@ def high_priority_unassigned(*, ward: Ward | None = None, limit: int = 5) -> lis
 # --- caseload (for portal's coordinator figures) -------------------------------------------
 
 
-def _fiscal_year_bounds(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
-
-
 def _current_fiscal_year() -> int:
     today = timezone.localdate()
     return today.year if today.month >= 4 else today.year - 1
@@ -278,7 +274,8 @@ def caseload_by_coordinator(
 ) -> dict[int, dict[str, int]]:
     """Per coordinator: open issues assigned now ("open": 精査中・募集中・連携中・保留) and
     issues resolved in the fiscal year ("resolved_year"; the current one by default)."""
-    start, end = _fiscal_year_bounds(fiscal_year or _current_fiscal_year())
+    # Instants, not ``__date`` lookups: see portal.coordination.fiscal_year_instants.
+    start, end = fiscal_year_instants(fiscal_year or _current_fiscal_year())
     still_open = [
         IssueStatus.REVIEWING,
         IssueStatus.OPEN,
@@ -294,8 +291,8 @@ def caseload_by_coordinator(
                 "pk",
                 filter=Q(
                     status=IssueStatus.RESOLVED,
-                    status_changed_at__date__gte=start,
-                    status_changed_at__date__lte=end,
+                    status_changed_at__gte=start,
+                    status_changed_at__lt=end,
                 ),
             ),
         )

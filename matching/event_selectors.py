@@ -21,6 +21,7 @@ from matching.event_models import (
     PairOutcome,
 )
 from matching.models import Candidate, Project
+from portal.coordination import fiscal_year_instants
 from portal.models import User
 
 TARGET_EVENTS_PER_MONTH = 4
@@ -218,6 +219,8 @@ def caseload_by_coordinator(user_ids: list[int], fiscal_year: int) -> dict[int, 
     from issues.models import Issue, IssueStatus
 
     start, end = datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
+    # Instants, not ``__date`` lookups: see portal.coordination.fiscal_year_instants.
+    from_instant, to_instant = fiscal_year_instants(fiscal_year)
     result: dict[int, dict[str, int]] = {}
     closed = [IssueStatus.RESOLVED, IssueStatus.WITHDRAWN]
     for row in (
@@ -227,8 +230,8 @@ def caseload_by_coordinator(user_ids: list[int], fiscal_year: int) -> dict[int, 
             active=Count("pk", filter=~Q(status__in=closed)),
             year=Count(
                 "pk",
-                filter=Q(created_at__date__lte=end)
-                & (Q(updated_at__date__gte=start) | ~Q(status__in=closed)),
+                filter=Q(created_at__lt=to_instant)
+                & (Q(updated_at__gte=from_instant) | ~Q(status__in=closed)),
             ),
         )
     ):

@@ -56,6 +56,21 @@ def current_fiscal_year() -> int:
     return fiscal_year_of(timezone.localdate())
 
 
+def fiscal_year_instants(fiscal_year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """[first instant, first instant after) of the fiscal year in local time, for timestamps.
+
+    ``created_at__date__gte=…`` means the same but makes SQLite call a Python function on every
+    row (half a second over 10,000 issues) and stops PostgreSQL from using an index on the
+    column; comparing with aware datetimes keeps the comparison in the database.
+    """
+    start, end = fiscal_year_bounds(fiscal_year)
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
+        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz),
+    )
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -81,13 +96,13 @@ def consultation_caseload(user_ids: list[int], fiscal_year: int) -> dict[int, di
     """portal's own provider: consultations assigned to each coordinator."""
     from portal.models import ConsultationRequest, ConsultationStatus
 
-    start, end = fiscal_year_bounds(fiscal_year)
+    start, end = fiscal_year_instants(fiscal_year)
     rows = (
         ConsultationRequest.objects.filter(assigned_to_id__in=user_ids)
         .values("assigned_to_id")
         .annotate(
             active=Count("pk", filter=~Q(status=ConsultationStatus.DONE)),
-            year=Count("pk", filter=Q(created_at__date__gte=start, created_at__date__lte=end)),
+            year=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
         )
     )
     return {
@@ -289,12 +304,13 @@ def coordination_figures(*, fiscal_year: int) -> dict[str, Any]:
     from portal.models import ConsultationRequest, ConsultationStatus
 
     start, end = fiscal_year_bounds(fiscal_year)
+    from_instant, to_instant = fiscal_year_instants(fiscal_year)
     overview = ward_overview(fiscal_year=fiscal_year)
     training = training_figures(fiscal_year=fiscal_year)
     assessment = self_assessment_figures(fiscal_year=fiscal_year)
     meetings = NetworkMeeting.objects.filter(held_on__gte=start, held_on__lte=end).count()
     consultations = ConsultationRequest.objects.filter(
-        created_at__date__gte=start, created_at__date__lte=end
+        created_at__gte=from_instant, created_at__lt=to_instant
     )
     consultation_counts = dict(
         consultations.values_list("status").annotate(n=Count("pk")).order_by()
