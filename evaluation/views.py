@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from evaluation import forms, selectors, services
+from evaluation.dashboard import kpi_dashboard
 from evaluation.fiscal import current_fiscal_year, fiscal_year_label
-from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpi_trends, kpis_for
+from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute
 from evaluation.models import (
     CaseStudy,
     CommitteeMember,
@@ -67,9 +68,9 @@ def _form_errors(request: HttpRequest, form) -> None:
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     period = forms.PeriodForm(request.GET or None)
     fiscal_year, ward = period.period()
-    kpis = kpis_for(fiscal_year, ward)
     years = list(range(fiscal_year - TREND_YEARS + 1, fiscal_year + 1))
-    trends = kpi_trends(years, ward)
+    figures = kpi_dashboard(fiscal_year, ward, years)
+    kpis, trends = figures.kpis, figures.trends
     trend = {
         "years": [fiscal_year_label(fy).split("（")[0] for fy in years],
         "series": [
@@ -99,6 +100,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             for p in sorted(PILLARS)
         ],
         "trend": trend,
+        "trend_as_of": figures.trend_as_of,
         "gap": gap,
         "gap_data": gap_data,
         "payments": selectors.payments_due_total(fiscal_year=fiscal_year, ward=ward),

@@ -296,16 +296,21 @@ def self_assessment_figures(*, fiscal_year: int) -> dict[str, Any]:
     }
 
 
-def coordination_figures(*, fiscal_year: int) -> dict[str, Any]:
+def coordination_figures(
+    *, fiscal_year: int, overview: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Pillar-2 figures for one fiscal year, as plain numbers for the evaluation report.
 
-    Shares are floats in 0..1 (None when there is nothing to divide by).
+    Shares are floats in 0..1 (None when there is nothing to divide by). ``overview`` is
+    :func:`ward_overview` of the same year when the caller already has it (the coordinators
+    screen shows both; computing the caseload twice was a third of that page's time).
     """
     from portal.models import ConsultationRequest, ConsultationStatus
 
     start, end = fiscal_year_bounds(fiscal_year)
     from_instant, to_instant = fiscal_year_instants(fiscal_year)
-    overview = ward_overview(fiscal_year=fiscal_year)
+    if overview is None:
+        overview = ward_overview(fiscal_year=fiscal_year)
     training = training_figures(fiscal_year=fiscal_year)
     assessment = self_assessment_figures(fiscal_year=fiscal_year)
     meetings = NetworkMeeting.objects.filter(held_on__gte=start, held_on__lte=end).count()
