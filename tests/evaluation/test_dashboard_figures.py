@@ -89,3 +89,30 @@ def test_dashboard_queries_do_not_grow_with_rows(client, evaluator, django_asser
     reset_queries()
     with django_assert_max_num_queries(queries_small):
         assert client.get(reverse("evaluation:dashboard")).status_code == 200
+
+
+def test_payments_due_total_judges_every_project_in_two_queries(db, django_assert_max_num_queries):
+    from evaluation import services
+    from evaluation.selectors import payments_due_total
+
+    def project_with_line(value, threshold, verification):
+        project = ProjectFactory(start_date=datetime.date(2025, 4, 1))
+        indicator = IndicatorFactory(project=project)
+        services.payment_schedule_add(
+            project=project,
+            indicator=indicator,
+            threshold=threshold,
+            amount=100_000,
+            verification_date=verification,
+        )
+        services.measurement_record(
+            project=project, indicator=indicator, measured_on="2025-06-01", value=value
+        )
+
+    project_with_line(120, 100, datetime.date(2025, 12, 31))  # achieved
+    project_with_line(80, 100, datetime.date(2025, 12, 31))  # not achieved
+    project_with_line(120, 100, datetime.date(2026, 4, 1))  # next 年度: not counted
+    reset_queries()
+    with django_assert_max_num_queries(2):
+        totals = payments_due_total(fiscal_year=2025)
+    assert totals == {"lines": 2, "scheduled": 200_000, "due": 100_000}
