@@ -1,11 +1,13 @@
-"""What the KPI dashboard shows: the 年度's KPIs and their trend over the previous 年度.
+"""What the KPI dashboard shows: the 年度's KPIs, their trend over the previous 年度, the
+need/coverage gap per field and the outcome-based payments.
 
-The selected 年度 is always computed live. Earlier 年度 change rarely, and recomputing every KPI
-of four of them on each view was most of the page's queries, so their values are cached — with
-the time they were computed, which the page shows (「… 時点の集計」), so a cached figure is never
-passed off as current. The cache is dropped when a record a KPI counts is saved or deleted
+Every staff member sees the same figures, and computing them costs ~40 queries, so a computed
+set is kept for a minute (earlier 年度 of the trend, which change rarely, for ten) — always with
+the time it was computed, which the page shows (「… 時点の集計」), so a kept figure is never
+passed off as current. Everything kept is dropped when a record a KPI counts is saved or deleted
 (:func:`kpi_sources_changed`, connected in apps.py); writes that send no signal (bulk imports,
-``QuerySet.update``) and other processes' local-memory caches are covered by the short lifetime.
+``QuerySet.update``, the daily-activity and health-probe rows), and other processes' local-memory
+caches, are covered by the short lifetimes.
 """
 
 from __future__ import annotations
@@ -17,13 +19,18 @@ from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from evaluation import selectors
 from evaluation.fiscal import current_fiscal_year
-from evaluation.kpi import KPI_SPECS, KpiResult, kpi_compute, kpi_memo
+from evaluation.kpi import KPI_BY_CODE, KPI_SPECS, KpiResult, kpi_compute, kpi_memo
 from portal.models import Ward
 
+FIGURES_CACHE_SECONDS = 60
 PAST_YEAR_CACHE_SECONDS = 10 * 60
 GENERATION_KEY = "evaluation:kpis:generation"
+# What the dashboard needs of a KpiResult; its records (querysets) are not kept.
+KEPT_FIELDS = ("value", "numerator", "denominator", "note", "ward_scoped")
 
 
 @dataclass
@@ -32,6 +39,10 @@ class KpiDashboard:
     trends: dict[str, list[Decimal | None]]
     # When the oldest cached 年度 of the trend was computed; None when all of it is live.
     trend_as_of: datetime.datetime | None
+    gap: list[dict]
+    payments: dict
+    # When the figures above were computed.
+    as_of: datetime.datetime
 
 
 def _generation() -> int:
@@ -65,11 +76,42 @@ def _cached_year(fiscal_year: int, ward: Ward | None) -> tuple[dict, datetime.da
 
 
 def kpi_dashboard(fiscal_year: int, ward: Ward | None, fiscal_years: list[int]) -> KpiDashboard:
-    """The KPIs of ``fiscal_year`` (live) and every KPI over ``fiscal_years``.
+    """The dashboard's figures for ``fiscal_year`` (and ``ward``), from the last minute at most."""
+    # The language is part of the key: notes are stored as text in the language of the request.
+    key = (
+        f"evaluation:dashboard:{_generation()}:{get_language()}:{fiscal_year}:"
+        f"{ward.code if ward else 'all'}:{fiscal_years[0]}-{fiscal_years[-1]}"
+    )
+    stored = cache.get(key)
+    if stored is None:
+        stored = _dashboard_compute(fiscal_year, ward, fiscal_years)
+        cache.set(key, stored, FIGURES_CACHE_SECONDS)
+    kpis = [
+        KpiResult(
+            code=spec.code,
+            label=spec.label,
+            pillar=spec.pillar,
+            unit=spec.unit,
+            target=spec.target,
+            baseline=spec.baseline,
+            **stored["kpis"][spec.code],
+        )
+        for spec in (KPI_BY_CODE[code] for code in stored["kpis"])
+    ]
+    return KpiDashboard(
+        kpis=kpis,
+        trends=stored["trends"],
+        trend_as_of=stored["trend_as_of"],
+        gap=stored["gap"],
+        payments=stored["payments"],
+        as_of=stored["at"],
+    )
 
-    Years after the current 年度 are left empty; the selected 年度 reuses its live values;
-    other years that have begun come from the cache described above.
-    """
+
+def _dashboard_compute(fiscal_year: int, ward: Ward | None, fiscal_years: list[int]) -> dict:
+    """Computes the figures: the selected 年度 live, years after the current 年度 empty, the
+    current 年度 live, earlier ones from the past-year cache described above."""
+    at = timezone.now()
     last = current_fiscal_year()
     codes = [spec.code for spec in KPI_SPECS]
     with kpi_memo():
@@ -84,10 +126,16 @@ def kpi_dashboard(fiscal_year: int, ward: Ward | None, fiscal_years: list[int]) 
             elif fy == last:
                 per_year[fy] = _year_values(fy, ward)
             else:
-                per_year[fy], at = _cached_year(fy, ward)
-                oldest = at if oldest is None else min(oldest, at)
-    trends = {code: [per_year[fy][code] for fy in fiscal_years] for code in codes}
-    return KpiDashboard(kpis=kpis, trends=trends, trend_as_of=oldest)
+                per_year[fy], year_at = _cached_year(fy, ward)
+                oldest = year_at if oldest is None else min(oldest, year_at)
+    return {
+        "at": at,
+        "kpis": {k.code: {name: getattr(k, name) for name in KEPT_FIELDS} for k in kpis},
+        "trends": {code: [per_year[fy][code] for fy in fiscal_years] for code in codes},
+        "trend_as_of": oldest,
+        "gap": selectors.gap_by_field(fiscal_year=fiscal_year, ward=ward),
+        "payments": selectors.payments_due_total(fiscal_year=fiscal_year, ward=ward),
+    }
 
 
 def _on_save(sender: type, update_fields: frozenset[str] | None = None, **_kwargs: Any) -> None:

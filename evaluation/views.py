@@ -84,7 +84,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             for k in kpis
         ],
     }
-    gap = selectors.gap_by_field(fiscal_year=fiscal_year, ward=ward)
+    gap = figures.gap
     gap_data = {
         "labels": [row["field"].name for row in gap],
         "need": [float(row["need"]) for row in gap],
@@ -101,9 +101,10 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         ],
         "trend": trend,
         "trend_as_of": figures.trend_as_of,
+        "as_of": figures.as_of,
         "gap": gap,
         "gap_data": gap_data,
-        "payments": selectors.payments_due_total(fiscal_year=fiscal_year, ward=ward),
+        "payments": figures.payments,
         "query": request.GET.urlencode(),
     }
     if request.htmx:

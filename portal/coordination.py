@@ -268,7 +268,7 @@ def training_figures(*, fiscal_year: int) -> dict[str, Any]:
     )
     by_format = dict(sessions.values_list("format").annotate(n=Count("pk")).order_by())
     return {
-        "sessions": sessions.count(),
+        "sessions": sum(by_format.values()),  # every session has a format: no second count
         "sessions_target": TARGET_TRAINING_SESSIONS,
         "sessions_by_format": by_format,
         "staff_total": staff_total,

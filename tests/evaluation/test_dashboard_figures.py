@@ -6,7 +6,7 @@ import datetime
 from django.db import reset_queries
 from django.urls import reverse
 
-from evaluation.dashboard import kpi_dashboard
+from evaluation.dashboard import kpi_dashboard, kpi_sources_changed
 from evaluation.kpi import KPI_SPECS, kpi_compute
 from evaluation.models import Measurement, Review
 from tests.evaluation.factories import IndicatorFactory, MemberFactory
@@ -78,17 +78,27 @@ def _grow(n: int) -> None:
 def test_dashboard_queries_do_not_grow_with_rows(client, evaluator, django_assert_max_num_queries):
     client.force_login(evaluator)
     _grow(3)
-    client.get(reverse("evaluation:dashboard"))  # fills the cache of past years
+    client.get(reverse("evaluation:dashboard"))
     # The connection keeps at most 9,000 queries: a full log would make the count look 0.
     reset_queries()
-    with django_assert_max_num_queries(60) as small:
+    with django_assert_max_num_queries(12):  # kept figures: session, user, menu, form
+        client.get(reverse("evaluation:dashboard"))
+    kpi_sources_changed()  # computed afresh, past years included
+    reset_queries()
+    with django_assert_max_num_queries(200) as small:
         client.get(reverse("evaluation:dashboard"))
     queries_small = len(small)
     _grow(30)
-    client.get(reverse("evaluation:dashboard"))
+    kpi_sources_changed()
     reset_queries()
     with django_assert_max_num_queries(queries_small):
         assert client.get(reverse("evaluation:dashboard")).status_code == 200
+
+
+def test_page_says_when_its_figures_were_counted(client, planted, evaluator):
+    client.force_login(evaluator)
+    html = client.get(reverse("evaluation:dashboard"), {"fy": 2025}).content.decode()
+    assert "時点の集計です（記録が変わったとき、または1分ごとに集計し直します）" in html
 
 
 def test_payments_due_total_judges_every_project_in_two_queries(db, django_assert_max_num_queries):
