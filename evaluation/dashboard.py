@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from evaluation import selectors
-from evaluation.fiscal import current_fiscal_year
+from evaluation.fiscal import current_fiscal_year, fiscal_year_label
 from evaluation.kpi import KPI_BY_CODE, KPI_SPECS, KpiResult, kpi_compute, kpi_memo
 from portal.models import Ward
 
@@ -106,6 +106,31 @@ def kpi_dashboard(fiscal_year: int, ward: Ward | None, fiscal_years: list[int]) 
         payments=stored["payments"],
         as_of=stored["at"],
     )
+
+
+def trend_chart_data(figures: KpiDashboard, fiscal_years: list[int]) -> dict[str, Any]:
+    """The trend charts' data (json_script), labels in the language of the request."""
+    return {
+        "years": [fiscal_year_label(fy).split("（")[0] for fy in fiscal_years],
+        "series": [
+            {
+                "code": k.code,
+                "label": str(k.label),
+                "unit": str(k.unit),
+                "target": float(k.target) if k.target is not None else None,
+                "values": [None if v is None else float(v) for v in figures.trends[k.code]],
+            }
+            for k in figures.kpis
+        ],
+    }
+
+
+def gap_chart_data(gap: list[dict]) -> dict[str, list]:
+    return {
+        "labels": [row["field"].name for row in gap],
+        "need": [float(row["need"]) for row in gap],
+        "coverage": [float(row["coverage"]) for row in gap],
+    }
 
 
 def _dashboard_compute(fiscal_year: int, ward: Ward | None, fiscal_years: list[int]) -> dict:
