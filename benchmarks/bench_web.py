@@ -1,10 +1,17 @@
 """Web load benchmark: demo data scaled to N issues and M resources, gunicorn, C users for T s.
 
     python benchmarks/bench_web.py [--issues 10000] [--resources 5000] [--users 50] [--seconds 60]
+                                   [--think 1-3] [--no-seed]
 
 Uses DATABASE_URL when set (PostgreSQL in production-like runs), else a separate SQLite file
 var/bench.sqlite3 (the development database is left alone). Prints requests per second,
-p50/p95/p99 latency and the error count over the coordinator's main screens.
+p50/p95/p99 latency and the error count.
+
+Two modes. Without --think (saturation): every user is the coordinator and requests the
+coordinator's menu screens back to back, so the figure is the throughput limit. With
+--think MIN-MAX: users are the coordinator, approver, evaluator and admin in turn, each going
+through its own role's menu screens and pausing MIN–MAX seconds (uniformly random) after each
+page, as people do; p50/p95/p99 per screen. --no-seed reuses a database seeded by an earlier run.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from portal.models import User
 client = Client()
-client.force_login(User.objects.get(username="coordinator"))
+client.force_login(User.objects.get(username="ROLE"))
 dashboard = client.get("/dashboard/").content.decode()
 nav = dashboard.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
 counts = {}
@@ -64,10 +71,10 @@ scale(Resource, RESOURCES)
 """
 
 
-def _queries_per_page(env: dict[str, str]) -> dict[str, int]:
-    """The coordinator's menu screens → SQL queries each runs (counted in a separate process)."""
+def _queries_per_page(env: dict[str, str], role: str = "coordinator") -> dict[str, int]:
+    """A demo account's menu screens → SQL queries each runs (counted in a separate process)."""
     output = subprocess.run(
-        [sys.executable, "-c", QUERY_COUNT_SCRIPT],
+        [sys.executable, "-c", QUERY_COUNT_SCRIPT.replace("ROLE", role)],
         env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
         cwd=ROOT,
         check=True,
@@ -95,13 +102,24 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--think", default="", help="MIN-MAX seconds between pages, e.g. 1-3")
+    parser.add_argument("--no-seed", action="store_true")
     args = parser.parse_args()
+    think = None
+    if args.think:
+        low, high = (float(x) for x in args.think.split("-"))
+        think = (low, high)
 
     env = dict(os.environ)
     env.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
     env["DJANGO_DEBUG"] = "0"
     env.pop("CELERY_BROKER_URL", None)
-    queries_demo, queries_scaled = _prepare(env, args.issues, args.resources)
+    if args.no_seed:
+        queries_demo, queries_scaled = {}, _queries_per_page(env)
+    else:
+        queries_demo, queries_scaled = _prepare(env, args.issues, args.resources)
+    roles = ["coordinator", "approver", "evaluator", "admin"] if think else ["coordinator"]
+    paths_by_user = {role: list(_queries_per_page(env, role)) for role in roles}
 
     from tests.faults.harness import free_port
 
@@ -138,23 +156,27 @@ def main() -> int:
             paths=paths,
             users=args.users,
             duration_s=args.seconds,
-            credentials=[("coordinator", "renkei-demo-2026")],
+            credentials=[(role, "renkei-demo-2026") for role in roles],
+            think_s=think,
+            paths_by_user=paths_by_user,
         )
     finally:
         server.terminate()
         server.wait(timeout=10)
     engine = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
+    mode = f"think time {args.think} s" if think else "no think time (saturation)"
     print(f"\nweb load: {args.issues} issues, {args.resources} resources, {engine}, ")
     print(f"gunicorn {args.workers} workers x 4 threads, {args.users} users, {args.seconds:.0f} s")
-    print(f"screens: {', '.join(paths)}")
+    print(f"mode: {mode}; roles: {', '.join(roles)}")
     for key, value in result.summary().items():
         print(f"  {key:<9} {value}")
     print(
-        f"  {'screen':<34} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8}  SQL queries demo → scaled"
+        f"  {'screen':<26} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+        "  SQL queries (coordinator) demo → scaled"
     )
-    for path, (count, median, p95) in result.per_path().items():
-        queries = f"{queries_demo.get(path, '?')} → {queries_scaled[path]}"
-        print(f"  {path:<34} {count:>8} {median:>8.0f} {p95:>8.0f}  {queries}")
+    for path, (count, median, p95, p99) in sorted(result.per_path().items()):
+        queries = f"{queries_demo.get(path, '?')} → {queries_scaled.get(path, '?')}"
+        print(f"  {path:<26} {count:>8} {median:>8.0f} {p95:>8.0f} {p99:>8.0f}  {queries}")
     for sample in result.error_samples:
         print(f"  error: {sample}")
     return 1 if result.errors else 0

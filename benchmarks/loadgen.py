@@ -1,12 +1,14 @@
 """A small closed-loop HTTP load generator (threads + urllib), bounded in requests and time.
 
 Each virtual user logs in with its own session, then requests the given paths round-robin until
-the duration ends. Only loopback targets are allowed.
+the duration ends: back to back (saturation), or pausing a random think time between pages as a
+person would. Only loopback targets are allowed.
 """
 
 from __future__ import annotations
 
 import http.cookiejar
+import random
 import re
 import statistics
 import threading
@@ -17,6 +19,10 @@ import urllib.request
 from dataclasses import dataclass, field
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _nearest_rank(ordered: list[float], p: float) -> float:
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 @dataclass
@@ -35,16 +41,19 @@ class LoadResult:
     def percentile(self, p: float) -> float:
         if not self.latencies_ms:
             return 0.0
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+        return _nearest_rank(sorted(self.latencies_ms), p)
 
-    def per_path(self) -> dict[str, tuple[int, float, float]]:
-        """path → (requests, median ms, p95 ms)."""
+    def per_path(self) -> dict[str, tuple[int, float, float, float]]:
+        """path → (requests, p50 ms, p95 ms, p99 ms)."""
         out = {}
         for path, values in self.by_path_ms.items():
             ordered = sorted(values)
-            p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-            out[path] = (len(values), statistics.median(ordered), p95)
+            out[path] = (
+                len(values),
+                statistics.median(ordered),
+                _nearest_rank(ordered, 95),
+                _nearest_rank(ordered, 99),
+            )
         return out
 
     def summary(self) -> dict[str, float]:
@@ -87,29 +96,37 @@ def run_load(
     duration_s: float,
     credentials: list[tuple[str, str]],
     max_requests: int = 1_000_000,
+    think_s: tuple[float, float] | None = None,
+    paths_by_user: dict[str, list[str]] | None = None,
 ) -> LoadResult:
+    """``think_s``: (min, max) seconds each user pauses after a page (None: no pause).
+    ``paths_by_user``: a user's own screens (e.g. its role's menu) instead of ``paths``."""
     host = urllib.parse.urlsplit(base_url).hostname
     if host not in {"127.0.0.1", "localhost", "::1"}:
         raise ValueError("load is only ever sent to loopback")
     result = LoadResult()
     lock = threading.Lock()
-    openers = []
+    openers, user_paths = [], []
     for index in range(users):
         opener = _opener()
         username, password = credentials[index % len(credentials)]
         login(opener, base_url, username, password)
         openers.append(opener)
+        user_paths.append((paths_by_user or {}).get(username, paths))
     # The clock starts once every user is signed in: logins are not part of the measured load.
     deadline = time.monotonic() + duration_s
 
     def user_loop(index: int) -> None:
-        opener = openers[index]
+        opener, own_paths = openers[index], user_paths[index]
+        pause = random.Random(index)  # reproducible think times per user
         step = index
+        if think_s:  # people do not all arrive in the same second
+            time.sleep(pause.uniform(0, think_s[1]))
         while time.monotonic() < deadline:
             with lock:
                 if result.requests >= max_requests:
                     return
-            path = paths[step % len(paths)]
+            path = own_paths[step % len(own_paths)]
             step += 1
             started = time.perf_counter()
             error = None
@@ -129,6 +146,8 @@ def run_load(
                     result.errors += 1
                     if len(result.error_samples) < 10:
                         result.error_samples.append(error)
+            if think_s:
+                time.sleep(min(pause.uniform(*think_s), max(0.0, deadline - time.monotonic())))
 
     started = time.monotonic()
     threads = [threading.Thread(target=user_loop, args=(i,)) for i in range(users)]

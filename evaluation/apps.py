@@ -8,8 +8,11 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         from evaluation import cards, demo, permissions  # noqa: F401  (permissions register)
+        from evaluation.dashboard import connect_invalidation
         from portal import registry
         from portal.models import STAFF_ROLES, Role
+
+        connect_invalidation()
 
         registry.demo_loader_register(key="evaluation.all", order=50, loader=demo.load)
         registry.menu_register(

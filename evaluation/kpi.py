@@ -15,10 +15,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -870,39 +869,3 @@ def kpis_for(
 ) -> list[KpiResult]:
     with kpi_memo():
         return [kpi_compute(spec.code, fiscal_year, ward, quarter) for spec in KPI_SPECS]
-
-
-def kpi_trend(code: str, fiscal_years: list[int], ward: Ward | None = None) -> list[Decimal | None]:
-    with kpi_memo():
-        return [kpi_compute(code, fy, ward).value for fy in fiscal_years]
-
-
-PAST_YEAR_CACHE_SECONDS = 10 * 60
-
-
-def kpi_trends(fiscal_years: list[int], ward: Ward | None = None) -> dict[str, list]:
-    """Every KPI over several 年度 (years that have not begun are left empty)."""
-    from portal.fiscal import current_fiscal_year
-
-    last = current_fiscal_year()
-
-    def year_values(fy: int) -> dict[str, object]:
-        return {spec.code: kpi_compute(spec.code, fy, ward).value for spec in KPI_SPECS}
-
-    with kpi_memo():
-        per_year: dict[int, dict[str, object]] = {}
-        for fy in fiscal_years:
-            if fy > last:
-                per_year[fy] = dict.fromkeys((spec.code for spec in KPI_SPECS), None)
-            elif fy == last:
-                per_year[fy] = year_values(fy)
-            else:
-                # Closed 年度 change rarely; recomputing every KPI of four past years on each
-                # dashboard view was most of its ~200 queries. The current year stays live.
-                key = f"evaluation:kpis:{fy}:{ward.code if ward else 'all'}"
-                # get_or_set returns the stored or the computed dict (None only if one was stored).
-                per_year[fy] = cast(
-                    "dict[str, object]",
-                    cache.get_or_set(key, lambda fy=fy: year_values(fy), PAST_YEAR_CACHE_SECONDS),
-                )
-        return {spec.code: [per_year[fy][spec.code] for fy in fiscal_years] for spec in KPI_SPECS}

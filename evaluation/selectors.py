@@ -116,12 +116,13 @@ def payment_statuses(
     not_achieved: the verification date has passed and it does not; pending: the date has not
     come yet and the threshold is not met so far; no_data: nothing measured by the date.
     """
+    return _line_statuses(PaymentSchedule.objects.filter(project=project), today)
+
+
+def _line_statuses(lines_qs, today: datetime.date | None) -> list[PaymentStatus]:
+    """Statuses of payment lines (see payment_statuses) in two queries, whatever their number."""
     today = today or timezone.localdate()
-    lines = list(
-        PaymentSchedule.objects.filter(project=project)
-        .select_related("indicator")
-        .order_by("verification_date", "pk")
-    )
+    lines = list(lines_qs.select_related("indicator").order_by("verification_date", "pk"))
     measurements: dict[int, list[Measurement]] = {}
     for m in Measurement.objects.filter(
         indicator_id__in={line.indicator_id for line in lines}, value__isnull=False
@@ -154,19 +155,17 @@ def payment_statuses(
 def payments_due_total(*, fiscal_year: int, ward: Ward | None = None) -> dict:
     """Outcome-based payments whose verification date falls in the 年度: scheduled vs due."""
     date_from, date_to = fiscal_year_range(fiscal_year)
-    projects = Project.objects.filter(
-        payments__verification_date__range=(date_from, date_to)
-    ).distinct()
+    # Each line's status depends on its own indicator only, so the lines of the 年度 are judged
+    # together rather than project by project (two queries per project before).
+    lines = PaymentSchedule.objects.filter(verification_date__range=(date_from, date_to))
     if ward:
-        projects = projects.filter(ward=ward)
-    scheduled = due = lines = 0
-    for project in projects:
-        for status in payment_statuses(project=project):
-            if date_from <= status.line.verification_date <= date_to:
-                lines += 1
-                scheduled += status.line.amount
-                due += status.due_amount
-    return {"lines": lines, "scheduled": scheduled, "due": due}
+        lines = lines.filter(project__ward=ward)
+    statuses = _line_statuses(lines, None)
+    return {
+        "lines": len(statuses),
+        "scheduled": sum(status.line.amount for status in statuses),
+        "due": sum(status.due_amount for status in statuses),
+    }
 
 
 def continuation_due(

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from evaluation import forms, selectors, services
-from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpi_trends, kpis_for
+from evaluation.dashboard import gap_chart_data, kpi_dashboard, trend_chart_data
+from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute
 from evaluation.models import (
     CaseStudy,
     CommitteeMember,
@@ -67,28 +68,9 @@ def _form_errors(request: HttpRequest, form) -> None:
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     period = forms.PeriodForm(request.GET or None)
     fiscal_year, ward = period.period()
-    kpis = kpis_for(fiscal_year, ward)
     years = list(range(fiscal_year - TREND_YEARS + 1, fiscal_year + 1))
-    trends = kpi_trends(years, ward)
-    trend = {
-        "years": [fiscal_year_label(fy).split("（")[0] for fy in years],
-        "series": [
-            {
-                "code": k.code,
-                "label": str(k.label),
-                "unit": str(k.unit),
-                "target": float(k.target) if k.target is not None else None,
-                "values": [None if v is None else float(v) for v in trends[k.code]],
-            }
-            for k in kpis
-        ],
-    }
-    gap = selectors.gap_by_field(fiscal_year=fiscal_year, ward=ward)
-    gap_data = {
-        "labels": [row["field"].name for row in gap],
-        "need": [float(row["need"]) for row in gap],
-        "coverage": [float(row["coverage"]) for row in gap],
-    }
+    figures = kpi_dashboard(fiscal_year, ward, years)
+    kpis = figures.kpis
     ctx = {
         "period": period,
         "fiscal_year": fiscal_year,
@@ -98,10 +80,12 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             {"number": p, "name": PILLARS[p], "kpis": [k for k in kpis if k.pillar == p]}
             for p in sorted(PILLARS)
         ],
-        "trend": trend,
-        "gap": gap,
-        "gap_data": gap_data,
-        "payments": selectors.payments_due_total(fiscal_year=fiscal_year, ward=ward),
+        "trend": trend_chart_data(figures, years),
+        "trend_as_of": figures.trend_as_of,
+        "as_of": figures.as_of,
+        "gap": figures.gap,
+        "gap_data": gap_chart_data(figures.gap),
+        "payments": figures.payments,
         "query": request.GET.urlencode(),
     }
     if request.htmx:

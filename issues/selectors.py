@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from issues.fields import HISTORY_FIELDS
 from issues.models import OPEN_STATUSES, Issue, IssueLink, IssueStatus
-from portal.fiscal import current_fiscal_year, fiscal_year_range
+from portal.fiscal import current_fiscal_year, fiscal_year_instants
 from portal.models import Role, User, Ward
 from portal.sdgs import sdg_filter
 
@@ -237,7 +237,8 @@ def caseload_by_coordinator(
 ) -> dict[int, dict[str, int]]:
     """Per coordinator: open issues assigned now ("open": 精査中・募集中・連携中・保留) and
     issues resolved in the fiscal year ("resolved_year"; the current one by default)."""
-    start, end = fiscal_year_range(fiscal_year or current_fiscal_year())
+    # Instants, not ``__date`` lookups: see portal.fiscal.fiscal_year_instants.
+    start, end = fiscal_year_instants(fiscal_year or current_fiscal_year())
     still_open = [
         IssueStatus.REVIEWING,
         IssueStatus.OPEN,
@@ -253,8 +254,8 @@ def caseload_by_coordinator(
                 "pk",
                 filter=Q(
                     status=IssueStatus.RESOLVED,
-                    status_changed_at__date__gte=start,
-                    status_changed_at__date__lte=end,
+                    status_changed_at__gte=start,
+                    status_changed_at__lt=end,
                 ),
             ),
         )

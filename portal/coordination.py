@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from portal import registry
-from portal.fiscal import current_fiscal_year, fiscal_year_range
+from portal.fiscal import current_fiscal_year, fiscal_year_instants, fiscal_year_range
 from portal.models import (
     STAFF_ROLES,
     CoordinatorProfile,
@@ -65,13 +65,13 @@ def consultation_caseload(user_ids: list[int], fiscal_year: int) -> dict[int, di
     """portal's own provider: consultations assigned to each coordinator."""
     from portal.models import ConsultationRequest, ConsultationStatus
 
-    start, end = fiscal_year_range(fiscal_year)
+    start, end = fiscal_year_instants(fiscal_year)
     rows = (
         ConsultationRequest.objects.filter(assigned_to_id__in=user_ids)
         .values("assigned_to_id")
         .annotate(
             active=Count("pk", filter=~Q(status=ConsultationStatus.DONE)),
-            year=Count("pk", filter=Q(created_at__date__gte=start, created_at__date__lte=end)),
+            year=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
         )
     )
     return {
@@ -257,7 +257,7 @@ def training_figures(*, fiscal_year: int) -> dict[str, Any]:
     )
     by_format = dict(sessions.values_list("format").annotate(n=Count("pk")).order_by())
     return {
-        "sessions": sessions.count(),
+        "sessions": sum(by_format.values()),  # every session has a format: no second count
         "sessions_target": TARGET_TRAINING_SESSIONS,
         "sessions_by_format": by_format,
         "staff_total": staff_total,
@@ -285,20 +285,26 @@ def self_assessment_figures(*, fiscal_year: int) -> dict[str, Any]:
     }
 
 
-def coordination_figures(*, fiscal_year: int) -> dict[str, Any]:
+def coordination_figures(
+    *, fiscal_year: int, overview: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Pillar-2 figures for one fiscal year, as plain numbers for the evaluation report.
 
-    Shares are floats in 0..1 (None when there is nothing to divide by).
+    Shares are floats in 0..1 (None when there is nothing to divide by). ``overview`` is
+    :func:`ward_overview` of the same year when the caller already has it (the coordinators
+    screen shows both; computing the caseload twice was a third of that page's time).
     """
     from portal.models import ConsultationRequest, ConsultationStatus
 
     start, end = fiscal_year_range(fiscal_year)
-    overview = ward_overview(fiscal_year=fiscal_year)
+    from_instant, to_instant = fiscal_year_instants(fiscal_year)
+    if overview is None:
+        overview = ward_overview(fiscal_year=fiscal_year)
     training = training_figures(fiscal_year=fiscal_year)
     assessment = self_assessment_figures(fiscal_year=fiscal_year)
     meetings = NetworkMeeting.objects.filter(held_on__gte=start, held_on__lte=end).count()
     consultations = ConsultationRequest.objects.filter(
-        created_at__date__gte=start, created_at__date__lte=end
+        created_at__gte=from_instant, created_at__lt=to_instant
     )
     consultation_counts = dict(
         consultations.values_list("status").annotate(n=Count("pk")).order_by()

@@ -64,6 +64,16 @@ def datetime_range(date_from: datetime.date, date_to: datetime.date):
     return start, end
 
 
+def fiscal_year_instants(fiscal_year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """[first instant, first instant after) of a 年度 in Tokyo time, for comparing timestamps.
+
+    ``created_at__date__gte=…`` means the same but makes SQLite call a Python function on every
+    row (half a second over 10,000 issues) and keeps PostgreSQL from using an index on the
+    column; comparing with aware datetimes keeps the comparison in the database.
+    """
+    return datetime_range(*fiscal_year_range(fiscal_year))
+
+
 def months_in(date_from: datetime.date, date_to: datetime.date) -> list[datetime.date]:
     """First day of each month from date_from to date_to."""
     months = []

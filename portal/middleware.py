@@ -7,12 +7,14 @@ from django.utils import timezone
 
 from portal.services import activity_record
 
+LAST_SEEN_RESOLUTION_SECONDS = 60
+
 
 class SessionTimeoutMiddleware:
     """Signs out a session idle longer than SESSION_IDLE_SECONDS or older than SESSION_COOKIE_AGE.
 
     The absolute limit is checked here because Django moves a session's expiry forward each
-    time the session is saved — and recording the last request saves it every time.
+    time the session is saved — and recording the last request saves it (at most once a minute).
     """
 
     def __init__(self, get_response):
@@ -26,7 +28,12 @@ class SessionTimeoutMiddleware:
             idle = now - last_seen > settings.SESSION_IDLE_SECONDS
             if idle or now - signed_in_at > settings.SESSION_COOKIE_AGE:
                 logout(request)
-            else:
+            elif (
+                now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS
+                or "last_seen" not in request.session
+            ):
+                # Rewriting the session on every request cost each page an UPDATE and a commit;
+                # the idle limit (30 min) does not need a finer clock than a minute.
                 request.session["last_seen"] = now
         return self.get_response(request)
 

@@ -91,7 +91,9 @@ def coordinator_overview(request: AuthenticatedRequest) -> HttpResponse:
         "portal/coordinators/overview.html",
         {
             "overview": overview,
-            "figures": coordination.coordination_figures(fiscal_year=fiscal_year),
+            "figures": coordination.coordination_figures(
+                fiscal_year=fiscal_year, overview=overview
+            ),
             "fiscal_year": fiscal_year,
             "years": _year_choices(fiscal_year),
         },

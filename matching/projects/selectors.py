@@ -6,7 +6,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from matching.projects.models import CoordinatorBudget, Project
-from portal.fiscal import fiscal_year_range
+from portal.fiscal import fiscal_year_instants, fiscal_year_range
 from portal.models import User
 
 
@@ -30,6 +30,8 @@ def caseload_by_coordinator(user_ids: list[int], fiscal_year: int) -> dict[int, 
     from issues.models import Issue, IssueStatus
 
     start, end = fiscal_year_range(fiscal_year)
+    # Instants, not ``__date`` lookups: see portal.fiscal.fiscal_year_instants.
+    from_instant, to_instant = fiscal_year_instants(fiscal_year)
     result: dict[int, dict[str, int]] = {}
     closed = [IssueStatus.RESOLVED, IssueStatus.WITHDRAWN]
     for row in (
@@ -39,8 +41,8 @@ def caseload_by_coordinator(user_ids: list[int], fiscal_year: int) -> dict[int, 
             active=Count("pk", filter=~Q(status__in=closed)),
             year=Count(
                 "pk",
-                filter=Q(created_at__date__lte=end)
-                & (Q(updated_at__date__gte=start) | ~Q(status__in=closed)),
+                filter=Q(created_at__lt=to_instant)
+                & (Q(updated_at__gte=from_instant) | ~Q(status__in=closed)),
             ),
         )
     ):

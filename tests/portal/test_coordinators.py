@@ -160,3 +160,29 @@ def test_overview_queries_do_not_grow_with_coordinators(
     with django_assert_max_num_queries(len(five.captured_queries)):
         page = client.get(reverse("portal:coordinator_overview")).content.decode()
     assert "d44" in page or page.count("/coordinators/") >= 50
+
+
+def test_overview_queries_do_not_grow_with_cases(
+    client, admin_user, coordinator, django_assert_max_num_queries
+):
+    from django.db import reset_queries
+
+    from tests.issues.factories import IssueFactory
+    from tests.matching.factories import ProjectFactory
+
+    def grow(n):
+        for i in range(n):
+            IssueFactory(coordinator=coordinator)
+            ProjectFactory(title=f"事業{i}", coordinator=coordinator)
+
+    client.force_login(admin_user)
+    grow(3)
+    client.get(reverse("portal:coordinator_overview"))
+    reset_queries()  # the connection's log holds 9,000 queries at most
+    with django_assert_max_num_queries(30) as small:
+        client.get(reverse("portal:coordinator_overview"))
+    queries_small = len(small)
+    grow(30)
+    reset_queries()
+    with django_assert_max_num_queries(queries_small):
+        assert client.get(reverse("portal:coordinator_overview")).status_code == 200

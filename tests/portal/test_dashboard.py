@@ -65,3 +65,31 @@ def test_activity_is_recorded_once_per_day(client, coordinator):
     client.get(reverse("portal:dashboard"))
     client.get(reverse("portal:dashboard"))
     assert DailyActivity.objects.filter(user=coordinator).count() == 1
+
+
+def _grow_cases(coordinator, n: int) -> None:
+    from tests.issues.factories import IssueFactory
+    from tests.matching.factories import ProjectFactory
+
+    for i in range(n):
+        IssueFactory(coordinator=coordinator if i % 2 else None)
+        ProjectFactory(title=f"事業{i}", coordinator=coordinator)
+
+
+@pytest.mark.parametrize("fixture", ["coordinator", "approver", "evaluator", "admin_user"])
+def test_dashboard_queries_do_not_grow_with_rows(
+    db, client, request, fixture, coordinator, django_assert_max_num_queries
+):
+    from django.db import reset_queries
+
+    client.force_login(request.getfixturevalue(fixture))
+    _grow_cases(coordinator, 3)
+    client.get(reverse("portal:dashboard"))
+    reset_queries()  # the connection's log holds 9,000 queries at most
+    with django_assert_max_num_queries(45) as small:
+        client.get(reverse("portal:dashboard"))
+    queries_small = len(small)
+    _grow_cases(coordinator, 30)
+    reset_queries()
+    with django_assert_max_num_queries(queries_small):
+        assert client.get(reverse("portal:dashboard")).status_code == 200

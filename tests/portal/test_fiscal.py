@@ -47,3 +47,9 @@ def test_wareki():
     assert fiscal.fiscal_year_label(2020) == "令和2年度（2020年度）"
     assert fiscal.date_both(datetime.date(2026, 3, 31)) == "令和8年3月31日（2026年3月31日）"
     assert fiscal.period_label(2025, 2) == "令和7年度（2025年度） 第2四半期"
+
+
+def test_fiscal_year_instants_follow_tokyo_days():
+    start, end = fiscal.fiscal_year_instants(2025)
+    assert start.isoformat() == "2025-04-01T00:00:00+09:00"
+    assert end.isoformat() == "2026-04-01T00:00:00+09:00"

@@ -89,3 +89,20 @@ def test_ui_language_switches(client, coordinator, language, expected):
     client.force_login(coordinator)
     client.post(reverse("set_language"), {"language": language, "next": "/dashboard/"})
     assert expected in client.get(reverse("portal:dashboard")).content.decode()
+
+
+def test_a_busy_session_is_saved_at_most_once_a_minute(client, coordinator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(coordinator)
+    client.get(reverse("portal:help_centre"))  # records last_seen and the active day
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("portal:help_centre")).status_code == 200
+    assert not [q for q in queries.captured_queries if "UPDATE" in q["sql"]]
+    session = client.session
+    session["last_seen"] -= 61
+    session.save()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("portal:help_centre"))
+    assert [q for q in queries.captured_queries if 'UPDATE "django_session"' in q["sql"]]

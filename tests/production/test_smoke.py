@@ -254,7 +254,7 @@ def test_production_deployment_serves_every_role_and_runs_its_background_work(
         lap("matching run through the worker")
 
         # --- an evaluator has the annual report PDF built by the worker and downloads it.
-        from evaluation.fiscal import current_fiscal_year, fiscal_year_label
+        from portal.fiscal import current_fiscal_year, fiscal_year_label
 
         evaluator = browsers["evaluator"]
         fiscal_year = str(current_fiscal_year() - 1)  # the last complete 年度 of the demo data
