@@ -219,7 +219,7 @@ def measurements_import_csv(
     *, project: Project, data: bytes, recorded_by: User | None = None
 ) -> BatchResult:
     """CSV/XLSX with columns indicator (指標), date (測定日), value (値), text (定性評価)."""
-    from portal.tabular import TabularError, formula_errors, tabular_read
+    from portal.tabular import TabularError, cell_errors, tabular_read
 
     aliases = {
         "指標": "indicator",
@@ -234,7 +234,7 @@ def measurements_import_csv(
         dataset = tabular_read(data=data, aliases=aliases, required=["indicator", "date"])
     except TabularError as exc:
         return BatchResult(created=[], errors=[str(exc)])
-    errors = formula_errors(dataset)
+    errors = cell_errors(dataset)
     if errors:
         return BatchResult(created=[], errors=errors)
     rows = [dict(zip(dataset.headers, row, strict=True)) for row in dataset]

@@ -7,9 +7,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-import tablib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,7 +30,7 @@ from issues.workflow import PROJECT_STARTED_TO, transition_allowed
 from portal.history import history_stamp
 from portal.locking import row_lock_current
 from portal.models import Role, User, Ward
-from portal.tabular import formula_errors
+from portal.tabular import ImportOutcome, Sheet, cell_errors, errors_by_row, row_message
 
 ISSUE_CONFLICT_MESSAGE = _lazy(
     "この課題は、あなたが画面を開いた後に他の人が更新しました。"
@@ -331,78 +330,65 @@ def priority_weights_update(
 
 
 @dataclass
-class ImportReport:
-    errors: list[str] = field(default_factory=list)
+class ImportReport(ImportOutcome):
     rows: list[dict[str, Any]] = field(default_factory=list)
     created: int = 0
     updated: int = 0
     skipped: int = 0
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
-
-def _file_checks(dataset: tablib.Dataset) -> list[str]:
-    errors = list(formula_errors(dataset))
+def _file_checks(dataset: Sheet) -> list[str]:
+    errors = cell_errors(dataset)
     refs = [str(value).strip() for value in dataset["ref"]] if dataset.height else []
     counts = Counter(refs)
-    for line, ref in enumerate(refs, start=2):
+    label = dataset.label("ref")
+    for index, ref in enumerate(refs):
+        number = dataset.row_number(index)
         if not ref:
-            errors.append(_("%(line)d行目「ref」: 整理番号が空です。") % {"line": line})
+            errors.append(row_message(number, label, _("整理番号が空です。")))
         elif counts[ref] > 1:
             errors.append(
-                _("%(line)d行目「ref」: 整理番号「%(ref)s」がファイル内で重複しています。")
-                % {"line": line, "ref": ref}
+                row_message(
+                    number,
+                    label,
+                    _("整理番号「%(ref)s」がファイル内で重複しています。") % {"ref": ref},
+                )
             )
     if not dataset.height:
         errors.append(_("データの行がありません。"))
-    return errors
+    return errors_by_row(errors)
 
 
-def _result_errors(result) -> list[str]:
+def _result_errors(result, dataset: Sheet) -> list[str]:
+    """django-import-export's row results in the person's terms: the row number they see and
+    the column header their file used (import-export numbers data rows from 1)."""
     errors: list[str] = []
     for error in result.base_errors:
         errors.append(_("ファイル全体: %(msg)s") % {"msg": error.error})
     for number, row_errors in result.row_errors():
         for error in row_errors:
-            errors.append(_("%(line)d行目: %(msg)s") % {"line": number + 1, "msg": error.error})
+            errors.append(row_message(dataset.row_number(number - 1), "", str(error.error)))
     for invalid in result.invalid_rows:
+        row_number = dataset.row_number(invalid.number - 1)
         for name, messages in invalid.error_dict.items():
-            column = ATTRIBUTE_COLUMN.get(name, name)
+            label = "" if name == "__all__" else dataset.label(ATTRIBUTE_COLUMN.get(name, name))
             for message in messages:
-                if name == "__all__":
-                    errors.append(
-                        _("%(line)d行目: %(msg)s") % {"line": invalid.number + 1, "msg": message}
-                    )
-                else:
-                    errors.append(
-                        _("%(line)d行目「%(col)s」: %(msg)s")
-                        % {"line": invalid.number + 1, "col": column, "msg": message}
-                    )
-    return sorted(
-        errors,
-        # A message that starts with a digit always matches r"\d+".
-        key=lambda text: (
-            int(cast(re.Match[str], re.match(r"\d+", text)).group()) if text[0].isdigit() else 0
-        ),
-    )
+                errors.append(row_message(row_number, label, str(message)))
+    return errors_by_row(errors)
 
 
 class _Rollback(Exception):
     pass
 
 
-def issues_import(
-    *, dataset: tablib.Dataset, imported_by: User | None, dry_run: bool
-) -> ImportReport:
+def issues_import(*, dataset: Sheet, imported_by: User | None, dry_run: bool) -> ImportReport:
     """Checks (dry_run) or imports every row of a parsed file; all or nothing.
 
     The file must come from portal.tabular.tabular_read (canonical headers). Any error — a
     formula, a duplicate ref, an unknown ward or category, a score outside 1–5 — and nothing is
-    written; the report lists every error by line (line 2 = the first data row).
+    written; the report lists every error by the row number and column header the person sees.
     """
-    report = ImportReport(errors=_file_checks(dataset))
+    report = ImportReport(errors=_file_checks(dataset), note=dataset.note)
     if report.errors:
         return report
     resource = IssueResource(user=imported_by)
@@ -415,16 +401,16 @@ def issues_import(
                 rollback_on_validation_errors=True,
                 raise_errors=False,
             )
-            report.errors = _result_errors(result)
+            report.errors = _result_errors(result, dataset)
             if report.errors:
                 raise _Rollback
     except _Rollback:
         pass
-    for line, (values, row_result) in enumerate(zip(dataset.dict, result.rows, strict=False), 2):
+    for index, (values, row_result) in enumerate(zip(dataset.dict, result.rows, strict=False)):
         action = row_result.import_type
         report.rows.append(
             {
-                "line": line,
+                "line": dataset.row_number(index),
                 "ref": values.get("ref", ""),
                 "title": values.get("title", ""),
                 "ward": values.get("ward", ""),

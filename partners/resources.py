@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from import_export import resources as ie_resources
 from partners.models import Organization, OrgType, Resource
 from partners.validators import corporate_number_normalize, validate_corporate_number
 from portal.choices import SDG_GOALS, ResourceKind
+from portal.tabular import row_message
 
 COLUMNS = [
     "ref",
@@ -158,14 +160,14 @@ def row_parse(
     row: dict[str, Any],
     wards: dict[str, Any],
     fields_by_name: dict[str, Any],
+    label: Callable[[str], str] = str,
 ) -> tuple[ParsedRow | None, list[str]]:
-    """Checks one row; answers the parsed row, or None with messages naming the line."""
+    """Checks one row; answers the parsed row, or None with messages naming the row and the
+    column by `label` (the header the file used for a canonical column)."""
     errors: list[str] = []
 
     def err(column: str, message: str) -> None:
-        errors.append(
-            _("%(line)d行目「%(col)s」: %(msg)s") % {"line": line, "col": column, "msg": message}
-        )
+        errors.append(row_message(line, label(column), message))
 
     ref = _text(row.get("ref"))
     if not ref:

@@ -8,7 +8,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import tablib
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -33,7 +32,7 @@ from portal.locking import row_lock_current
 from portal.mail import mail_send
 from portal.models import Field, Role, User, Ward
 from portal.services import notification_send
-from portal.tabular import formula_errors
+from portal.tabular import ImportOutcome, Sheet, cell_errors, errors_by_row, row_message
 
 logger = logging.getLogger(__name__)
 
@@ -399,45 +398,48 @@ def resource_set_status(*, resource: Resource, status: str, by: User) -> Resourc
 
 
 @dataclass
-class ImportReport:
+class ImportReport(ImportOutcome):
     rows: list[sheet.ParsedRow] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
     created: int = 0
     updated: int = 0
     organizations_created: int = 0
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
+def resources_check(*, dataset: Sheet) -> ImportReport:
+    """Validates every row without writing; duplicate refs within the file are errors.
 
-def resources_check(*, dataset: tablib.Dataset) -> ImportReport:
-    """Validates every row without writing; duplicate refs within the file are errors."""
-    report = ImportReport(errors=list(formula_errors(dataset)))
+    Rows are numbered and columns named as the person sees them in their file."""
+    report = ImportReport(errors=cell_errors(dataset), note=dataset.note)
     wards = sheet.ward_lookup(Ward.objects.all())
     fields_by_name = sheet.field_lookup(Field.objects.all())
     seen: dict[str, int] = {}
-    for line, values in enumerate(dataset.dict, start=2):
+    for index, values in enumerate(dataset.dict):
+        line = dataset.row_number(index)
         parsed, errors = sheet.row_parse(
-            line=line, row=values, wards=wards, fields_by_name=fields_by_name
+            line=line, row=values, wards=wards, fields_by_name=fields_by_name, label=dataset.label
         )
         report.errors.extend(errors)
         if parsed is None:
             continue
         if parsed.ref in seen:
             report.errors.append(
-                _("%(line)d行目「ref」: 整理番号「%(ref)s」が%(first)d行目と重複しています。")
-                % {"line": line, "ref": parsed.ref, "first": seen[parsed.ref]}
+                row_message(
+                    line,
+                    dataset.label("ref"),
+                    _("整理番号「%(ref)s」が%(first)d行目と重複しています。")
+                    % {"ref": parsed.ref, "first": seen[parsed.ref]},
+                )
             )
             continue
         seen[parsed.ref] = line
         report.rows.append(parsed)
+    report.errors = errors_by_row(report.errors)
     if not report.rows and not report.errors:
         report.errors.append(_("データ行がありません。"))
     return report
 
 
-def resources_import(*, dataset: tablib.Dataset, imported_by: User | None) -> ImportReport:
+def resources_import(*, dataset: Sheet, imported_by: User | None) -> ImportReport:
     """All-or-nothing: when any row is wrong nothing is written and the report lists why."""
     report = resources_check(dataset=dataset)
     if not report.ok:

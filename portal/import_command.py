@@ -15,7 +15,7 @@ class TabularImportCommand(BaseCommand):
     """Reads FILE, runs the app's all-or-nothing import, reports row errors on stderr.
 
     Subclasses set `aliases` and `required` and implement `run_import(dataset, dry_run)`
-    returning a report with `ok`, `errors` and a `summary(dry_run)` line for stdout.
+    returning a report (a portal.tabular.ImportOutcome) and a `summary(dry_run)` line.
     """
 
     aliases: Mapping[str, str] = {}
@@ -44,7 +44,9 @@ class TabularImportCommand(BaseCommand):
             raise CommandError(str(exc)) from exc
         report = self.run_import(dataset, dry_run=dry_run)
         if not report.ok:
-            for message in report.errors:
+            # The first ERRORS_SHOWN messages and a count of the rest: a million bad rows must
+            # not become a million lines on the terminal.
+            for message in report.errors_shown:
                 self.stderr.write(message)
             raise CommandError(
                 f"{len(report.errors)}件の誤りがあるため、何も取り込みませんでした。"

@@ -4,24 +4,40 @@ Shared by the issue and resource imports/exports so both behave the same:
 - CSV in UTF-8, UTF-8 with BOM or CP932/Shift_JIS (what Excel in Japan writes), or XLSX;
 - Japanese or English headers, mapped to canonical column names;
 - cells a spreadsheet would run as a formula are refused on import and neutralised on export
-  (prefixed with a single quote, which the import strips again, so an export re-imports unchanged).
+  (prefixed with a single quote, which the import strips again, so an export re-imports unchanged);
+- a value is the value the person saw in Excel (portal.xlsx), or its row is refused with the row
+  number the person sees and the column header the file used;
+- bounded: MAX_ROWS data rows, MAX_CELL_CHARS per cell, the workbook's unpacked size, and
+  ERRORS_SHOWN messages on a page (the rest are counted).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import tablib
 from django.utils.translation import gettext as _
+
+from portal.xlsx import Problem, SheetRows, WorkbookError, too_many_rows, xlsx_read
 
 XLSX_MAGIC = b"PK\x03\x04"
 CSV_ENCODINGS = ("utf-8-sig", "cp932")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# One import is checked and written in one request (or command run) and one transaction; 50,000
+# rows is well above a ward's whole register and keeps the check within about a minute.
+MAX_ROWS = 50_000
+# Excel's own limit for a cell: nothing longer can have been seen in Excel.
+MAX_CELL_CHARS = 32_767
+ERRORS_SHOWN = 200
+_LEADING_NUMBER = re.compile(r"\d+")
 
 
 class TabularError(ValueError):
@@ -94,19 +110,65 @@ def csv_decode(data: bytes) -> str:
     )
 
 
-def _rows_from_xlsx(data: bytes) -> list[list[object]]:
-    import openpyxl
+def _csv_rows(text: str, *, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, cells) for each CSV record that has a value, streaming.
 
+    The number counts every record, blank ones included, because that is the row number Excel
+    shows when it opens the file (a quoted cell with line breaks is still one row there).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    seen = 0
+    number = 0
+    while True:
+        number += 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The csv module refuses a field over 131,072 characters; everything below that is
+            # checked against MAX_CELL_CHARS with the column's name (see tabular_read).
+            raise TabularError(
+                _("%(row)d行目: セルの文字数が多すぎるか、CSVとして読めません（%(err)s）。")
+                % {"row": number, "err": exc}
+            ) from exc
+        if not any(cell.strip() for cell in record):
+            continue
+        seen += 1
+        if seen > max_rows + 1:  # the header row and max_rows data rows
+            raise TabularError(too_many_rows(max_rows))
+        yield number, list(record)
+
+
+def _workbook_rows(data: bytes, *, max_rows: int) -> SheetRows:
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise TabularError(_("Excelファイル（.xlsx）を読み込めませんでした。")) from exc
-    sheet = book.worksheets[0]
-    rows = [
-        ["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)
-    ]
-    book.close()
-    return rows
+        return xlsx_read(data, max_rows=max_rows)
+    except WorkbookError as exc:
+        raise TabularError(str(exc)) from exc
+
+
+class Sheet(tablib.Dataset):
+    """A Dataset that remembers where each value came from, for messages a person can follow.
+
+    `row_numbers[i]` is the row number the person sees for data row i (Excel's row number, the
+    CSV record number), `labels` maps a canonical column to the header the file used (整理番号,
+    not ref), and `problems` are cells that could not be read as shown, by row and column.
+    """
+
+    def __init__(self, *, headers: list[str], labels: dict[str, str]) -> None:
+        super().__init__(headers=headers)
+        self.labels = labels
+        self.row_numbers: list[int] = []
+        self.problems: list[tuple[int, str, str]] = []  # (row number, column label, message)
+        self.neutralised_cells: set[tuple[int, int]] = set()
+        self.note = ""  # said before any error (which sheet of several was read)
+
+    def label(self, column: str) -> str:
+        return self.labels.get(column, column)
+
+    def row_number(self, index: int) -> int:
+        """The row number the person sees for data row `index` (0-based)."""
+        return self.row_numbers[index]
 
 
 def tabular_read(
@@ -115,11 +177,14 @@ def tabular_read(
     aliases: Mapping[str, str],
     required: Sequence[str],
     max_bytes: int = DEFAULT_MAX_BYTES,
-) -> tablib.Dataset:
-    """Parses an uploaded CSV/XLSX into a Dataset whose headers are canonical column names.
+    max_rows: int = MAX_ROWS,
+) -> Sheet:
+    """Parses an uploaded CSV/XLSX into a Sheet whose headers are canonical column names.
 
     `aliases` maps every accepted header (normalised: NFKC, lower case) to its canonical name;
     canonical names map to themselves automatically. Unknown columns are kept as they are.
+    The first row with a value is the header row and sets the width; rows without any value are
+    skipped (but still counted in the row numbers).
     """
     if not data:
         raise TabularError(_("ファイルが空です。"))
@@ -130,16 +195,63 @@ def tabular_read(
     problem = content_problem(data)
     if problem:
         raise TabularError(problem)
+    hidden_rows: set[int] = set()
+    hidden_columns: set[int] = set()
+    note = ""
     if data.startswith(XLSX_MAGIC):
-        rows: Sequence[Sequence[object]] = _rows_from_xlsx(data)
+        workbook = _workbook_rows(data, max_rows=max_rows)
+        rows: Iterable[tuple[int, list[Any]]] = workbook.rows
+        hidden_rows, hidden_columns = workbook.hidden_rows, workbook.hidden_columns
+        if workbook.other_sheets_with_data:
+            note = _(
+                "このファイルにはデータのあるシートが複数あります。読み込んだのは左端のシート「%(sheet)s」だけです（ほかのシート: %(others)s）。"
+            ) % {"sheet": workbook.title, "others": "、".join(workbook.other_sheets_with_data)}
     else:
-        rows = list(csv.reader(io.StringIO(csv_decode(data), newline="")))
-    rows = [row for row in rows if any(str(cell).strip() for cell in row)]
-    if not rows:
+        rows = _csv_rows(csv_decode(data), max_rows=max_rows)
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
         raise TabularError(_("見出し行がありません。"))
+    header_number, header_cells = first
+    sheet = _sheet_start(header_number, header_cells, aliases, required, hidden_columns)
+    sheet.note = note
+    width = len(sheet.headers)
+    for number, row in iterator:
+        cells = []
+        for column, cell in enumerate((list(row) + [""] * width)[:width]):
+            cells.append(_cell_read(sheet, len(sheet.row_numbers), number, column, cell))
+        if number in hidden_rows:
+            sheet.problems.append((number, "", hidden_row_message()))
+        sheet.row_numbers.append(number)
+        sheet.append(cells)
+    return sheet
+
+
+def hidden_row_message() -> str:
+    # A hidden row (hand-hidden or filtered out) holds data the person did not see when they
+    # checked the sheet; importing or skipping it silently would both surprise someone.
+    return _("非表示の行です。表示して確かめるか、不要なら削除してから保存し直してください。")
+
+
+def _sheet_start(
+    number: int,
+    cells: Sequence[object],
+    aliases: Mapping[str, str],
+    required: Sequence[str],
+    hidden_columns: set[int],
+) -> Sheet:
     lookup = {header_normalize(key): value for key, value in aliases.items()}
     lookup.update({header_normalize(name): name for name in set(aliases.values())})
-    headers = [lookup.get(header_normalize(cell), str(cell).strip()) for cell in rows[0]]
+    texts = []
+    for cell in cells:
+        if isinstance(cell, Problem):
+            raise TabularError(
+                _("%(row)d行目（見出し行）: %(msg)s") % {"row": number, "msg": cell.message}
+            )
+        texts.append(str(cell).strip())
+    while texts and not texts[-1]:
+        texts.pop()
+    headers = [lookup.get(header_normalize(text), text) for text in texts]
     duplicates = sorted({h for h in headers if headers.count(h) > 1 and h})
     if duplicates:
         raise TabularError(_("見出しが重複しています: %(cols)s") % {"cols": "、".join(duplicates)})
@@ -149,38 +261,86 @@ def tabular_read(
             _("必須の列がありません: %(cols)s（見出し行を確認してください）")
             % {"cols": "、".join(missing)}
         )
-    dataset = tablib.Dataset(headers=headers)
-    width = len(headers)
+    known = set(lookup.values())
+    hidden = [texts[i] for i in sorted(hidden_columns) if i < len(headers) and headers[i] in known]
+    if hidden:
+        raise TabularError(
+            _("非表示の列があります: %(cols)s。表示して確かめてから保存し直してください。")
+            % {"cols": "、".join(hidden)}
+        )
+    labels = {header: text for header, text in zip(headers, texts, strict=True) if header}
+    return Sheet(headers=headers, labels=labels)
+
+
+def _cell_read(sheet: Sheet, index: int, number: int, column: int, cell: object) -> object:
+    """One cell as stored in the Sheet; a cell that cannot be read becomes a problem and ""."""
+    label = sheet.label(sheet.headers[column])
+    if isinstance(cell, Problem):
+        sheet.problems.append((number, label, cell.message))
+        return ""
+    if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+        sheet.problems.append((number, label, cell_too_long_message(len(cell))))
+        return ""
     # Cells that arrive neutralised (a quote before =, +, -, @) were written by an export: they
     # are data, not formulas, and re-import unchanged. Only raw formula text is refused.
-    neutralised: set[tuple[int, int]] = set()
-    for row_index, row in enumerate(rows[1:]):
-        cells = []
-        for column, cell in enumerate((list(row) + [""] * width)[:width]):
-            stripped = cell.strip() if isinstance(cell, str) else cell
-            restored = cell_restore(stripped)
-            if restored is not stripped:
-                neutralised.add((row_index, column))
-            cells.append(restored.strip() if isinstance(restored, str) else restored)
-        dataset.append(cells)
-    dataset.neutralised_cells = neutralised
-    return dataset
+    stripped = cell.strip() if isinstance(cell, str) else cell
+    restored = cell_restore(stripped)
+    if restored is not stripped:
+        sheet.neutralised_cells.add((index, column))
+    return restored.strip() if isinstance(restored, str) else restored
 
 
-def formula_errors(dataset: tablib.Dataset) -> list[str]:
-    """Row-level messages for cells a spreadsheet would run (row 2 = the first data row)."""
-    errors = []
-    neutralised: set[tuple[int, int]] = getattr(dataset, "neutralised_cells", set())
-    for index, row in enumerate(dataset, start=2):
+def cell_too_long_message(length: int) -> str:
+    return _("1つのセルは%(n)s文字までです（%(len)s文字あります）。") % {
+        "n": f"{MAX_CELL_CHARS:,}",
+        "len": f"{length:,}",
+    }
+
+
+def row_message(number: int, label: str, message: str) -> str:
+    """The one shape of a row-level message: row number, then the column the file named."""
+    if not label:
+        return _("%(row)d行目: %(msg)s") % {"row": number, "msg": message}
+    return _("%(row)d行目「%(col)s」: %(msg)s") % {"row": number, "col": label, "msg": message}
+
+
+def cell_errors(dataset: Sheet) -> list[str]:
+    """Row-level messages for cells that cannot be imported as the person saw them: formulas a
+    spreadsheet would run, error values, numbers in an unreadable format, hidden rows, cells
+    over the length limit. Rows are numbered as the person sees them."""
+    errors = [row_message(number, label, message) for number, label, message in dataset.problems]
+    for index, row in enumerate(dataset):
         for column, (header, value) in enumerate(zip(dataset.headers, row, strict=True)):
-            if (index - 2, column) not in neutralised and cell_is_formula(value):
+            if (index, column) not in dataset.neutralised_cells and cell_is_formula(value):
                 errors.append(
-                    _(
-                        "%(row)d行目「%(col)s」: 数式として実行されうる値は登録できません（%(value)s）"
+                    row_message(
+                        dataset.row_number(index),
+                        dataset.label(header),
+                        _("数式として実行されうる値は登録できません（%(value)s）")
+                        % {"value": str(value)[:30]},
                     )
-                    % {"row": index, "col": header, "value": str(value)[:30]}
                 )
-    return errors
+    return errors_by_row(errors)
+
+
+def errors_by_row(errors: list[str]) -> list[str]:
+    """Messages in row order (stable; a message without a row number comes first)."""
+    return sorted(
+        errors, key=lambda text: int(m.group()) if (m := _LEADING_NUMBER.match(text)) else 0
+    )
+
+
+def errors_for_display(errors: Sequence[str], note: str = "") -> list[str]:
+    """The first ERRORS_SHOWN messages and a count of the rest (a page or stderr stays short)."""
+    shown = [note] if note and errors else []
+    shown.extend(errors[:ERRORS_SHOWN])
+    rest = len(errors) - ERRORS_SHOWN
+    if rest > 0:
+        shown.append(
+            _("ほか %(n)s 件の誤りがあります（最初の %(shown)d 件だけ表示しています）。")
+            % {"n": f"{rest:,}", "shown": ERRORS_SHOWN}
+        )
+    return shown
 
 
 def csv_bytes(*, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
@@ -191,3 +351,19 @@ def csv_bytes(*, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> by
     for row in rows:
         writer.writerow(["" if cell is None else cell_neutralize(cell) for cell in row])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+@dataclass
+class ImportOutcome:
+    """What every import report shares: its errors, and what to show of them."""
+
+    errors: list[str] = field(default_factory=list)
+    note: str = ""  # said first when there are errors (which sheet of several was read)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def errors_shown(self) -> list[str]:
+        return errors_for_display(self.errors, self.note)

@@ -260,3 +260,47 @@ def test_registering_or_moving_an_issue_into_another_ward_is_refused(client, coo
     assert "他区の課題は登録・変更できません。" in response.content.decode()
     own.refresh_from_db()
     assert own.ward.code == "13101"
+
+
+def test_a_ward_merged_over_three_rows_is_the_ward_of_each(db, tmp_path):
+    # Issue #15: 区 merged over D2:D4 (千代田区) saved rows 3 and 4 as ward-independent.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["整理番号", "課題名", "課題の内容", "区", "分野"])
+    for n in range(1, 4):
+        sheet.append([f"M-{n}", "題", "内容", "千代田区" if n == 1 else None, "高齢者支援"])
+    sheet.merge_cells("D2:D4")
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    call_command("import_issues", str(path))
+    assert [i.ward.name_ja for i in Issue.objects.order_by("ref")] == ["千代田区"] * 3
+
+
+def test_a_row_error_names_the_row_the_person_sees_and_the_header_the_file_used(
+    db, tmp_path, capsys
+):
+    # A blank line and a line of empty cells before the bad row: it is row 5 in Excel.
+    text = "整理番号,課題名,課題の内容,区,分野\r\nA-1,題,内容,港区,高齢者支援\r\n\r\n,,,,\r\n"
+    text += "A-2,題,内容,港区,宇宙開発\r\n"
+    with pytest.raises(CommandError):
+        call_command("import_issues", str(_write(tmp_path, text, "utf-8")))
+    assert "5行目「分野」: 分野「宇宙開発」が見つかりません" in capsys.readouterr().err
+
+
+def test_the_screen_names_rows_and_columns_as_in_the_file(client, coordinator):
+    client.force_login(coordinator)
+    header = "整理番号,課題名,課題の内容,区,分野\r\n\r\n"
+    body = _upload(client, header + "A-1,題,内容,ミナト区,高齢者支援\r\n").content.decode()
+    assert "3行目「区」: 区「ミナト区」が見つかりません。" in body
+    text = header + "A-1,題,内容,港区,高齢者支援\r\n,,,,\r\nA-1,題,内容,港区,高齢者支援\r\n"
+    body = _upload(client, text).content.decode()
+    assert "5行目「整理番号」: 整理番号「A-1」がファイル内で重複しています。" in body
+
+
+def test_a_file_with_many_bad_rows_shows_the_first_200_and_counts_the_rest(db, tmp_path, capsys):
+    text = HEADER_EN + "".join(f"A-{n},題,内容,港区,存在しない\r\n" for n in range(250))
+    with pytest.raises(CommandError, match="250件の誤り"):
+        call_command("import_issues", str(_write(tmp_path, text, "utf-8")))
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 201
+    assert err[-1] == "ほか 50 件の誤りがあります（最初の 200 件だけ表示しています）。"

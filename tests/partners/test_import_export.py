@@ -168,7 +168,7 @@ def test_import_screen_lists_row_errors(client, coordinator):
     response = client.post(reverse("partners:import"), {"file": upload})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "3行目「capacity」" in html and "何も登録していません" in html
+    assert "3行目「受入可能件数」" in html and "何も登録していません" in html
     assert "token" not in response.context
     assert not Resource.objects.exists()
 
@@ -201,3 +201,13 @@ def test_import_screen_refuses_a_non_spreadsheet(client, coordinator):
     assert response.status_code == 400
     assert "CSVまたはExcel" in response.content.decode()
     assert not Resource.objects.exists()
+
+
+@pytest.mark.django_db
+def test_row_errors_name_the_row_the_person_sees_and_the_files_header(tmp_path, capsys):
+    # An empty line and a line of empty cells before the bad row: it is row 5 in Excel.
+    empty = "," * HEADER_JA.count(",")
+    text = csv_text(ROW_2, "", empty, ROW_1.replace(",企業,", ",宇宙企業,"))
+    with pytest.raises(CommandError):
+        call_command("import_resources", str(write(tmp_path, text.encode())))
+    assert "5行目「種別」: 種別「宇宙企業」は使えません" in capsys.readouterr().err

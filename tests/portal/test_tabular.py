@@ -5,9 +5,9 @@ import pytest
 
 from portal.tabular import (
     TabularError,
+    cell_errors,
     cell_is_formula,
     csv_bytes,
-    formula_errors,
     tabular_read,
 )
 
@@ -77,7 +77,7 @@ def test_formula_detection(value, is_formula):
 def test_formula_cells_are_reported_with_row_and_column():
     data = b"ref,title\nA-1,=1+1\n"
     dataset = tabular_read(data=data, aliases={}, required=["ref"])
-    assert formula_errors(dataset) == [
+    assert cell_errors(dataset) == [
         "2行目「title」: 数式として実行されうる値は登録できません（=1+1）"
     ]
 
@@ -97,6 +97,6 @@ def test_an_exported_formula_like_value_reimports_without_being_refused():
     data = csv_bytes(headers=["ref", "title"], rows=[["A-1", "=SUM(A1)"], ["A-2", "-abc"]])
     dataset = tabular_read(data=data, aliases={}, required=["ref"])
     assert [row[1] for row in dataset] == ["=SUM(A1)", "-abc"]
-    assert formula_errors(dataset) == []
+    assert cell_errors(dataset) == []
     raw = tabular_read(data=b"ref,title\nA-1,=SUM(A1)\n", aliases={}, required=["ref"])
-    assert len(formula_errors(raw)) == 1
+    assert len(cell_errors(raw)) == 1

@@ -1,0 +1,253 @@
+"""Reading one worksheet of an .xlsx as the person saw it in Excel, streaming and bounded.
+
+openpyxl's read-only mode is the only one that streams, but as used before it hid merged
+ranges and padded every row to the sheet's declared <dimension> (a 1.7 KB file declaring
+A1:XFD1048576 grew to gigabytes). So the rows come straight from openpyxl's worksheet parser:
+only the rows the file really has, cut to the header's width, with the cell's number format,
+the row's and column's hidden flags and the merged ranges that the read-only sheet drops.
+
+What the person saw is decided cell by cell (see `_shown`): a value that cannot be shown
+faithfully comes back as a `Problem`, and the caller refuses that row naming row and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from portal.numfmt import number_shown
+
+# A workbook is a zip; its declared uncompressed sizes bound what parsing it can cost (zipfile
+# never inflates an entry past its declared size, so a lying header cannot get round this).
+# A 50,000-row sheet of 20 columns uncompresses to about 50 MB.
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+
+
+class WorkbookError(ValueError):
+    """The workbook as a whole cannot be read (the caller turns it into a TabularError)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A cell whose shown value cannot be read; `message` says why and what to do."""
+
+    message: str
+
+
+@dataclass
+class SheetRows:
+    title: str
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (row number, cells)
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)  # 0-based, within the header's width
+    other_sheets_with_data: list[str] = field(default_factory=list)
+
+
+def xlsx_read(data: bytes, *, max_rows: int) -> SheetRows:
+    """The first visible worksheet: its header row and up to `max_rows` data rows."""
+    _zip_check(data)
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:
+        raise WorkbookError(_("Excelファイル（.xlsx）を読み込めませんでした。")) from exc
+    try:
+        visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+        if not visible:
+            raise WorkbookError(_("表示されているシートがありません。"))
+        # The left-most visible tab: the sheet a person means by "the list", and one rule that
+        # the error message can state when the workbook holds data on other sheets as well.
+        sheet = visible[0]
+        result = _sheet_read(book, sheet, max_rows=max_rows)
+        result.other_sheets_with_data = [
+            ws.title for ws in book.worksheets if ws is not sheet and _has_data(book, ws)
+        ]
+    except WorkbookError:
+        raise
+    except Exception as exc:
+        raise WorkbookError(_("Excelファイル（.xlsx）を読み込めませんでした。")) from exc
+    finally:
+        book.close()
+    return result
+
+
+def _zip_check(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError(_("Excelファイル（.xlsx）を読み込めませんでした。")) from exc
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise WorkbookError(
+            _("Excelファイルの中身が大きすぎます（展開後 %(mb)d MB、上限 %(limit)d MB）。")
+            % {"mb": total // (1024 * 1024), "limit": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}
+        )
+
+
+def _parsed_rows(book, sheet) -> Iterator[tuple[Any, int, list[dict[str, Any]]]]:
+    """(parser, row number, cells) for each <row> the sheet really contains.
+
+    Uses openpyxl's own parser (a private class, pinned by requirements.lock) with formulas
+    kept as formulas (data_only=False), so that a formula cell can be told from a value.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=False,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            yield parser, number, cells
+
+
+def _has_data(book, sheet) -> bool:
+    return any(
+        cell["value"] not in (None, "")
+        for _p, _n, cells in _parsed_rows(book, sheet)
+        for cell in cells
+    )
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _flag(attributes: dict[str, str] | None, name: str) -> bool:
+    return bool(attributes) and str(attributes.get(name, "")).lower() in {"1", "true"}  # type: ignore[union-attr]
+
+
+def _sheet_read(book, sheet, *, max_rows: int) -> SheetRows:
+    result = SheetRows(title=sheet.title)
+    formats = _Formats(book, sheet)
+    width = 0
+    parser = None
+    for parser, number, cells in _parsed_rows(book, sheet):
+        # Row attributes are kept by the parser for every row; dropping them as we go keeps a
+        # sheet of a million formatted empty rows from piling them up.
+        attributes = parser.row_dimensions.pop(str(number), None)
+        if not width:
+            width = max((c["column"] for c in cells if not _is_empty(c["value"])), default=0)
+            if not width:
+                continue
+            result.hidden_columns = _hidden_columns(parser.column_dimensions, width)
+        row = [""] * width
+        for cell in cells:
+            if cell["column"] <= width:
+                row[cell["column"] - 1] = formats.shown(cell)
+        if all(_is_empty(value) for value in row):
+            continue
+        if _flag(attributes, "hidden"):
+            result.hidden_rows.add(number)
+        result.rows.append((number, row))
+        if len(result.rows) > max_rows + 1:  # the header row and max_rows data rows
+            raise WorkbookError(too_many_rows(max_rows))
+    if parser is not None and parser.merged_cells is not None:
+        _merges_fill(result.rows, [m.coord for m in parser.merged_cells.mergeCell], width)
+    return result
+
+
+def too_many_rows(max_rows: int) -> str:
+    return _("行数が多すぎます（上限 %(n)s 行）。ファイルを分けて取り込んでください。") % {
+        "n": f"{max_rows:,}"
+    }
+
+
+def _hidden_columns(dimensions: dict[str, dict[str, str]], width: int) -> set[int]:
+    hidden: set[int] = set()
+    for attributes in dimensions.values():
+        if _flag(attributes, "hidden"):
+            low, high = int(attributes.get("min", 0)), int(attributes.get("max", 0))
+            hidden.update(range(max(low, 1) - 1, min(high, width)))
+    return hidden
+
+
+def _merges_fill(rows: list[tuple[int, list[Any]]], ranges: list[str], width: int) -> None:
+    """Every cell of a merged range takes the value of its top-left cell.
+
+    A merged 区 over D2:D4 is one 千代田区 spanning three rows on screen: the person saw the
+    ward on each of those rows, so that is the value each row gets (reading only the top-left
+    cell, as before, silently made rows 3 and 4 ward-independent). A row that has no value of
+    its own besides the merge stays out, as an empty row would.
+    """
+    from openpyxl.utils.cell import range_boundaries
+
+    by_number = dict(rows)
+    for coord in ranges:
+        min_col, min_row, max_col, max_row = range_boundaries(coord)
+        top = by_number.get(min_row)
+        if top is None or min_col > width:
+            continue
+        value = top[min_col - 1]
+        for number, row in rows:
+            if min_row <= number <= max_row:
+                for column in range(min_col, min(max_col, width) + 1):
+                    row[column - 1] = value
+
+
+class _Formats:
+    """Cell → the value shown, using the cell's number format (cached per style)."""
+
+    def __init__(self, book, sheet) -> None:
+        self.sheet = sheet
+        self.cache: dict[int, str] = {}
+
+    def number_format(self, style_id: int) -> str:
+        if style_id not in self.cache:
+            from openpyxl.cell.read_only import ReadOnlyCell
+
+            self.cache[style_id] = ReadOnlyCell(self.sheet, 1, 1, None, "n", style_id).number_format
+        return self.cache[style_id]
+
+    def shown(self, cell: dict[str, Any]) -> Any:
+        value, kind = cell["value"], cell["data_type"]
+        if value is None:
+            return ""
+        if kind == "f":
+            # Decision 0005: the cached result a file may carry is whatever the program that
+            # last saved it computed (none at all from most generators, a stale one after
+            # manual recalculation), so it is not reliably what the person saw.
+            return Problem(
+                _(
+                    "数式のセルは読み込めません（%(f)s）。Excelで「値として貼り付け」をしてから保存し直してください。"
+                )
+                % {"f": str(value)[:30]}
+            )
+        if kind == "e":
+            return Problem(_("エラー値（%(v)s）のセルは読み込めません。") % {"v": value})
+        if kind == "b":
+            return "TRUE" if value else "FALSE"  # what Excel shows, in any language
+        if kind == "d":
+            return _date_shown(value)
+        if kind == "n":
+            number_format = self.number_format(int(cell["style_id"] or 0))
+            shown = number_shown(value, number_format)
+            if shown is None:
+                return Problem(
+                    _(
+                        "表示形式「%(fmt)s」の数値は、表示どおりに読み取れません。表示されている文字を、文字列として入力してください。"
+                    )
+                    % {"fmt": number_format}
+                )
+            return shown
+        return value if isinstance(value, str) else str(value)
+
+
+def _date_shown(value: Any) -> Any:
+    """A date serial under a date format is the date shown, never the serial number."""
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if isinstance(value, dt.date):
+        return value
+    return Problem(_("時刻・時間の値は読み込めません。文字列として入力してください。"))
