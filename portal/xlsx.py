@@ -94,7 +94,7 @@ def _zip_check(data: bytes) -> None:
 def _parsed_rows(book, sheet) -> Iterator[tuple[Any, int, list[dict[str, Any]]]]:
     """(parser, row number, cells) for each <row> the sheet really contains.
 
-    Uses openpyxl's own parser (a private class, pinned by requirements.lock) with formulas
+    Uses openpyxl's own parser (a private class, pinned by requirements.txt) with formulas
     kept as formulas (data_only=False), so that a formula cell can be told from a value.
     """
     from openpyxl.worksheet._reader import WorkSheetParser
