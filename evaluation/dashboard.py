@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from evaluation import selectors
-from evaluation.kpi import KPI_BY_CODE, KPI_SPECS, KpiResult, kpi_compute, kpi_memo
+from evaluation.kpi import KPI_BY_CODE, KPI_SPECS, KpiResult, kpi_compute, kpi_memo, kpi_result
 from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.models import Ward
 
@@ -86,18 +86,7 @@ def kpi_dashboard(fiscal_year: int, ward: Ward | None, fiscal_years: list[int]) 
     if stored is None:
         stored = _dashboard_compute(fiscal_year, ward, fiscal_years)
         cache.set(key, stored, FIGURES_CACHE_SECONDS)
-    kpis = [
-        KpiResult(
-            code=spec.code,
-            label=spec.label,
-            pillar=spec.pillar,
-            unit=spec.unit,
-            target=spec.target,
-            baseline=spec.baseline,
-            **stored["kpis"][spec.code],
-        )
-        for spec in (KPI_BY_CODE[code] for code in stored["kpis"])
-    ]
+    kpis = [kpi_result(KPI_BY_CODE[code], **values) for code, values in stored["kpis"].items()]
     return KpiDashboard(
         kpis=kpis,
         trends=stored["trends"],

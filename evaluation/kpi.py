@@ -842,12 +842,8 @@ PILLARS = {
 }
 
 
-def kpi_compute(
-    code: str, fiscal_year: int, ward: Ward | None = None, quarter: int | None = None
-) -> KpiResult:
-    spec = KPI_BY_CODE[code]
-    period = period_range(fiscal_year, quarter) if quarter else None
-    data = spec.compute(fiscal_year, ward, period=period)
+def kpi_result(spec: KpiSpec, **values: Any) -> KpiResult:
+    """A KpiResult of `spec` (its code, label, pillar, unit, target, baseline) with `values`."""
     return KpiResult(
         code=spec.code,
         label=spec.label,
@@ -855,6 +851,18 @@ def kpi_compute(
         unit=spec.unit,
         target=spec.target,
         baseline=spec.baseline,
+        **values,
+    )
+
+
+def kpi_compute(
+    code: str, fiscal_year: int, ward: Ward | None = None, quarter: int | None = None
+) -> KpiResult:
+    spec = KPI_BY_CODE[code]
+    period = period_range(fiscal_year, quarter) if quarter else None
+    data = spec.compute(fiscal_year, ward, period=period)
+    return kpi_result(
+        spec,
         value=data.get("value"),
         records=data.get("records", []),
         numerator=data.get("numerator"),
