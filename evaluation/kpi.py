@@ -9,7 +9,6 @@ the source has no records (or does not exist yet) — never a made-up number.
 from __future__ import annotations
 
 import datetime
-import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -33,9 +32,11 @@ from evaluation.models import (
     SatisfactionSurvey,
 )
 from issues.models import Issue, IssueStatus
+from matching.events.selectors import events_held
 from matching.models import Proposal
 from matching.projects.models import Project
 from partners.models import Organization, OrgStatus
+from portal import selectors as portal_selectors
 from portal.fiscal import datetime_range, fiscal_year_range, months_in, period_range
 from portal.models import DailyActivity, HealthCheck, Role, Ward
 
@@ -136,19 +137,9 @@ def _coordination(fiscal_year: int) -> dict[str, Any] | None:
     return memo[key]
 
 
-def _coordination_fetch(fiscal_year: int) -> dict[str, Any] | None:
-    """Figures of the coordinator system from portal, when that selector exists."""
-    try:
-        selectors = importlib.import_module("portal.selectors")
-    except ImportError:  # pragma: no cover
-        return None
-    figures = getattr(selectors, "coordination_figures", None)
-    if figures is None:
-        return None
-    try:
-        return dict(figures(fiscal_year=fiscal_year) or {})
-    except Exception:  # a half-built source must not break the dashboard
-        return None
+def _coordination_fetch(fiscal_year: int) -> dict[str, Any]:
+    """Figures of the coordinator system (portal); a missing figure is 「データなし」."""
+    return dict(portal_selectors.coordination_figures(fiscal_year=fiscal_year) or {})
 
 
 def _figure(figures: dict[str, Any] | None, *keys: str) -> Any:
@@ -156,20 +147,6 @@ def _figure(figures: dict[str, Any] | None, *keys: str) -> Any:
         if figures and figures.get(key) is not None:
             return figures[key]
     return None
-
-
-def _event_model():
-    try:
-        module = importlib.import_module("matching.events.models")
-    except ImportError:
-        return None, None
-    model = getattr(module, "Event", None)
-    if model is None:
-        return None, None
-    for name in ("starts_at", "start_at", "start", "start_datetime", "starts_on", "date"):
-        if any(f.name == name for f in model._meta.get_fields()):
-            return model, name
-    return None, None
 
 
 # ---------------------------------------------------------------- pillar 1
@@ -282,28 +259,13 @@ def kpi_user_satisfaction(fiscal_year: int, ward: Ward | None = None, *, period=
 
 
 def kpi_events_per_month(fiscal_year: int, ward: Ward | None = None, *, period=None) -> dict:
-    """Matching events per month = events (matching.events.models.Event) starting in the 年度 ÷
-    the number of months of the 年度 that have begun."""
-    model, start_field = _event_model()
-    if model is None:
-        return {
-            "value": None,
-            "records": [],
-            "note": _("イベントのデータ源がまだありません"),
-            "ward_scoped": False,
-        }
+    """Matching events per month = events held in the 年度 (matching.events.selectors.events_held:
+    not cancelled, starting in it) ÷ the number of months of the 年度 that have begun."""
     date_from, date_to = period or fiscal_year_range(fiscal_year)
     elapsed = _elapsed_end(date_to)
     if elapsed < date_from:
         return {"value": None, "records": [], "ward_scoped": False}
-    kind = model._meta.get_field(start_field).get_internal_type()
-    if kind == "DateTimeField":
-        start, end = datetime_range(date_from, date_to)
-        records = model.objects.filter(**{f"{start_field}__gte": start, f"{start_field}__lt": end})
-    else:
-        records = model.objects.filter(**{f"{start_field}__range": (date_from, date_to)})
-    if any(f.name == "status" for f in model._meta.get_fields()):
-        records = records.exclude(status="cancelled")
+    records = events_held(date_from, date_to)
     count = records.count()
     months = len(months_in(date_from, elapsed))
     return {

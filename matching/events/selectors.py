@@ -165,15 +165,22 @@ def events_per_month(*, months: int = 12, until: datetime.date | None = None) ->
     return [{"year": y, "month": m, "events": counts.get((y, m), 0)} for y, m in keys]
 
 
+def events_held(date_from: datetime.date, date_to: datetime.date) -> QuerySet[Event]:
+    """Events (not cancelled) starting from `date_from` to `date_to` inclusive, Tokyo dates.
+
+    The one definition of "an event held in a period": the evaluation KPI (events per month)
+    and the figures below count the same rows.
+    """
+    since, until = datetime_range(date_from, date_to)
+    return Event.objects.filter(starts_at__gte=since, starts_at__lt=until).exclude(
+        status=EventStatus.CANCELLED
+    )
+
+
 def event_figures(*, fiscal_year: int) -> dict[str, Any]:
     """Figures for the evaluation report: events per month and pair → project share."""
     start, end = fiscal_year_range(fiscal_year)
-    since, until = datetime_range(start, end)
-    held = (
-        Event.objects.filter(starts_at__gte=since, starts_at__lt=until)
-        .exclude(status=EventStatus.CANCELLED)
-        .count()
-    )
+    held = events_held(start, end).count()
     today = timezone.localdate()
     if today < start:
         months_elapsed = 0

@@ -19,7 +19,8 @@ def value(code, fy=FY, ward=None, quarter=None):
 
 @pytest.fixture
 def no_coordination(monkeypatch):
-    monkeypatch.delattr(portal.selectors, "coordination_figures", raising=False)
+    # A year for which the coordinator system has recorded nothing.
+    monkeypatch.setattr(portal.selectors, "coordination_figures", lambda *, fiscal_year: {})
 
 
 @pytest.fixture
@@ -35,9 +36,7 @@ def coordination(monkeypatch):
             "skills_sufficient_share": 0.2,
         }
 
-    monkeypatch.setattr(
-        portal.selectors, "coordination_figures", coordination_figures, raising=False
-    )
+    monkeypatch.setattr(portal.selectors, "coordination_figures", coordination_figures)
 
 
 def test_every_kpi_of_the_design_table_is_computed(planted, no_coordination):
