@@ -29,6 +29,7 @@ from issues.priority import Weights, priority_compute, weights_current
 from issues.resources import IssueResource
 from issues.workflow import PROJECT_STARTED_TO, transition_allowed
 from portal.history import history_stamp
+from portal.identifiers import reference_key
 from portal.locking import row_lock_current
 from portal.models import Role, User, Ward
 from portal.tabular import formula_errors
@@ -88,7 +89,9 @@ def issue_ref_generate(*, ward: Ward | None, year: int | None = None) -> str:
     year = year or timezone.localdate().year
     prefix = f"{ward.code if ward else '00000'}-{year}"
     highest = 0
-    for ref in Issue.objects.filter(ref__startswith=prefix + "-").values_list("ref", flat=True):
+    # Compared by key: a ref typed with full-width digits still takes its number.
+    taken = Issue.objects.filter(ref_key__startswith=reference_key(prefix + "-"))
+    for ref in taken.values_list("ref_key", flat=True):
         match = REF_PATTERN.match(ref)
         if match and match["prefix"] == prefix:
             highest = max(highest, int(match["n"]))
@@ -346,11 +349,11 @@ class ImportReport:
 def _file_checks(dataset: tablib.Dataset) -> list[str]:
     errors = list(formula_errors(dataset))
     refs = [str(value).strip() for value in dataset["ref"]] if dataset.height else []
-    counts = Counter(refs)
+    counts = Counter(reference_key(ref) for ref in refs)
     for line, ref in enumerate(refs, start=2):
         if not ref:
             errors.append(_("%(line)d行目「ref」: 整理番号が空です。") % {"line": line})
-        elif counts[ref] > 1:
+        elif counts[reference_key(ref)] > 1:
             errors.append(
                 _("%(line)d行目「ref」: 整理番号「%(ref)s」がファイル内で重複しています。")
                 % {"line": line, "ref": ref}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from django.db import connection
@@ -10,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from partners.models import ContactPerson, Membership, Organization, OrgStatus, Resource
+from portal.identifiers import search_words
 from portal.models import User
 
 
@@ -90,12 +90,6 @@ def merge_targets(organization: Organization) -> QuerySet[Organization]:
     )
 
 
-def search_words(text: str) -> list[str]:
-    """NFKC-normalised words (full-width space too); every word must match."""
-    text = unicodedata.normalize("NFKC", text or "")
-    return [word for word in text.split() if word][:8]
-
-
 def _sdg_filter(goal: int) -> Q:
     if connection.vendor == "postgresql":
         return Q(sdgs__contains=[goal])
@@ -136,7 +130,7 @@ def registry_search(filters: dict[str, Any]) -> QuerySet[Organization]:
         )
     for word in search_words(filters.get("q", "")):
         orgs = orgs.filter(
-            Q(search_text__contains=word.lower())
+            Q(search_text__contains=word)
             | Q(name__icontains=word)
             | Q(csr_policy__icontains=word)
             | Q(research_fields__icontains=word)
