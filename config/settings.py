@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_results",
     "rules",
+    "axes",
     "portal",
     "issues",
     "partners",
@@ -82,6 +83,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "portal.htmx.HistoryRestoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -130,6 +133,8 @@ AUTH_USER_MODEL = "portal.User"
 # Object permissions are django-rules predicates (portal/permissions.py and each app's
 # permissions.py); the model backend still signs people in.
 AUTHENTICATION_BACKENDS = [
+    # First: a locked-out client is refused before any password is checked (portal/auth.py).
+    "portal.auth.LoginThrottleBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -147,9 +152,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling: at most this many failed attempts per account per window.
+# Login throttling (django-axes, docs/decisions/0008): after this many failed attempts for one
+# username (folded: portal.identifiers.username_key) from one client address, each less than
+# the window after the previous one, that pair is refused until the window has passed since the
+# last failure. The portal's /login/ and the admin's /admin/login/ share the count, which is
+# kept in the database so every worker process sees it.
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_WINDOW = timedelta(minutes=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = LOGIN_FAILURE_WINDOW
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_USERNAME_CALLABLE = "portal.auth.throttle_username"
+AXES_CLIENT_IP_CALLABLE = "portal.client.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.views.login_locked_out"
+AXES_RESET_ON_SUCCESS = True
+# A refused attempt does not push the end of the lockout further: the 429 page's time holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The project's AccessLog is the one log (portal/auth.py); axes keeps only its counters.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+# How many reverse proxies of our own stand in front of gunicorn (docker-compose: the TLS
+# proxy, so 1 there). The client address is then read from X-Forwarded-For (portal/client.py).
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "0"))
 
 # Sessions: absolute lifetime and idle timeout (a ward's information-security policy).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(8 * 3600)))

@@ -11,6 +11,7 @@ from issues.fields import CREATE_ONLY_FIELDS, FORM_FIELDS
 from issues.models import Issue, IssueLinkKind, IssueStatus, TargetGroup
 from issues.selectors import SORTS
 from portal.choices import SDG_GOALS, ResourceKind
+from portal.identifiers import reference_key
 from portal.models import Field, Role, User, Ward
 from portal.tabular import DEFAULT_MAX_BYTES, cell_is_formula
 from portal.uploads import SpreadsheetFileField
@@ -178,7 +179,7 @@ class IssueForm(forms.ModelForm):
 
     def clean_ref(self) -> str:
         value = (self.cleaned_data.get("ref") or "").strip()
-        if value and Issue.objects.filter(ref=value).exists():
+        if value and Issue.objects.filter(ref_key=reference_key(value)).exists():
             raise forms.ValidationError(_("この整理番号は既に使われています。"))
         return value
 

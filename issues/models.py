@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.identifiers import NormalizedKeyField, SearchTextField, reference_key
 from portal.locking import Versioned
 from portal.models import Field, Ward
 
@@ -116,7 +117,13 @@ class Issue(Versioned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(_("状態の変更日時"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The ref as compared (portal.identifiers.reference_key): an import row or a form that
+    # types the ref in full-width digits or with another dash finds this issue, and no second
+    # issue can take a spelling of the same ref. `ref` itself stays as given.
+    ref_key = NormalizedKeyField(source="ref", unique=True)
+    # Title, description, ref and area folded for the search box (the registry's approach).
+    search_text = SearchTextField(sources=("ref", "title", "area", "description"))
+    history = HistoricalRecords(excluded_fields=["updated_at", "ref_key", "search_text"])
 
     # Not columns: issues.views sets these on the rows it renders (annotations only).
     can_edit: bool
@@ -157,6 +164,16 @@ class Issue(Versioned):
             errors["desired_end"] = _("希望終了日は希望開始日以降にしてください。")
         if errors:
             raise ValidationError(errors)
+
+    def validate_unique(self, exclude=None) -> None:
+        # ref_key is filled on save; before that it says nothing, so the ref is checked here.
+        exclude = set(exclude or ())
+        super().validate_unique(exclude=exclude | {"ref_key"})
+        if "ref" in exclude:
+            return
+        taken = Issue.objects.filter(ref_key=reference_key(self.ref)).exclude(pk=self.pk)
+        if taken.exists():
+            raise ValidationError({"ref": _("この整理番号は既に使われています。")})
 
     @property
     def is_open(self) -> bool:

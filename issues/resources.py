@@ -1,8 +1,9 @@
 """The issue spreadsheet: columns, header aliases, django-import-export Resource and export rows.
 
 Import and export share these definitions so that an export re-imports unchanged. Rows are
-matched on ``ref``: a ref already in the database updates that issue (unchanged rows are
-skipped), a new ref creates one. issues.services.issues_import runs the whole file in one
+matched on ``ref`` compared as portal.identifiers.reference_key (full-width digits, other
+dashes, spaces and case do not matter): a ref already in the database updates that issue,
+keeping its ref as first given (unchanged rows are skipped), a new ref creates one. issues.services.issues_import runs the whole file in one
 transaction: one bad row and nothing is written.
 """
 
@@ -27,6 +28,7 @@ from issues.models import Issue, IssueSource, IssueStatus, TargetGroup
 from issues.priority import Weights, priority_compute, weights_current
 from portal.choices import SDG_GOALS, ResourceKind
 from portal.history import history_stamp
+from portal.identifiers import reference_key
 from portal.models import Field, Ward
 
 # Japanese column headers (and a few English variants) → canonical names. Header matching is
@@ -374,10 +376,18 @@ class IssueResource(ie_resources.ModelResource):
             if hasattr(field.widget, "_lookup"):
                 field.widget._lookup = None  # wards and fields are read afresh for each file
 
+    def get_instance(self, instance_loader, row):
+        ref = self.fields["ref"].clean(row)
+        if not ref:
+            return None
+        return Issue.objects.filter(ref_key=reference_key(ref)).first()
+
     def import_instance(self, instance: Issue, row, **kwargs) -> None:
         """Each row passes the checks of the screens: the ward rule and the status workflow."""
         stored = copy.copy(instance) if instance.pk else None
         super().import_instance(instance, row, **kwargs)
+        if stored is not None:
+            instance.ref = stored.ref  # another spelling of the same ref: kept as first given
         problems = permissions.import_row_problems(user=self.user, stored=stored, row=instance)
         if problems:
             raise ValidationError(problems)

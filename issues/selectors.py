@@ -3,7 +3,6 @@ dashboard figures, exports and the caseload provider."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any, cast
 
 from django.db import models
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from issues.fields import HISTORY_FIELDS
 from issues.models import OPEN_STATUSES, Issue, IssueLink, IssueStatus
 from portal.fiscal import current_fiscal_year, fiscal_year_instants
+from portal.identifiers import search_words
 from portal.models import Role, User, Ward
 from portal.sdgs import sdg_filter
 
@@ -26,11 +26,6 @@ SORTS = {
     "ward": ("ward__code", "-priority", "-pk"),
 }
 HIGH_PRIORITY = 70
-
-
-def search_words(query: str) -> list[str]:
-    """NFKC-normalised words of a search box (full-width spaces and letters included)."""
-    return unicodedata.normalize("NFKC", query or "").split()
 
 
 def issues_filter(
@@ -66,19 +61,15 @@ def issues_filter(
         qs = qs.filter(priority__gte=priority_min)
     if priority_max is not None:
         qs = qs.filter(priority__lte=priority_max)
+    # The stored text is not normalised (ｺﾞﾐ, ＡＢＣ); its folded copy is (portal.identifiers).
     for word in search_words(q):
-        qs = qs.filter(
-            Q(title__icontains=word)
-            | Q(description__icontains=word)
-            | Q(ref__icontains=word)
-            | Q(area__icontains=word)
-        )
+        qs = qs.filter(search_text__contains=word)
     return qs.order_by(*SORTS.get(sort, SORTS["priority"]))
 
 
 def triage_rows(qs: QuerySet[Issue]) -> QuerySet[Issue]:
     return qs.select_related("ward", "field", "coordinator").defer(
-        "evidence", "internal_note", "description"
+        "evidence", "internal_note", "description", "search_text"
     )
 
 
@@ -202,6 +193,18 @@ def public_issues() -> QuerySet[Issue]:
             "created_at",
         )
     )
+
+
+def public_issues_filter(*, ward: Ward | None = None, field=None, q: str = "") -> QuerySet[Issue]:
+    """The open-issue list for residents, with the search box folded like the triage's."""
+    qs = public_issues()
+    if ward is not None:
+        qs = qs.filter(ward=ward)
+    if field is not None:
+        qs = qs.filter(field=field)
+    for word in search_words(q):
+        qs = qs.filter(search_text__contains=word)
+    return qs.order_by("-priority", "-pk")
 
 
 def issues_for_export(qs: QuerySet[Issue] | None = None) -> QuerySet[Issue]:

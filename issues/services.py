@@ -28,6 +28,7 @@ from issues.priority import Weights, priority_compute, weights_current
 from issues.resources import IssueResource
 from issues.workflow import PROJECT_STARTED_TO, transition_allowed
 from portal.history import history_stamp
+from portal.identifiers import reference_key
 from portal.locking import row_lock_current
 from portal.models import Role, User, Ward
 from portal.tabular import ImportOutcome, Sheet, cell_errors, errors_by_row, row_message
@@ -87,7 +88,9 @@ def issue_ref_generate(*, ward: Ward | None, year: int | None = None) -> str:
     year = year or timezone.localdate().year
     prefix = f"{ward.code if ward else '00000'}-{year}"
     highest = 0
-    for ref in Issue.objects.filter(ref__startswith=prefix + "-").values_list("ref", flat=True):
+    # Compared by key: a ref typed with full-width digits still takes its number.
+    taken = Issue.objects.filter(ref_key__startswith=reference_key(prefix + "-"))
+    for ref in taken.values_list("ref_key", flat=True):
         match = REF_PATTERN.match(ref)
         if match and match["prefix"] == prefix:
             highest = max(highest, int(match["n"]))
@@ -340,13 +343,13 @@ class ImportReport(ImportOutcome):
 def _file_checks(dataset: Sheet) -> list[str]:
     errors = cell_errors(dataset)
     refs = [str(value).strip() for value in dataset["ref"]] if dataset.height else []
-    counts = Counter(refs)
+    counts = Counter(reference_key(ref) for ref in refs)
     label = dataset.label("ref")
     for index, ref in enumerate(refs):
         number = dataset.row_number(index)
         if not ref:
             errors.append(row_message(number, label, _("整理番号が空です。")))
-        elif counts[ref] > 1:
+        elif counts[reference_key(ref)] > 1:
             errors.append(
                 row_message(
                     number,

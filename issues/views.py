@@ -12,7 +12,6 @@ import tablib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -525,14 +524,9 @@ def export_issues(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
 def public_list(request: HtmxRequest) -> HttpResponse:
     form = PublicFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.public_issues()
-    if data.get("ward"):
-        qs = qs.filter(ward=data["ward"])
-    if data.get("field"):
-        qs = qs.filter(field=data["field"])
-    for word in selectors.search_words(data.get("q", "")):
-        qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word))
-    qs = qs.order_by("-priority", "-pk")
+    qs = selectors.public_issues_filter(
+        ward=data.get("ward"), field=data.get("field"), q=data.get("q", "")
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode([(k, v) for k, v in request.GET.items() if k in {"q", "ward", "field"} and v])
     context = {"form": form, "page": page, "rows": list(page.object_list), "query": query}

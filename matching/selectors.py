@@ -21,6 +21,7 @@ from matching.models import (
 from matching.rules import FEATURES
 from partners.models import Membership, Organization
 from portal.choices import SDG_GOALS
+from portal.identifiers import search_words
 from portal.models import Role, User
 
 FEATURE_LABELS = {
@@ -147,8 +148,9 @@ def issues_for_review(*, user: User, query: str = "", waiting_only: bool = False
         .select_related("ward", "field")
         .order_by("-waiting", "-priority", "ref")
     )
-    if query:
-        qs = qs.filter(Q(title__icontains=query) | Q(ref__icontains=query))
+    # Ref and title typed in any width or case (portal.identifiers): every word must match.
+    for word in search_words(query):
+        qs = qs.filter(search_text__contains=word)
     if waiting_only:
         qs = qs.filter(waiting__gt=0)
     return qs

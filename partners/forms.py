@@ -24,6 +24,7 @@ from partners.validators import (
     validate_postal_code,
 )
 from portal.choices import SDG_GOALS, ResourceKind
+from portal.formtools import FoldedEmailField
 from portal.locking import VersionedFormMixin
 from portal.models import Field, Ward
 from portal.tabular import DEFAULT_MAX_BYTES
@@ -95,7 +96,7 @@ class RegistrationForm(OrganizationIdentityMixin, forms.Form):
     website = forms.URLField(label=_("ウェブサイト"), required=False, assume_scheme="https")
     contact_name = forms.CharField(label=_("担当者氏名"), max_length=100)
     contact_role = forms.CharField(label=_("担当者の役職・役割"), max_length=100, required=False)
-    contact_email = forms.EmailField(label=_("担当者のメールアドレス"))
+    contact_email = FoldedEmailField(label=_("担当者のメールアドレス"))
     contact_phone = forms.CharField(
         label=_("担当者の電話番号"), max_length=20, required=False, help_text=PHONE_HELP
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.choices import ResourceKind
+from portal.identifiers import NormalizedKeyField, corporate_number_key, reference_key
 from portal.locking import Versioned
 from portal.models import Field, Ward
 
@@ -106,6 +108,11 @@ class Organization(Versioned):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # One spelling per 法人番号 (portal.identifiers), so the lookups that match on it
+        # (registration, import, duplicates) find it however it was typed into the admin.
+        self.corporate_number = corporate_number_key(self.corporate_number)
+
     @property
     def is_approved(self) -> bool:
         return self.status == OrgStatus.APPROVED
@@ -184,7 +191,9 @@ class Resource(Versioned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(m2m_fields=[wards])
+    # The ref as compared (portal.identifiers.reference_key); `ref` stays as given.
+    ref_key = NormalizedKeyField(source="ref", unique=True)
+    history = HistoricalRecords(m2m_fields=[wards], excluded_fields=["ref_key"])
 
     class Meta:
         ordering = ["-created_at"]
@@ -193,6 +202,16 @@ class Resource(Versioned):
 
     def __str__(self) -> str:
         return f"{self.ref} {self.title}"
+
+    def validate_unique(self, exclude=None) -> None:
+        # ref_key is filled on save; before that it says nothing, so the ref is checked here.
+        exclude = set(exclude or ())
+        super().validate_unique(exclude=exclude | {"ref_key"})
+        if "ref" in exclude:
+            return
+        taken = Resource.objects.filter(ref_key=reference_key(self.ref)).exclude(pk=self.pk)
+        if taken.exists():
+            raise ValidationError({"ref": _("この整理番号は既に使われています。")})
 
     @property
     def is_active(self) -> bool:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from partners.models import ContactPerson, Membership, Organization, OrgStatus, Resource
+from portal.identifiers import search_words
 from portal.models import User
 from portal.sdgs import sdg_filter
 
@@ -90,12 +90,6 @@ def merge_targets(organization: Organization) -> QuerySet[Organization]:
     )
 
 
-def search_words(text: str) -> list[str]:
-    """NFKC-normalised words (full-width space too); every word must match."""
-    text = unicodedata.normalize("NFKC", text or "")
-    return [word for word in text.split() if word][:8]
-
-
 def registry_search(filters: dict[str, Any]) -> QuerySet[Organization]:
     """Organisations matching the staff filters; a fixed number of queries per page."""
     orgs = Organization.objects.exclude(status=OrgStatus.MERGED)
@@ -130,7 +124,7 @@ def registry_search(filters: dict[str, Any]) -> QuerySet[Organization]:
         )
     for word in search_words(filters.get("q", "")):
         orgs = orgs.filter(
-            Q(search_text__contains=word.lower())
+            Q(search_text__contains=word)
             | Q(name__icontains=word)
             | Q(csr_policy__icontains=word)
             | Q(research_fields__icontains=word)

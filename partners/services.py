@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -28,6 +27,7 @@ from partners.models import (
     ResourceStatus,
 )
 from portal.history import history_stamp
+from portal.identifiers import corporate_number_key, email_key, reference_key, search_text
 from portal.locking import row_lock_current
 from portal.mail import mail_send
 from portal.models import Field, Role, User, Ward
@@ -73,10 +73,6 @@ CONTACT_FIELDS = ["name", "role", "email", "phone"]
 # --- search text ----------------------------------------------------------------------------
 
 
-def normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").lower()
-
-
 def organization_search_refresh(*, organization_ids: list[int]) -> None:
     """Recomputes the NFKC search text of these organisations (name, policies, resources)."""
     texts: dict[int, list[str]] = {}
@@ -90,7 +86,7 @@ def organization_search_refresh(*, organization_ids: list[int]) -> None:
     for org_id, title, description in rows:
         texts[org_id].extend([title, description])
     for org_id, parts in texts.items():
-        Organization.objects.filter(pk=org_id).update(search_text=normalize("\n".join(parts)))
+        Organization.objects.filter(pk=org_id).update(search_text=search_text(*parts))
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -136,19 +132,23 @@ def registration_submit(*, data: dict[str, Any], base_url: str) -> Organization:
 
     The set-password link is e-mailed after commit.
     """
-    email = data["contact_email"].strip().lower()
+    email = email_key(data["contact_email"])
+    # Compared as portal.identifiers folds them: ＴＡＮＡＫＡ@… is tanaka@…'s address.
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError(
             _(
                 "このメールアドレスはすでに登録されています。ログインするか、担当者にお問い合わせください。"
             )
         )
+    # Stored in its one spelling, so the review's duplicate check (same 法人番号) finds the
+    # organisation already registered however either was typed.
+    corporate_number = corporate_number_key(data.get("corporate_number", ""))
     with transaction.atomic():
         organization = Organization.objects.create(
             name=data["name"],
             org_type=data["org_type"],
             size=data.get("size", ""),
-            corporate_number=data.get("corporate_number", ""),
+            corporate_number=corporate_number,
             postal_code=data.get("postal_code", ""),
             address=data.get("address", ""),
             ward=data.get("ward"),
@@ -421,17 +421,18 @@ def resources_check(*, dataset: Sheet) -> ImportReport:
         report.errors.extend(errors)
         if parsed is None:
             continue
-        if parsed.ref in seen:
+        key = reference_key(parsed.ref)
+        if key in seen:
             report.errors.append(
                 row_message(
                     line,
                     dataset.label("ref"),
                     _("整理番号「%(ref)s」が%(first)d行目と重複しています。")
-                    % {"ref": parsed.ref, "first": seen[parsed.ref]},
+                    % {"ref": parsed.ref, "first": seen[key]},
                 )
             )
             continue
-        seen[parsed.ref] = line
+        seen[key] = line
         report.rows.append(parsed)
     report.errors = errors_by_row(report.errors)
     if not report.rows and not report.errors:
@@ -447,11 +448,12 @@ def resources_import(*, dataset: Sheet, imported_by: User | None) -> ImportRepor
     with transaction.atomic():
         by_number: dict[str, Organization] = {}
         by_name: dict[str, Organization] = {}
-        existing = {r.ref: r for r in Resource.objects.filter(ref__in=[p.ref for p in report.rows])}
+        keys = [reference_key(parsed.ref) for parsed in report.rows]
+        existing = {r.ref_key: r for r in Resource.objects.filter(ref_key__in=keys)}
         touched: set[int] = set()
         for parsed in report.rows:
             org = _organization_match(parsed, by_number, by_name, report, imported_by)
-            resource = existing.get(parsed.ref)
+            resource = existing.get(reference_key(parsed.ref))
             if resource is None:
                 resource = Resource(ref=parsed.ref, organization=org)
                 report.created += 1

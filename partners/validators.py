@@ -8,6 +8,8 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from portal.identifiers import corporate_number_key
+
 POSTAL_CODE_RE = re.compile(r"^\d{3}-\d{4}$")
 
 
@@ -26,9 +28,8 @@ def corporate_number_check_digit(base: str) -> int:
 
 
 def corporate_number_normalize(value: str) -> str:
-    """Full-width digits, spaces and hyphens are accepted and removed."""
-    value = unicodedata.normalize("NFKC", value or "")
-    return re.sub(r"[\s\-‐－ー]", "", value)
+    """Full-width digits, spaces and hyphens are accepted and removed (portal.identifiers)."""
+    return corporate_number_key(value)
 
 
 def validate_corporate_number(value: str) -> None:

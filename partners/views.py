@@ -40,6 +40,7 @@ from portal.access import (
     staff_required,
 )
 from portal.choices import ResourceKind
+from portal.client import client_ip
 from portal.models import AccessLog, Role, User
 from portal.services import access_log_record
 from portal.tabular import TabularError, cell_neutralize, csv_bytes, tabular_read
@@ -65,7 +66,8 @@ def _errors(exc: ValidationError) -> str:
 
 
 def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "-"
+    # Behind the TLS proxy REMOTE_ADDR is the proxy: every visitor would share one allowance.
+    return client_ip(request) or "-"
 
 
 # --- public registration ----------------------------------------------------------------------

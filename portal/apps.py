@@ -7,6 +7,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("ポータル")
 
     def ready(self) -> None:
+        import portal.auth  # noqa: F401  (connects the access-log receivers of every login)
         from portal import registry
         from portal.demo import users as demo_users
         from portal.models import STAFF_ROLES, Role

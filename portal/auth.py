@@ -1,28 +1,105 @@
-"""Login throttling: a per-account failure counter in the cache."""
+"""One login throttle and one log for every login form (the portal's and the admin's).
 
+django-axes counts failed sign-ins in the database (``AxesDatabaseHandler``), so every
+gunicorn worker sees the same count without Redis. It is keyed on the username as
+``portal.identifiers.username_key`` folds it and on the client address (``portal.client``);
+settings.AXES_* say how many failures and for how long (docs/decisions/0008). The receivers
+below write each sign-in, failure, lockout and refusal to the project's access log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from axes.signals import user_locked_out
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import Max
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from portal.client import client_ip
+from portal.identifiers import username_key
+from portal.models import AccessLog
+from portal.services import access_log_record
+
+USERNAME_FIELD = "username"  # the field both login forms post (AXES_USERNAME_FORM_FIELD)
 
 
-def _key(username: str) -> str:
-    return f"login-failures:{username.strip().lower()}"
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """axes' check before any password is: a locked-out client is refused unchecked.
+
+    Marks the request so the access log can tell a refusal from a wrong password.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):  # type: ignore[override]
+        try:
+            return super().authenticate(request, username=username, password=password, **kwargs)
+        except AxesBackendPermissionDenied:
+            request.login_throttled = True
+            raise
 
 
-def login_is_throttled(username: str) -> bool:
-    return cache.get(_key(username), 0) >= settings.LOGIN_FAILURE_LIMIT
+def throttle_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """AXES_USERNAME_CALLABLE: the name a failure counts against (folded, never finer than
+    Django's sign-in, so ``ｃoordinator3`` and ``coordinator3`` share one count)."""
+    field = USERNAME_FIELD
+    if credentials and credentials.get(field) is not None:
+        raw = credentials[field]
+    else:
+        raw = request.POST.get(field, "")
+    return username_key(raw)
 
 
-def login_failure_count(username: str) -> int:
-    key = _key(username)
-    timeout = int(settings.LOGIN_FAILURE_WINDOW.total_seconds())
-    if cache.add(key, 1, timeout):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout)
-        return 1
+def login_retry_at(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime | None:
+    """When this client may try this username again (the last counted failure + the window)."""
+    last = AccessAttempt.objects.filter(
+        username=throttle_username(request, credentials), ip_address=client_ip(request)
+    ).aggregate(last=Max("attempt_time"))["last"]
+    cool_off = get_cool_off(request)
+    if last is None or cool_off is None:
+        return None
+    return last + cool_off
 
 
-def login_failures_clear(username: str) -> None:
-    cache.delete(_key(username))
+def _typed_username(credentials: dict[str, Any] | None) -> str:
+    return str((credentials or {}).get(USERNAME_FIELD) or "")[:150]
+
+
+@receiver(user_logged_in, dispatch_uid="portal.access_log.login")
+def _log_login(sender, request, user, **kwargs) -> None:
+    access_log_record(kind=AccessLog.Kind.LOGIN, request=request, user=user)
+
+
+@receiver(user_logged_out, dispatch_uid="portal.access_log.logout")
+def _log_logout(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        access_log_record(kind=AccessLog.Kind.LOGOUT, request=request, user=user)
+
+
+@receiver(user_login_failed, dispatch_uid="portal.access_log.login_failed")
+def _log_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    refused = getattr(request, "login_throttled", False)
+    access_log_record(
+        kind=AccessLog.Kind.LOGIN_THROTTLED if refused else AccessLog.Kind.LOGIN_FAILED,
+        request=request,
+        username=_typed_username(credentials),
+    )
+
+
+@receiver(user_locked_out, dispatch_uid="portal.access_log.lockout")
+def _log_lockout(sender, request, username, ip_address, **kwargs) -> None:
+    # axes also signals every refusal during a lockout; those are logged as LOGIN_THROTTLED.
+    if getattr(request, "login_throttled", False):
+        return
+    access_log_record(
+        kind=AccessLog.Kind.LOGIN_LOCKOUT,
+        request=request,
+        username=str(username or "")[:150],
+        detail=f"{settings.AXES_FAILURE_LIMIT} failures",
+    )

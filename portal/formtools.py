@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from portal.identifiers import email_key
+
 
 class DateInput(forms.DateInput):
     """The browser's own date picker (keyboard and screen-reader friendly, no script)."""
@@ -28,3 +30,11 @@ def form_add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
                 form.add_error(field if field in form.fields else None, error)
     else:
         form.add_error(None, " ".join(exc.messages))
+
+
+class FoldedEmailField(forms.EmailField):
+    """An e-mail address typed with a Japanese IME (ＴＡＮＡＫＡ＠ＥＸＡＭＰＬＥ．ＪＰ) is read as the
+    plain address before it is validated (portal.identifiers.email_key)."""
+
+    def to_python(self, value):
+        return email_key(super().to_python(value))

@@ -79,6 +79,7 @@ class AccessLog(models.Model):
         LOGIN = "login", _("ログイン")
         LOGIN_FAILED = "login_failed", _("ログイン失敗")
         LOGIN_THROTTLED = "login_throttled", _("ログイン制限")
+        LOGIN_LOCKOUT = "login_lockout", _("ログインのロック")
         LOGOUT = "logout", _("ログアウト")
         DENIED = "denied", _("アクセス拒否")
         VIEW_PERSONAL = "view_personal", _("個人情報の閲覧")

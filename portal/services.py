@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.choices import DEFAULT_FIELDS
+from portal.client import client_ip
 from portal.mail import mail_send
 from portal.models import (
     AccessLog,
@@ -26,12 +27,6 @@ from portal.models import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def access_log_record(
@@ -50,7 +45,7 @@ def access_log_record(
         username=username or (user.get_username() if user else ""),
         path=request.get_full_path()[:500] if request is not None else "",
         detail=detail[:500],
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
     )
 
 

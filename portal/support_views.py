@@ -24,6 +24,7 @@ from portal.access import (
     public,
     staff_required,
 )
+from portal.client import client_ip
 from portal.fiscal import current_fiscal_year, fiscal_year_range
 from portal.models import (
     AccessLog,
@@ -446,7 +447,7 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("website"):  # honeypot: pretend success, store nothing
             return redirect("portal:consultation_thanks")
-        if support.consultation_rate_limited(client=request.META.get("REMOTE_ADDR") or "-"):
+        if support.consultation_rate_limited(client=client_ip(request) or "-"):
             messages.error(
                 request,
                 _("短時間に多くの相談が送信されました。しばらくしてからもう一度お試しください。"),

@@ -1,19 +1,20 @@
+import math
+
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import registry
 from portal.access import AuthenticatedRequest, admin_required, public, signed_in_required
-from portal.auth import login_failure_count, login_failures_clear, login_is_throttled
+from portal.auth import login_retry_at
 from portal.models import AccessLog
 from portal.selectors import health_status, notifications_recent
-from portal.services import access_log_record, notifications_mark_read
+from portal.services import notifications_mark_read
 
 
 @public
@@ -41,38 +42,36 @@ def _safe_next(request: HttpRequest) -> str:
 
 @public
 def login_view(request: HttpRequest) -> HttpResponse:
+    # The throttle (django-axes) and the access log (portal.auth) hang off authenticate() and
+    # the login signals, so this form and the admin's behave alike.
     form = AuthenticationForm(request, data=request.POST or None)
-    if request.method == "POST":
-        username = request.POST.get("username", "")
-        if login_is_throttled(username):
-            access_log_record(
-                kind=AccessLog.Kind.LOGIN_THROTTLED, request=request, username=username
-            )
-            form = AuthenticationForm(request)
-            messages.error(
-                request,
-                _(
-                    "ログインの失敗が続いたため、しばらく受け付けません。1分ほど待ってからお試しください。"
-                ),
-            )
-            return render(request, "portal/login.html", {"form": form}, status=429)
-        if form.is_valid():
-            user = form.get_user()
-            login(request, user)  # rotates the session key
-            login_failures_clear(username)
-            access_log_record(kind=AccessLog.Kind.LOGIN, request=request, user=user)
-            return redirect(_safe_next(request))
-        login_failure_count(username)
-        access_log_record(kind=AccessLog.Kind.LOGIN_FAILED, request=request, username=username)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.get_user())  # rotates the session key
+        return redirect(_safe_next(request))
     return render(request, "portal/login.html", {"form": form, "next": _safe_next(request)})
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the 429 page of both login forms, with when to try again."""
+    retry_at = login_retry_at(request, credentials)
+    seconds = max(1, math.ceil((retry_at - timezone.now()).total_seconds())) if retry_at else None
+    response = render(
+        request,
+        "portal/login_locked.html",
+        {"retry_at": retry_at, "seconds": seconds},
+        status=429,
+    )
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response
 
 
 @require_POST
 @public
 def logout_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        access_log_record(kind=AccessLog.Kind.LOGOUT, request=request)
-    logout(request)
+    logout(request)  # logged by portal.auth
     return redirect("portal:home")
 
 

@@ -23,6 +23,7 @@ from matching.events.models import (
 )
 from matching.models import Candidate
 from partners.models import Membership
+from portal.identifiers import checkin_code_key
 from portal.locking import row_lock_current
 from portal.models import User
 from portal.services import notification_send
@@ -292,7 +293,8 @@ def waiting_list_promote(*, event: Event) -> Invitation | None:
 
 @transaction.atomic
 def event_check_in(*, event: Event, code: str) -> Invitation:
-    code = "".join((code or "").split()).upper()
+    # Read out or typed at the desk in any width, with spaces or dashes (portal.identifiers).
+    code = checkin_code_key(code)
     invitation = (
         Invitation.objects.select_for_update()
         .filter(event=event, checkin_code=code, status=InvitationStatus.REGISTERED)

@@ -69,7 +69,10 @@ def test_registration_end_to_end(client, coordinator, django_capture_on_commit_c
     assert response.status_code == 302
     # The link is single-use: the token no longer checks once the password changed.
     assert client.get(path).status_code == 400
-    assert client.login(username=user.username, password="Kouen-Shiba-2026!")
+    signed_in = client.post(
+        reverse("portal:login"), {"username": user.username, "password": "Kouen-Shiba-2026!"}
+    )
+    assert signed_in.status_code == 302
     status_page = client.get(reverse("partners:my_org")).content.decode()
     assert "審査中" in status_page
     resource = Resource.objects.get(organization=org)
@@ -93,7 +96,10 @@ def test_registration_end_to_end(client, coordinator, django_capture_on_commit_c
     client.logout()
 
     # 5. The partner logs in and edits their own resource.
-    assert client.login(username=user.username, password="Kouen-Shiba-2026!")
+    signed_in = client.post(
+        reverse("portal:login"), {"username": user.username, "password": "Kouen-Shiba-2026!"}
+    )
+    assert signed_in.status_code == 302
     response = client.post(
         edit,
         {

@@ -11,6 +11,7 @@ from issues.models import Issue
 from matching.models import MatchRun
 from matching.runs.services import match_run_start
 from matching.tasks import matching_run_prepare
+from portal.identifiers import reference_key
 
 
 class Command(BaseCommand):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.perf_counter()
         if options["issue"]:
-            issue = Issue.objects.filter(ref=options["issue"]).first()
+            issue = Issue.objects.filter(ref_key=reference_key(options["issue"])).first()
             if issue is None:
                 raise CommandError(f"課題 {options['issue']} が見つかりません。")
             run = match_run_start(scope=MatchRun.Scope.ISSUE, issue=issue)

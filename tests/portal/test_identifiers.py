@@ -1,0 +1,50 @@
+"""portal.identifiers: what each kind of identifier folds (issue #15 item 3)."""
+
+import pytest
+
+from portal.identifiers import (
+    checkin_code_key,
+    corporate_number_key,
+    email_key,
+    reference_key,
+    search_text,
+    search_words,
+    username_key,
+)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "13123-2026-0007",
+        "１３１２３－２０２６－０００７",
+        "13123ー2026ー0007",
+        "13123 − 2026 – 0007",
+        " 13123-2026-0007 ",
+    ],
+)
+def test_every_spelling_of_a_ref_is_one_ref(typed):
+    assert reference_key(typed) == "13123-2026-0007"
+
+
+def test_refs_fold_case():
+    assert reference_key("ext-001") == reference_key("ＥＸＴ－００１") == "EXT-001"
+
+
+@pytest.mark.parametrize(
+    "typed", ["coordinator3", "ｃoordinator3", "ⓒoordinator3", "𝐜oordinator3", "Coordinator3 "]
+)
+def test_usernames_that_sign_in_to_one_account_have_one_key(typed):
+    assert username_key(typed) == "coordinator3"
+
+
+def test_email_corporate_number_and_checkin_code_keys():
+    assert email_key(" ＨＡＮＡＫＯ＠Minato.example.jp") == "hanako@minato.example.jp"
+    assert corporate_number_key("１１８０３０１－０１８７７１") == "1180301018771"
+    assert checkin_code_key("ｄ0001 0002-3") == "D000100023"
+
+
+def test_search_folds_half_width_katakana_and_case():
+    stored = search_text("ｺﾞﾐ集積所のｶﾗｽ被害", "ＡＢＣ商店街")
+    for query in ["カラス", "ゴミ", "ｺﾞﾐ", "abc"]:
+        assert all(word in stored for word in search_words(query))
