@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from evaluation import selectors
-from evaluation.kpi import KPI_BY_CODE, KPI_SPECS, KpiResult, kpi_compute, kpi_memo, kpi_result
+from evaluation.kpi import KPI_BY_CODE, KPI_SPECS, kpi_compute, kpi_result
+from evaluation.kpi.base import KpiResult, kpi_memo
 from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.models import Ward
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from evaluation import charts
-from evaluation.kpi import KPI_BY_CODE, PILLARS, KpiResult, kpi_compute, kpis_for
+from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpis_for
+from evaluation.kpi.base import KpiResult
 from evaluation.models import CaseFactor, CaseStudy, ImprovementAction
 from evaluation.selectors import (
     actions_for,

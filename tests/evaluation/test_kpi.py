@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 import portal.selectors
-from evaluation.kpi import KPI_SPECS, indicator_improvements, kpi_compute, kpis_for
+from evaluation.kpi import KPI_SPECS, kpi_compute, kpis_for
+from evaluation.kpi.pillar3 import indicator_improvements
 from evaluation.selectors import gap_by_field
 from matching.events.models import Event, EventTheme
 
