@@ -2,7 +2,7 @@
 
 Issues and resources keep their goals as a JSON list of ints (`[3, 11]`). On PostgreSQL the
 filter is JSONB containment (`@>`), which the GIN indexes created by migrations
-issues/0013 and partners/0013 serve; on SQLite (the embedded default, no JSON containment) it
+issues/0006 and partners/0006 serve; on SQLite (the embedded default, no JSON containment) it
 is a regular expression over the stored JSON text that matches the number as a whole ("1"
 must not match 11 or 17).
 """

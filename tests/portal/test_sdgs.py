@@ -27,3 +27,21 @@ def test_resources_by_goal():
     one = ResourceFactory(sdgs=[1, 4])
     ResourceFactory(sdgs=[10, 14])
     assert list(Resource.objects.filter(sdg_filter("sdgs", 1))) == [one]
+
+
+@pytest.mark.postgres
+def test_postgresql_answers_the_goal_filter_from_the_gin_index():
+    from django.db import connection
+
+    from tests.conftest import IN_CI, require_service
+
+    if connection.vendor != "postgresql":
+        require_service(not IN_CI, "PostgreSQL for the SDG index")
+        pytest.skip("the GIN index exists on PostgreSQL only")
+    IssueFactory(ref="a", sdgs=[1])
+    sql, params = Issue.objects.filter(sdg_filter("sdgs", 1)).only("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "issues_issue_sdgs_gin" in plan
