@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import cast
 from urllib.parse import urlencode
 
-import tablib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -51,7 +50,7 @@ from portal.access import (
 from portal.choices import ResourceKind
 from portal.models import AccessLog
 from portal.services import access_log_record
-from portal.tabular import TabularError, cell_neutralize, csv_bytes, tabular_read
+from portal.tabular import TabularError, csv_bytes, tabular_read, xlsx_bytes
 from portal.uploads import import_pending_store, import_pending_take
 
 PAGE_SIZE = 50
@@ -502,11 +501,8 @@ def export_issues(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
         detail=f"issues {fmt} rows={len(rows)} {_query_string(request.GET)}"[:500],
     )
     if fmt == "xlsx":
-        dataset = tablib.Dataset(
-            *[[cell_neutralize(c) for c in row] for row in rows], headers=COLUMNS
-        )
         response = HttpResponse(
-            dataset.export("xlsx"),
+            xlsx_bytes(headers=COLUMNS, rows=rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:

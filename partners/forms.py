@@ -24,6 +24,7 @@ from partners.validators import (
     validate_postal_code,
 )
 from portal.choices import SDG_GOALS, ResourceKind
+from portal.formtools import PortalForm, PortalModelForm
 from portal.locking import VersionedFormMixin
 from portal.models import Field, Ward
 from portal.tabular import DEFAULT_MAX_BYTES
@@ -70,7 +71,7 @@ class OrganizationIdentityMixin:
             )
 
 
-class RegistrationForm(OrganizationIdentityMixin, forms.Form):
+class RegistrationForm(OrganizationIdentityMixin, PortalForm):
     name = forms.CharField(label=_("団体名"), max_length=200)
     org_type = forms.ChoiceField(label=_("種別"), choices=OrgType.choices)
     size = forms.ChoiceField(
@@ -129,7 +130,7 @@ class RegistrationForm(OrganizationIdentityMixin, forms.Form):
         return cleaned
 
 
-class OrganizationForm(OrganizationIdentityMixin, VersionedFormMixin, forms.ModelForm):
+class OrganizationForm(OrganizationIdentityMixin, VersionedFormMixin, PortalModelForm):
     """Staff edit every field; partners edit the profile (see PROFILE_FIELDS)."""
 
     motives = forms.MultipleChoiceField(
@@ -188,7 +189,7 @@ class OrganizationForm(OrganizationIdentityMixin, VersionedFormMixin, forms.Mode
         return cleaned
 
 
-class ContactPersonForm(forms.ModelForm):
+class ContactPersonForm(PortalModelForm):
     class Meta:
         model = ContactPerson
         fields = ["name", "role", "email", "phone"]
@@ -198,7 +199,7 @@ class ContactPersonForm(forms.ModelForm):
         return _clean_phone(self.cleaned_data.get("phone", ""))
 
 
-class ResourceForm(VersionedFormMixin, forms.ModelForm):
+class ResourceForm(VersionedFormMixin, PortalModelForm):
     sdgs = forms.TypedMultipleChoiceField(
         label=_("SDGs"),
         choices=SDG_GOALS,
@@ -268,7 +269,7 @@ class ResourceForm(VersionedFormMixin, forms.ModelForm):
         return cleaned
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PortalForm):
     ACTIONS = [
         ("approve", _("承認する")),
         ("changes", _("修正を依頼する")),
@@ -293,7 +294,7 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
-class MergeForm(forms.Form):
+class MergeForm(PortalForm):
     survivor = forms.ModelChoiceField(
         label=_("統合先（残す団体）のID"),
         queryset=Organization.objects.none(),
@@ -314,7 +315,7 @@ class MergeForm(forms.Form):
             self.fields["survivor"].queryset = targets
 
 
-class ImportForm(forms.Form):
+class ImportForm(PortalForm):
     file = SpreadsheetFileField(
         max_bytes=DEFAULT_MAX_BYTES,
         label=_("ファイル（CSV または Excel .xlsx）"),
@@ -322,7 +323,7 @@ class ImportForm(forms.Form):
     )
 
 
-class RegistrySearchForm(forms.Form):
+class RegistrySearchForm(PortalForm):
     q = forms.CharField(label=_("キーワード"), required=False, max_length=200)
     org_type = forms.ChoiceField(
         label=_("種別"), choices=[("", _("すべて")), *OrgType.choices], required=False

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import cast
 
-import tablib
 from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
@@ -41,8 +40,9 @@ from portal.access import (
 )
 from portal.choices import ResourceKind
 from portal.models import AccessLog, Role, User
+from portal.ratelimit import client_address
 from portal.services import access_log_record
-from portal.tabular import TabularError, cell_neutralize, csv_bytes, tabular_read
+from portal.tabular import TabularError, csv_bytes, tabular_read, xlsx_bytes
 from portal.uploads import import_pending_store, import_pending_take
 
 PAGE_SIZE = 50
@@ -64,10 +64,6 @@ def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "-"
-
-
 # --- public registration ----------------------------------------------------------------------
 
 
@@ -83,7 +79,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("homepage"):  # honeypot: pretend success, store nothing
             return redirect("partners:register_done")
-        if services.registration_rate_limited(client=_client(request)):
+        if services.registration_rate_limited(client=client_address(request)):
             messages.error(
                 request,
                 _("短時間に多くの登録が送信されました。しばらくしてからもう一度お試しください。"),
@@ -432,11 +428,8 @@ def export_resources(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
         kind=AccessLog.Kind.EXPORT, request=request, detail=f"resources {fmt} rows={len(rows)}"
     )
     if fmt == "xlsx":
-        dataset = tablib.Dataset(
-            *[[cell_neutralize(c) for c in row] for row in rows], headers=COLUMNS
-        )
         response = HttpResponse(
-            dataset.export("xlsx"),
+            xlsx_bytes(headers=COLUMNS, rows=rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
