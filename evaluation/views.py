@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -15,13 +13,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from evaluation import forms, selectors, services
+from evaluation import feed as feeds
+from evaluation import forms, measurements, selectors, services
 from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpi_trends, kpis_for
 from evaluation.models import (
     CaseStudy,
     CommitteeMember,
     ImprovementAction,
-    MeasurementSource,
     ReportFile,
 )
 from evaluation.report import report_csv, report_filename
@@ -257,7 +255,7 @@ def indicator_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @evaluator_required
 def measurement_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def save(project, data):
-        services.measurement_record(
+        measurements.measurement_record(
             project=project,
             indicator=data["indicator"],
             measured_on=data["measured_on"],
@@ -284,7 +282,7 @@ def measurement_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return _back(project, "#measurements")
-    result = services.measurements_import_csv(
+    result = measurements.measurements_import_csv(
         project=project, data=form.cleaned_data["file"].read(), recorded_by=request.user
     )
     if result.errors:
@@ -387,7 +385,7 @@ def feed_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return _back(project, "#feeds")
-    feed, token = services.device_feed_create(project=project, name=form.cleaned_data["name"])
+    feed, token = feeds.device_feed_create(project=project, name=form.cleaned_data["name"])
     # The token is shown once, on this response only; only its hash is stored.
     ctx = _project_context(request, project, new_token=token, new_feed=feed)
     response = render(request, "evaluation/project_detail.html", ctx)
@@ -410,29 +408,17 @@ def device_measurements(request: HttpRequest) -> JsonResponse:
     """
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    feed = services.device_feed_authenticate(token=token)
-    if feed is None:
+    device_feed = feeds.device_feed_authenticate(token=token)
+    if device_feed is None:
         response = JsonResponse({"ok": False, "errors": [_("認証に失敗しました。")]}, status=401)
         response["WWW-Authenticate"] = "Bearer"
         return response
-    if len(request.body) > 256 * 1024:
-        return JsonResponse({"ok": False, "errors": [_("データが大きすぎます。")]}, status=413)
-    try:
-        payload = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return JsonResponse({"ok": False, "errors": [_("JSONとして読み取れません。")]}, status=400)
-    if isinstance(payload, dict) and "measurements" in payload:
-        payload = payload["measurements"]
-    if isinstance(payload, dict):
-        payload = [payload]
-    if not isinstance(payload, list) or not all(isinstance(row, dict) for row in payload):
-        return JsonResponse({"ok": False, "errors": [_("測定値の形式が不正です。")]}, status=400)
-    result = services.measurements_record_batch(
-        project=feed.project, rows=payload[:1000], source=MeasurementSource.DEVICE, first_row=1
+    answer = feeds.feed_body_too_large(request.META.get("CONTENT_LENGTH")) or feeds.feed_receive(
+        feed=device_feed,
+        body=request.body,
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
-    if result.errors:
-        return JsonResponse({"ok": False, "errors": result.errors}, status=400)
-    return JsonResponse({"ok": True, "created": [m.pk for m in result.created]}, status=201)
+    return JsonResponse(answer.body, status=answer.status)
 
 
 # ---------------------------------------------------------------- committee and actions

@@ -38,6 +38,7 @@ from portal.models import (
     UnansweredQuestion,
     User,
 )
+from portal.ratelimit import client_address
 from portal.services import access_log_record
 from portal.support_forms import (
     AskForm,
@@ -335,11 +336,16 @@ def faq_ask(request: HtmxRequest) -> HttpResponse:
     """The FAQ assistant: best answers from the FAQ, or a hand-off to a consultation."""
     form = AskForm(request.POST or None)
     context: dict = {"ask_form": form}
-    if request.method == "POST" and form.is_valid():
-        context["result"] = support.faq_assistant_answer(question=form.cleaned_data["q"])
+    status = 200
+    if request.method == "POST":
+        if support.faq_ask_rate_limited(client=client_address(request)):
+            context["limited"] = True
+            status = 429
+        elif form.is_valid():
+            context["result"] = support.faq_assistant_answer(question=form.cleaned_data["q"])
     if request.htmx:
-        return render(request, "portal/faq_box.html#answers", context)
-    return render(request, "portal/help/ask.html", context)
+        return render(request, "portal/faq_box.html#answers", context, status=status)
+    return render(request, "portal/help/ask.html", context, status=status)
 
 
 @staff_required
@@ -444,7 +450,7 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("website"):  # honeypot: pretend success, store nothing
             return redirect("portal:consultation_thanks")
-        if support.consultation_rate_limited(client=request.META.get("REMOTE_ADDR") or "-"):
+        if support.consultation_rate_limited(client=client_address(request)):
             messages.error(
                 request,
                 _("短時間に多くの相談が送信されました。しばらくしてからもう一度お試しください。"),
