@@ -269,6 +269,11 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Event check-in desk: opens this many minutes before the start (never before the event's day).
+EVENT_CHECKIN_OPENS_BEFORE_MINUTES = int(
+    os.environ.get("EVENT_CHECKIN_OPENS_BEFORE_MINUTES", "120")
+)
+
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Off on purpose: the admin export neutralises cells with portal.tabular.cell_neutralize (see
 # portal.admin_audit); the library's escaping strips one "=" and turns "==…" into a formula.

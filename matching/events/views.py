@@ -230,15 +230,19 @@ def event_checkin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     access_log_record(
         kind=AccessLog.Kind.VIEW_PERSONAL, request=request, detail=f"event-checkin={event.pk}"
     )
+    opens, closes = services.checkin_window(event)
     context = {
         "event": event,
         "form": CheckInForm() if result.get("ok") else form,
         "registrants": registrants,
         "result": result,
         "checked_in": sum(1 for r in registrants if r.checked_in_at),
+        "window_opens": opens,
+        "window_closes": closes,
     }
     if request.htmx:
-        return render(request, "matching/events/checkin.html#desk", context)
+        # The desk and, out of band, the roster: the list shows the check-in without a reload.
+        return render(request, "matching/events/checkin.html#desk_and_roster", context)
     return render(request, "matching/events/checkin.html", context)
 
 
