@@ -22,6 +22,7 @@ from evaluation.models import (
 from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.formtools import PortalForm, PortalModelForm
 from portal.models import Ward
+from portal.once import OnceFormMixin
 from portal.uploads import SpreadsheetFileField
 
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -77,7 +78,7 @@ class ReportRequestForm(PortalForm):
         self.fields["fiscal_year"].choices = fiscal_year_choices()
 
 
-class IndicatorAddForm(PortalForm):
+class IndicatorAddForm(OnceFormMixin, PortalForm):
     definition = forms.ModelChoiceField(
         label=_("標準指標から選ぶ"),
         queryset=IndicatorDefinition.objects.select_related("field"),
@@ -103,7 +104,7 @@ class IndicatorAddForm(PortalForm):
         return data
 
 
-class MeasurementForm(PortalForm):
+class MeasurementForm(OnceFormMixin, PortalForm):
     indicator = forms.ModelChoiceField(label=_("指標"), queryset=ProjectIndicator.objects.none())
     measured_on = forms.DateField(label=_("測定日"), widget=forms.DateInput(attrs={"type": "date"}))
     value = forms.DecimalField(label=_("値"), max_digits=14, decimal_places=2, required=False)
@@ -131,7 +132,7 @@ class MeasurementUploadForm(PortalForm):
     )
 
 
-class SurveyForm(PortalForm):
+class SurveyForm(OnceFormMixin, PortalForm):
     respondent_type = forms.ChoiceField(label=_("回答者"), choices=RespondentType.choices)
     score = forms.IntegerField(label=_("満足度（1〜5）"), min_value=1, max_value=5)
     comment = forms.CharField(
@@ -143,7 +144,7 @@ class SurveyForm(PortalForm):
     answered_on = forms.DateField(label=_("回答日"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class ReviewForm(PortalForm):
+class ReviewForm(OnceFormMixin, PortalForm):
     member = forms.ModelChoiceField(
         label=_("委員"), queryset=CommitteeMember.objects.filter(active=True)
     )
@@ -170,7 +171,7 @@ class ReviewForm(PortalForm):
         self.fields["fiscal_year"].choices = fiscal_year_choices()
 
 
-class ConflictForm(PortalForm):
+class ConflictForm(OnceFormMixin, PortalForm):
     member = forms.ModelChoiceField(label=_("委員"), queryset=CommitteeMember.objects.all())
     reason = forms.CharField(label=_("利害関係の内容"), max_length=300)
 
@@ -196,7 +197,7 @@ class ActionUpdateForm(PortalForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ContinuationForm(PortalForm):
+class ContinuationForm(OnceFormMixin, PortalForm):
     years = forms.TypedChoiceField(
         label=_("時点"), coerce=int, choices=[(1, _("開始1年後")), (2, _("開始2年後"))]
     )
@@ -206,7 +207,7 @@ class ContinuationForm(PortalForm):
     )
 
 
-class PaymentForm(PortalForm):
+class PaymentForm(OnceFormMixin, PortalForm):
     indicator = forms.ModelChoiceField(label=_("指標"), queryset=ProjectIndicator.objects.none())
     threshold = forms.DecimalField(label=_("達成基準値"), max_digits=14, decimal_places=2)
     amount = forms.IntegerField(label=_("支払額（円）"), min_value=0, max_value=10**12)

@@ -34,6 +34,7 @@ from portal.access import (
 )
 from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.models import AccessLog, Role
+from portal.once import already_created, create_once
 from portal.services import access_log_record
 
 EDITORS = {Role.EVALUATOR, Role.ADMIN}
@@ -227,11 +228,19 @@ def _project_form_post(
         _form_errors(request, form)
         return _back(project, anchor)
     try:
-        message = save(project, form.cleaned_data)
+        once = create_once(
+            request,
+            form,
+            name=f"evaluation:{form_class.__name__}:{project.pk}",
+            create=lambda: save(project, form.cleaned_data),
+            url=lambda _message: reverse("evaluation:project_detail", args=[project.pk]) + anchor,
+        )
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, message or success)
+        if once.repeated:
+            return already_created(request, once)
+        messages.success(request, once.created or success)
     return _back(project, anchor)
 
 

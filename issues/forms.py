@@ -13,6 +13,7 @@ from issues.selectors import SORTS
 from portal.choices import SDG_GOALS, ResourceKind
 from portal.formtools import PortalForm, PortalModelForm
 from portal.models import Field, Role, User, Ward
+from portal.once import OnceFormMixin
 from portal.tabular import DEFAULT_MAX_BYTES, cell_is_formula
 from portal.uploads import SpreadsheetFileField
 
@@ -39,7 +40,7 @@ def coordinator_queryset():
     )
 
 
-class IssueForm(PortalModelForm):
+class IssueForm(OnceFormMixin, PortalModelForm):
     """Registration and edit (coordinators and admins; also on behalf of a resident)."""
 
     ref = forms.CharField(

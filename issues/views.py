@@ -49,6 +49,7 @@ from portal.access import (
 )
 from portal.choices import ResourceKind
 from portal.models import AccessLog
+from portal.once import already_created, create_once
 from portal.services import access_log_record
 from portal.tabular import TabularError, csv_bytes, tabular_read, xlsx_bytes
 from portal.uploads import import_pending_store, import_pending_take
@@ -272,16 +273,24 @@ def issue_create(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            issue = services.issue_create(created_by=request.user, data=data)
+            once = create_once(
+                request,
+                form,
+                name="issues:create",
+                create=lambda: services.issue_create(created_by=request.user, data=data),
+                url=lambda issue: reverse("issues:detail", args=[issue.pk]) + "?saved=1#similar",
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if once.repeated:
+                return already_created(request, once)
             messages.success(
                 request,
                 _("課題「%(ref)s」を登録しました。似ている課題を確認してください。")
-                % {"ref": issue.ref},
+                % {"ref": cast(Issue, once.created).ref},
             )
-            return redirect(reverse("issues:detail", args=[issue.pk]) + "?saved=1#similar")
+            return redirect(once.url)
     status = 400 if request.method == "POST" else 200
     return render(request, "issues/form.html", {"form": form, "issue": None}, status=status)
 

@@ -27,6 +27,7 @@ from portal.choices import SDG_GOALS, ResourceKind
 from portal.formtools import PortalForm, PortalModelForm
 from portal.locking import VersionedFormMixin
 from portal.models import Field, Ward
+from portal.once import OnceFormMixin
 from portal.tabular import DEFAULT_MAX_BYTES
 from portal.uploads import SpreadsheetFileField
 
@@ -71,7 +72,7 @@ class OrganizationIdentityMixin:
             )
 
 
-class RegistrationForm(OrganizationIdentityMixin, PortalForm):
+class RegistrationForm(OnceFormMixin, OrganizationIdentityMixin, PortalForm):
     name = forms.CharField(label=_("団体名"), max_length=200)
     org_type = forms.ChoiceField(label=_("種別"), choices=OrgType.choices)
     size = forms.ChoiceField(
@@ -189,7 +190,7 @@ class OrganizationForm(OrganizationIdentityMixin, VersionedFormMixin, PortalMode
         return cleaned
 
 
-class ContactPersonForm(PortalModelForm):
+class ContactPersonForm(OnceFormMixin, PortalModelForm):
     class Meta:
         model = ContactPerson
         fields = ["name", "role", "email", "phone"]
@@ -199,7 +200,7 @@ class ContactPersonForm(PortalModelForm):
         return _clean_phone(self.cleaned_data.get("phone", ""))
 
 
-class ResourceForm(VersionedFormMixin, PortalModelForm):
+class ResourceForm(OnceFormMixin, VersionedFormMixin, PortalModelForm):
     sdgs = forms.TypedMultipleChoiceField(
         label=_("SDGs"),
         choices=SDG_GOALS,

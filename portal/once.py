@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from portal.models import SubmissionReceipt
 
@@ -36,19 +40,34 @@ class AlreadySubmitted(Exception):
 
 
 def form_token_new() -> str:
-    return secrets.token_urlsafe(24)
+    # Hex: no leading "-" or "=" that a formula check on the form data could mistake.
+    return secrets.token_hex(20)
+
+
+class _TokenInput(forms.HiddenInput):
+    """A hidden input without an id: a page with several create forms keeps its ids unique."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("id", None)
+        return context
 
 
 class OnceFormMixin(forms.Form):
     """Adds the hidden one-time ``form_token`` to a create form (issued with each new form)."""
 
-    form_token = forms.CharField(
-        widget=forms.HiddenInput, required=False, max_length=KEY_MAX_LENGTH
-    )
+    form_token = forms.CharField(widget=_TokenInput, required=False, max_length=KEY_MAX_LENGTH)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields[FORM_TOKEN_FIELD].initial = form_token_new()
+        self.submitted_token = ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Kept apart from the data, so services that take cleaned_data never see it.
+        self.submitted_token = str(data.pop(FORM_TOKEN_FIELD, "") or "")
+        return data
 
 
 def receipt_claim(*, scope: str, key: str) -> SubmissionReceipt | None:
@@ -79,20 +98,29 @@ def receipt_complete(
 
 @dataclass
 class Once[T]:
-    """What ``create_once`` did: ``created`` is None when the token had been used before."""
+    """What ``create_once`` did: ``repeated`` when the token had been used before (then
+    ``created`` is None and ``url`` is where the first submission's record is shown)."""
 
     created: T | None
     url: str
-
-    @property
-    def repeated(self) -> bool:
-        return self.created is None
+    repeated: bool = False
 
 
 def create_once[T](
-    *, scope: str, token: str, create: Callable[[], T], url: Callable[[T], str]
+    request: HttpRequest,
+    form: forms.BaseForm,
+    *,
+    name: str,
+    create: Callable[[], T],
+    url: Callable[[T], str],
 ) -> Once[T]:
-    """Run ``create`` once per ``token``; ``url`` says where its record is shown."""
+    """Run ``create`` once per form token; ``url`` says where its record is shown.
+
+    ``name`` names the create (e.g. "issues:create"); the scope also holds the signed-in user,
+    so a token can only ever lead its own sender back to the record.
+    """
+    scope = f"{name}:{getattr(request.user, 'pk', None) or 'anonymous'}"
+    token = getattr(form, "submitted_token", "")
     try:
         with transaction.atomic():
             receipt = receipt_claim(scope=scope, key=token)
@@ -100,8 +128,14 @@ def create_once[T](
             target = url(created)
             receipt_complete(receipt, url=target)
     except AlreadySubmitted as done:
-        return Once(created=None, url=done.receipt.result_url)
+        return Once(created=None, url=done.receipt.result_url, repeated=True)
     return Once(created=created, url=target)
+
+
+def already_created(request: HttpRequest, once: Once[Any]) -> HttpResponse:
+    """The answer to a form sent twice: the record the first submission made."""
+    messages.info(request, _("この内容は既に登録されています（二重の送信は登録していません）。"))
+    return redirect(once.url or "/")
 
 
 def receipts_sweep(*, older_than_days: int = 7) -> int:

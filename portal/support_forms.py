@@ -22,6 +22,7 @@ from portal.models import (
     User,
     Ward,
 )
+from portal.once import OnceFormMixin
 
 
 class CoordinatorProfileForm(PortalForm):
@@ -57,7 +58,7 @@ class CoordinatorProfileForm(PortalForm):
         return data
 
 
-class TrainingSessionForm(PortalModelForm):
+class TrainingSessionForm(OnceFormMixin, PortalModelForm):
     class Meta:
         model = TrainingSession
         fields = ["topic", "held_on", "format", "hours", "description"]
@@ -70,7 +71,7 @@ class TrainingSessionForm(PortalModelForm):
         return hours
 
 
-class NetworkMeetingForm(PortalModelForm):
+class NetworkMeetingForm(OnceFormMixin, PortalModelForm):
     class Meta:
         model = NetworkMeeting
         fields = ["title", "held_on", "ward", "participants", "minutes"]
@@ -92,7 +93,7 @@ class FaqCategoryForm(PortalModelForm):
         fields = ["name", "order"]
 
 
-class FaqEntryForm(PortalModelForm):
+class FaqEntryForm(OnceFormMixin, PortalModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -105,7 +106,7 @@ class AskForm(PortalForm):
     q = forms.CharField(label=_("質問"), max_length=500, strip=True)
 
 
-class ConsultationForm(PortalModelForm):
+class ConsultationForm(OnceFormMixin, PortalModelForm):
     # Honeypot: hidden from people by CSS; a bot filling every input gives itself away.
     website = forms.CharField(label=_("この欄は空欄のままにしてください"), required=False)
 

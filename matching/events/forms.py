@@ -10,9 +10,10 @@ from matching.events.models import Event, EventTheme, PairOutcome
 from matching.events.services import event_validate
 from portal.formtools import DateTimeInput, PortalForm, PortalModelForm
 from portal.models import Ward
+from portal.once import OnceFormMixin
 
 
-class EventForm(PortalModelForm):
+class EventForm(OnceFormMixin, PortalModelForm):
     wards = forms.ModelMultipleChoiceField(
         label=_("主催区"),
         queryset=Ward.objects.order_by("code"),

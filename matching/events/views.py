@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -32,6 +33,7 @@ from portal.access import (
 )
 from portal.formtools import form_add_service_errors
 from portal.models import STAFF_ROLES, AccessLog, Role
+from portal.once import already_created, create_once
 from portal.permissions import permission_or_refuse
 from portal.services import access_log_record
 
@@ -97,12 +99,22 @@ def event_create(request: AuthenticatedRequest) -> HttpResponse:
         wards = list(data.pop("wards"))
         data.pop("version", None)
         try:
-            event = services.event_create(created_by=request.user, data=data, wards=wards)
+            once = create_once(
+                request,
+                form,
+                name="matching:event_create",
+                create=lambda: services.event_create(
+                    created_by=request.user, data=data, wards=wards
+                ),
+                url=lambda event: reverse("matching:event_programme", args=[event.pk]),
+            )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
+            if once.repeated:
+                return already_created(request, once)
             messages.success(request, _("イベントを作成しました。次にプログラムを組みます。"))
-            return redirect("matching:event_programme", pk=event.pk)
+            return redirect(once.url)
     return render(request, "matching/events/form.html", {"form": form, "event": None})
 
 

@@ -9,9 +9,10 @@ from matching.models import Project
 from matching.projects.models import ExternalSupport, Grant
 from portal.formtools import DateInput, PortalForm, PortalModelForm
 from portal.models import Role, User
+from portal.once import OnceFormMixin
 
 
-class ExternalSupportForm(PortalModelForm):
+class ExternalSupportForm(OnceFormMixin, PortalModelForm):
     class Meta:
         model = ExternalSupport
         fields = ["project", "body_name", "body_type", "description", "started_on", "ended_on"]
@@ -31,7 +32,7 @@ class BudgetForm(PortalForm):
     amount = forms.IntegerField(label=_("予算額（円）"), min_value=0, max_value=10**11)
 
 
-class GrantForm(PortalModelForm):
+class GrantForm(OnceFormMixin, PortalModelForm):
     class Meta:
         model = Grant
         fields = ["project", "amount", "purpose", "awarded_on"]

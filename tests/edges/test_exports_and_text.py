@@ -16,6 +16,7 @@ from django.urls import reverse
 from issues.models import Issue
 from portal.formtools import TextSafetyMixin
 from portal.locking import VersionedFormMixin
+from portal.once import OnceFormMixin
 from portal.tabular import cell_neutralize
 from tests.issues.factories import IssueFactory, issue_data
 from tests.partners.factories import ResourceFactory
@@ -105,7 +106,7 @@ def _project_forms() -> list[type]:
                 if (
                     issubclass(cls, forms.BaseForm)
                     and cls.__module__ == info.name
-                    and cls is not VersionedFormMixin
+                    and cls not in (VersionedFormMixin, OnceFormMixin)
                 ):
                     found.append(cls)
     return found
