@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,32 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matching.events import services
-from matching.events.models import Event, EventTheme, Invitation, InvitationStatus
+from matching.events.models import Event, Invitation, InvitationStatus
 from portal.models import Notification
+from tests.matching.events.test_lifecycle import _dt as _at
+from tests.matching.events.test_lifecycle import _event_data
 from tests.portal.factories import UserFactory
 
 
-def _at(days: float, hour: int = 14) -> datetime.datetime:
-    base = timezone.localtime().replace(hour=hour, minute=0, second=0, microsecond=0)
-    return base + datetime.timedelta(days=days)
-
-
 def _data(**overrides):
-    data = {
-        "title": "子育て支援の連携ピッチ会",
-        "theme": EventTheme.objects.get(name="DX"),
-        "format": "venue",
-        "venue": "区役所本庁舎 5階 大会議室",
-        "meeting_url": "",
-        "description": "",
-        "starts_at": _at(10),
-        "ends_at": _at(10, 16),
-        "capacity": 3,
-        "registration_deadline": _at(7),
-        "public": False,
-    }
-    data.update(overrides)
-    return data
+    return _event_data(**{"capacity": 3, **overrides})
 
 
 @pytest.fixture
@@ -150,10 +134,11 @@ def test_check_in_opens_two_hours_before_and_the_window_is_a_setting(
 
 
 def test_the_window_never_opens_on_the_day_before():
-    starts = timezone.make_aware(datetime.datetime(2026, 6, 1, 0, 30))
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    starts = datetime.datetime(2026, 6, 1, 0, 30, tzinfo=tokyo)
     event = Event(starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
     opens, _closes = services.checkin_window(event)
-    assert timezone.localtime(opens) == timezone.make_aware(datetime.datetime(2026, 6, 1, 0, 0))
+    assert opens == datetime.datetime(2026, 6, 1, 0, 0, tzinfo=tokyo)
 
 
 def test_the_roster_shows_a_check_in_without_a_reload(client, coordinator, partner_a):

@@ -206,6 +206,7 @@ def test_every_free_text_field_of_the_access_log_fits_its_column(db, rf):
     assert (len(entry.username), len(entry.path), len(entry.detail)) == (150, 500, 500)
 
 
+@pytest.mark.filterwarnings("ignore::django.core.cache.backends.base.CacheKeyWarning")
 def test_a_failed_login_with_a_huge_username_is_logged_cut_to_size(client, db):
     response = client.post(reverse("portal:login"), {"username": "ユ" * 10_000, "password": "x"})
     assert response.status_code in {200, 400}
