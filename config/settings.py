@@ -303,8 +303,15 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Event check-in desk: opens this many minutes before the start (never before the event's day).
+EVENT_CHECKIN_OPENS_BEFORE_MINUTES = int(
+    os.environ.get("EVENT_CHECKIN_OPENS_BEFORE_MINUTES", "120")
+)
+
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Off on purpose: the admin export neutralises cells with portal.tabular.cell_neutralize (see
+# portal.admin_audit); the library's escaping strips one "=" and turns "==…" into a formula.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 LOGGING = {
     "version": 1,
@@ -315,6 +322,11 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "health-probe": {"task": "portal.tasks.health_probe", "schedule": 300.0},
+    "pending-imports-sweep": {"task": "portal.tasks.pending_imports_sweep", "schedule": 3600.0},
+    "submission-receipts-sweep": {
+        "task": "portal.tasks.submission_receipts_sweep",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "matching-runs-resume": {"task": "matching.tasks.matching_runs_resume", "schedule": 300.0},
     "matching-expire-proposals": {
         "task": "matching.tasks.proposals_expire",

@@ -20,7 +20,9 @@ from evaluation.models import (
     Term,
 )
 from portal.fiscal import current_fiscal_year, fiscal_year_label
+from portal.formtools import PortalForm, PortalModelForm
 from portal.models import Ward
+from portal.once import OnceFormMixin
 from portal.uploads import SpreadsheetFileField
 
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -31,7 +33,7 @@ def fiscal_year_choices() -> list[tuple[int, str]]:
     return [(fy, fiscal_year_label(fy)) for fy in range(current + 1, current - 7, -1)]
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(PortalForm):
     """The 年度 / ward filter of the dashboard and report screens."""
 
     fy = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False)
@@ -57,7 +59,7 @@ class PeriodForm(forms.Form):
         return current_fiscal_year(), None
 
 
-class ReportRequestForm(forms.Form):
+class ReportRequestForm(PortalForm):
     fiscal_year = forms.TypedChoiceField(label=_("年度"), coerce=int)
     quarter = forms.TypedChoiceField(
         label=_("期間"),
@@ -76,7 +78,7 @@ class ReportRequestForm(forms.Form):
         self.fields["fiscal_year"].choices = fiscal_year_choices()
 
 
-class IndicatorAddForm(forms.Form):
+class IndicatorAddForm(OnceFormMixin, PortalForm):
     definition = forms.ModelChoiceField(
         label=_("標準指標から選ぶ"),
         queryset=IndicatorDefinition.objects.select_related("field"),
@@ -102,7 +104,7 @@ class IndicatorAddForm(forms.Form):
         return data
 
 
-class MeasurementForm(forms.Form):
+class MeasurementForm(OnceFormMixin, PortalForm):
     indicator = forms.ModelChoiceField(label=_("指標"), queryset=ProjectIndicator.objects.none())
     measured_on = forms.DateField(label=_("測定日"), widget=forms.DateInput(attrs={"type": "date"}))
     value = forms.DecimalField(label=_("値"), max_digits=14, decimal_places=2, required=False)
@@ -122,7 +124,7 @@ class MeasurementForm(forms.Form):
         ]
 
 
-class MeasurementUploadForm(forms.Form):
+class MeasurementUploadForm(PortalForm):
     file = SpreadsheetFileField(
         max_bytes=MAX_UPLOAD,
         label=_("CSV / Excel ファイル"),
@@ -130,7 +132,7 @@ class MeasurementUploadForm(forms.Form):
     )
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(OnceFormMixin, PortalForm):
     respondent_type = forms.ChoiceField(label=_("回答者"), choices=RespondentType.choices)
     score = forms.IntegerField(label=_("満足度（1〜5）"), min_value=1, max_value=5)
     comment = forms.CharField(
@@ -142,7 +144,7 @@ class SurveyForm(forms.Form):
     answered_on = forms.DateField(label=_("回答日"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(OnceFormMixin, PortalForm):
     member = forms.ModelChoiceField(
         label=_("委員"), queryset=CommitteeMember.objects.filter(active=True)
     )
@@ -169,19 +171,19 @@ class ReviewForm(forms.Form):
         self.fields["fiscal_year"].choices = fiscal_year_choices()
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(OnceFormMixin, PortalForm):
     member = forms.ModelChoiceField(label=_("委員"), queryset=CommitteeMember.objects.all())
     reason = forms.CharField(label=_("利害関係の内容"), max_length=300)
 
 
-class CommitteeMemberForm(forms.ModelForm):
+class CommitteeMemberForm(PortalModelForm):
     class Meta:
         model = CommitteeMember
         fields = ["name", "affiliation", "appointed_on", "active"]
         widgets = {"appointed_on": forms.DateInput(attrs={"type": "date"})}
 
 
-class ActionUpdateForm(forms.Form):
+class ActionUpdateForm(PortalForm):
     status = forms.ChoiceField(label=_("対応状況"), choices=ImprovementAction.Status.choices)
     note = forms.CharField(
         label=_("対応内容"),
@@ -195,7 +197,7 @@ class ActionUpdateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ContinuationForm(forms.Form):
+class ContinuationForm(OnceFormMixin, PortalForm):
     years = forms.TypedChoiceField(
         label=_("時点"), coerce=int, choices=[(1, _("開始1年後")), (2, _("開始2年後"))]
     )
@@ -205,7 +207,7 @@ class ContinuationForm(forms.Form):
     )
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(OnceFormMixin, PortalForm):
     indicator = forms.ModelChoiceField(label=_("指標"), queryset=ProjectIndicator.objects.none())
     threshold = forms.DecimalField(label=_("達成基準値"), max_digits=14, decimal_places=2)
     amount = forms.IntegerField(label=_("支払額（円）"), min_value=0, max_value=10**12)
@@ -222,11 +224,11 @@ class PaymentForm(forms.Form):
             )
 
 
-class DeviceFeedForm(forms.Form):
+class DeviceFeedForm(PortalForm):
     name = forms.CharField(label=_("連携名（機器・アプリ）"), max_length=100)
 
 
-class CaseForm(forms.ModelForm):
+class CaseForm(PortalModelForm):
     success_factors = forms.MultipleChoiceField(
         label=_("成功要因"),
         choices=CaseFactor.choices,
@@ -254,7 +256,7 @@ class CaseForm(forms.ModelForm):
         ]
 
 
-class CaseReuseForm(forms.Form):
+class CaseReuseForm(PortalForm):
     ward = forms.ModelChoiceField(label=_("活用した区"), queryset=Ward.objects.all())
     reused_on = forms.DateField(label=_("活用日"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("備考"), max_length=300, required=False)

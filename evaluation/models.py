@@ -50,6 +50,9 @@ class IndicatorBase(models.Model):
         _("目標値"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     higher_is_better = models.BooleanField(_("大きいほど良い"), default=True)
+    # Counts, amounts and rates are never below zero: a negative measurement is a device or
+    # typing fault, refused unless the indicator is a change that can go down (e.g. 増減率).
+    allows_negative = models.BooleanField(_("負の値を認める"), default=False)
 
     class Meta:
         abstract = True

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
-import secrets
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,17 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from evaluation.measurements import value_parse
 from evaluation.models import (
     CaseReuse,
     CaseStudy,
     CommitteeMember,
     ConflictOfInterest,
     Continuation,
-    DeviceFeed,
     ImprovementAction,
     IndicatorDefinition,
-    Measurement,
-    MeasurementSource,
     PaymentSchedule,
     ProjectIndicator,
     ReportFile,
@@ -46,6 +40,7 @@ INDICATOR_FIELDS = (
     "baseline",
     "target",
     "higher_is_better",
+    "allows_negative",
 )
 
 
@@ -74,203 +69,6 @@ def project_indicator_add(
     indicator.full_clean()
     indicator.save()
     return indicator
-
-
-def _parse_value(indicator: ProjectIndicator, value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValidationError(_("値は数値で入力してください。"))
-    try:
-        number = Decimal(str(value).replace(",", "").strip())
-    except InvalidOperation as exc:
-        raise ValidationError(_("値は数値で入力してください。")) from exc
-    if not number.is_finite() or abs(number) >= Decimal("1e12"):
-        raise ValidationError(_("値が大きすぎるか、数値ではありません。"))
-    return number.quantize(Decimal("0.01"))
-
-
-def _parse_date(value: Any) -> datetime.date:
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value).strip())
-    except ValueError as exc:
-        raise ValidationError(_("日付は YYYY-MM-DD の形式で入力してください。")) from exc
-
-
-def measurement_validate(
-    *, project: Project, indicator: ProjectIndicator, measured_on: Any, value: Any, text: str = ""
-) -> tuple[datetime.date, Decimal | None, str]:
-    """Checks a measurement without storing it; returns the cleaned (date, value, text)."""
-    if indicator.project_id != project.pk:
-        raise ValidationError(_("この指標はこの事業で使われていません。"))
-    day = _parse_date(measured_on)
-    if day < project.start_date or (project.end_date and day > project.end_date):
-        raise ValidationError(
-            _("測定日が事業期間（%(start)s〜%(end)s）の外です。")
-            % {"start": project.start_date, "end": project.end_date or _("継続中")}
-        )
-    if day > timezone.localdate():
-        raise ValidationError(_("未来の日付の測定値は登録できません。"))
-    number = _parse_value(indicator, value)
-    text = (text or "").strip()
-    if indicator.kind == "quantitative" and number is None:
-        raise ValidationError(_("定量指標には数値を入力してください。"))
-    if indicator.kind == "qualitative" and not text and number is None:
-        raise ValidationError(_("定性指標には評価の内容を入力してください。"))
-    return day, number, text
-
-
-def measurement_record(
-    *,
-    project: Project,
-    indicator: ProjectIndicator,
-    measured_on: Any,
-    value: Any = None,
-    text: str = "",
-    source: str = MeasurementSource.MANUAL,
-    recorded_by: User | None = None,
-) -> Measurement:
-    day, number, text = measurement_validate(
-        project=project, indicator=indicator, measured_on=measured_on, value=value, text=text
-    )
-    return Measurement.objects.create(
-        indicator=indicator,
-        measured_on=day,
-        value=number,
-        text=text,
-        source=source,
-        recorded_by=recorded_by,
-    )
-
-
-@dataclass
-class BatchResult:
-    created: list[Measurement]
-    errors: list[str]
-
-
-def measurements_record_batch(
-    *,
-    project: Project,
-    rows: list[dict[str, Any]],
-    source: str,
-    recorded_by: User | None = None,
-    first_row: int = 2,
-) -> BatchResult:
-    """All-or-nothing: each row {indicator, date, value, text}; `indicator` is an id or a name.
-
-    Returns the created rows, or (nothing stored) a message per bad row.
-    """
-    indicators = list(ProjectIndicator.objects.filter(project=project))
-    by_id = {str(i.pk): i for i in indicators}
-    by_name = {i.name: i for i in indicators}
-    errors: list[str] = []
-    cleaned = []
-    for number, row in enumerate(rows, start=first_row):
-        key = str(row.get("indicator", "")).strip()
-        indicator = by_id.get(key) or by_name.get(key)
-        if indicator is None:
-            errors.append(
-                _("%(row)d行目: 指標「%(key)s」はこの事業にありません。")
-                % {"row": number, "key": key}
-            )
-            continue
-        try:
-            cleaned.append(
-                (
-                    indicator,
-                    *measurement_validate(
-                        project=project,
-                        indicator=indicator,
-                        measured_on=row.get("date", ""),
-                        value=row.get("value"),
-                        text=str(row.get("text") or ""),
-                    ),
-                )
-            )
-        except ValidationError as exc:
-            errors.append(
-                _("%(row)d行目: %(msg)s") % {"row": number, "msg": " ".join(exc.messages)}
-            )
-    if not rows:
-        errors.append(_("測定値の行がありません。"))
-    if errors:
-        return BatchResult(created=[], errors=errors)
-    with transaction.atomic():
-        created = Measurement.objects.bulk_create(
-            [
-                Measurement(
-                    indicator=indicator,
-                    measured_on=day,
-                    value=value,
-                    text=text,
-                    source=source,
-                    recorded_by=recorded_by,
-                )
-                for indicator, day, value, text in cleaned
-            ]
-        )
-    return BatchResult(created=created, errors=[])
-
-
-def measurements_import_csv(
-    *, project: Project, data: bytes, recorded_by: User | None = None
-) -> BatchResult:
-    """CSV/XLSX with columns indicator (指標), date (測定日), value (値), text (定性評価)."""
-    from portal.tabular import TabularError, cell_errors, tabular_read
-
-    aliases = {
-        "指標": "indicator",
-        "指標名": "indicator",
-        "測定日": "date",
-        "日付": "date",
-        "値": "value",
-        "定性評価": "text",
-        "内容": "text",
-    }
-    try:
-        dataset = tabular_read(data=data, aliases=aliases, required=["indicator", "date"])
-    except TabularError as exc:
-        return BatchResult(created=[], errors=[str(exc)])
-    errors = cell_errors(dataset)
-    if errors:
-        return BatchResult(created=[], errors=errors)
-    rows = [dict(zip(dataset.headers, row, strict=True)) for row in dataset]
-    return measurements_record_batch(
-        project=project, rows=rows, source=MeasurementSource.CSV, recorded_by=recorded_by
-    )
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def device_feed_create(*, project: Project, name: str) -> tuple[DeviceFeed, str]:
-    """Returns the feed and its bearer token, shown once (only a hash is kept)."""
-    token = secrets.token_urlsafe(32)
-    feed = DeviceFeed.objects.create(
-        project=project, name=name, token_hash=_token_hash(token), token_hint=token[-6:]
-    )
-    return feed, token
-
-
-def device_feed_authenticate(*, token: str) -> DeviceFeed | None:
-    if not token:
-        return None
-    feed = (
-        DeviceFeed.objects.select_related("project")
-        .filter(token_hash=_token_hash(token), active=True)
-        .first()
-    )
-    if feed is not None:
-        DeviceFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
-    return feed
-
-
-def device_feed_deactivate(*, feed: DeviceFeed) -> None:
-    DeviceFeed.objects.filter(pk=feed.pk).update(active=False)
 
 
 # ---------------------------------------------------------------- surveys
@@ -508,7 +306,7 @@ def payment_schedule_add(
         indicator=indicator,
         # An empty threshold (None) is refused by full_clean() below; the stubs' model
         # constructor does not accept None for a non-null field.
-        threshold=_parse_value(indicator, threshold),  # type: ignore[misc]
+        threshold=value_parse(indicator, threshold),  # type: ignore[misc]
         amount=amount,
         verification_date=verification_date,
         note=note,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -15,14 +13,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from evaluation import forms, selectors, services
+from evaluation import feed as feeds
+from evaluation import forms, measurements, selectors, services
 from evaluation.dashboard import gap_chart_data, kpi_dashboard, trend_chart_data
 from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute
 from evaluation.models import (
     CaseStudy,
     CommitteeMember,
     ImprovementAction,
-    MeasurementSource,
     ReportFile,
 )
 from evaluation.report import report_csv, report_filename
@@ -37,6 +35,7 @@ from portal.access import (
 )
 from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.models import AccessLog, Role
+from portal.once import already_created, create_once
 from portal.services import access_log_record
 
 EDITORS = {Role.EVALUATOR, Role.ADMIN}
@@ -213,11 +212,19 @@ def _project_form_post(
         _form_errors(request, form)
         return _back(project, anchor)
     try:
-        message = save(project, form.cleaned_data)
+        once = create_once(
+            request,
+            form,
+            name=f"evaluation:{form_class.__name__}:{project.pk}",
+            create=lambda: save(project, form.cleaned_data),
+            url=lambda _message: reverse("evaluation:project_detail", args=[project.pk]) + anchor,
+        )
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, message or success)
+        if once.repeated:
+            return already_created(request, once)
+        messages.success(request, once.created or success)
     return _back(project, anchor)
 
 
@@ -241,7 +248,7 @@ def indicator_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @evaluator_required
 def measurement_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def save(project, data):
-        services.measurement_record(
+        measurements.measurement_record(
             project=project,
             indicator=data["indicator"],
             measured_on=data["measured_on"],
@@ -268,7 +275,7 @@ def measurement_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return _back(project, "#measurements")
-    result = services.measurements_import_csv(
+    result = measurements.measurements_import_csv(
         project=project, data=form.cleaned_data["file"].read(), recorded_by=request.user
     )
     if result.errors:
@@ -371,7 +378,7 @@ def feed_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return _back(project, "#feeds")
-    feed, token = services.device_feed_create(project=project, name=form.cleaned_data["name"])
+    feed, token = feeds.device_feed_create(project=project, name=form.cleaned_data["name"])
     # The token is shown once, on this response only; only its hash is stored.
     ctx = _project_context(request, project, new_token=token, new_feed=feed)
     response = render(request, "evaluation/project_detail.html", ctx)
@@ -394,29 +401,17 @@ def device_measurements(request: HttpRequest) -> JsonResponse:
     """
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    feed = services.device_feed_authenticate(token=token)
-    if feed is None:
+    device_feed = feeds.device_feed_authenticate(token=token)
+    if device_feed is None:
         response = JsonResponse({"ok": False, "errors": [_("認証に失敗しました。")]}, status=401)
         response["WWW-Authenticate"] = "Bearer"
         return response
-    if len(request.body) > 256 * 1024:
-        return JsonResponse({"ok": False, "errors": [_("データが大きすぎます。")]}, status=413)
-    try:
-        payload = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return JsonResponse({"ok": False, "errors": [_("JSONとして読み取れません。")]}, status=400)
-    if isinstance(payload, dict) and "measurements" in payload:
-        payload = payload["measurements"]
-    if isinstance(payload, dict):
-        payload = [payload]
-    if not isinstance(payload, list) or not all(isinstance(row, dict) for row in payload):
-        return JsonResponse({"ok": False, "errors": [_("測定値の形式が不正です。")]}, status=400)
-    result = services.measurements_record_batch(
-        project=feed.project, rows=payload[:1000], source=MeasurementSource.DEVICE, first_row=1
+    answer = feeds.feed_body_too_large(request.META.get("CONTENT_LENGTH")) or feeds.feed_receive(
+        feed=device_feed,
+        body=request.body,
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
-    if result.errors:
-        return JsonResponse({"ok": False, "errors": result.errors}, status=400)
-    return JsonResponse({"ok": True, "created": [m.pk for m in result.created]}, status=201)
+    return JsonResponse(answer.body, status=answer.status)
 
 
 # ---------------------------------------------------------------- committee and actions

@@ -11,8 +11,10 @@ from issues.fields import CREATE_ONLY_FIELDS, FORM_FIELDS
 from issues.models import Issue, IssueLinkKind, IssueStatus, TargetGroup
 from issues.selectors import SORTS
 from portal.choices import SDG_GOALS, ResourceKind
+from portal.formtools import PortalForm, PortalModelForm
 from portal.identifiers import reference_key
 from portal.models import Field, Role, User, Ward
+from portal.once import OnceFormMixin
 from portal.tabular import DEFAULT_MAX_BYTES, cell_is_formula
 from portal.uploads import SpreadsheetFileField
 
@@ -39,7 +41,7 @@ def coordinator_queryset():
     )
 
 
-class IssueForm(forms.ModelForm):
+class IssueForm(OnceFormMixin, PortalModelForm):
     """Registration and edit (coordinators and admins; also on behalf of a resident)."""
 
     ref = forms.CharField(
@@ -198,7 +200,7 @@ class IssueForm(forms.ModelForm):
         return value
 
 
-class TriageFilterForm(forms.Form):
+class TriageFilterForm(PortalForm):
     q = forms.CharField(label=_("キーワード"), required=False, max_length=100)
     ward = WardChoiceField(
         label=_("区"),
@@ -268,7 +270,7 @@ class TriageFilterForm(forms.Form):
         }
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(PortalForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -293,7 +295,7 @@ class CoordinatorForm(VersionedForm):
     )
 
 
-class BulkAssignForm(forms.Form):
+class BulkAssignForm(PortalForm):
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
     coordinator = CoordinatorChoiceField(
         label=_("担当にする人"),
@@ -316,13 +318,13 @@ class BulkAssignForm(forms.Form):
         super().full_clean()
 
 
-class LinkForm(forms.Form):
+class LinkForm(PortalForm):
     other = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("関係"), choices=IssueLinkKind.choices)
     similarity = forms.FloatField(widget=forms.HiddenInput, required=False)
 
 
-class ImportForm(forms.Form):
+class ImportForm(PortalForm):
     file = SpreadsheetFileField(
         max_bytes=DEFAULT_MAX_BYTES,
         label=_("ファイル（CSV または Excel）"),
@@ -330,7 +332,7 @@ class ImportForm(forms.Form):
     )
 
 
-class PublicFilterForm(forms.Form):
+class PublicFilterForm(PortalForm):
     q = forms.CharField(label=_("キーワード"), required=False, max_length=100)
     ward = WardChoiceField(
         label=_("区"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import cast
 from urllib.parse import urlencode
 
-import tablib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -49,8 +48,9 @@ from portal.access import (
 )
 from portal.choices import ResourceKind
 from portal.models import AccessLog
+from portal.once import already_created, create_once
 from portal.services import access_log_record
-from portal.tabular import TabularError, cell_neutralize, csv_bytes, tabular_read
+from portal.tabular import TabularError, csv_bytes, tabular_read, xlsx_bytes
 from portal.uploads import import_pending_store, import_pending_take
 
 PAGE_SIZE = 50
@@ -272,16 +272,24 @@ def issue_create(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            issue = services.issue_create(created_by=request.user, data=data)
+            once = create_once(
+                request,
+                form,
+                name="issues:create",
+                create=lambda: services.issue_create(created_by=request.user, data=data),
+                url=lambda issue: reverse("issues:detail", args=[issue.pk]) + "?saved=1#similar",
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if once.repeated:
+                return already_created(request, once)
             messages.success(
                 request,
                 _("課題「%(ref)s」を登録しました。似ている課題を確認してください。")
-                % {"ref": issue.ref},
+                % {"ref": cast(Issue, once.created).ref},
             )
-            return redirect(reverse("issues:detail", args=[issue.pk]) + "?saved=1#similar")
+            return redirect(once.url)
     status = 400 if request.method == "POST" else 200
     return render(request, "issues/form.html", {"form": form, "issue": None}, status=status)
 
@@ -501,11 +509,8 @@ def export_issues(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
         detail=f"issues {fmt} rows={len(rows)} {_query_string(request.GET)}"[:500],
     )
     if fmt == "xlsx":
-        dataset = tablib.Dataset(
-            *[[cell_neutralize(c) for c in row] for row in rows], headers=COLUMNS
-        )
         response = HttpResponse(
-            dataset.export("xlsx"),
+            xlsx_bytes(headers=COLUMNS, rows=rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:

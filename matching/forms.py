@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from matching.models import Decision, MatchingSettings
 from matching.review.services import REJECT_REASONS
 from matching.rules import FEATURES
+from portal.formtools import PortalForm, PortalModelForm
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(PortalForm):
     verdict = forms.ChoiceField(label=_("判断"), choices=Decision.Verdict.choices)
     reason = forms.ChoiceField(
         label=_("却下の理由"), choices=[("", "—"), *REJECT_REASONS], required=False
@@ -30,12 +31,12 @@ class DecisionForm(forms.Form):
         return data
 
 
-class ShortlistForm(forms.Form):
+class ShortlistForm(PortalForm):
     shortlisted = forms.BooleanField(required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class ProposalResponseForm(forms.Form):
+class ProposalResponseForm(PortalForm):
     answer = forms.ChoiceField(
         label=_("回答"),
         choices=[("accept", _("受諾する")), ("decline", _("辞退する"))],
@@ -56,7 +57,7 @@ class ProposalResponseForm(forms.Form):
         return data
 
 
-class WeightsForm(forms.ModelForm):
+class WeightsForm(PortalModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     class Meta:

@@ -24,9 +24,10 @@ from partners.validators import (
     validate_postal_code,
 )
 from portal.choices import SDG_GOALS, ResourceKind
-from portal.formtools import FoldedEmailField
+from portal.formtools import FoldedEmailField, PortalForm, PortalModelForm
 from portal.locking import VersionedFormMixin
 from portal.models import Field, Ward
+from portal.once import OnceFormMixin
 from portal.tabular import DEFAULT_MAX_BYTES
 from portal.uploads import SpreadsheetFileField
 
@@ -71,7 +72,7 @@ class OrganizationIdentityMixin:
             )
 
 
-class RegistrationForm(OrganizationIdentityMixin, forms.Form):
+class RegistrationForm(OnceFormMixin, OrganizationIdentityMixin, PortalForm):
     name = forms.CharField(label=_("団体名"), max_length=200)
     org_type = forms.ChoiceField(label=_("種別"), choices=OrgType.choices)
     size = forms.ChoiceField(
@@ -130,7 +131,7 @@ class RegistrationForm(OrganizationIdentityMixin, forms.Form):
         return cleaned
 
 
-class OrganizationForm(OrganizationIdentityMixin, VersionedFormMixin, forms.ModelForm):
+class OrganizationForm(OrganizationIdentityMixin, VersionedFormMixin, PortalModelForm):
     """Staff edit every field; partners edit the profile (see PROFILE_FIELDS)."""
 
     motives = forms.MultipleChoiceField(
@@ -189,7 +190,7 @@ class OrganizationForm(OrganizationIdentityMixin, VersionedFormMixin, forms.Mode
         return cleaned
 
 
-class ContactPersonForm(forms.ModelForm):
+class ContactPersonForm(OnceFormMixin, PortalModelForm):
     class Meta:
         model = ContactPerson
         fields = ["name", "role", "email", "phone"]
@@ -199,7 +200,7 @@ class ContactPersonForm(forms.ModelForm):
         return _clean_phone(self.cleaned_data.get("phone", ""))
 
 
-class ResourceForm(VersionedFormMixin, forms.ModelForm):
+class ResourceForm(OnceFormMixin, VersionedFormMixin, PortalModelForm):
     sdgs = forms.TypedMultipleChoiceField(
         label=_("SDGs"),
         choices=SDG_GOALS,
@@ -269,7 +270,7 @@ class ResourceForm(VersionedFormMixin, forms.ModelForm):
         return cleaned
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PortalForm):
     ACTIONS = [
         ("approve", _("承認する")),
         ("changes", _("修正を依頼する")),
@@ -294,7 +295,7 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
-class MergeForm(forms.Form):
+class MergeForm(PortalForm):
     survivor = forms.ModelChoiceField(
         label=_("統合先（残す団体）のID"),
         queryset=Organization.objects.none(),
@@ -315,7 +316,7 @@ class MergeForm(forms.Form):
             self.fields["survivor"].queryset = targets
 
 
-class ImportForm(forms.Form):
+class ImportForm(PortalForm):
     file = SpreadsheetFileField(
         max_bytes=DEFAULT_MAX_BYTES,
         label=_("ファイル（CSV または Excel .xlsx）"),
@@ -323,7 +324,7 @@ class ImportForm(forms.Form):
     )
 
 
-class RegistrySearchForm(forms.Form):
+class RegistrySearchForm(PortalForm):
     q = forms.CharField(label=_("キーワード"), required=False, max_length=200)
     org_type = forms.ChoiceField(
         label=_("種別"), choices=[("", _("すべて")), *OrgType.choices], required=False

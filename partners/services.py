@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ForeignKey, ForeignObjectRel, ManyToManyField
@@ -31,6 +30,7 @@ from portal.identifiers import corporate_number_key, email_key, reference_key, s
 from portal.locking import row_lock_current
 from portal.mail import mail_send
 from portal.models import Field, Role, User, Ward
+from portal.ratelimit import rate_limit_spent
 from portal.services import notification_send
 from portal.tabular import ImportOutcome, Sheet, cell_errors, errors_by_row, row_message
 
@@ -94,14 +94,12 @@ def organization_search_refresh(*, organization_ids: list[int]) -> None:
 
 def registration_rate_limited(*, client: str) -> bool:
     """Counts one submission for ``client``; True once the hourly allowance is spent."""
-    key = f"partners-registration-rate:{client}"
-    cache.add(key, 0, REGISTRATION_RATE_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, REGISTRATION_RATE_WINDOW)
-        count = 1
-    return count > REGISTRATION_RATE_LIMIT
+    return rate_limit_spent(
+        scope="partners-registration",
+        client=client,
+        limit=REGISTRATION_RATE_LIMIT,
+        window=REGISTRATION_RATE_WINDOW,
+    )
 
 
 def _username_for(email: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import cast
 
-import tablib
 from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
@@ -12,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from partners.forms import (
     ResourceForm,
     ReviewForm,
 )
-from partners.models import OrgStatus, ResourceStatus
+from partners.models import Organization, OrgStatus, ResourceStatus
 from partners.resources import COLUMNS, HEADER_ALIASES, REQUIRED, resource_row
 from portal.access import (
     AuthenticatedRequest,
@@ -40,10 +40,11 @@ from portal.access import (
     staff_required,
 )
 from portal.choices import ResourceKind
-from portal.client import client_ip
 from portal.models import AccessLog, Role, User
+from portal.once import already_created, create_once
+from portal.ratelimit import client_address
 from portal.services import access_log_record
-from portal.tabular import TabularError, cell_neutralize, csv_bytes, tabular_read
+from portal.tabular import TabularError, csv_bytes, tabular_read, xlsx_bytes
 from portal.uploads import import_pending_store, import_pending_take
 
 PAGE_SIZE = 50
@@ -65,11 +66,6 @@ def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _client(request: HttpRequest) -> str:
-    # Behind the TLS proxy REMOTE_ADDR is the proxy: every visitor would share one allowance.
-    return client_ip(request) or "-"
-
-
 # --- public registration ----------------------------------------------------------------------
 
 
@@ -85,7 +81,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("homepage"):  # honeypot: pretend success, store nothing
             return redirect("partners:register_done")
-        if services.registration_rate_limited(client=_client(request)):
+        if services.registration_rate_limited(client=client_address(request)):
             messages.error(
                 request,
                 _("短時間に多くの登録が送信されました。しばらくしてからもう一度お試しください。"),
@@ -95,14 +91,22 @@ def register(request: HttpRequest) -> HttpResponse:
             data = dict(form.cleaned_data)
             data.pop("homepage", None)
             try:
-                organization = services.registration_submit(
-                    data=data, base_url=request.build_absolute_uri("/")
+                once = create_once(
+                    request,
+                    form,
+                    name="partners:register",
+                    create=lambda: services.registration_submit(
+                        data=data, base_url=request.build_absolute_uri("/")
+                    ),
+                    url=lambda _organization: reverse("partners:register_done"),
                 )
             except ValidationError as exc:
                 form.add_error(None, _errors(exc))
             else:
-                request.session["partners_registered"] = organization.name
-                return redirect("partners:register_done")
+                if once.repeated:
+                    return already_created(request, once)
+                request.session["partners_registered"] = cast(Organization, once.created).name
+                return redirect(once.url)
     return render(request, "partners/register.html", context)
 
 
@@ -189,14 +193,22 @@ def contact_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRe
     form = ContactPersonForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
         try:
-            services.contact_save(
-                organization=organization, data=form.cleaned_data, contact=contact
+            once = create_once(
+                request,
+                form,
+                name="partners:contact_save",
+                create=lambda: services.contact_save(
+                    organization=organization, data=form.cleaned_data, contact=contact
+                ),
+                url=lambda _contact: reverse("partners:my_org"),
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
+            if once.repeated:
+                return already_created(request, once)
             messages.success(request, _("担当者を保存しました。"))
-            return redirect("partners:my_org")
+            return redirect(once.url)
     return render(
         request,
         "partners/contact_form.html",
@@ -237,18 +249,26 @@ def resource_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpR
     form = ResourceForm(request.POST or None, instance=resource)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.resource_save(
-                organization=organization,
-                data=form.cleaned_data,
-                by=request.user,
-                resource=resource,
-                version=form.cleaned_data["version"],
+            once = create_once(
+                request,
+                form,
+                name="partners:resource_save",
+                create=lambda: services.resource_save(
+                    organization=organization,
+                    data=form.cleaned_data,
+                    by=request.user,
+                    resource=resource,
+                    version=form.cleaned_data["version"],
+                ),
+                url=lambda saved: reverse("partners:resource_detail", args=[saved.pk]),
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
+            if once.repeated:
+                return already_created(request, once)
             messages.success(request, _("リソースを保存しました。"))
-            return redirect("partners:resource_detail", pk=saved.pk)
+            return redirect(once.url)
     return render(
         request,
         "partners/resource_form.html",
@@ -434,11 +454,8 @@ def export_resources(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
         kind=AccessLog.Kind.EXPORT, request=request, detail=f"resources {fmt} rows={len(rows)}"
     )
     if fmt == "xlsx":
-        dataset = tablib.Dataset(
-            *[[cell_neutralize(c) for c in row] for row in rows], headers=COLUMNS
-        )
         response = HttpResponse(
-            dataset.export("xlsx"),
+            xlsx_bytes(headers=COLUMNS, rows=rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:

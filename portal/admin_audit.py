@@ -11,6 +11,7 @@ from import_export.admin import ExportMixin
 
 from portal.models import AccessLog
 from portal.services import access_log_record
+from portal.tabular import dataset_neutralize
 
 
 class PersonalDataAdminMixin:
@@ -34,7 +35,15 @@ class PersonalDataAdminMixin:
 
 
 class AuditedExportMixin(ExportMixin):
-    """django-import-export's export, recorded like the portal's own CSV/XLSX exports."""
+    """django-import-export's export, recorded and neutralised like the portal's own exports.
+
+    The library's own formula escaping (IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT) removes one
+    leading "=" only, so "==HYPERLINK(…)" stayed a formula and "+ - @" passed; it is switched
+    off and every cell goes through the portal's cell_neutralize instead.
+    """
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        return dataset_neutralize(super().get_data_for_export(request, queryset, **kwargs))
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         data = super().get_export_data(file_format, request, queryset, **kwargs)

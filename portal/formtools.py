@@ -1,11 +1,50 @@
-"""Form pieces every app uses: native date pickers, and service errors shown on a form."""
+"""Form pieces every app uses: the base forms, native date pickers, service errors on a form."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
+from portal.cleantext import control_character_find
 from portal.identifiers import email_key
+
+
+def control_characters_refuse(value: object) -> None:
+    """A text field's validator: control characters (other than tab and line breaks) refused."""
+    found = control_character_find(value) if isinstance(value, str) else None
+    if found:
+        raise ValidationError(
+            _(
+                "入力できない制御文字（%(code)s）が含まれています。"
+                "他のソフトから貼り付けた場合は、その部分を入力し直してください。"
+            ),
+            code="control_character",
+            params={"code": found},
+        )
+
+
+class TextSafetyMixin:
+    """Every text field of the form refuses control characters (CharField and its kin)."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            # Each form instance holds its own copies of the fields: appending is local to it.
+            if isinstance(field, forms.CharField) and control_characters_refuse not in (
+                field.validators
+            ):
+                field.validators.append(control_characters_refuse)
+
+
+class PortalForm(TextSafetyMixin, forms.Form):
+    """The base of every form in the portal's apps (a test checks that none is left out)."""
+
+
+class PortalModelForm(TextSafetyMixin, forms.ModelForm):
+    """The base of every model form in the portal's apps."""
 
 
 class DateInput(forms.DateInput):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -365,8 +366,12 @@ class UnansweredQuestion(models.Model):
     """A question the FAQ assistant could not answer, kept for staff to turn into an entry."""
 
     text = models.CharField(_("質問"), max_length=500)
+    # The question folded (width, case, spaces, punctuation): a repeat counts up, not a new row.
+    key = models.CharField(max_length=500, blank=True, db_index=True)
+    times_asked = models.PositiveIntegerField(_("質問された回数"), default=1)
     best_score = models.FloatField(_("最も近い回答の類似度"), default=0)
-    asked_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The latest time it was asked: a repeated question rises to the top of the staff queue.
+    asked_at = models.DateTimeField(default=timezone.now, db_index=True)
     faq_entry = models.ForeignKey(
         FaqEntry,
         verbose_name=_("作成したFAQ"),
@@ -451,3 +456,27 @@ class ConsultationNote(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class SubmissionReceipt(models.Model):
+    """A create that has happened once: the form token (or a device's idempotency key) it used.
+
+    Written in the same transaction as the record it stands for, so a second submission of
+    the same token finds it and is shown that record instead of creating another.
+    """
+
+    scope = models.CharField(max_length=100)
+    key = models.CharField(max_length=100)
+    result_url = models.CharField(max_length=500, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="unique_submission_receipt")
+        ]
+        verbose_name = _("送信の受領記録")
+        verbose_name_plural = _("送信の受領記録")
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key[:8]}…"

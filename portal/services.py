@@ -29,6 +29,13 @@ from portal.models import (
 logger = logging.getLogger(__name__)
 
 
+def _column_fit(field: str, value: str) -> str:
+    """``value`` cut to the AccessLog column's size: PostgreSQL refuses a longer one outright,
+    and a refused log line would turn a failed login with a 10,000-character name into a 500."""
+    size = getattr(AccessLog._meta.get_field(field), "max_length", None)
+    return value[:size] if size else value
+
+
 def access_log_record(
     *,
     kind: str,
@@ -39,13 +46,16 @@ def access_log_record(
 ) -> AccessLog:
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user  # type: ignore[assignment]
+    texts = {
+        "kind": kind,
+        "username": username or (user.get_username() if user else ""),
+        "path": request.get_full_path() if request is not None else "",
+        "detail": detail,
+    }
     return AccessLog.objects.create(
-        kind=kind,
         user=user,
-        username=username or (user.get_username() if user else ""),
-        path=request.get_full_path()[:500] if request is not None else "",
-        detail=detail[:500],
         ip_address=client_ip(request),
+        **{name: _column_fit(name, str(value)) for name, value in texts.items()},
     )
 
 

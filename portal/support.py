@@ -7,13 +7,13 @@ The assistant retrieves from the FAQ with the same Japanese TF-IDF engine the ma
 from __future__ import annotations
 
 import threading
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from portal.models import (
     UnansweredQuestion,
     User,
 )
+from portal.ratelimit import rate_limit_spent
 from portal.services import notification_send
 
 # Below this cosine similarity the assistant says it found nothing and offers a consultation.
@@ -36,6 +37,9 @@ ANSWER_COUNT = 3
 # Consultation form: at most this many submissions per client address per hour.
 CONSULTATION_RATE_LIMIT = 5
 CONSULTATION_RATE_WINDOW = 3600
+# FAQ assistant: a person asks a few questions a minute; a script asking 100 in 5 s is refused.
+FAQ_ASK_RATE_LIMIT = 20
+FAQ_ASK_RATE_WINDOW = 60
 
 
 # --- FAQ maintenance --------------------------------------------------------------------------
@@ -156,15 +160,47 @@ def faq_search(*, query: str, limit: int = ANSWER_COUNT) -> list[tuple[FaqEntry,
     ]
 
 
+def faq_ask_rate_limited(*, client: str) -> bool:
+    return rate_limit_spent(
+        scope="faq-ask", client=client, limit=FAQ_ASK_RATE_LIMIT, window=FAQ_ASK_RATE_WINDOW
+    )
+
+
+def question_key(text: str) -> str:
+    """What makes two questions the same for the staff queue: width, case, spaces and
+    punctuation do not count (「登録方法は？」 and 「登録方法は?」 are one question)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())[:500]
+
+
+def unanswered_question_store(*, text: str, best_score: float) -> UnansweredQuestion:
+    """Store an unanswered question once: a repeat of an open one only counts up."""
+    key = question_key(text)
+    with transaction.atomic():
+        existing = (
+            UnansweredQuestion.objects.select_for_update()
+            .filter(key=key, faq_entry__isnull=True, dismissed=False)
+            .order_by("pk")
+            .first()
+        )
+        if existing is not None:
+            UnansweredQuestion.objects.filter(pk=existing.pk).update(
+                times_asked=F("times_asked") + 1,
+                asked_at=timezone.now(),
+                best_score=max(existing.best_score, best_score),
+            )
+            existing.refresh_from_db()
+            return existing
+        return UnansweredQuestion.objects.create(text=text, key=key, best_score=best_score)
+
+
 def faq_assistant_answer(*, question: str) -> dict[str, Any]:
-    """Best answers for a question; an unanswerable question is stored for staff."""
+    """Best answers for a question; an unanswerable question is stored for staff (once)."""
     question = " ".join((question or "").split())[:500]
     results = faq_search(query=question, limit=ANSWER_COUNT)
     answers = [(entry, score) for entry, score in results if score >= ANSWER_THRESHOLD]
-    if not answers:
-        UnansweredQuestion.objects.create(
-            text=question, best_score=results[0][1] if results else 0.0
-        )
+    if not answers and question_key(question):
+        unanswered_question_store(text=question, best_score=results[0][1] if results else 0.0)
     return {"question": question, "answers": answers, "answered": bool(answers)}
 
 
@@ -198,14 +234,12 @@ def faq_categories_with_entries() -> QuerySet[FaqCategory]:
 
 def consultation_rate_limited(*, client: str) -> bool:
     """Counts one submission for ``client``; True once the hourly allowance is spent."""
-    key = f"consultation-rate:{client}"
-    cache.add(key, 0, CONSULTATION_RATE_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, CONSULTATION_RATE_WINDOW)
-        count = 1
-    return count > CONSULTATION_RATE_LIMIT
+    return rate_limit_spent(
+        scope="consultation",
+        client=client,
+        limit=CONSULTATION_RATE_LIMIT,
+        window=CONSULTATION_RATE_WINDOW,
+    )
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.formtools import DateInput
+from portal.formtools import DateInput, PortalForm, PortalModelForm
 from portal.models import (
     STAFF_ROLES,
     CertificationLevel,
@@ -22,9 +22,10 @@ from portal.models import (
     User,
     Ward,
 )
+from portal.once import OnceFormMixin
 
 
-class CoordinatorProfileForm(forms.Form):
+class CoordinatorProfileForm(PortalForm):
     wards = forms.ModelMultipleChoiceField(
         label=_("担当区"),
         queryset=Ward.objects.order_by("code"),
@@ -57,7 +58,7 @@ class CoordinatorProfileForm(forms.Form):
         return data
 
 
-class TrainingSessionForm(forms.ModelForm):
+class TrainingSessionForm(OnceFormMixin, PortalModelForm):
     class Meta:
         model = TrainingSession
         fields = ["topic", "held_on", "format", "hours", "description"]
@@ -70,14 +71,14 @@ class TrainingSessionForm(forms.ModelForm):
         return hours
 
 
-class NetworkMeetingForm(forms.ModelForm):
+class NetworkMeetingForm(OnceFormMixin, PortalModelForm):
     class Meta:
         model = NetworkMeeting
         fields = ["title", "held_on", "ward", "participants", "minutes"]
         widgets = {"held_on": DateInput}
 
 
-class SelfAssessmentForm(forms.Form):
+class SelfAssessmentForm(PortalForm):
     level = forms.ChoiceField(
         label=_("連携スキルの自己評価"), choices=SkillLevel.choices, widget=forms.RadioSelect
     )
@@ -86,13 +87,13 @@ class SelfAssessmentForm(forms.Form):
     )
 
 
-class FaqCategoryForm(forms.ModelForm):
+class FaqCategoryForm(PortalModelForm):
     class Meta:
         model = FaqCategory
         fields = ["name", "order"]
 
 
-class FaqEntryForm(forms.ModelForm):
+class FaqEntryForm(OnceFormMixin, PortalModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -101,11 +102,11 @@ class FaqEntryForm(forms.ModelForm):
         widgets = {"answer": forms.Textarea(attrs={"rows": 6})}
 
 
-class AskForm(forms.Form):
+class AskForm(PortalForm):
     q = forms.CharField(label=_("質問"), max_length=500, strip=True)
 
 
-class ConsultationForm(forms.ModelForm):
+class ConsultationForm(OnceFormMixin, PortalModelForm):
     # Honeypot: hidden from people by CSS; a bot filling every input gives itself away.
     website = forms.CharField(label=_("この欄は空欄のままにしてください"), required=False)
 
@@ -132,7 +133,7 @@ class ConsultationForm(forms.ModelForm):
         return data
 
 
-class ConsultationUpdateForm(forms.Form):
+class ConsultationUpdateForm(PortalForm):
     status = forms.ChoiceField(
         label=_("状態"), choices=[("", "—"), *ConsultationStatus.choices], required=False
     )

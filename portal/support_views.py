@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -24,7 +25,6 @@ from portal.access import (
     public,
     staff_required,
 )
-from portal.client import client_ip
 from portal.fiscal import current_fiscal_year, fiscal_year_range
 from portal.models import (
     AccessLog,
@@ -39,6 +39,8 @@ from portal.models import (
     UnansweredQuestion,
     User,
 )
+from portal.once import already_created, create_once
+from portal.ratelimit import client_address
 from portal.services import access_log_record
 from portal.support_forms import (
     AskForm,
@@ -225,11 +227,19 @@ def training_list(request: AuthenticatedRequest) -> HttpResponse:
 def training_create(request: AuthenticatedRequest) -> HttpResponse:
     form = TrainingSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        session = coordination.training_session_create(
-            data=form.cleaned_data, created_by=request.user
+        once = create_once(
+            request,
+            form,
+            name="portal:training_create",
+            create=lambda: coordination.training_session_create(
+                data=form.cleaned_data, created_by=request.user
+            ),
+            url=lambda session: reverse("portal:training_detail", args=[session.pk]),
         )
+        if once.repeated:
+            return already_created(request, once)
         messages.success(request, _("研修を登録しました。出席者を記録してください。"))
-        return redirect("portal:training_detail", pk=session.pk)
+        return redirect(once.url)
     return render(request, "portal/training/form.html", {"form": form})
 
 
@@ -275,11 +285,19 @@ def training_attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def meeting_create(request: AuthenticatedRequest) -> HttpResponse:
     form = NetworkMeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        meeting = coordination.network_meeting_create(
-            data=form.cleaned_data, created_by=request.user
+        once = create_once(
+            request,
+            form,
+            name="portal:meeting_create",
+            create=lambda: coordination.network_meeting_create(
+                data=form.cleaned_data, created_by=request.user
+            ),
+            url=lambda meeting: reverse("portal:meeting_detail", args=[meeting.pk]),
         )
+        if once.repeated:
+            return already_created(request, once)
         messages.success(request, _("情報交換会を記録しました。"))
-        return redirect("portal:meeting_detail", pk=meeting.pk)
+        return redirect(once.url)
     return render(request, "portal/training/meeting_form.html", {"form": form})
 
 
@@ -338,11 +356,16 @@ def faq_ask(request: HtmxRequest) -> HttpResponse:
     """The FAQ assistant: best answers from the FAQ, or a hand-off to a consultation."""
     form = AskForm(request.POST or None)
     context: dict = {"ask_form": form}
-    if request.method == "POST" and form.is_valid():
-        context["result"] = support.faq_assistant_answer(question=form.cleaned_data["q"])
+    status = 200
+    if request.method == "POST":
+        if support.faq_ask_rate_limited(client=client_address(request)):
+            context["limited"] = True
+            status = 429
+        elif form.is_valid():
+            context["result"] = support.faq_assistant_answer(question=form.cleaned_data["q"])
     if request.htmx:
-        return render(request, "portal/faq_box.html#answers", context)
-    return render(request, "portal/help/ask.html", context)
+        return render(request, "portal/faq_box.html#answers", context, status=status)
+    return render(request, "portal/help/ask.html", context, status=status)
 
 
 @staff_required
@@ -371,12 +394,20 @@ def faq_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRespon
         data = dict(form.cleaned_data)
         version = data.pop("version", None)
         try:
-            support.faq_entry_save(data=data, entry=entry, version=version)
+            once = create_once(
+                request,
+                form,
+                name="portal:faq_save",
+                create=lambda: support.faq_entry_save(data=data, entry=entry, version=version),
+                url=lambda _entry: reverse("portal:faq_manage"),
+            )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
+            if once.repeated:
+                return already_created(request, once)
             messages.success(request, _("FAQを保存しました。"))
-            return redirect("portal:faq_manage")
+            return redirect(once.url)
     return render(request, "portal/help/edit.html", {"form": form, "entry": entry})
 
 
@@ -447,7 +478,7 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("website"):  # honeypot: pretend success, store nothing
             return redirect("portal:consultation_thanks")
-        if support.consultation_rate_limited(client=client_ip(request) or "-"):
+        if support.consultation_rate_limited(client=client_address(request)):
             messages.error(
                 request,
                 _("短時間に多くの相談が送信されました。しばらくしてからもう一度お試しください。"),
@@ -457,11 +488,17 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
             data = dict(form.cleaned_data)
             data.pop("website", None)
             try:
-                support.consultation_submit(data=data)
+                once = create_once(
+                    request,
+                    form,
+                    name="portal:consultation_new",
+                    create=lambda: support.consultation_submit(data=data),
+                    url=lambda _consultation: reverse("portal:consultation_thanks"),
+                )
             except ValidationError as exc:
                 form.add_error(None, _errors(exc))
             else:
-                return redirect("portal:consultation_thanks")
+                return redirect(once.url)
     return render(request, "portal/consult/form.html", {"form": form})
 
 

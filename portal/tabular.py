@@ -25,6 +25,7 @@ from typing import Any
 import tablib
 from django.utils.translation import gettext as _
 
+from portal.cleantext import control_characters_remove
 from portal.xlsx import Problem, SheetRows, WorkbookError, too_many_rows, xlsx_read
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -49,10 +50,24 @@ def header_normalize(value: object) -> str:
 
 
 def cell_neutralize(value: object) -> object:
-    """What an export writes: text a spreadsheet would evaluate gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """What every export writes in a cell: clean text that no spreadsheet evaluates.
+
+    Control characters go first (a spreadsheet cannot hold them, and removing one may bring a
+    formula trigger to the front); text a spreadsheet would evaluate then gets a leading quote.
+    """
+    if not isinstance(value, str):
+        return value
+    value = control_characters_remove(value)
+    if value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def dataset_neutralize(dataset: tablib.Dataset) -> tablib.Dataset:
+    """A copy of ``dataset`` with every cell passed through cell_neutralize."""
+    return tablib.Dataset(
+        *[[cell_neutralize(cell) for cell in row] for row in dataset], headers=dataset.headers
+    )
 
 
 def cell_restore(value: object) -> object:
@@ -341,6 +356,12 @@ def errors_for_display(errors: Sequence[str], note: str = "") -> list[str]:
             % {"n": f"{rest:,}", "shown": ERRORS_SHOWN}
         )
     return shown
+
+
+def xlsx_bytes(*, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """An .xlsx of ``rows``, every cell neutralised like the CSV's."""
+    dataset = tablib.Dataset(*[list(row) for row in rows], headers=list(headers))
+    return dataset_neutralize(dataset).export("xlsx")
 
 
 def csv_bytes(*, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:

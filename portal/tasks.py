@@ -17,6 +17,22 @@ def health_probe() -> dict:
     return {"id": check.pk, "ok": check.ok}
 
 
+@shared_task(acks_late=True)
+def pending_imports_sweep() -> int:
+    """Hourly: previewed import files nobody confirmed or cancelled."""
+    from portal.uploads import pending_imports_sweep as sweep
+
+    return sweep()
+
+
+@shared_task(acks_late=True)
+def submission_receipts_sweep() -> int:
+    """Daily: one-time form tokens old enough that no open form can send them again."""
+    from portal.once import receipts_sweep
+
+    return receipts_sweep()
+
+
 # SMTP outages are usually short: retry over about half an hour before giving up.
 MAIL_RETRIES = 5
 

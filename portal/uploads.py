@@ -9,7 +9,10 @@ what to do.
 
 An import previewed before it is confirmed keeps its bytes in MEDIA_ROOT/imports under a
 random 128-bit name bound to the session that uploaded it: no URL serves that directory and the
-name cannot be guessed, and the file is removed when the import is confirmed (or after a day).
+name cannot be guessed. A session holds at most one waiting file per kind of import (a new
+preview replaces the previous one's file); the file is removed when the import is confirmed or
+cancelled, and files nobody came back for are swept (on each new preview and by the hourly
+beat task portal.tasks.pending_imports_sweep).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.tabular import XLSX_MAGIC, TabularError, content_problem, csv_decode
 
-PENDING_MAX_AGE_SECONDS = 24 * 3600
+# Longer than any sitting at the preview (the session itself ends after 30 idle minutes).
+PENDING_MAX_AGE_SECONDS = 2 * 3600
 
 
 class SpreadsheetFileField(forms.FileField):
@@ -67,15 +71,40 @@ def _session_key(kind: str) -> str:
     return f"pending-import:{kind}"
 
 
-def import_pending_store(*, request: HttpRequest, kind: str, data: bytes) -> str:
-    """Keep a previewed upload until it is confirmed; returns the token the form carries."""
-    directory = _pending_dir()
-    cutoff = time.time() - PENDING_MAX_AGE_SECONDS
-    for stale in directory.iterdir():
+def pending_imports_sweep(*, max_age: int = PENDING_MAX_AGE_SECONDS) -> int:
+    """Remove previewed files older than ``max_age`` seconds; returns how many went."""
+    cutoff = time.time() - max_age
+    removed = 0
+    for stale in _pending_dir().iterdir():
         if stale.is_file() and stale.stat().st_mtime < cutoff:
             stale.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _pending_path(token: object) -> Path | None:
+    name = str(token or "")
+    # Only names this module made (32 hex digits): a session value never reaches outside.
+    if len(name) != 32 or any(ch not in "0123456789abcdef" for ch in name):
+        return None
+    return _pending_dir() / name
+
+
+def import_pending_discard(*, request: HttpRequest, kind: str) -> bool:
+    """Forget this session's waiting file of ``kind`` (cancel, or a new preview replacing it)."""
+    path = _pending_path(request.session.pop(_session_key(kind), None))
+    if path is None or not path.exists():
+        return False
+    path.unlink(missing_ok=True)
+    return True
+
+
+def import_pending_store(*, request: HttpRequest, kind: str, data: bytes) -> str:
+    """Keep a previewed upload until it is confirmed; returns the token the form carries."""
+    pending_imports_sweep()
+    import_pending_discard(request=request, kind=kind)
     token = secrets.token_hex(16)
-    (directory / token).write_bytes(data)
+    (_pending_dir() / token).write_bytes(data)
     request.session[_session_key(kind)] = token
     return token
 
@@ -85,7 +114,9 @@ def import_pending_take(*, request: HttpRequest, kind: str, token: str) -> bytes
     expected = request.session.get(_session_key(kind))
     if not expected or not secrets.compare_digest(str(expected), str(token)):
         return None
-    path = _pending_dir() / expected
+    path = _pending_path(expected)
+    if path is None:
+        return None
     try:
         data = path.read_bytes()
     except OSError:

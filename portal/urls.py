@@ -1,7 +1,7 @@
 from django.urls import path
 
 from portal import support_views as sv
-from portal import views
+from portal import upload_views, views
 
 app_name = "portal"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("notifications/", views.notifications, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
+    path("imports/cancel/", upload_views.import_cancel, name="import_cancel"),
     # coordinator system
     path("coordinators/", sv.coordinator_overview, name="coordinator_overview"),
     path("coordinators/<int:user_id>/", sv.coordinator_detail, name="coordinator_detail"),

@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from matching.events.models import Event, EventTheme, PairOutcome
 from matching.events.services import event_validate
-from portal.formtools import DateTimeInput
+from portal.formtools import DateTimeInput, PortalForm, PortalModelForm
 from portal.models import Ward
+from portal.once import OnceFormMixin
 
 
-class EventForm(forms.ModelForm):
+class EventForm(OnceFormMixin, PortalModelForm):
     wards = forms.ModelMultipleChoiceField(
         label=_("主催区"),
         queryset=Ward.objects.order_by("code"),
@@ -58,17 +59,17 @@ class EventForm(forms.ModelForm):
         pass
 
 
-class ThemeForm(forms.ModelForm):
+class ThemeForm(PortalModelForm):
     class Meta:
         model = EventTheme
         fields = ["name", "order"]
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(PortalForm):
     code = forms.CharField(label=_("受付コード"), max_length=20)
 
 
-class CloseForm(forms.Form):
+class CloseForm(PortalForm):
     minutes = forms.CharField(
         label=_("議事録"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
     )

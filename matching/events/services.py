@@ -6,6 +6,7 @@ import datetime
 import secrets
 from typing import Any, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -43,6 +44,8 @@ EVENT_FIELDS = (
     "registration_deadline",
     "public",
 )
+# The fields invitees plan around: a change to any of them is sent to everyone with a seat.
+WHEN_AND_WHERE = ("starts_at", "ends_at", "format", "venue", "meeting_url")
 
 
 def _event_url(event: Event) -> str:
@@ -110,6 +113,7 @@ def event_update(
                 % {"n": registered}
             }
         )
+    before = {name: getattr(current, name) for name in WHEN_AND_WHERE}
     for name in EVENT_FIELDS:
         if name in data:
             setattr(current, name, data[name])
@@ -118,7 +122,36 @@ def event_update(
     current.save()
     if wards is not None:
         current.wards.set(wards)
+    if any(getattr(current, name) != value for name, value in before.items()):
+        _tell_about_the_move(current)
+    # A raised capacity frees seats: the waiting list moves up at once, not at the next decline.
+    waiting_list_promote(event=current)
     return current
+
+
+def _tell_about_the_move(event: Event) -> None:
+    """Everyone holding or waiting for a seat learns the new date, time or place."""
+    recipients = [
+        invitation.user
+        for invitation in event.invitations.filter(
+            status__in=[InvitationStatus.REGISTERED, InvitationStatus.WAITLISTED]
+        ).select_related("user")
+    ]
+    if not recipients:
+        return
+    starts, ends = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+    place = event.venue if event.format != "online" else _("オンライン")
+    notification_send(
+        recipients=recipients,
+        message=_("イベント「%(title)s」の日時・会場が変わりました：%(when)s〜%(end)s %(place)s")
+        % {
+            "title": event.title,
+            "when": starts.strftime("%Y-%m-%d %H:%M"),
+            "end": ends.strftime("%H:%M"),
+            "place": place,
+        },
+        url=_my_events_url(),
+    )
 
 
 @transaction.atomic
@@ -264,35 +297,67 @@ def invitation_decline(*, invitation: Invitation) -> Invitation:
     return invitation
 
 
-def waiting_list_promote(*, event: Event) -> Invitation | None:
-    """Move the longest-waiting invitee into a free seat, if there is one."""
+def waiting_list_promote(*, event: Event) -> list[Invitation]:
+    """Fill every free seat from the waiting list, longest-waiting first; each is told.
+
+    Called whenever seats may have freed up (a decline or cancelled registration, a raised
+    capacity), inside the caller's transaction with the event row locked.
+    """
     registered = event.invitations.filter(status=InvitationStatus.REGISTERED).count()
-    if registered >= event.capacity:
-        return None
-    first = (
+    free = event.capacity - registered
+    if free <= 0:
+        return []
+    waiting = list(
         event.invitations.select_for_update()
         .filter(status=InvitationStatus.WAITLISTED)
-        .order_by("waitlisted_at", "pk")
-        .first()
+        .select_related("user")
+        .order_by("waitlisted_at", "pk")[:free]
     )
-    if first is None:
-        return None
-    first.status = InvitationStatus.REGISTERED
-    first.waitlisted_at = None
-    _assign_code(first)
-    notification_send(
-        recipients=[first.user],
-        message=_(
-            "キャンセルが出たため、イベント「%(title)s」に参加登録されました。受付コード：%(code)s"
+    for invitation in waiting:
+        invitation.status = InvitationStatus.REGISTERED
+        invitation.waitlisted_at = None
+        _assign_code(invitation)
+        notification_send(
+            recipients=[invitation.user],
+            message=_(
+                "キャンセルが出たため、イベント「%(title)s」に参加登録されました。受付コード：%(code)s"
+            )
+            % {"title": event.title, "code": invitation.checkin_code},
+            url=_my_events_url(),
         )
-        % {"title": event.title, "code": first.checkin_code},
-        url=_my_events_url(),
-    )
-    return first
+    return waiting
+
+
+def checkin_window(event: Event) -> tuple[datetime.datetime, datetime.datetime]:
+    """When the desk takes codes: on the event's own day (Tokyo), from
+    EVENT_CHECKIN_OPENS_BEFORE before the start until the end."""
+    opens_before = datetime.timedelta(minutes=settings.EVENT_CHECKIN_OPENS_BEFORE_MINUTES)
+    starts = timezone.localtime(event.starts_at)
+    day_begins = starts.replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(starts - opens_before, day_begins), event.ends_at
+
+
+def _check_in_allowed(event: Event) -> None:
+    opens, closes = checkin_window(event)
+    now = timezone.now()
+    if now < opens:
+        raise ValidationError(
+            _("受付は開催日当日の %(time)s から始まります（%(date)s）。")
+            % {
+                "time": timezone.localtime(opens).strftime("%H:%M"),
+                "date": timezone.localtime(opens).strftime("%Y-%m-%d"),
+            }
+        )
+    if now > closes:
+        raise ValidationError(
+            _("このイベントの受付時間は終了しました（%(time)s まで）。")
+            % {"time": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")}
+        )
 
 
 @transaction.atomic
 def event_check_in(*, event: Event, code: str) -> Invitation:
+    _check_in_allowed(event)
     # Read out or typed at the desk in any width, with spaces or dashes (portal.identifiers).
     code = checkin_code_key(code)
     invitation = (

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -32,6 +33,7 @@ from portal.access import (
 )
 from portal.formtools import form_add_service_errors
 from portal.models import STAFF_ROLES, AccessLog, Role
+from portal.once import already_created, create_once
 from portal.permissions import permission_or_refuse
 from portal.services import access_log_record
 
@@ -97,12 +99,22 @@ def event_create(request: AuthenticatedRequest) -> HttpResponse:
         wards = list(data.pop("wards"))
         data.pop("version", None)
         try:
-            event = services.event_create(created_by=request.user, data=data, wards=wards)
+            once = create_once(
+                request,
+                form,
+                name="matching:event_create",
+                create=lambda: services.event_create(
+                    created_by=request.user, data=data, wards=wards
+                ),
+                url=lambda event: reverse("matching:event_programme", args=[event.pk]),
+            )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
+            if once.repeated:
+                return already_created(request, once)
             messages.success(request, _("イベントを作成しました。次にプログラムを組みます。"))
-            return redirect("matching:event_programme", pk=event.pk)
+            return redirect(once.url)
     return render(request, "matching/events/form.html", {"form": form, "event": None})
 
 
@@ -230,15 +242,19 @@ def event_checkin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     access_log_record(
         kind=AccessLog.Kind.VIEW_PERSONAL, request=request, detail=f"event-checkin={event.pk}"
     )
+    opens, closes = services.checkin_window(event)
     context = {
         "event": event,
         "form": CheckInForm() if result.get("ok") else form,
         "registrants": registrants,
         "result": result,
         "checked_in": sum(1 for r in registrants if r.checked_in_at),
+        "window_opens": opens,
+        "window_closes": closes,
     }
     if request.htmx:
-        return render(request, "matching/events/checkin.html#desk", context)
+        # The desk and, out of band, the roster: the list shows the check-in without a reload.
+        return render(request, "matching/events/checkin.html#desk_and_roster", context)
     return render(request, "matching/events/checkin.html", context)
 
 

@@ -6,11 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from matching.projects.models import ExternalSupport, Grant, Project
-from portal.formtools import DateInput
+from portal.formtools import DateInput, PortalForm, PortalModelForm
 from portal.models import Role, User
+from portal.once import OnceFormMixin
 
 
-class ExternalSupportForm(forms.ModelForm):
+class ExternalSupportForm(OnceFormMixin, PortalModelForm):
     class Meta:
         model = ExternalSupport
         fields = ["project", "body_name", "body_type", "description", "started_on", "ended_on"]
@@ -21,7 +22,7 @@ class ExternalSupportForm(forms.ModelForm):
         self.fields["project"].queryset = Project.objects.order_by("-start_date")
 
 
-class BudgetForm(forms.Form):
+class BudgetForm(PortalForm):
     coordinator = forms.ModelChoiceField(
         label=_("コーディネーター"),
         queryset=User.objects.filter(role=Role.COORDINATOR, is_active=True).order_by("username"),
@@ -30,7 +31,7 @@ class BudgetForm(forms.Form):
     amount = forms.IntegerField(label=_("予算額（円）"), min_value=0, max_value=10**11)
 
 
-class GrantForm(forms.ModelForm):
+class GrantForm(OnceFormMixin, PortalModelForm):
     class Meta:
         model = Grant
         fields = ["project", "amount", "purpose", "awarded_on"]

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,7 @@ from portal.access import (
 )
 from portal.formtools import form_add_service_errors
 from portal.models import Role
+from portal.once import already_created, create_once
 
 
 @staff_required
@@ -44,12 +46,22 @@ def external_support_new(request: AuthenticatedRequest) -> HttpResponse:
     form = ExternalSupportForm(request.POST)
     if form.is_valid():
         try:
-            services.external_support_create(data=form.cleaned_data, created_by=request.user)
+            once = create_once(
+                request,
+                form,
+                name="matching:external_support_new",
+                create=lambda: services.external_support_create(
+                    data=form.cleaned_data, created_by=request.user
+                ),
+                url=lambda _support: reverse("matching:external_support_list"),
+            )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
+            if once.repeated:
+                return already_created(request, once)
             messages.success(request, _("外部支援を記録しました。"))
-            return redirect("matching:external_support_list")
+            return redirect(once.url)
     supports = ExternalSupport.objects.select_related("project").order_by("-created_at")[:200]
     return render(
         request,
@@ -101,12 +113,22 @@ def budget_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = GrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.grant_award(budget=budget, data=form.cleaned_data, created_by=request.user)
+            once = create_once(
+                request,
+                form,
+                name="matching:grant_award",
+                create=lambda: services.grant_award(
+                    budget=budget, data=form.cleaned_data, created_by=request.user
+                ),
+                url=lambda _grant: reverse("matching:budget_detail", args=[budget.pk]),
+            )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
+            if once.repeated:
+                return already_created(request, once)
             messages.success(request, _("助成を記録しました。"))
-            return redirect("matching:budget_detail", pk=budget.pk)
+            return redirect(once.url)
     return render(
         request,
         "matching/projects/budget_detail.html",

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from evaluation import services
+from evaluation import feed as feeds
 from evaluation.models import Measurement
 from tests.evaluation.factories import IndicatorFactory
 from tests.matching.factories import ProjectFactory
@@ -15,7 +15,7 @@ URL = "/evaluation/api/measurements/"
 def feed(db):
     project = ProjectFactory()
     indicator = IndicatorFactory(project=project, name="歩数")
-    feed, token = services.device_feed_create(project=project, name="歩数計")
+    feed, token = feeds.device_feed_create(project=project, name="歩数計")
     return {"project": project, "indicator": indicator, "token": token, "feed": feed}
 
 
@@ -62,7 +62,7 @@ def test_missing_or_wrong_token_is_refused(client, feed, token):
 
 
 def test_deactivated_feed_is_refused(client, feed):
-    services.device_feed_deactivate(feed=feed["feed"])
+    feeds.device_feed_deactivate(feed=feed["feed"])
     response = post(
         client, {"indicator": feed["indicator"].pk, "date": "2025-07-01", "value": 1}, feed["token"]
     )

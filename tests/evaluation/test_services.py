@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from evaluation import services
+from evaluation import measurements, services
 from evaluation.models import (
     CaseStudy,
     Continuation,
@@ -47,7 +47,7 @@ def test_library_indicator_is_copied_and_custom_one_added(project):
 def test_measurement_for_an_indicator_of_another_project_is_refused(project):
     other = IndicatorFactory()
     with pytest.raises(ValidationError, match="この事業で使われていません"):
-        services.measurement_record(
+        measurements.measurement_record(
             project=project, indicator=other, measured_on="2025-07-01", value=3
         )
     assert not Measurement.objects.exists()
@@ -57,16 +57,18 @@ def test_measurement_for_an_indicator_of_another_project_is_refused(project):
 def test_measurement_outside_the_project_period_is_refused(project, day):
     indicator = IndicatorFactory(project=project)
     with pytest.raises(ValidationError, match="事業期間"):
-        services.measurement_record(project=project, indicator=indicator, measured_on=day, value=3)
+        measurements.measurement_record(
+            project=project, indicator=indicator, measured_on=day, value=3
+        )
     assert not Measurement.objects.exists()
 
 
 def test_measurement_on_the_first_and_last_day_is_accepted(project):
     indicator = IndicatorFactory(project=project)
-    services.measurement_record(
+    measurements.measurement_record(
         project=project, indicator=indicator, measured_on="2025-06-01", value="1,200"
     )
-    services.measurement_record(
+    measurements.measurement_record(
         project=project, indicator=indicator, measured_on="2026-05-31", value=5
     )
     assert list(Measurement.objects.values_list("value", flat=True)) == [
@@ -78,11 +80,13 @@ def test_measurement_on_the_first_and_last_day_is_accepted(project):
 def test_quantitative_measurement_needs_a_number(project):
     indicator = IndicatorFactory(project=project)
     with pytest.raises(ValidationError, match="数値"):
-        services.measurement_record(
+        measurements.measurement_record(
             project=project, indicator=indicator, measured_on="2025-07-01", value="abc"
         )
     with pytest.raises(ValidationError, match="数値"):
-        services.measurement_record(project=project, indicator=indicator, measured_on="2025-07-01")
+        measurements.measurement_record(
+            project=project, indicator=indicator, measured_on="2025-07-01"
+        )
 
 
 def test_csv_import_is_all_or_nothing_with_row_errors(project):
@@ -93,14 +97,14 @@ def test_csv_import_is_all_or_nothing_with_row_errors(project):
         "存在しない指標,2025-07-01,3\n"
         f"{indicator.pk},2024-01-01,4\n"
     ).encode("utf-8-sig")
-    result = services.measurements_import_csv(project=project, data=data)
+    result = measurements.measurements_import_csv(project=project, data=data)
     assert not result.created
     assert len(result.errors) == 2
     assert result.errors[0].startswith("3行目")
     assert "4行目" in result.errors[1] and "事業期間" in result.errors[1]
     assert not Measurement.objects.exists()
     good = "indicator,date,value\n訪問件数,2025-07-01,10\n訪問件数,2025-08-01,12\n".encode("cp932")
-    result = services.measurements_import_csv(project=project, data=good)
+    result = measurements.measurements_import_csv(project=project, data=good)
     assert not result.errors and len(result.created) == 2
     assert set(Measurement.objects.values_list("source", flat=True)) == {"csv"}
 
@@ -253,8 +257,10 @@ def test_payment_due_from_measurements(project):
         verification_date=datetime.date(2026, 3, 31),
     )
     for day, value in [("2025-09-01", 80), ("2025-12-01", 120), ("2026-04-30", 250)]:
-        services.measurement_record(project=project, indicator=visits, measured_on=day, value=value)
-    services.measurement_record(
+        measurements.measurement_record(
+            project=project, indicator=visits, measured_on=day, value=value
+        )
+    measurements.measurement_record(
         project=project, indicator=isolated, measured_on="2026-03-01", value=9
     )
     statuses = payment_statuses(project=project, today=datetime.date(2026, 11, 29))

@@ -126,6 +126,7 @@ ACCESS = {
     "portal:health": "public",
     "portal:help_centre": "public",
     "portal:home": "public",
+    "portal:import_cancel": "coordinator,admin",
     "portal:login": "public",
     "portal:logout": "public",
     "portal:meeting_create": "coordinator,admin",

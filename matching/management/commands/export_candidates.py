@@ -9,13 +9,11 @@ from django.core.management.base import BaseCommand
 from matching.selectors import candidates_for_export, explanation_text
 from portal.models import AccessLog
 from portal.services import access_log_record
+from portal.tabular import cell_neutralize
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-
-def neutralise(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+def neutralise(value: object) -> object:
+    return cell_neutralize("" if value is None else str(value))
 
 
 class Command(BaseCommand):

@@ -219,6 +219,12 @@ def test_check_in_code_used_twice_is_refused(client, coordinator, partner_a):
     invitation = event_services.invitation_register(
         invitation=Invitation.objects.create(event=event, user=partner_a, role="partner")
     )
+    # Check-in is taken on the day only.
+    now = timezone.now()
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=now - datetime.timedelta(minutes=10), ends_at=now + datetime.timedelta(hours=2)
+    )
+    event.refresh_from_db()
     first = event_services.event_check_in(event=event, code=invitation.checkin_code)
     with pytest.raises(ValidationError, match="既に使用されています"):
         event_services.event_check_in(event=event, code=invitation.checkin_code)

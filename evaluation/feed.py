@@ -1,0 +1,175 @@
+"""The device / app feed: a token-authenticated JSON endpoint that posts a project's measurements.
+
+Everything it accepts is bounded before it is parsed or stored: the body's size, the JSON's
+nesting, the number of rows, each row's text (portal-wide rules in measurement_validate). A
+batch over a limit is refused whole with a JSON error that names the limit — never cut short.
+Replays store nothing twice: a request carrying an ``Idempotency-Key`` header is answered, when
+repeated, with the first answer (portal.once); without a key, rows identical to ones this feed's
+source already stored are counted as duplicates and not stored again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from evaluation.measurements import measurements_record_batch
+from evaluation.models import DeviceFeed, MeasurementSource
+from matching.models import Project
+from portal.once import AlreadySubmitted, receipt_claim, receipt_complete
+
+FEED_MAX_BYTES = 256 * 1024
+FEED_MAX_ROWS = 1000
+# {"measurements": [{...}]} is three levels deep; eight leaves room and stops a parser bomb.
+FEED_MAX_DEPTH = 8
+
+
+@dataclass
+class FeedAnswer:
+    status: int
+    body: dict[str, Any]
+
+
+def _refusal(status: int, message: str, **limit: int) -> FeedAnswer:
+    body: dict[str, Any] = {"ok": False, "errors": [message]}
+    if limit:
+        body["limit"] = limit
+    return FeedAnswer(status=status, body=body)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def device_feed_create(*, project: Project, name: str) -> tuple[DeviceFeed, str]:
+    """Returns the feed and its bearer token, shown once (only a hash is kept)."""
+    token = secrets.token_urlsafe(32)
+    feed = DeviceFeed.objects.create(
+        project=project, name=name, token_hash=_token_hash(token), token_hint=token[-6:]
+    )
+    return feed, token
+
+
+def device_feed_authenticate(*, token: str) -> DeviceFeed | None:
+    if not token:
+        return None
+    feed = (
+        DeviceFeed.objects.select_related("project")
+        .filter(token_hash=_token_hash(token), active=True)
+        .first()
+    )
+    if feed is not None:
+        DeviceFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+    return feed
+
+
+def device_feed_deactivate(*, feed: DeviceFeed) -> None:
+    DeviceFeed.objects.filter(pk=feed.pk).update(active=False)
+
+
+def feed_body_too_large(content_length: str | None) -> FeedAnswer | None:
+    """Refuse by the announced length, before the body is read into memory."""
+    try:
+        length = int(content_length or 0)
+    except ValueError:
+        length = 0
+    return _too_large() if length > FEED_MAX_BYTES else None
+
+
+def _too_large() -> FeedAnswer:
+    return _refusal(
+        413,
+        _("データが大きすぎます（1回の送信は%(kb)sKBまで）。") % {"kb": FEED_MAX_BYTES // 1024},
+        bytes=FEED_MAX_BYTES,
+    )
+
+
+def _nesting_exceeds(body: bytes, limit: int) -> bool:
+    """True when brackets outside strings nest deeper than ``limit`` (checked before parsing,
+    because the JSON parser recurses and a deep enough document crashes it)."""
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
+def _rows(body: bytes) -> list[dict[str, Any]] | FeedAnswer:
+    if _nesting_exceeds(body, FEED_MAX_DEPTH):
+        return _refusal(
+            400,
+            _("JSONの入れ子が深すぎます（%(n)s段まで）。") % {"n": FEED_MAX_DEPTH},
+            depth=FEED_MAX_DEPTH,
+        )
+    try:
+        payload = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return _refusal(400, _("JSONとして読み取れません。"))
+    if isinstance(payload, dict) and "measurements" in payload:
+        payload = payload["measurements"]
+    if isinstance(payload, dict):
+        payload = [payload]
+    if not isinstance(payload, list) or not all(isinstance(row, dict) for row in payload):
+        return _refusal(400, _("測定値の形式が不正です。"))
+    if len(payload) > FEED_MAX_ROWS:
+        return _refusal(
+            413,
+            _(
+                "一度に送れる測定値は%(limit)s件までです（%(n)s件ありました）。分けて送ってください。"
+            )
+            % {"limit": f"{FEED_MAX_ROWS:,}", "n": f"{len(payload):,}"},
+            rows=FEED_MAX_ROWS,
+        )
+    return payload
+
+
+def feed_receive(*, feed: DeviceFeed, body: bytes, idempotency_key: str = "") -> FeedAnswer:
+    """Check and store one POST of ``feed`` (all or nothing); the answer the device gets."""
+    if len(body) > FEED_MAX_BYTES:
+        return _too_large()
+    rows = _rows(body)
+    if isinstance(rows, FeedAnswer):
+        return rows
+    try:
+        receipt = receipt_claim(scope=f"device-feed:{feed.pk}", key=idempotency_key)
+    except AlreadySubmitted as done:
+        return FeedAnswer(status=200, body={**(done.receipt.result or {}), "replayed": True})
+    result = measurements_record_batch(
+        project=feed.project,
+        rows=rows,
+        source=MeasurementSource.DEVICE,
+        first_row=1,
+        skip_stored=True,
+    )
+    if result.errors:
+        # The claim is not kept: the device may correct the batch and send it with the same key.
+        if receipt is not None:
+            receipt.delete()
+        return FeedAnswer(status=400, body={"ok": False, "errors": result.errors})
+    body_out = {
+        "ok": True,
+        "created": [m.pk for m in result.created],
+        "duplicates": result.duplicates,
+    }
+    receipt_complete(receipt, result=body_out)
+    return FeedAnswer(status=201, body=body_out)

@@ -1,0 +1,239 @@
+"""Measurements of a project's indicators: one set of rules for the form, the file and the feed.
+
+Every measurement — typed on the project page, uploaded as CSV/XLSX, or posted by a device —
+is checked by measurement_validate: inside the project's period, not in the future, a number
+where the indicator counts (never negative unless the indicator allows it), and a note that
+fits its column with no formula and no control character.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from evaluation.models import Measurement, MeasurementSource, ProjectIndicator
+from matching.models import Project
+from portal.cleantext import control_character_find
+from portal.models import User
+from portal.tabular import cell_is_formula
+
+
+def value_parse(indicator: ProjectIndicator, value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(_("値は数値で入力してください。"))
+    try:
+        number = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation as exc:
+        raise ValidationError(_("値は数値で入力してください。")) from exc
+    if not number.is_finite() or abs(number) >= Decimal("1e12"):
+        raise ValidationError(_("値が大きすぎるか、数値ではありません。"))
+    return number.quantize(Decimal("0.01"))
+
+
+def _parse_date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise ValidationError(_("日付は YYYY-MM-DD の形式で入力してください。")) from exc
+
+
+def _measurement_text(text: str) -> str:
+    """A qualitative note as stored: within its column, no formula, no control character."""
+    text = (text or "").strip()
+    limit = Measurement._meta.get_field("text").max_length or 3000
+    if len(text) > limit:
+        raise ValidationError(
+            _("定性評価は%(limit)s文字以内にしてください（%(n)s文字あります）。")
+            % {"limit": f"{limit:,}", "n": f"{len(text):,}"}
+        )
+    if cell_is_formula(text):
+        raise ValidationError(
+            _("数式として実行されうる値は登録できません（%(value)s）。") % {"value": text[:30]}
+        )
+    if control_character_find(text):
+        raise ValidationError(_("定性評価に入力できない制御文字が含まれています。"))
+    return text
+
+
+def measurement_validate(
+    *, project: Project, indicator: ProjectIndicator, measured_on: Any, value: Any, text: str = ""
+) -> tuple[datetime.date, Decimal | None, str]:
+    """Checks a measurement without storing it; returns the cleaned (date, value, text)."""
+    if indicator.project_id != project.pk:
+        raise ValidationError(_("この指標はこの事業で使われていません。"))
+    day = _parse_date(measured_on)
+    if day < project.start_date or (project.end_date and day > project.end_date):
+        raise ValidationError(
+            _("測定日が事業期間（%(start)s〜%(end)s）の外です。")
+            % {"start": project.start_date, "end": project.end_date or _("継続中")}
+        )
+    if day > timezone.localdate():
+        raise ValidationError(_("未来の日付の測定値は登録できません。"))
+    number = value_parse(indicator, value)
+    if number is not None and number < 0 and not indicator.allows_negative:
+        raise ValidationError(
+            _("指標「%(name)s」は負の値を取りません（%(value)s）。")
+            % {"name": indicator.name, "value": number}
+        )
+    text = _measurement_text(text)
+    if indicator.kind == "quantitative" and number is None:
+        raise ValidationError(_("定量指標には数値を入力してください。"))
+    if indicator.kind == "qualitative" and not text and number is None:
+        raise ValidationError(_("定性指標には評価の内容を入力してください。"))
+    return day, number, text
+
+
+def measurement_record(
+    *,
+    project: Project,
+    indicator: ProjectIndicator,
+    measured_on: Any,
+    value: Any = None,
+    text: str = "",
+    source: str = MeasurementSource.MANUAL,
+    recorded_by: User | None = None,
+) -> Measurement:
+    day, number, text = measurement_validate(
+        project=project, indicator=indicator, measured_on=measured_on, value=value, text=text
+    )
+    return Measurement.objects.create(
+        indicator=indicator,
+        measured_on=day,
+        value=number,
+        text=text,
+        source=source,
+        recorded_by=recorded_by,
+    )
+
+
+@dataclass
+class BatchResult:
+    created: list[Measurement]
+    errors: list[str]
+    # Rows identical to a measurement already stored from the same source (a resent batch).
+    duplicates: int = 0
+
+
+def measurements_record_batch(
+    *,
+    project: Project,
+    rows: list[dict[str, Any]],
+    source: str,
+    recorded_by: User | None = None,
+    first_row: int = 2,
+    skip_stored: bool = False,
+) -> BatchResult:
+    """All-or-nothing: each row {indicator, date, value, text}; `indicator` is an id or a name.
+
+    Returns the created rows, or (nothing stored) a message per bad row.
+    """
+    indicators = list(ProjectIndicator.objects.filter(project=project))
+    by_id = {str(i.pk): i for i in indicators}
+    by_name = {i.name: i for i in indicators}
+    errors: list[str] = []
+    cleaned = []
+    for number, row in enumerate(rows, start=first_row):
+        key = str(row.get("indicator", "")).strip()
+        indicator = by_id.get(key) or by_name.get(key)
+        if indicator is None:
+            errors.append(
+                _("%(row)d行目: 指標「%(key)s」はこの事業にありません。")
+                % {"row": number, "key": key}
+            )
+            continue
+        try:
+            cleaned.append(
+                (
+                    indicator,
+                    *measurement_validate(
+                        project=project,
+                        indicator=indicator,
+                        measured_on=row.get("date", ""),
+                        value=row.get("value"),
+                        text=str(row.get("text") or ""),
+                    ),
+                )
+            )
+        except ValidationError as exc:
+            errors.append(
+                _("%(row)d行目: %(msg)s") % {"row": number, "msg": " ".join(exc.messages)}
+            )
+    if not rows:
+        errors.append(_("測定値の行がありません。"))
+    if errors:
+        return BatchResult(created=[], errors=errors)
+    before = len(cleaned)
+    if skip_stored:
+        cleaned = _not_yet_stored(cleaned, source=source)
+    with transaction.atomic():
+        created = Measurement.objects.bulk_create(
+            [
+                Measurement(
+                    indicator=indicator,
+                    measured_on=day,
+                    value=value,
+                    text=text,
+                    source=source,
+                    recorded_by=recorded_by,
+                )
+                for indicator, day, value, text in cleaned
+            ]
+        )
+    return BatchResult(created=created, errors=[], duplicates=before - len(cleaned))
+
+
+def _not_yet_stored(cleaned: list[tuple], *, source: str) -> list[tuple]:
+    """The rows not already stored with the same indicator, day, value, text and source."""
+    stored = set(
+        Measurement.objects.filter(
+            source=source,
+            indicator__in={row[0] for row in cleaned},
+            measured_on__in={row[1] for row in cleaned},
+        ).values_list("indicator_id", "measured_on", "value", "text")
+    )
+    fresh = []
+    for indicator, day, value, text in cleaned:
+        key = (indicator.pk, day, value, text)
+        if key not in stored:
+            stored.add(key)  # the same row twice in one batch is stored once too
+            fresh.append((indicator, day, value, text))
+    return fresh
+
+
+def measurements_import_csv(
+    *, project: Project, data: bytes, recorded_by: User | None = None
+) -> BatchResult:
+    """CSV/XLSX with columns indicator (指標), date (測定日), value (値), text (定性評価)."""
+    from portal.tabular import TabularError, cell_errors, tabular_read
+
+    aliases = {
+        "指標": "indicator",
+        "指標名": "indicator",
+        "測定日": "date",
+        "日付": "date",
+        "値": "value",
+        "定性評価": "text",
+        "内容": "text",
+    }
+    try:
+        dataset = tabular_read(data=data, aliases=aliases, required=["indicator", "date"])
+    except TabularError as exc:
+        return BatchResult(created=[], errors=[str(exc)])
+    errors = cell_errors(dataset)
+    if errors:
+        return BatchResult(created=[], errors=errors)
+    rows = [dict(zip(dataset.headers, row, strict=True)) for row in dataset]
+    return measurements_record_batch(
+        project=project, rows=rows, source=MeasurementSource.CSV, recorded_by=recorded_by
+    )

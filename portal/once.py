@@ -1,0 +1,149 @@
+"""One click, one record: a one-time token per create form, and idempotency keys for devices.
+
+A create form carries a hidden ``form_token`` issued when the form is shown. The view runs the
+create through ``create_once``: the token is claimed (a unique row, SubmissionReceipt) in the
+same transaction as the create, so two POSTs of the same form — a double click over a slow
+line, a resent request — create one record; the second is answered with the record the first
+one made. A create that fails (a validation error) rolls its claim back with it, so the person
+can correct the form and send it again with the same token.
+
+A request without a token (a form rendered before this existed, a script) is served as before:
+refusing it would lose what a person typed, and a browser always sends the hidden field.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from portal.models import SubmissionReceipt
+
+FORM_TOKEN_FIELD = "form_token"  # noqa: S105 - a field name, not a secret
+KEY_MAX_LENGTH = SubmissionReceipt._meta.get_field("key").max_length or 100
+
+
+class AlreadySubmitted(Exception):
+    """The token was used before: ``receipt`` tells what the first submission produced."""
+
+    def __init__(self, receipt: SubmissionReceipt) -> None:
+        super().__init__(receipt.scope)
+        self.receipt = receipt
+
+
+def form_token_new() -> str:
+    # Hex: no leading "-" or "=" that a formula check on the form data could mistake.
+    return secrets.token_hex(20)
+
+
+class _TokenInput(forms.HiddenInput):
+    """A hidden input without an id: a page with several create forms keeps its ids unique."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("id", None)
+        return context
+
+
+class OnceFormMixin(forms.Form):
+    """Adds the hidden one-time ``form_token`` to a create form (issued with each new form)."""
+
+    form_token = forms.CharField(widget=_TokenInput, required=False, max_length=KEY_MAX_LENGTH)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[FORM_TOKEN_FIELD].initial = form_token_new()
+        self.submitted_token = ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Kept apart from the data, so services that take cleaned_data never see it.
+        self.submitted_token = str(data.pop(FORM_TOKEN_FIELD, "") or "")
+        return data
+
+
+def receipt_claim(*, scope: str, key: str) -> SubmissionReceipt | None:
+    """Claim ``key`` in ``scope`` inside the caller's transaction (None when there is no key).
+
+    Raises AlreadySubmitted when it was claimed by a committed transaction. On PostgreSQL a
+    concurrent claim of the same key waits here until the first transaction ends.
+    """
+    key = (key or "").strip()[:KEY_MAX_LENGTH]
+    if not key:
+        return None
+    try:
+        with transaction.atomic():
+            return SubmissionReceipt.objects.create(scope=scope[:100], key=key)
+    except IntegrityError:
+        raise AlreadySubmitted(SubmissionReceipt.objects.get(scope=scope[:100], key=key)) from None
+
+
+def receipt_complete(
+    receipt: SubmissionReceipt | None, *, url: str = "", result: Any = None
+) -> None:
+    if receipt is None:
+        return
+    receipt.result_url = url[:500]
+    receipt.result = result
+    receipt.save(update_fields=["result_url", "result"])
+
+
+@dataclass
+class Once[T]:
+    """What ``create_once`` did: ``repeated`` when the token had been used before (then
+    ``created`` is None and ``url`` is where the first submission's record is shown)."""
+
+    created: T | None
+    url: str
+    repeated: bool = False
+
+
+def create_once[T](
+    request: HttpRequest,
+    form: forms.BaseForm,
+    *,
+    name: str,
+    create: Callable[[], T],
+    url: Callable[[T], str],
+) -> Once[T]:
+    """Run ``create`` once per form token; ``url`` says where its record is shown.
+
+    ``name`` names the create (e.g. "issues:create"); the scope also holds the signed-in user,
+    so a token can only ever lead its own sender back to the record.
+    """
+    scope = f"{name}:{getattr(request.user, 'pk', None) or 'anonymous'}"
+    token = getattr(form, "submitted_token", "")
+    try:
+        with transaction.atomic():
+            receipt = receipt_claim(scope=scope, key=token)
+            created = create()
+            target = url(created)
+            receipt_complete(receipt, url=target)
+    except AlreadySubmitted as done:
+        return Once(created=None, url=done.receipt.result_url, repeated=True)
+    return Once(created=created, url=target)
+
+
+def already_created(request: HttpRequest, once: Once[Any]) -> HttpResponse:
+    """The answer to a form sent twice: the record the first submission made."""
+    messages.info(request, _("この内容は既に登録されています（二重の送信は登録していません）。"))
+    return redirect(once.url or "/")
+
+
+def receipts_sweep(*, older_than_days: int = 7) -> int:
+    """Receipts older than any form left open in a browser: nothing can repeat them."""
+    import datetime
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+    deleted, _ = SubmissionReceipt.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
