@@ -102,7 +102,7 @@ def test_page_says_when_its_figures_were_counted(client, planted, evaluator):
 
 
 def test_payments_due_total_judges_every_project_in_two_queries(db, django_assert_max_num_queries):
-    from evaluation import services
+    from evaluation import measurements, services
     from evaluation.selectors import payments_due_total
 
     def project_with_line(value, threshold, verification):
@@ -115,7 +115,7 @@ def test_payments_due_total_judges_every_project_in_two_queries(db, django_asser
             amount=100_000,
             verification_date=verification,
         )
-        services.measurement_record(
+        measurements.measurement_record(
             project=project, indicator=indicator, measured_on="2025-06-01", value=value
         )
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import unicodedata
 
 from django.urls import reverse
+from django.utils import timezone
 
 from matching.events import services as event_services
-from matching.events.models import Invitation
+from matching.events.models import Event, Invitation
 from tests.matching.events.test_lifecycle import _event_data
 
 
@@ -23,6 +25,11 @@ def test_a_code_typed_in_full_width_lower_case_with_a_dash_checks_in(
         invitation=Invitation.objects.create(event=event, user=partner_a, role="partner")
     )
     code = invitation.checkin_code
+    # The desk takes codes on the event's day only: the event is under way.
+    now = timezone.now()
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=now - datetime.timedelta(minutes=5), ends_at=now + datetime.timedelta(hours=2)
+    )
     typed = _full_width(code[:4].lower()) + "－" + code[4:]
     assert unicodedata.normalize("NFKC", typed) != code  # really another spelling
 
