@@ -40,7 +40,7 @@ class PortalConfig(AppConfig):
 
 def _register_coordination(registry) -> None:
     """Coordinator system, training, help centre and consultations (issue #6)."""
-    from portal.coordination import consultation_caseload
+    from portal.coordinators.services import consultation_caseload
     from portal.demo import coordination as demo_coordination
     from portal.models import STAFF_ROLES, Role
 
@@ -105,7 +105,7 @@ def _register_coordination(registry) -> None:
 
 
 def _my_caseload(user) -> dict:
-    from portal.coordination import TARGET_SUPPORTED_CASES, caseload_figures
+    from portal.coordinators.services import TARGET_SUPPORTED_CASES, caseload_figures
     from portal.fiscal import current_fiscal_year
 
     fiscal_year = current_fiscal_year()
@@ -122,7 +122,7 @@ def _coordination_card(user) -> dict:
 
 def _support_card(user) -> dict:
     from portal.models import ConsultationStatus, UnansweredQuestion
-    from portal.support import consultations_for
+    from portal.support.services import consultations_for
 
     return {
         "open_consultations": consultations_for(user=user)

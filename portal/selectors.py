@@ -95,6 +95,6 @@ def broker_reachable() -> bool:
 
 def coordination_figures(*, fiscal_year: int) -> dict:
     """Pillar-2 figures (coordinators, training, meetings, self-assessment, consultations)."""
-    from portal.coordination import coordination_figures as figures
+    from portal.coordinators.services import coordination_figures as figures
 
     return figures(fiscal_year=fiscal_year)

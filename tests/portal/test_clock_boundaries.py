@@ -22,7 +22,7 @@ from matching.events.selectors import event_figures
 from matching.models import Decision, Proposal
 from matching.proposals.services import proposal_create, proposal_respond, proposals_expire
 from portal import fiscal
-from portal.coordination import coordination_figures
+from portal.coordinators.services import coordination_figures
 from portal.models import ConsultationRequest
 from tests.issues.factories import IssueFactory
 from tests.partners.factories import ResourceFactory

@@ -7,7 +7,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from portal import coordination, fiscal, registry
+from portal import fiscal, registry
+from portal.coordinators import services as coordination
 from portal.models import CoordinatorProfile
 from tests.issues.factories import field
 from tests.portal.factories import UserFactory, ward

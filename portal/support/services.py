@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.coordination import coordinator_least_loaded
+from portal.coordinators.services import coordinator_least_loaded
 from portal.models import (
     ConsultationNote,
     ConsultationRequest,
