@@ -1,6 +1,7 @@
 from django.urls import path
 
 from evaluation import views
+from evaluation.reports import views as reports
 
 app_name = "evaluation"
 
@@ -32,10 +33,10 @@ urlpatterns = [
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/reuse/", views.case_reuse_add, name="case_reuse_add"),
-    path("reports/", views.reports, name="reports"),
-    path("reports/csv/", views.report_csv_download, name="report_csv"),
-    path("reports/<int:pk>/", views.report_status, name="report_status"),
-    path("reports/<int:pk>/download/", views.report_download, name="report_download"),
-    path("reports/<int:pk>/publish/", views.report_publish, name="report_publish"),
-    path("public/", views.public_results, name="public"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/csv/", reports.report_csv_download, name="report_csv"),
+    path("reports/<int:pk>/", reports.report_status, name="report_status"),
+    path("reports/<int:pk>/download/", reports.report_download, name="report_download"),
+    path("reports/<int:pk>/publish/", reports.report_publish, name="report_publish"),
+    path("public/", reports.public_results, name="public"),
 ]

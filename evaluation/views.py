@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,9 +21,7 @@ from evaluation.models import (
     CaseStudy,
     CommitteeMember,
     ImprovementAction,
-    ReportFile,
 )
-from evaluation.report import report_csv, report_filename
 from matching.projects.models import Project
 from portal.access import (
     AuthenticatedRequest,
@@ -34,9 +32,9 @@ from portal.access import (
     staff_required,
 )
 from portal.fiscal import current_fiscal_year, fiscal_year_label
-from portal.models import AccessLog, Role
+from portal.formtools import messages_form_errors, messages_service_errors
+from portal.models import Role
 from portal.once import already_created, create_once
-from portal.services import access_log_record
 
 EDITORS = {Role.EVALUATOR, Role.ADMIN}
 continuation_editor_required = role_required(Role.COORDINATOR, Role.EVALUATOR, Role.ADMIN)
@@ -45,18 +43,6 @@ TREND_YEARS = 5
 
 def _is_editor(user) -> bool:
     return user.role in EDITORS
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _form_errors(request: HttpRequest, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
 
 
 # ---------------------------------------------------------------- dashboard
@@ -209,7 +195,7 @@ def _project_form_post(
     project = _editable_project(request, pk)
     form = form_class(request.POST, **(form_kwargs or {}))
     if not form.is_valid():
-        _form_errors(request, form)
+        messages_form_errors(request, form)
         return _back(project, anchor)
     try:
         once = create_once(
@@ -220,7 +206,7 @@ def _project_form_post(
             url=lambda _message: reverse("evaluation:project_detail", args=[project.pk]) + anchor,
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        messages_service_errors(request, exc)
     else:
         if once.repeated:
             return already_created(request, once)
@@ -273,7 +259,7 @@ def measurement_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     project = _editable_project(request, pk)
     form = forms.MeasurementUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        _form_errors(request, form)
+        messages_form_errors(request, form)
         return _back(project, "#measurements")
     result = measurements.measurements_import_csv(
         project=project, data=form.cleaned_data["file"].read(), recorded_by=request.user
@@ -376,7 +362,7 @@ def feed_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     project = _editable_project(request, pk)
     form = forms.DeviceFeedForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        messages_form_errors(request, form)
         return _back(project, "#feeds")
     feed, token = feeds.device_feed_create(project=project, name=form.cleaned_data["name"])
     # The token is shown once, on this response only; only its hash is stored.
@@ -424,7 +410,7 @@ def committee(request: AuthenticatedRequest) -> HttpResponse:
         try:
             services.committee_member_create(data=form.cleaned_data)
         except ValidationError as exc:
-            _errors(request, exc)
+            messages_service_errors(request, exc)
         else:
             messages.success(request, _("委員を登録しました。"))
             return redirect("evaluation:committee")
@@ -553,7 +539,7 @@ def case_edit(
         try:
             case = services.case_save(project=project, data=form.cleaned_data, case=case)
         except ValidationError as exc:
-            _errors(request, exc)
+            messages_service_errors(request, exc)
         else:
             messages.success(request, _("事例を保存しました。"))
             return redirect("evaluation:case_detail", pk=case.pk)
@@ -571,116 +557,9 @@ def case_reuse_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             services.case_reuse_record(case=case, **form.cleaned_data)
         except ValidationError as exc:
-            _errors(request, exc)
+            messages_service_errors(request, exc)
         else:
             messages.success(request, _("他区での活用を記録しました。"))
     else:
-        _form_errors(request, form)
+        messages_form_errors(request, form)
     return redirect("evaluation:case_detail", pk=case.pk)
-
-
-# ---------------------------------------------------------------- reports
-
-
-@evaluator_required
-def reports(request: AuthenticatedRequest) -> HttpResponse:
-    form = forms.ReportRequestForm(
-        request.POST or None, initial={"fiscal_year": current_fiscal_year(), "format": "pdf"}
-    )
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                report = services.report_request(
-                    fiscal_year=data["fiscal_year"],
-                    quarter=data["quarter"],
-                    fmt=data["format"],
-                    ward=data["ward"],
-                    created_by=request.user,
-                )
-            except ValidationError as exc:  # e.g. no Japanese font for a PDF on this server
-                _errors(request, exc)
-            else:
-                messages.success(
-                    request, _("報告書の作成を受け付けました。完了するとダウンロードできます。")
-                )
-                return redirect(reverse("evaluation:reports") + f"#report-{report.pk}")
-        else:
-            _form_errors(request, form)
-    return render(
-        request,
-        "evaluation/reports.html",
-        {"form": form, "reports": ReportFile.objects.select_related("ward", "created_by")[:50]},
-    )
-
-
-@evaluator_required
-def report_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(ReportFile, pk=pk)
-    return render(request, "evaluation/reports.html#report_row", {"report": report})
-
-
-@evaluator_required
-def report_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
-    report = get_object_or_404(ReportFile, pk=pk)
-    if report.status != ReportFile.Status.DONE or not report.file:
-        raise Http404
-    access_log_record(
-        kind=AccessLog.Kind.EXPORT, request=request, detail=f"evaluation report {report.pk}"
-    )
-    content_type = "application/pdf" if report.format == "pdf" else "text/csv; charset=utf-8"
-    return FileResponse(
-        report.file.open("rb"),
-        as_attachment=True,
-        filename=report_filename(
-            fiscal_year=report.fiscal_year, quarter=report.quarter, fmt=report.format
-        ),
-        content_type=content_type,
-    )
-
-
-@require_POST
-@evaluator_required
-def report_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(ReportFile, pk=pk)
-    publish = request.POST.get("publish") != "0"
-    try:
-        services.report_publish(report=report, published=publish)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("公開しました。") if publish else _("公開を取り消しました。"))
-    return redirect("evaluation:reports")
-
-
-@staff_required
-def report_csv_download(request: AuthenticatedRequest) -> HttpResponse:
-    """The KPI CSV of a 年度 straight away (small; no worker needed)."""
-    period = forms.PeriodForm(request.GET or None)
-    fiscal_year, ward = period.period()
-    access_log_record(
-        kind=AccessLog.Kind.EXPORT, request=request, detail=f"KPI CSV FY{fiscal_year}"
-    )
-    response = HttpResponse(
-        report_csv(fiscal_year=fiscal_year, ward=ward), content_type="text/csv; charset=utf-8"
-    )
-    name = report_filename(fiscal_year=fiscal_year, quarter=None, fmt="csv")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-# ---------------------------------------------------------------- public
-
-
-@public
-def public_results(request: HttpRequest) -> HttpResponse:
-    """公開: figures of published reports and published cases only — no personal data."""
-    return render(
-        request,
-        "evaluation/public.html",
-        {
-            "figures": selectors.published_figures(),
-            "cases": list(selectors.cases_public()[:50]),
-            "factor_names": dict(forms.CaseFactor.choices),
-        },
-    )

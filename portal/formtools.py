@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -77,3 +78,18 @@ class FoldedEmailField(forms.EmailField):
 
     def to_python(self, value):
         return email_key(super().to_python(value))
+
+
+def messages_service_errors(request, exc: ValidationError) -> None:
+    """A service's ValidationError as error messages on the next page (forms posted from a
+    page that shows several small forms, like the project page)."""
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def messages_form_errors(request, form: forms.BaseForm) -> None:
+    """An invalid form's errors as messages, each prefixed with its field's label."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else str(error))
