@@ -124,3 +124,41 @@ def import_pending_take(*, request: HttpRequest, kind: str, token: str) -> bytes
     path.unlink(missing_ok=True)
     request.session.pop(_session_key(kind), None)
     return data
+
+
+def _job_dir() -> Path:
+    # A subdirectory: the preview sweep looks at files directly in imports/ only, so a job
+    # waiting long in the queue keeps its file.
+    path = _pending_dir() / "jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def import_pending_claim(*, request: HttpRequest, kind: str, token: str) -> str | None:
+    """Hand this session's waiting file over to an import job (once); returns its file name,
+    or None if the token is unknown or the file expired."""
+    expected = request.session.get(_session_key(kind))
+    if not expected or not secrets.compare_digest(str(expected), str(token)):
+        return None
+    path = _pending_path(expected)
+    if path is None or not path.exists():
+        return None
+    name = str(expected)
+    path.replace(_job_dir() / name)
+    request.session.pop(_session_key(kind), None)
+    return name
+
+
+def import_job_file_read(name: str) -> bytes | None:
+    path = _pending_path(name)
+    if path is None:
+        return None
+    try:
+        return (_job_dir() / name).read_bytes()
+    except OSError:
+        return None
+
+
+def import_job_file_delete(name: str) -> None:
+    if _pending_path(name) is not None:
+        (_job_dir() / name).unlink(missing_ok=True)
