@@ -2,6 +2,7 @@ from django.urls import path
 
 from portal import support_views as sv
 from portal import upload_views, views
+from portal.imports import views as import_views
 
 app_name = "portal"
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
     path("imports/cancel/", upload_views.import_cancel, name="import_cancel"),
+    path("imports/<int:job_id>/", import_views.import_job_detail, name="import_job"),
     # coordinator system
     path("coordinators/", sv.coordinator_overview, name="coordinator_overview"),
     path("coordinators/<int:user_id>/", sv.coordinator_detail, name="coordinator_detail"),
