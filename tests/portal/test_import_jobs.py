@@ -93,3 +93,22 @@ def test_redelivered_task_does_nothing(admin_user):
     assert not Issue.objects.exists()  # the finished job was not run again
     job.refresh_from_db()
     assert (job.status, job.created) == ("succeeded", 3)
+
+
+def test_confirmed_resources_import_is_a_job_too(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    from partners.models import Resource
+    from tests.partners.test_import_export import ROW_1, ROW_2, csv_text
+
+    client.force_login(coordinator)
+    upload = io.BytesIO(csv_text(ROW_1, ROW_2).encode("utf-8"))
+    upload.name = "resources.csv"
+    token = client.post(reverse("partners:import"), {"file": upload}).context["token"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("partners:import"), {"token": token})
+    job = ImportJob.objects.get(kind="resources")
+    assert response.url == reverse("portal:import_job", args=[job.pk])
+    assert (job.status, job.created, job.organizations_created) == ("succeeded", 2, 2)
+    assert Resource.objects.count() == 2
+    assert "新しい団体 2件" in client.get(response.url).content.decode()
