@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from issues import maps, selectors, services, similarity
+from issues import maps, selectors, services, similarity, tasks
 from issues.fields import COLUMNS, REQUIRED_COLUMNS
 from issues.forms import (
     BulkAssignForm,
@@ -47,11 +47,12 @@ from portal.access import (
     staff_required,
 )
 from portal.choices import ResourceKind
+from portal.imports.services import import_job_start
 from portal.models import AccessLog
 from portal.once import already_created, create_once
 from portal.services import access_log_record
 from portal.tabular import TabularError, csv_bytes, tabular_read, xlsx_bytes
-from portal.uploads import import_pending_store, import_pending_take
+from portal.uploads import import_pending_store
 
 PAGE_SIZE = 50
 FILTER_KEYS = (
@@ -447,7 +448,7 @@ def issue_map(request: AuthenticatedRequest) -> HttpResponse:
 
 @coordinator_required
 def import_issues(request: AuthenticatedRequest) -> HttpResponse:
-    """Upload → preview (every row checked, nothing written) → confirm (all or nothing)."""
+    """Upload → preview (every row checked, nothing written) → confirm (a job, all or nothing)."""
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict = {
         "form": form,
@@ -456,27 +457,20 @@ def import_issues(request: AuthenticatedRequest) -> HttpResponse:
         "aliases": HEADER_ALIASES,
     }
     if request.method == "POST" and request.POST.get("token"):
-        data = import_pending_take(request=request, kind="issues", token=request.POST["token"])
-        if data is None:
+        # Confirmed: the previewed file is imported by a background job (portal.imports).
+        job = import_job_start(
+            request=request,
+            user=request.user,
+            kind="issues",
+            token=request.POST["token"],
+            task=tasks.issues_import_job,
+        )
+        if job is None:
             messages.error(
                 request, _("確認の有効期限が切れました。もう一度ファイルを選んでください。")
             )
             return redirect("issues:import")
-        try:
-            dataset = tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED_COLUMNS)
-        except TabularError as exc:
-            messages.error(request, str(exc))
-            return redirect("issues:import")
-        report = services.issues_import(dataset=dataset, imported_by=request.user, dry_run=False)
-        if report.ok:
-            messages.success(
-                request,
-                _("取り込みました: 新規 %(c)d件、更新 %(u)d件、変更なし %(s)d件。")
-                % {"c": report.created, "u": report.updated, "s": report.skipped},
-            )
-            return redirect("issues:triage")
-        context["report"] = report
-        return render(request, "issues/import.html", context, status=400)
+        return redirect("portal:import_job", job.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
         try:

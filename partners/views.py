@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from partners import selectors, services
+from partners import selectors, services, tasks
 from partners.forms import (
     ContactPersonForm,
     ImportForm,
@@ -40,12 +40,13 @@ from portal.access import (
     staff_required,
 )
 from portal.choices import ResourceKind
+from portal.imports.services import import_job_start
 from portal.models import AccessLog, Role, User
 from portal.once import already_created, create_once
 from portal.ratelimit import client_address
 from portal.services import access_log_record
 from portal.tabular import TabularError, csv_bytes, tabular_read, xlsx_bytes
-from portal.uploads import import_pending_store, import_pending_take
+from portal.uploads import import_pending_store
 
 PAGE_SIZE = 50
 EXPORT_FORMATS = {"csv", "xlsx"}
@@ -472,27 +473,20 @@ def import_resources(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict = {"form": form, "columns": COLUMNS, "required": REQUIRED}
     if request.method == "POST" and request.POST.get("token"):
-        data = import_pending_take(request=request, kind="resources", token=request.POST["token"])
-        if data is None:
+        # Confirmed: the previewed file is imported by a background job (portal.imports).
+        job = import_job_start(
+            request=request,
+            user=request.user,
+            kind="resources",
+            token=request.POST["token"],
+            task=tasks.resources_import_job,
+        )
+        if job is None:
             messages.error(
                 request, _("確認の有効期限が切れました。もう一度ファイルを選んでください。")
             )
             return redirect("partners:import")
-        try:
-            dataset = tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED)
-        except TabularError as exc:
-            messages.error(request, str(exc))
-            return redirect("partners:import")
-        report = services.resources_import(dataset=dataset, imported_by=request.user)
-        if report.ok:
-            messages.success(
-                request,
-                _("取り込みました: 新規 %(c)d件、更新 %(u)d件、新しい団体 %(o)d件。")
-                % {"c": report.created, "u": report.updated, "o": report.organizations_created},
-            )
-            return redirect("partners:registry")
-        context["report"] = report
-        return render(request, "partners/import.html", context, status=400)
+        return redirect("portal:import_job", job.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
         try:

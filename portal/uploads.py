@@ -10,9 +10,10 @@ what to do.
 An import previewed before it is confirmed keeps its bytes in MEDIA_ROOT/imports under a
 random 128-bit name bound to the session that uploaded it: no URL serves that directory and the
 name cannot be guessed. A session holds at most one waiting file per kind of import (a new
-preview replaces the previous one's file); the file is removed when the import is confirmed or
-cancelled, and files nobody came back for are swept (on each new preview and by the hourly
-beat task portal.tasks.pending_imports_sweep).
+preview replaces the previous one's file); confirming hands the file to an import job
+(portal.imports), which removes it when it ends; cancelling removes it, and files nobody came
+back for are swept (on each new preview and by the hourly beat task
+portal.tasks.pending_imports_sweep).
 """
 
 from __future__ import annotations
@@ -109,18 +110,39 @@ def import_pending_store(*, request: HttpRequest, kind: str, data: bytes) -> str
     return token
 
 
-def import_pending_take(*, request: HttpRequest, kind: str, token: str) -> bytes | None:
-    """The bytes stored for this session's token (once), or None if unknown or expired."""
+def _job_dir() -> Path:
+    # A subdirectory: the preview sweep looks at files directly in imports/ only, so a job
+    # waiting long in the queue keeps its file.
+    path = _pending_dir() / "jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def import_pending_claim(*, request: HttpRequest, kind: str, token: str) -> str | None:
+    """Hand this session's waiting file over to an import job (once); returns its file name,
+    or None if the token is unknown or the file expired."""
     expected = request.session.get(_session_key(kind))
     if not expected or not secrets.compare_digest(str(expected), str(token)):
         return None
     path = _pending_path(expected)
+    if path is None or not path.exists():
+        return None
+    name = str(expected)
+    path.replace(_job_dir() / name)
+    request.session.pop(_session_key(kind), None)
+    return name
+
+
+def import_job_file_read(name: str) -> bytes | None:
+    path = _pending_path(name)
     if path is None:
         return None
     try:
-        data = path.read_bytes()
+        return (_job_dir() / name).read_bytes()
     except OSError:
         return None
-    path.unlink(missing_ok=True)
-    request.session.pop(_session_key(kind), None)
-    return data
+
+
+def import_job_file_delete(name: str) -> None:
+    if _pending_path(name) is not None:
+        (_job_dir() / name).unlink(missing_ok=True)

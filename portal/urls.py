@@ -1,7 +1,8 @@
 from django.urls import path
 
-from portal import upload_views, views
+from portal import views
 from portal.coordinators import views as coordinators
+from portal.imports import views as import_views
 from portal.support import views as support
 
 app_name = "portal"
@@ -14,7 +15,8 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("notifications/", views.notifications, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
-    path("imports/cancel/", upload_views.import_cancel, name="import_cancel"),
+    path("imports/cancel/", import_views.import_cancel, name="import_cancel"),
+    path("imports/<int:job_id>/", import_views.import_job_detail, name="import_job"),
     # coordinator system
     path("coordinators/", coordinators.coordinator_overview, name="coordinator_overview"),
     path("coordinators/<int:user_id>/", coordinators.coordinator_detail, name="coordinator_detail"),

@@ -146,7 +146,9 @@ def test_export_reimports_unchanged(db, tmp_path):
     assert AccessLog.objects.filter(kind=AccessLog.Kind.EXPORT).count() == 2
 
 
-def test_import_screen_preview_then_confirm(client, admin_user, tmp_path):
+def test_import_screen_preview_then_confirm(
+    client, admin_user, tmp_path, django_capture_on_commit_callbacks
+):
     client.force_login(admin_user)
     upload = io.BytesIO((HEADER_JA + ROWS_JA).encode("cp932"))
     upload.name = "issues.csv"
@@ -155,7 +157,9 @@ def test_import_screen_preview_then_confirm(client, admin_user, tmp_path):
     assert "3行を確認しました" in response.content.decode()
     assert Issue.objects.count() == 0  # the preview writes nothing
     token = response.context["token"]
-    response = client.post(reverse("issues:import"), {"token": token})
+    # The confirmed import is a job; tasks run in-process once the request commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("issues:import"), {"token": token})
     assert response.status_code == 302
     assert Issue.objects.count() == 3
     # the stored upload is gone: the same token cannot import twice

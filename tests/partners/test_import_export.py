@@ -142,7 +142,9 @@ def test_export_round_trip_reimports_unchanged(tmp_path):
 
 
 @pytest.mark.django_db
-def test_import_screen_preview_then_confirm(client, coordinator):
+def test_import_screen_preview_then_confirm(
+    client, coordinator, django_capture_on_commit_callbacks
+):
     client.force_login(coordinator)
     url = reverse("partners:import")
     upload = io.BytesIO(csv_text(ROW_1, ROW_2).encode("utf-8-sig"))
@@ -152,7 +154,9 @@ def test_import_screen_preview_then_confirm(client, coordinator):
     assert "誤りはありません" in response.content.decode()
     assert not Resource.objects.exists()  # preview writes nothing
     token = response.context["token"]
-    response = client.post(url, {"token": token})
+    # The confirmed import is a job; tasks run in-process once the request commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"token": token})
     assert response.status_code == 302
     assert Resource.objects.count() == 2
     # A token is used once.

@@ -122,7 +122,9 @@ def test_a_real_xlsx_and_a_cp932_csv_are_accepted(client, coordinator):
         assert response.context["token"]
 
 
-def test_a_previewed_import_waits_under_a_random_name_no_url_serves(client, coordinator):
+def test_a_previewed_import_waits_under_a_random_name_no_url_serves(
+    client, coordinator, django_capture_on_commit_callbacks
+):
     client.force_login(coordinator)
     response = client.post(
         reverse("issues:import"), {"file": _upload("a.csv", CSV_ISSUES.encode())}
@@ -139,7 +141,8 @@ def test_a_previewed_import_waits_under_a_random_name_no_url_serves(client, coor
     other.post(reverse("issues:import"), {"token": token})
     assert Issue.objects.count() == 0 and stored.exists()
 
-    client.post(reverse("issues:import"), {"token": token})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("issues:import"), {"token": token})
     assert Issue.objects.filter(ref="U-1").exists() and not stored.exists()
 
 

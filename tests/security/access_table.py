@@ -127,6 +127,7 @@ ACCESS = {
     "portal:help_centre": "public",
     "portal:home": "public",
     "portal:import_cancel": "coordinator,admin",
+    "portal:import_job": "coordinator,admin",
     "portal:login": "public",
     "portal:logout": "public",
     "portal:meeting_create": "coordinator,admin",

@@ -1,16 +1,30 @@
-"""The one screen action previewed imports share: cancelling a preview removes its file."""
+"""Screens of imports: cancelling a previewed upload, and the page of one import job (its
+state, refreshed by HTMX while it runs)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from portal.access import AuthenticatedRequest, coordinator_required
+from portal.imports.selectors import import_jobs_visible
 from portal.uploads import import_pending_discard
+
+
+@coordinator_required
+@vary_on_headers("HX-Request")
+def import_job_detail(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(import_jobs_visible(request.user), pk=job_id)
+    template = "portal/import_job.html"
+    if request.htmx:
+        return render(request, f"{template}#progress", {"job": job})
+    return render(request, template, {"job": job})
+
 
 # The kinds of import that keep a preview (issues and resources); anything else is ignored.
 IMPORT_KINDS = {"issues", "resources"}

@@ -1,0 +1,25 @@
+"""Celery tasks of the issue database: thin wrappers that take ids and call the services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from issues import services
+from issues.fields import REQUIRED_COLUMNS
+from issues.resources import HEADER_ALIASES
+from portal.imports.services import import_job_run
+from portal.tabular import tabular_read
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def issues_import_job(*, job_id: int) -> bool:
+    """Import a confirmed issues file (portal.imports.ImportJob); a redelivery does nothing."""
+    return import_job_run(
+        job_id=job_id,
+        read=lambda data: tabular_read(
+            data=data, aliases=HEADER_ALIASES, required=REQUIRED_COLUMNS
+        ),
+        write=lambda dataset, user: services.issues_import(
+            dataset=dataset, imported_by=user, dry_run=False
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Confirmed spreadsheet imports run as background jobs (models, services, selectors, views)."""

@@ -1,0 +1,63 @@
+"""An import confirmed on a screen, run by a task; its row is what the progress page shows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportJob(models.Model):
+    class Kind(models.TextChoices):
+        ISSUES = "issues", _("課題")
+        RESOURCES = "resources", _("リソース")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待機中")
+        READING = "reading", _("ファイルを読み込み中")
+        WRITING = "writing", _("確認して書き込み中")
+        SUCCEEDED = "succeeded", _("完了")
+        FAILED = "failed", _("失敗")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    # The pending upload moved out of the preview sweep's reach (portal.uploads); removed when
+    # the job ends, whatever the outcome.
+    file_name = models.CharField(max_length=32, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    organizations_created = models.PositiveIntegerField(default=0)
+    # At most ERRORS_SHOWN messages and the count of the rest (portal.tabular): a page stays short.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+    @property
+    def percent(self) -> int:
+        # Progress is reported in phases (see portal.imports.services), so the bar moves in steps.
+        steps = {
+            self.Status.QUEUED: 0,
+            self.Status.READING: 10,
+            self.Status.WRITING: 40,
+            self.Status.SUCCEEDED: 100,
+            self.Status.FAILED: 100,
+        }
+        return steps.get(self.Status(self.status), 0)
