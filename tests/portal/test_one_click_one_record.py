@@ -31,6 +31,10 @@ from tests.portal.test_consultations import _form as consultation_data
 
 TOKEN = re.compile(r'name="form_token" value="([0-9a-f]{40})"')
 
+# Every case needs the database with its reference data (wards) before the persona fixtures,
+# which are looked up by name inside the test.
+pytestmark = pytest.mark.django_db
+
 
 def _token(client, url: str) -> str:
     page = client.get(url).content.decode()
