@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import SubmissionReceipt
 
-FORM_TOKEN_FIELD = "form_token"  # noqa: S105 - a field name, not a secret
+FORM_TOKEN_FIELD = "form_token"  # noqa: S105  # nosec B105 - a field name, not a secret
 KEY_MAX_LENGTH = SubmissionReceipt._meta.get_field("key").max_length or 100
 
 
@@ -61,7 +61,7 @@ class OnceFormMixin(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields[FORM_TOKEN_FIELD].initial = form_token_new()
-        self.submitted_token = ""
+        self.submitted_token = ""  # nosec B105 - no token submitted yet
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
