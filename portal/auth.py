@@ -45,6 +45,9 @@ class LoginThrottleBackend(AxesStandaloneBackend):
             raise
 
 
+USERNAME_MAX_LENGTH = 150  # portal.User.username, as Django's AbstractUser defines it
+
+
 def throttle_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """AXES_USERNAME_CALLABLE: the name a failure counts against (folded, never finer than
     Django's sign-in, so ``ｃoordinator3`` and ``coordinator3`` share one count)."""
@@ -53,7 +56,9 @@ def throttle_username(request: HttpRequest, credentials: dict[str, Any] | None) 
         raw = credentials[field]
     else:
         raw = request.POST.get(field, "")
-    return username_key(raw)
+    # No account has a longer name, so cutting cannot merge two accounts; axes stores this in a
+    # 255-character column that PostgreSQL refuses to overflow (a 10,000-character attempt).
+    return username_key(raw)[:USERNAME_MAX_LENGTH]
 
 
 def login_retry_at(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime | None:
