@@ -31,7 +31,7 @@ from portal.access import (
     signed_in_required,
     staff_required,
 )
-from portal.formtools import form_add_service_errors
+from portal.formtools import form_add_service_errors, messages_service_errors
 from portal.models import STAFF_ROLES, AccessLog, Role
 from portal.once import already_created, create_once
 from portal.permissions import permission_or_refuse
@@ -177,8 +177,7 @@ def event_programme(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             services.event_programme_set(event=event, candidate_ids=ids)
         except ValidationError as exc:
-            for error in exc.messages:
-                messages.error(request, error)
+            messages_service_errors(request, exc)
         else:
             messages.success(request, _("プログラムを保存しました。"))
             return redirect("matching:event_detail", pk=event.pk)
@@ -197,8 +196,7 @@ def event_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         created = services.event_invite(event=event)
     except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
+        messages_service_errors(request, exc)
     else:
         messages.success(request, _("%(n)s 人に招待を送りました。") % {"n": len(created)})
     return redirect("matching:event_detail", pk=event.pk)
@@ -211,8 +209,7 @@ def event_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.event_cancel(event=event)
     except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
+        messages_service_errors(request, exc)
     else:
         messages.success(request, _("イベントを中止し、招待者に知らせました。"))
     return redirect("matching:event_detail", pk=event.pk)
@@ -318,8 +315,7 @@ def invitation_register(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         invitation = services.invitation_register(invitation=invitation)
     except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
+        messages_service_errors(request, exc)
     else:
         if invitation.status == InvitationStatus.REGISTERED:
             messages.success(
@@ -339,8 +335,7 @@ def invitation_decline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.invitation_decline(invitation=invitation)
     except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
+        messages_service_errors(request, exc)
     else:
         messages.success(request, _("不参加として登録しました。"))
     return redirect("matching:event_my_invitations")

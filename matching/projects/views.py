@@ -21,7 +21,7 @@ from portal.access import (
     coordinator_required,
     staff_required,
 )
-from portal.formtools import form_add_service_errors
+from portal.formtools import form_add_service_errors, messages_service_errors
 from portal.models import Role
 from portal.once import already_created, create_once
 
@@ -93,8 +93,7 @@ def budget_set(request: AuthenticatedRequest) -> HttpResponse:
         try:
             services.budget_set(**form.cleaned_data)
         except ValidationError as exc:
-            for error in exc.messages:
-                messages.error(request, error)
+            messages_service_errors(request, exc)
         else:
             messages.success(request, _("予算を設定しました。"))
     else:
