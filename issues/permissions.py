@@ -10,10 +10,9 @@
 from __future__ import annotations
 
 import rules
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from issues.models import IssueStatus
-from issues.workflow import transition_allowed
+from issues.workflow import transition_allowed, transition_refusal
 from portal.permissions import (
     is_admin,
     is_coordinator,
@@ -31,6 +30,9 @@ rules.add_perm("issues.edit_issue", can_edit)
 rules.add_perm("issues.create_issue", can_create)
 rules.add_perm("issues.see_internal_note", can_see_internal)
 
+# Refusing an issue that is, or would become, another ward's (screens and imports alike).
+OTHER_WARD_MESSAGE = _lazy("他区の課題は登録・変更できません。")
+
 
 def import_row_problems(*, user, stored, row) -> dict[str, list[str]]:
     """Why an imported row may not be saved, by field (empty when it may).
@@ -44,10 +46,7 @@ def import_row_problems(*, user, stored, row) -> dict[str, list[str]]:
     if user is not None and not (
         (stored is None or can_edit(user, stored)) and can_edit(user, row)
     ):
-        problems["ward"] = [_("他区の課題は登録・変更できません。")]
+        problems["ward"] = [str(OTHER_WARD_MESSAGE)]
     if stored is not None and not transition_allowed(stored.status, row.status):
-        problems["status"] = [
-            _("「%(from)s」から「%(to)s」には変更できません。")
-            % {"from": IssueStatus(stored.status).label, "to": IssueStatus(row.status).label}
-        ]
+        problems["status"] = [transition_refusal(stored.status, row.status)]
     return problems

@@ -26,7 +26,7 @@ from issues.models import (
 )
 from issues.priority import Weights, priority_compute, weights_current
 from issues.resources import IssueResource
-from issues.workflow import PROJECT_STARTED_TO, transition_allowed
+from issues.workflow import PROJECT_STARTED_TO, transition_allowed, transition_refusal
 from portal.history import history_stamp
 from portal.identifiers import reference_key
 from portal.locking import row_lock_current
@@ -70,7 +70,7 @@ def _require_edit(user: User | None, issue: Issue) -> None:
 def _require_own_ward(user: User | None, issue: Issue) -> None:
     """The issue as it will be saved must be one the person may edit (same rule as the import)."""
     if user is not None and not permissions.can_edit(user, issue):
-        raise ValidationError({"ward": _("他区の課題は登録・変更できません。")})
+        raise ValidationError({"ward": permissions.OTHER_WARD_MESSAGE})
 
 
 def _check_coordinator(coordinator: User | None) -> None:
@@ -161,10 +161,7 @@ def issue_status_change(
     if status == fresh.status:
         return fresh
     if not transition_allowed(fresh.status, status):
-        raise ValidationError(
-            _("「%(from)s」から「%(to)s」には変更できません。")
-            % {"from": fresh.get_status_display(), "to": IssueStatus(status).label}
-        )
+        raise ValidationError(transition_refusal(fresh.status, status))
     _status_write(fresh, status, changed_by)
     return fresh
 

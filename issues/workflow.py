@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from issues.models import IssueStatus as S
 
 if TYPE_CHECKING:
@@ -43,3 +45,11 @@ def transition_allowed(current: str, new: str) -> bool:
 def status_choices_for(status: str) -> list[tuple[str, StrOrPromise]]:
     """The current status first, then the ones it may move to (for a select box)."""
     return [(value, S(value).label) for value in (status, *allowed_transitions(status))]
+
+
+def transition_refusal(current: str, new: str) -> str:
+    """What a person is told when the workflow forbids `current` → `new` (screens and imports)."""
+    return _("「%(from)s」から「%(to)s」には変更できません。") % {
+        "from": S(current).label,
+        "to": S(new).label,
+    }
