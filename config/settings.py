@@ -276,6 +276,9 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "renkei-portal@example.city.tokyo.jp")
+# The address people reach the portal at: every link in a mail or a file (.ics, PDF) is built
+# from it, because a mail has no request to take the host from.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Content Security Policy: no inline scripts; the few inline blocks carry the nonce.
 SECURE_CSP = {

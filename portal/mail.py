@@ -20,6 +20,17 @@ def header_text(text: str, *, limit: int = 78) -> str:
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
 
 
+def absolute_url(path: str) -> str:
+    """`path` (a site path such as "/matching/partner/proposals/9/") as an absolute URL.
+
+    Built from settings.SITE_URL, never from a request: mails are written by tasks, and a link
+    a person reads in a mail client must open the portal, not a relative path.
+    """
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}/{path.lstrip('/')}"
+
+
 def mail_send(*, to: list[str], subject: str, body: str) -> None:
     """Queue one message to `to` (addresses) after commit; empty `to` sends nothing."""
     from portal import tasks
