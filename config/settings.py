@@ -220,6 +220,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
+# Import jobs (portal.imports): a queued job no worker took within this many seconds is sent
+# again, a job lost this many times fails with a message (see import_jobs_resume).
+IMPORT_JOB_RESUME_AFTER_SECONDS = int(os.environ.get("IMPORT_JOB_RESUME_AFTER_SECONDS", "300"))
+IMPORT_JOB_MAX_ATTEMPTS = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Longer than the longest task, or a killed worker's task is run twice while still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -326,6 +330,7 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "health-probe": {"task": "portal.tasks.health_probe", "schedule": 300.0},
     "pending-imports-sweep": {"task": "portal.tasks.pending_imports_sweep", "schedule": 3600.0},
+    "import-jobs-resume": {"task": "portal.tasks.import_jobs_resume", "schedule": 300.0},
     "submission-receipts-sweep": {
         "task": "portal.tasks.submission_receipts_sweep",
         "schedule": crontab(hour=4, minute=30),

@@ -60,6 +60,9 @@ class Organization(Versioned):
     org_type = models.CharField(_("種別"), max_length=20, choices=OrgType.choices)
     size = models.CharField(_("規模"), max_length=20, choices=OrgSize.choices, blank=True)
     corporate_number = models.CharField(_("法人番号"), max_length=13, blank=True, db_index=True)
+    # The name as compared (portal.identifiers.organization_name_key): 「(株)青葉」 and
+    # 「株式会社　青葉」 are one organisation to the duplicate check and the import.
+    name_key = NormalizedKeyField(source="name", kind="organization_name", db_index=True)
     postal_code = models.CharField(_("郵便番号"), max_length=8, blank=True)
     address = models.CharField(_("所在地"), max_length=300, blank=True)
     ward = models.ForeignKey(
@@ -94,7 +97,7 @@ class Organization(Versioned):
     search_text = models.TextField(blank=True, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_key"])
 
     # Not a column: partners.views sets it on the registry rows it renders (annotation only).
     kind_labels: list[StrOrPromise]

@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from partners.models import ContactPerson, Membership, Organization, OrgStatus, Resource
-from portal.identifiers import search_words
+from portal.identifiers import organization_name_key, search_words
 from portal.models import User
 from portal.sdgs import sdg_filter
 
@@ -69,8 +69,9 @@ def pending_count() -> int:
 
 
 def duplicate_candidates(organization: Organization) -> QuerySet[Organization]:
-    """Organisations with the same 法人番号 or the same name (NFKC) — likely duplicates."""
-    q = Q(name__iexact=organization.name)
+    """Organisations with the same 法人番号 or the same name as compared
+    (portal.identifiers.organization_name_key) — likely duplicates."""
+    q = Q(name_key=organization_name_key(organization.name))
     if organization.corporate_number:
         q |= Q(corporate_number=organization.corporate_number)
     return (

@@ -26,7 +26,13 @@ from partners.models import (
     ResourceStatus,
 )
 from portal.history import history_stamp
-from portal.identifiers import corporate_number_key, email_key, reference_key, search_text
+from portal.identifiers import (
+    corporate_number_key,
+    email_key,
+    organization_name_key,
+    reference_key,
+    search_text,
+)
 from portal.locking import row_lock_current
 from portal.mail import mail_send
 from portal.models import Field, Role, User, Ward
@@ -485,9 +491,10 @@ def _organization_match(
         if org is not None:
             by_number[parsed.corporate_number] = org
             return org
-    if parsed.organization in by_name:
-        return by_name[parsed.organization]
-    org = live.filter(name=parsed.organization).order_by("pk").first()
+    name_key = organization_name_key(parsed.organization)
+    if name_key in by_name:
+        return by_name[name_key]
+    org = live.filter(name_key=name_key).order_by("pk").first()
     if org is None:
         org = Organization(
             name=parsed.organization,
@@ -502,7 +509,7 @@ def _organization_match(
     elif parsed.corporate_number and not org.corporate_number:
         org.corporate_number = parsed.corporate_number
         org.save(update_fields=["corporate_number", "updated_at"])
-    by_name[parsed.organization] = org
+    by_name[name_key] = org
     if org.corporate_number:
         by_number[org.corporate_number] = org
     return org

@@ -71,6 +71,33 @@ def corporate_number_key(value: object) -> str:
     return _DASHES.sub("", _SPACES.sub("", _nfkc(value)))
 
 
+# Legal-form abbreviations as written in registers and on business cards (NFKC has already
+# turned ㈱ and （株） into (株)); expanded so 「(株)青葉」 and 「株式会社 青葉」 meet. The form stays
+# where it was written: 「青葉株式会社」 (後株) is another name than 「株式会社青葉」 (前株).
+_LEGAL_FORMS = {
+    "(株)": "株式会社",
+    "(有)": "有限会社",
+    "(合)": "合同会社",
+    "(一社)": "一般社団法人",
+    "(公社)": "公益社団法人",
+    "(一財)": "一般財団法人",
+    "(公財)": "公益財団法人",
+    "(特非)": "特定非営利活動法人",
+    "(npo)": "特定非営利活動法人",
+    "npo法人": "特定非営利活動法人",
+    "(学)": "学校法人",
+    "(社福)": "社会福祉法人",
+}
+_LEGAL_FORM = re.compile("|".join(re.escape(form) for form in _LEGAL_FORMS))
+
+
+def organization_name_key(value: object) -> str:
+    """An organisation's name as compared (registration, import, duplicate check): NFKC,
+    no spaces, one dash, case-folded, legal-form abbreviations spelled out."""
+    folded = _DASHES.sub("-", _SPACES.sub("", _nfkc(value))).casefold()
+    return _LEGAL_FORM.sub(lambda match: _LEGAL_FORMS[match.group(0)], folded)
+
+
 def checkin_code_key(value: object) -> str:
     """A check-in code as read out at the desk."""
     return _DASHES.sub("", _SPACES.sub("", _nfkc(value))).upper()
@@ -89,6 +116,7 @@ def search_words(query: object, *, limit: int = 8) -> list[str]:
 KEYS: dict[str, Callable[[object], str]] = {
     "reference": reference_key,
     "corporate_number": corporate_number_key,
+    "organization_name": organization_name_key,
 }
 
 
@@ -154,6 +182,7 @@ def keys_fill(model: type[models.Model], *, field: str = "ref_key") -> list[tupl
     row keeps the plain key, so imports and forms find it from now on; each later one gets
     ``<key>#<pk>`` so the unique index can be built and nothing is lost or merged behind the
     staff's back. Answers those later rows as (pk, ref) for the migration's caller to report.
+    A key that is not unique (an organisation's name) is filled as it is, repeats included.
     """
     key_field = model._meta.get_field(field)
     assert isinstance(key_field, NormalizedKeyField)
@@ -164,7 +193,7 @@ def keys_fill(model: type[models.Model], *, field: str = "ref_key") -> list[tupl
     rows = model._default_manager.order_by("pk").values_list("pk", key_field.source)
     for pk, source in rows.iterator(chunk_size=2000):
         key = to_key(source)
-        if key in seen:
+        if key in seen and key_field.unique:
             duplicates.append((pk, source))
             key = f"{key}#{pk}"
         seen.add(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,47 @@ def activity_record(*, user: User) -> None:
     except IntegrityError:
         # Two requests of the same user raced on the first visit of the day: one row is enough.
         pass
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (
+        OSError,
+        ConnectionError,
+        TimeoutError,
+        OperationalError,
+        RedisConnectionError,
+        RedisTimeoutError,
+    )
+
+
+def task_send_or_report(
+    task: Task, *, kwargs: dict[str, Any], unreachable: Callable[[], None] | None = None
+) -> None:
+    """Send `task` to the broker after commit; call `unreachable` (and log) if it cannot be reached.
+
+    For work a person is waiting for on a page (a matching run, an import job): a broker that
+    does not answer within ~3 s must not turn the request that queued it into an error page, and
+    the page must be able to say what happened. Without a broker the task runs in this process.
+    """
+    if settings.TASKS_IN_PROCESS:
+        task_enqueue(task, **kwargs)
+        return
+
+    def send() -> None:
+        try:
+            with task.app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+                connection.ensure_connection(max_retries=1, interval_start=0, timeout=3)
+                task.apply_async(kwargs=kwargs, connection=connection)
+        except _broker_errors():
+            logger.warning("broker unreachable for %s %s", task.name, kwargs, exc_info=True)
+            if unreachable is not None:
+                unreachable()
+
+    transaction.on_commit(send)
 
 
 def task_enqueue(task: Task, **kwargs: Any) -> None:

@@ -26,6 +26,17 @@ def pending_imports_sweep() -> int:
 
 
 @shared_task(acks_late=True)
+def import_jobs_resume() -> dict[str, list[int]]:
+    """Every 5 minutes: send again import jobs a worker lost; delete jobs ended 90+ days ago."""
+    from portal.imports.services import import_jobs_resume as resume
+    from portal.imports.services import import_jobs_sweep
+
+    outcome = resume()
+    import_jobs_sweep()
+    return outcome
+
+
+@shared_task(acks_late=True)
 def submission_receipts_sweep() -> int:
     """Daily: one-time form tokens old enough that no open form can send them again."""
     from portal.once import receipts_sweep

@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
     path("imports/cancel/", import_views.import_cancel, name="import_cancel"),
+    path("imports/", import_views.import_job_list, name="import_jobs"),
     path("imports/<int:job_id>/", import_views.import_job_detail, name="import_job"),
     # coordinator system
     path("coordinators/", coordinators.coordinator_overview, name="coordinator_overview"),

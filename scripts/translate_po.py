@@ -18,14 +18,14 @@ LOCALE = Path(__file__).resolve().parent.parent / "locale" / "en"
 PO = LOCALE / "LC_MESSAGES" / "django.po"
 
 
-def glossary_load() -> dict[str, str]:
-    glossary: dict[str, str] = {}
+def glossary_load() -> dict[str, str | list[str]]:
+    glossary: dict[str, str | list[str]] = {}
     for path in sorted(LOCALE.glob("glossary*.json")):
         glossary.update(json.loads(path.read_text(encoding="utf-8")))
     return glossary
 
 
-def catalogue_sync(po: polib.POFile, glossary: dict[str, str]) -> tuple[int, list[str]]:
+def catalogue_sync(po: polib.POFile, glossary: dict[str, str | list[str]]) -> tuple[int, list[str]]:
     """Returns how many entries changed and which msgids have no English."""
     changed, missing = 0, []
     for entry in po:
@@ -35,13 +35,18 @@ def catalogue_sync(po: polib.POFile, glossary: dict[str, str]) -> tuple[int, lis
         if not english:
             missing.append(entry.msgid)
         if entry.msgid_plural:
-            wanted = {0: english, 1: english}
+            # A plural's English is [singular, plural] ("%(n)s error", "%(n)s errors"); one
+            # string serves both where English needs no plural either.
+            forms = english if isinstance(english, list) else [english, english]
+            wanted = {0: forms[0], 1: forms[1]}
             if entry.msgstr_plural != wanted:
                 entry.msgstr_plural = wanted
                 changed += 1
-        elif entry.msgstr != english:
-            entry.msgstr = english
-            changed += 1
+        else:
+            single = english[0] if isinstance(english, list) else english
+            if entry.msgstr != single:
+                entry.msgstr = single
+                changed += 1
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
             changed += 1

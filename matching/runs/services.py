@@ -38,7 +38,7 @@ from matching.scoring import (
     engine_load,
 )
 from portal.models import User
-from portal.services import task_enqueue
+from portal.services import task_send_or_report
 
 logger = logging.getLogger(__name__)
 
@@ -50,44 +50,17 @@ BROKER_DOWN_MESSAGE = gettext_lazy(
 )
 
 
-def _broker_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [OSError, ConnectionError, TimeoutError]
-    try:
-        from kombu.exceptions import OperationalError
-
-        errors.append(OperationalError)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
-
-        errors += [RedisConnectionError, RedisTimeoutError]
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(errors)
-
-
-def _send_to_broker(task, *, run_id: int, **kwargs: Any) -> None:
-    try:
-        with task.app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, timeout=3)
-            task.apply_async(kwargs={"run_id": run_id, **kwargs}, connection=connection)
-    except _broker_errors():
-        logger.warning("broker unreachable, run %s failed", run_id, exc_info=True)
-        match_run_fail(run_id=run_id, error=str(BROKER_DOWN_MESSAGE))
-
-
 def run_dispatch(task, *, run_id: int, **kwargs: Any) -> None:
     """Send a run's task after commit: in-process without a broker, else to the workers.
 
     A broker that cannot be reached marks the run failed with a plain message instead of
     raising into the caller (a web request or a command).
     """
-    if settings.TASKS_IN_PROCESS:
-        task_enqueue(task, run_id=run_id, **kwargs)
-    else:
-        transaction.on_commit(lambda: _send_to_broker(task, run_id=run_id, **kwargs))
+    task_send_or_report(
+        task,
+        kwargs={"run_id": run_id, **kwargs},
+        unreachable=lambda: match_run_fail(run_id=run_id, error=str(BROKER_DOWN_MESSAGE)),
+    )
 
 
 def match_run_start(

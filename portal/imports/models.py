@@ -39,6 +39,13 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How many times the job was sent to a worker (the first send counts), and when it was last
+    # sent again by portal.imports.services.import_jobs_resume.
+    attempts = models.PositiveSmallIntegerField(default=1)
+    # The Celery task that runs this kind of import (named by the app that owns the kind), so
+    # the resume sweep on the ground floor can send it again without importing that app.
+    task_name = models.CharField(max_length=200, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

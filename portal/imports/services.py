@@ -9,19 +9,22 @@ in-process; the cache is per-process in that topology too. Phases are honest in 
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from celery import Task
+from celery import Task, current_app
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.imports.models import ImportJob
 from portal.models import User
-from portal.services import task_enqueue
+from portal.services import task_send_or_report
 from portal.tabular import ImportOutcome, Sheet, TabularError
 from portal.uploads import import_job_file_delete, import_job_file_read, import_pending_claim
 
@@ -39,9 +42,86 @@ def import_job_start(
     if name is None:
         return None
     with transaction.atomic():
-        job = ImportJob.objects.create(kind=kind, started_by=user, file_name=name)
-        task_enqueue(task, job_id=job.pk)
+        job = ImportJob.objects.create(
+            kind=kind, started_by=user, file_name=name, task_name=task.name
+        )
+        _send(job)
     return job
+
+
+def _send(job: ImportJob) -> None:
+    # An unreachable broker leaves the job queued (its page says it is waiting); the resume
+    # sweep sends it again once the broker answers. The file stays until the job ends.
+    task_send_or_report(current_app.tasks[job.task_name], kwargs={"job_id": job.pk})
+
+
+STALLED_MESSAGE = _(
+    "取り込みが途中で止まりました（処理していたワーカーが停止しました）。"
+    "何も取り込んでいません。もう一度ファイルを選んで取り込んでください。"
+)
+
+
+def import_job_waiting_too_long(job: ImportJob, *, now: datetime.datetime | None = None) -> bool:
+    """True when a queued job has waited longer than a worker normally takes to pick it up."""
+    if job.status != ImportJob.Status.QUEUED:
+        return False
+    since = job.resumed_at or job.created_at
+    waited = (now or timezone.now()) - since
+    return waited.total_seconds() > settings.IMPORT_JOB_RESUME_AFTER_SECONDS
+
+
+def import_jobs_resume(*, now: datetime.datetime | None = None) -> dict[str, list[int]]:
+    """Send again the jobs a worker lost; fail those that were lost too often.
+
+    Two ways a job is lost. Queued for longer than IMPORT_JOB_RESUME_AFTER_SECONDS: the
+    message never reached a worker (the broker was down when it was sent, or lost it). Reading
+    or writing for longer than CELERY_TASK_TIME_LIMIT + 60 s: no worker can still hold it (the
+    hard time limit ends every task), so the worker died; its import ran in one transaction,
+    so it wrote nothing, and the job can start over. After IMPORT_JOB_MAX_ATTEMPTS sends it
+    fails with a message saying nothing was imported. Returns the ids {"resent": [...],
+    "failed": [...]}. Runs every 5 minutes from beat.
+    """
+    now = now or timezone.now()
+    waited = now - datetime.timedelta(seconds=settings.IMPORT_JOB_RESUME_AFTER_SECONDS)
+    dead = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    in_progress = [ImportJob.Status.READING, ImportJob.Status.WRITING]
+    outcome: dict[str, list[int]] = {"resent": [], "failed": []}
+    lost = ImportJob.objects.filter(
+        Q(status=ImportJob.Status.QUEUED, created_at__lt=waited)
+        & (Q(resumed_at__isnull=True) | Q(resumed_at__lt=waited))
+        | Q(status__in=in_progress, started_at__lt=dead)
+    )
+    for job in lost:
+        previous = job.status
+        if job.attempts >= settings.IMPORT_JOB_MAX_ATTEMPTS:
+            taken = ImportJob.objects.filter(pk=job.pk, status=previous).update(
+                status=ImportJob.Status.FAILED,
+                finished_at=now,
+                errors=[str(STALLED_MESSAGE)],
+                error_count=1,
+            )
+            if taken:
+                import_job_file_delete(job.file_name)
+                outcome["failed"].append(job.pk)
+            continue
+        with transaction.atomic():
+            # Conditional on the state it was read in: a worker that claims it meanwhile wins.
+            taken = ImportJob.objects.filter(pk=job.pk, status=previous).update(
+                status=ImportJob.Status.QUEUED, attempts=F("attempts") + 1, resumed_at=now
+            )
+            if taken:
+                _send(job)
+                outcome["resent"].append(job.pk)
+        if taken:
+            logger.warning("import job %s (%s) sent again", job.pk, previous)
+    return outcome
+
+
+def import_jobs_sweep(*, older_than_days: int = 90) -> int:
+    """Delete jobs that ended more than `older_than_days` ago (their files are already gone)."""
+    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+    deleted, _counts = ImportJob.objects.filter(finished_at__lt=cutoff).delete()
+    return deleted
 
 
 def _finish(job_id: int, **fields: Any) -> None:

@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal.access import AuthenticatedRequest, coordinator_required
 from portal.imports.selectors import import_jobs_visible
+from portal.imports.services import import_job_waiting_too_long
 from portal.uploads import import_pending_discard
 
 
@@ -21,9 +22,20 @@ from portal.uploads import import_pending_discard
 def import_job_detail(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(import_jobs_visible(request.user), pk=job_id)
     template = "portal/import_job.html"
+    context = {"job": job, "waiting_too_long": import_job_waiting_too_long(job)}
     if request.htmx:
-        return render(request, f"{template}#progress", {"job": job})
-    return render(request, template, {"job": job})
+        return render(request, f"{template}#progress", context)
+    return render(request, template, context)
+
+
+JOBS_LISTED = 50
+
+
+@coordinator_required
+def import_job_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The person's latest imports (an admin's: everyone's), newest first."""
+    jobs = import_jobs_visible(request.user)[:JOBS_LISTED]
+    return render(request, "portal/import_jobs.html", {"jobs": jobs, "listed": JOBS_LISTED})
 
 
 # The kinds of import that keep a preview (issues and resources); anything else is ignored.

@@ -60,3 +60,55 @@ def test_the_data_migration_fills_resource_keys():
     Resource.objects.filter(pk=resource.pk).update(ref_key="")
     assert keys_fill(Resource) == []
     assert Resource.objects.get().ref_key == "R-9"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "(株)城南テック",
+        "㈱城南テック",
+        "（株）　城南テック",
+        "株式会社 城南テック",
+        "株式会社城南ﾃｯｸ",
+    ],
+)
+def test_spellings_of_one_organisation_name_share_one_key(typed):
+    from portal.identifiers import organization_name_key
+
+    assert organization_name_key(typed) == organization_name_key("株式会社城南テック")
+    # 後株 is another name than 前株: the form stays where it was written.
+    assert organization_name_key("城南テック株式会社") != organization_name_key(typed)
+
+
+@pytest.mark.django_db
+def test_the_duplicate_check_finds_a_name_typed_another_way():
+    existing = OrganizationFactory(name="株式会社 城南テック", corporate_number="")
+    registered = OrganizationFactory(name="㈱城南テック", corporate_number="")
+    unrelated = OrganizationFactory(name="城南テック株式会社", corporate_number="")
+    assert list(duplicate_candidates(registered)) == [existing]
+    assert unrelated not in duplicate_candidates(existing)
+
+
+@pytest.mark.django_db
+def test_an_import_row_naming_a_known_organisation_another_way_joins_it(tmp_path):
+    existing = OrganizationFactory(
+        name="株式会社みなとデジタルソリューションズ", corporate_number=""
+    )
+    path = tmp_path / "r.csv"
+    row = ROW_1.replace("株式会社みなとデジタル", "（株）ミナトデジタル").replace(
+        "1180301018771", ""
+    )
+    path.write_bytes(csv_text(row.replace("ミナトデジタル", "みなとデジタル")).encode("utf-8"))
+    call_command("import_resources", str(path))
+    assert Organization.objects.get() == existing
+    assert Resource.objects.get().organization == existing
+
+
+@pytest.mark.django_db
+def test_the_data_migration_fills_name_keys_repeats_included():
+    first = OrganizationFactory(name="(株)青葉")
+    second = OrganizationFactory(name="株式会社青葉")
+    Organization.objects.update(name_key="")
+    assert keys_fill(Organization, field="name_key") == []
+    assert set(Organization.objects.values_list("name_key", flat=True)) == {"株式会社青葉"}
+    assert {first.pk, second.pk} == set(Organization.objects.values_list("pk", flat=True))

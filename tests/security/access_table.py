@@ -128,6 +128,7 @@ ACCESS = {
     "portal:home": "public",
     "portal:import_cancel": "coordinator,admin",
     "portal:import_job": "coordinator,admin",
+    "portal:import_jobs": "coordinator,admin",
     "portal:login": "public",
     "portal:logout": "public",
     "portal:meeting_create": "coordinator,admin",
