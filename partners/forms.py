@@ -111,6 +111,30 @@ class RegistrationForm(OnceFormMixin, OrganizationIdentityMixin, PortalForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("リソースの内容を入力してください。")},
     )
+    # Optional, so a first registration stays short; asked because the engine ranks a resource
+    # on them (an unanswered one is "unknown", not a mismatch).
+    resource_fields = forms.ModelMultipleChoiceField(
+        label=_("分野"),
+        queryset=Field.objects.order_by("order"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("任意。リソースが役立つ分野を選ぶと、合う課題が見つかりやすくなります。"),
+    )
+    resource_sdgs = forms.TypedMultipleChoiceField(
+        label=_("SDGs"),
+        choices=SDG_GOALS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("任意。関係するSDGsの目標を選んでください。"),
+    )
+    resource_wards = forms.ModelMultipleChoiceField(
+        label=_("対象区"),
+        queryset=Ward.objects.order_by("code"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("任意。空欄のままなら23区すべてで提供できるものとして扱います。"),
+    )
     homepage = forms.CharField(label=_("この欄は空欄のままにしてください"), required=False)
     agree = forms.BooleanField(
         label=_("入力した情報を区の担当者が連携のために利用することに同意します"), required=True

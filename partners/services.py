@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any, cast
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ForeignKey, ForeignObjectRel, ManyToManyField
+from django.db.models import ForeignKey, ForeignObjectRel, ManyToManyField, Q
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -34,9 +35,9 @@ from portal.identifiers import (
     search_text,
 )
 from portal.locking import row_lock_current
-from portal.mail import mail_send
+from portal.mail import absolute_url, mail_send
 from portal.models import Field, Role, User, Ward
-from portal.ratelimit import rate_limit_spent
+from portal.ratelimit import rate_limit_count, rate_limit_retry_at
 from portal.services import notification_send
 from portal.tabular import ImportOutcome, Sheet, cell_errors, errors_by_row, row_message
 
@@ -98,14 +99,19 @@ def organization_search_refresh(*, organization_ids: list[int]) -> None:
 # --- registration -----------------------------------------------------------------------------
 
 
-def registration_rate_limited(*, client: str) -> bool:
-    """Counts one submission for ``client``; True once the hourly allowance is spent."""
-    return rate_limit_spent(
-        scope="partners-registration",
-        client=client,
-        limit=REGISTRATION_RATE_LIMIT,
-        window=REGISTRATION_RATE_WINDOW,
+def registration_retry_at(*, client: str) -> datetime.datetime | None:
+    """When `client` may register again (aware UTC), or None if it may now.
+
+    Only accepted registrations count (`registration_count`): a person correcting the form, or
+    a university's shared address with several people at work, is not locked out by mistakes.
+    """
+    return rate_limit_retry_at(
+        scope="partners-registration", client=client, limit=REGISTRATION_RATE_LIMIT
     )
+
+
+def registration_count(*, client: str) -> None:
+    rate_limit_count(scope="partners-registration", client=client, window=REGISTRATION_RATE_WINDOW)
 
 
 def _username_for(email: str) -> str:
@@ -117,11 +123,12 @@ def _username_for(email: str) -> str:
     return candidate
 
 
-def password_set_url(*, user: User, base_url: str) -> str:
+def password_set_url(*, user: User) -> str:
+    """The absolute, single-use set-password link of `user` (Django's token: it stops working
+    once the password changes, and after PASSWORD_RESET_TIMEOUT)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    path = reverse("partners:password_set", kwargs={"uidb64": uid, "token": token})
-    return base_url.rstrip("/") + path
+    return absolute_url(reverse("partners:password_set", kwargs={"uidb64": uid, "token": token}))
 
 
 def _ref_new(organization: Organization) -> str:
@@ -131,22 +138,33 @@ def _ref_new(organization: Organization) -> str:
             return ref
 
 
-def registration_submit(*, data: dict[str, Any], base_url: str) -> Organization:
+@dataclass(frozen=True)
+class Registration:
+    """What a registration did. The public answer is the same whatever it did (no one learns
+    from it whether an address or a 法人番号 is known); `organization` is None when the
+    address already had an account and nothing was created."""
+
+    name: str
+    organization: Organization | None
+
+
+def registration_submit(*, data: dict[str, Any]) -> Registration:
     """簡易登録: organisation (審査中), contact, partner user without password, first resource.
 
-    The set-password link is e-mailed after commit.
+    A known e-mail address creates nothing: its holder is mailed how to sign in. A known
+    法人番号 is registered for review (staff see "same 法人番号 as …"), and the organisation that
+    holds it is told. Reviewers get a notice; every mail leaves after commit.
     """
     email = email_key(data["contact_email"])
     # Compared as portal.identifiers folds them: ＴＡＮＡＫＡ@… is tanaka@…'s address.
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError(
-            _(
-                "このメールアドレスはすでに登録されています。ログインするか、担当者にお問い合わせください。"
-            )
-        )
+    holder = User.objects.filter(email__iexact=email).first()
+    if holder is not None:
+        _known_address_mail(user=holder, organization_name=data["name"])
+        return Registration(name=data["name"], organization=None)
     # Stored in its one spelling, so the review's duplicate check (same 法人番号) finds the
     # organisation already registered however either was typed.
     corporate_number = corporate_number_key(data.get("corporate_number", ""))
+    wards = list(data.get("resource_wards") or [])
     with transaction.atomic():
         organization = Organization.objects.create(
             name=data["name"],
@@ -181,13 +199,16 @@ def registration_submit(*, data: dict[str, Any], base_url: str) -> Organization:
             kind=data["resource_kind"],
             title=data["resource_title"],
             description=data["resource_description"],
-            serves_all_wards=True,
+            sdgs=sorted(set(data.get("resource_sdgs") or [])),
+            serves_all_wards=not wards,
         )
+        resource.fields.set(data.get("resource_fields") or [])
+        resource.wards.set(wards)
         organization_search_refresh(organization_ids=[organization.pk])
-        link = password_set_url(user=user, base_url=base_url)
-        _registration_mail(user=user, org=organization, link=link)
-    del resource
-    return organization
+        _registration_mail(user=user, org=organization, link=password_set_url(user=user))
+        _same_number_mail(organization)
+        _reviewers_notify(organization)
+    return Registration(name=organization.name, organization=organization)
 
 
 def _registration_mail(*, user: User, org: Organization, link: str) -> None:
@@ -201,6 +222,59 @@ def _registration_mail(*, user: User, org: Organization, link: str) -> None:
         to=[user.email],
         subject=_("[地域連携マッチング] 団体登録の受付とパスワード設定のご案内"),
         body=body,
+    )
+
+
+def _known_address_mail(*, user: User, organization_name: str) -> None:
+    body = _(
+        "%(name)s 様\n\n"
+        "このメールアドレスで、団体「%(org)s」の登録の申し込みがありました。"
+        "このアドレスは既にログインID「%(username)s」で登録されているため、新しい登録はしていません。\n\n"
+        "ログイン: %(login)s\n"
+        "パスワードを忘れた場合: %(reset)s\n\n"
+        "お心当たりがない場合は、このメールを破棄してください。"
+    ) % {
+        "name": user.display_name or user.username,
+        "org": organization_name,
+        "username": user.username,
+        "login": absolute_url(reverse("portal:login")),
+        "reset": absolute_url(reverse("portal:password_reset")),
+    }
+    mail_send(
+        to=[user.email], subject=_("[地域連携マッチング] 団体登録の申し込みについて"), body=body
+    )
+
+
+def _same_number_mail(organization: Organization) -> None:
+    """Tell the organisations already holding this 法人番号 that someone registered with it."""
+    if not organization.corporate_number:
+        return
+    holders = Organization.objects.filter(corporate_number=organization.corporate_number).exclude(
+        Q(pk=organization.pk) | Q(status=OrgStatus.MERGED)
+    )
+    addresses = list(
+        ContactPerson.objects.filter(organization__in=holders).values_list("email", flat=True)
+    )
+    body = _(
+        "貴団体と同じ法人番号（%(number)s）で、新しい団体登録の申し込みがありました"
+        "（団体名: %(org)s）。区の担当者が重複を確認します。"
+        "お心当たりがない場合は、区の担当者にお知らせください。"
+    ) % {"number": organization.corporate_number, "org": organization.name}
+    mail_send(
+        to=addresses, subject=_("[地域連携マッチング] 同じ法人番号での登録申し込み"), body=body
+    )
+
+
+def _reviewers_notify(organization: Organization) -> None:
+    """Approvers and admins, and the coordinators of the organisation's ward, get a notice."""
+    reviewers = User.objects.filter(is_active=True).filter(
+        Q(role__in=[Role.APPROVER, Role.ADMIN])
+        | Q(role=Role.COORDINATOR, ward=organization.ward_id, ward__isnull=False)
+    )
+    notification_send(
+        recipients=list(reviewers),
+        message=_("新しい団体登録の審査待ち: %(name)s") % {"name": organization.name},
+        url=reverse("partners:org_detail", args=[organization.pk]),
     )
 
 

@@ -12,7 +12,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_str
+from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,7 +31,7 @@ from partners.forms import (
     ResourceForm,
     ReviewForm,
 )
-from partners.models import Organization, OrgStatus, ResourceStatus
+from partners.models import OrgStatus, ResourceStatus
 from partners.resources import COLUMNS, HEADER_ALIASES, REQUIRED, resource_row
 from portal.access import (
     AuthenticatedRequest,
@@ -82,32 +84,33 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("homepage"):  # honeypot: pretend success, store nothing
             return redirect("partners:register_done")
-        if services.registration_rate_limited(client=client_address(request)):
+        client = client_address(request)
+        retry_at = services.registration_retry_at(client=client)
+        if retry_at is not None:
             messages.error(
                 request,
-                _("短時間に多くの登録が送信されました。しばらくしてからもう一度お試しください。"),
+                _(
+                    "この接続元からの登録が1時間の上限に達しました。%(time)s 以降にもう一度"
+                    "お送りください（入力内容はこの画面に残っています）。"
+                )
+                % {"time": date_format(timezone.localtime(retry_at), "TIME_FORMAT")},
             )
             return render(request, "partners/register.html", context, status=429)
         if form.is_valid():
             data = dict(form.cleaned_data)
             data.pop("homepage", None)
-            try:
-                once = create_once(
-                    request,
-                    form,
-                    name="partners:register",
-                    create=lambda: services.registration_submit(
-                        data=data, base_url=request.build_absolute_uri("/")
-                    ),
-                    url=lambda _organization: reverse("partners:register_done"),
-                )
-            except ValidationError as exc:
-                form.add_error(None, _errors(exc))
-            else:
-                if once.repeated:
-                    return already_created(request, once)
-                request.session["partners_registered"] = cast(Organization, once.created).name
-                return redirect(once.url)
+            once = create_once(
+                request,
+                form,
+                name="partners:register",
+                create=lambda: services.registration_submit(data=data),
+                url=lambda _registration: reverse("partners:register_done"),
+            )
+            if once.repeated:
+                return already_created(request, once)
+            services.registration_count(client=client)
+            request.session["partners_registered"] = cast(services.Registration, once.created).name
+            return redirect(once.url)
     return render(request, "partners/register.html", context)
 
 
@@ -342,7 +345,7 @@ def registry(request: AuthenticatedRequest) -> HttpResponse:
 @reviewer_required
 def pending(request: AuthenticatedRequest) -> HttpResponse:
     return render(
-        request, "partners/pending.html", {"organizations": selectors.pending_organizations()}
+        request, "partners/pending.html", {"organizations": selectors.pending_with_duplicates()}
     )
 
 

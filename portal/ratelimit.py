@@ -8,8 +8,11 @@ Kept in portal, with no library, because the three forms need exactly this and n
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils import timezone
 
 from portal.client import client_ip
 
@@ -31,3 +34,32 @@ def rate_limit_spent(*, scope: str, client: str, limit: int, window: int) -> boo
         cache.set(key, 1, window)
         count = 1
     return count > limit
+
+
+def _window_end_key(scope: str, client: str) -> str:
+    return f"rate:{scope}:{client}:until"
+
+
+def rate_limit_retry_at(*, scope: str, client: str, limit: int) -> datetime.datetime | None:
+    """When ``client`` may submit again in ``scope`` (aware UTC), or None if it may now.
+
+    Reads only: for forms whose allowance counts accepted submissions (``rate_limit_count``),
+    so a person correcting a form is never locked out by their own mistakes.
+    """
+    if (cache.get(f"rate:{scope}:{client}") or 0) < limit:
+        return None
+    until = cache.get(_window_end_key(scope, client))
+    return until or timezone.now()
+
+
+def rate_limit_count(*, scope: str, client: str, window: int) -> None:
+    """Counts one accepted submission of ``client`` in ``scope`` (a window of ``window`` s)."""
+    cache.add(
+        _window_end_key(scope, client), timezone.now() + datetime.timedelta(seconds=window), window
+    )
+    key = f"rate:{scope}:{client}"
+    cache.add(key, 0, window)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, window)

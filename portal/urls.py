@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import views
+from portal import passwords, views
 from portal.coordinators import views as coordinators
 from portal.imports import views as import_views
 from portal.support import views as support
@@ -12,6 +12,14 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("password/reset/", passwords.password_reset, name="password_reset"),
+    path("password/reset/sent/", passwords.password_reset_done, name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        passwords.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("password/reset/done/", passwords.password_reset_complete, name="password_reset_complete"),
     path("health/", views.health, name="health"),
     path("notifications/", views.notifications, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),

@@ -3,11 +3,13 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
 from partners.models import ContactPerson, Membership, Organization, OrgStatus, Resource
 from portal.models import Notification, User
+from tests.partners.factories import ContactPersonFactory, OrganizationFactory
 
 REGISTER = reverse("partners:register")
 
@@ -60,7 +62,9 @@ def test_registration_end_to_end(client, coordinator, django_capture_on_commit_c
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["hanako@minato-digital.example.jp"]
     link = re.search(r"https?://\S+/partners/password/\S+/", mail.outbox[0].body).group(0)
-    path = link.split("testserver", 1)[1]
+    # Absolute, from SITE_URL: a mail has no request to take the host from.
+    assert link.startswith(settings.SITE_URL + "/")
+    path = link.removeprefix(settings.SITE_URL)
 
     # 3. Before approval: can log in (after setting a password) but only sees the status page.
     response = client.post(
@@ -184,7 +188,10 @@ def test_honeypot_pretends_success_and_stores_nothing(client):
 
 
 @pytest.mark.django_db
-def test_rate_limit_refuses_the_sixth_submission_in_an_hour(client):
+def test_rate_limit_counts_accepted_registrations_and_says_when_to_retry(client):
+    # Mistakes do not count: a person correcting the form ten times is not locked out.
+    for _ in range(10):
+        assert client.post(REGISTER, form_data(contact_email="not-an-address")).status_code == 200
     for n in range(5):
         response = client.post(
             REGISTER, form_data(name=f"株式会社テスト{n}", contact_email=f"t{n}@example.jp")
@@ -194,18 +201,75 @@ def test_rate_limit_refuses_the_sixth_submission_in_an_hour(client):
         REGISTER, form_data(name="株式会社六番目", contact_email="t6@example.jp")
     )
     assert response.status_code == 429
-    assert "しばらくしてから" in response.content.decode()
+    page = response.content.decode()
+    assert re.search(r"\d{1,2}:\d{2} 以降にもう一度", page)
+    assert "株式会社六番目" in page  # what was typed stays on the screen
     assert not Organization.objects.filter(name="株式会社六番目").exists()
     assert Organization.objects.count() == 5
 
 
 @pytest.mark.django_db
-def test_same_email_cannot_register_twice(client):
-    assert client.post(REGISTER, form_data()).status_code == 302
-    response = client.post(REGISTER, form_data(name="株式会社べつ"))
-    assert response.status_code == 200
-    assert "すでに登録されています" in response.content.decode()
+def test_a_known_address_gets_the_public_answer_and_its_holder_a_mail(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(REGISTER, form_data())
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(REGISTER, form_data(name="株式会社べつ"))
+    # The same answer as a new registration: nobody learns the address is known.
+    assert again.status_code == first.status_code == 302
+    assert again["Location"] == first["Location"]
     assert Organization.objects.count() == 1
+    assert [m.to for m in mail.outbox] == [["hanako@minato-digital.example.jp"]]
+    assert "既にログインID" in mail.outbox[0].body and "/password/reset/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_a_known_corporate_number_is_registered_for_review_and_its_holder_told(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    existing = OrganizationFactory(name="株式会社みなと", corporate_number="1180301018771")
+    ContactPersonFactory(organization=existing, email="soumu@minato.example.jp")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(REGISTER, form_data(contact_email="new@minato.example.jp"))
+    assert response.status_code == 302
+    registered = Organization.objects.exclude(pk=existing.pk).get()
+    told = [m for m in mail.outbox if m.to == ["soumu@minato.example.jp"]]
+    assert len(told) == 1 and "1180301018771" in told[0].body
+    client.force_login(coordinator)
+    review = client.get(reverse("partners:org_detail", args=[registered.pk])).content.decode()
+    assert "株式会社みなと" in review and "重複の可能性がある団体" in review
+    pending = client.get(reverse("partners:pending")).content.decode()
+    assert "同じ法人番号: " in pending and f"（ID {existing.pk}・" in pending
+
+
+@pytest.mark.django_db
+def test_the_form_asks_field_sdgs_and_wards_and_reviewers_are_notified(
+    client, coordinator, coordinator_other_ward, approver, django_capture_on_commit_callbacks
+):
+    from portal.models import Field
+
+    field = Field.objects.order_by("order").first()
+    data = form_data(ward=user_ward_pk("13101"))
+    data.update(
+        resource_fields=[field.pk],
+        resource_sdgs=["3", "11"],
+        resource_wards=[user_ward_pk("13101"), user_ward_pk("13103")],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(REGISTER, data).status_code == 302
+    resource = Resource.objects.get()
+    assert list(resource.fields.all()) == [field]
+    assert resource.sdgs == [3, 11] and not resource.serves_all_wards
+    assert sorted(w.code for w in resource.wards.all()) == ["13101", "13103"]
+    notified = set(
+        Notification.objects.filter(message__contains="審査待ち").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert {coordinator.username, approver.username} <= notified
+    assert coordinator_other_ward.username not in notified
 
 
 @pytest.mark.django_db
@@ -223,3 +287,21 @@ def test_menu_entries_by_role(client, coordinator, partner_a):
     assert {"partners:my_org", "partners:my_resources"} <= {e.url_name for e in menu_for("partner")}
     assert "partners:registry" in [e.url_name for e in menu_for("coordinator")]
     assert "partners:registry" not in [e.url_name for e in menu_for("partner")]
+
+
+@pytest.mark.django_db
+def test_pending_list_flags_duplicates_in_a_fixed_number_of_queries(
+    client, coordinator, django_assert_max_num_queries
+):
+    from partners.selectors import pending_with_duplicates
+
+    for n in range(12):
+        OrganizationFactory(name=f"（株）テスト{n}", status="pending", corporate_number="")
+        OrganizationFactory(name=f"株式会社テスト{n}", status="approved", corporate_number="")
+    with django_assert_max_num_queries(2):
+        pending = pending_with_duplicates()
+    assert len(pending) == 12
+    assert all(
+        [other.name for other in org.same_as] == [org.name.replace("（株）", "株式会社")]
+        for org in pending
+    )
