@@ -56,3 +56,65 @@ document.addEventListener("DOMContentLoaded", () => {
     if (target) target.focus();
   });
 });
+
+// What a swap marks data-announce (a row's "saved", a list's count) is said once through the
+// page's one persistent live region; elements already in the page when it loads are not said.
+document.addEventListener("DOMContentLoaded", () => {
+  const status = document.getElementById("live-status");
+  const lastSaid = new Map();
+  document.querySelectorAll("[data-announce]").forEach((el) => {
+    el.dataset.announced = "1";
+    if (el.dataset.announce === "change") lastSaid.set(el.id, el.textContent.trim());
+  });
+  document.body.addEventListener("htmx:afterSettle", () => {
+    const fresh = Array.from(document.querySelectorAll("[data-announce]:not([data-announced])"));
+    fresh.forEach((el) => { el.dataset.announced = "1"; });
+    // data-announce="change": a polled status is said when it changes, not at every poll.
+    const said = fresh.filter((el) => {
+      if (el.dataset.announce !== "change") return true;
+      const text = el.textContent.trim();
+      if (lastSaid.get(el.id) === text) return false;
+      lastSaid.set(el.id, text);
+      return true;
+    });
+    const text = said.map((el) => el.textContent.trim()).filter(Boolean).join(" ");
+    if (!status || !text) return;
+    status.textContent = "";
+    window.setTimeout(() => { status.textContent = text; }, 50);
+  });
+});
+
+// Tables that become labelled rows on a phone: each cell is labelled by its column's header.
+function stackLabels(root) {
+  root.querySelectorAll("table.table--stack").forEach((table) => {
+    const heads = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+    table.querySelectorAll("tbody tr").forEach((row) => {
+      Array.from(row.children).forEach((cell, index) => {
+        if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && heads[index]) {
+          cell.setAttribute("data-label", heads[index]);
+        }
+      });
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  stackLabels(document);
+  document.body.addEventListener("htmx:afterSettle", () => stackLabels(document));
+
+  // A phone's first screen is for the page, not the header: the menu folds behind a button.
+  const toggle = document.querySelector(".nav-toggle");
+  const menu = document.getElementById("site-menu");
+  if (!toggle || !menu) return;
+  const narrow = window.matchMedia("(max-width: 40rem)");
+  function fold(collapsed) {
+    menu.classList.toggle("is-collapsed", collapsed);
+    toggle.setAttribute("aria-expanded", collapsed ? "false" : "true");
+  }
+  function apply() {
+    toggle.hidden = !narrow.matches;
+    fold(narrow.matches);
+  }
+  toggle.addEventListener("click", () => fold(!menu.classList.contains("is-collapsed")));
+  narrow.addEventListener("change", apply);
+  apply();
+});
