@@ -12,8 +12,9 @@ and prints peak memory (max RSS). With --quality it also prints MRR, P@5 and nDC
 engine's top 10 against the generated topics (label 2 = same topic, 1 = same field), with all
 signals and with each signal switched off.
 
-    .venv/bin/python benchmarks/bench_matching.py                      # 2,000 × 2,000
-    .venv/bin/python benchmarks/bench_matching.py --issues 10000 --resources 10000
+    .venv/bin/python benchmarks/bench_matching.py                # 10,000 × 10,000, hybrid
+    .venv/bin/python benchmarks/bench_matching.py --tfidf-only   # the same without embeddings
+    .venv/bin/python benchmarks/bench_matching.py --issues 2000 --resources 2000
     .venv/bin/python benchmarks/bench_matching.py --issues 1500 --resources 1500 --quality
 """
 
@@ -165,6 +166,46 @@ def seed(n_issues: int, n_resources: int, seed_value: int):
     Resource.fields.through.objects.bulk_create(field_links, batch_size=2000)
     Resource.wards.through.objects.bulk_create(ward_links, batch_size=2000)
     return issues, resources
+
+
+class SyntheticEmbedder:
+    """Random unit vectors seeded by the text (e5's size, 384): what the run reads from storage
+    costs the same whatever the values, and real embeddings of 20,000 texts take hours here.
+    Real throughput is measured on real texts by bench_devset.py."""
+
+    name = "bench-synthetic-384"
+    dim = 384
+
+    def embed(self, texts: list[str], *, role: str) -> np.ndarray:
+        import zlib
+
+        rows = np.stack(
+            [
+                np.random.default_rng(zlib.crc32(f"{role}{text}".encode()))
+                .standard_normal(self.dim)
+                .astype(np.float32)
+                for text in texts
+            ]
+        )
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def embeddings_store() -> float:
+    """Compute and store every issue's and resource's (synthetic) embedding, as the on-save
+    task would have done before a run; returns the seconds it took."""
+    from django.conf import settings
+
+    from issues.models import Issue
+    from matching.engine.services import embeddings_refresh
+    from partners.models import Resource
+
+    settings.TEXT_EMBEDDER = f"{__name__}.SyntheticEmbedder"
+    started = time.perf_counter()
+    embeddings_refresh(
+        issue_ids=list(Issue.objects.values_list("pk", flat=True)),
+        resource_ids=list(Resource.objects.values_list("pk", flat=True)),
+    )
+    return time.perf_counter() - started
 
 
 def baseline(issues, resources, k: int) -> float:
@@ -353,11 +394,18 @@ def main_workers(args) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--issues", type=int, default=2000)
-    parser.add_argument("--resources", type=int, default=2000)
+    parser.add_argument("--issues", type=int, default=10_000)
+    parser.add_argument("--resources", type=int, default=10_000)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--quality", action="store_true", help="also print ranking quality")
+    parser.add_argument(
+        "--tfidf-only",
+        dest="embeddings",
+        action="store_false",
+        help="no embeddings: time the TF-IDF-only run (by default a (synthetic) embedding of "
+        "every text is stored first, as the on-save task does, and the run is the hybrid one)",
+    )
     parser.add_argument("--quality-sample", type=int, default=500)
     parser.add_argument(
         "--workers",
@@ -380,6 +428,7 @@ def main() -> int:
     memory_before = rss_mb()
 
     base = baseline(issues, resources, args.k)
+    stored = embeddings_store() if args.embeddings else 0.0
     run_seconds, run = full_run()
     refresh = refresh_times()
     peak = rss_mb()
@@ -387,8 +436,13 @@ def main() -> int:
     rows = [
         ("issues × resources", f"{args.issues:,} × {args.resources:,}"),
         ("bare Sudachi TF-IDF top-k", f"{base:.1f} s"),
-        ("run_matching --all (in-process)", f"{run_seconds:.1f} s"),
-        ("  ratio to bare TF-IDF", f"{run_seconds / base:.2f}× (target ≤ 3×)"),
+        (
+            "run_matching --all (in-process)",
+            f"{run_seconds:.1f} s"
+            + (" with embeddings stored (hybrid)" if args.embeddings else " (TF-IDF only)"),
+        ),
+        ("  ratio to bare TF-IDF", f"{run_seconds / base:.2f}× (target ≤ 2×)"),
+        ("  storing the embeddings first (synthetic)", f"{stored:.1f} s (not in the run time)"),
         ("  chunks / candidates", f"{run.chunks_total} / {run.candidate_count:,}"),
         ("  status", run.status),
         ("single-issue refresh (median of 10)", f"{statistics.median(refresh) * 1000:.0f} ms"),

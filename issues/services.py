@@ -32,6 +32,7 @@ from portal.identifiers import reference_key
 from portal.locking import row_lock_current
 from portal.models import Role, User, Ward
 from portal.tabular import ImportOutcome, Sheet, cell_errors, errors_by_row, row_message
+from portal.textengine.embedding import texts_changed
 
 ISSUE_CONFLICT_MESSAGE = _lazy(
     "この課題は、あなたが画面を開いた後に他の人が更新しました。"
@@ -117,6 +118,7 @@ def issue_create(*, created_by: User | None, data: dict[str, Any]) -> Issue:
         try:
             with transaction.atomic():
                 issue.save()
+            texts_changed(issue_ids=[issue.pk])
             return issue
         except IntegrityError:
             # Two coordinators of the same ward saved at the same moment: take the next number.
@@ -146,6 +148,8 @@ def issue_update(
         return fresh
     _set_priority(fresh)
     _save(fresh, updated_by, [*changed, "priority"])
+    if {"title", "description", "field"} & set(changed):
+        texts_changed(issue_ids=[fresh.pk])
     return fresh
 
 
@@ -406,6 +410,8 @@ def issues_import(*, dataset: Sheet, imported_by: User | None, dry_run: bool) ->
                 raise _Rollback
     except _Rollback:
         pass
+    if not dry_run and not report.errors:
+        texts_changed(issue_ids=[row.object_id for row in result.rows if row.object_id])
     for index, (values, row_result) in enumerate(zip(dataset.dict, result.rows, strict=False)):
         action = row_result.import_type
         report.rows.append(

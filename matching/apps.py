@@ -7,10 +7,14 @@ class MatchingConfig(AppConfig):
     verbose_name = _("マッチング")
 
     def ready(self) -> None:
-        from matching import demo, permissions, selectors  # noqa: F401  (permissions register)
+        from matching import demo, permissions, selectors, tasks  # noqa: F401  (permissions)
         from matching.events import demo as events_demo
         from portal import registry
         from portal.models import STAFF_ROLES, Role
+        from portal.textengine import embedding
+
+        # Issues and partners announce saved texts; matching owns how they become documents.
+        embedding.refresh_task_register(tasks.embeddings_refresh)
 
         staff = [*STAFF_ROLES]
         registry.demo_loader_register(key="matching.engine", order=30, loader=demo.load)

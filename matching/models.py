@@ -43,7 +43,12 @@ class EngineVersion(models.Model):
 class MatchingSettings(Versioned):
     """Hand weights of the cold-start score; one row, edited by staff on the engine screen."""
 
-    text = models.FloatField(_("本文の類似度"), default=1.0)
+    text = models.FloatField(_("本文の類似度"), default=0.3)
+    semantic = models.FloatField(
+        _("意味の近さ"),
+        default=0.7,
+        help_text=_("埋め込みモデルがない環境では「本文の類似度」に加算されます。"),
+    )
     field = models.FloatField(_("分野の一致"), default=0.3)
     sdg = models.FloatField(_("SDGsの重なり"), default=0.1)
     kind = models.FloatField(_("求めるリソースの種類"), default=0.15)

@@ -29,8 +29,12 @@ from matching.rules import (
     resource_document,
     rules_fired,
     score_block,
+    text_weights,
 )
 from partners.models import Resource
+from portal.textengine.analyzer import explainable
+from portal.textengine.embedding import PASSAGE, QUERY, embedder, embeddings_for
+from portal.textengine.fusion import SEMANTIC_TIE, semantic_feature
 from portal.textengine.index import TextIndex, transform
 
 TERMS_SHOWN = 5
@@ -88,12 +92,21 @@ def vectors_to_bytes(
     issue_matrix: sparse.csr_matrix,
     resource_ids: list[int],
     resource_matrix: sparse.csr_matrix,
+    issue_dense: np.ndarray | None = None,
+    resource_dense: np.ndarray | None = None,
 ) -> bytes:
+    """TF-IDF rows and, when an embedder ran, the embeddings of every issue and resource.
+
+    Embeddings are kept as float16: half the blob, and cosines move by less than 1e-3.
+    """
     buffer = io.BytesIO()
     arrays: dict[str, np.ndarray] = {
         "issue_ids": np.asarray(issue_ids, dtype=np.int64),
         "resource_ids": np.asarray(resource_ids, dtype=np.int64),
     }
+    if issue_dense is not None and resource_dense is not None:
+        arrays["i_dense"] = np.asarray(issue_dense, dtype=np.float16)
+        arrays["r_dense"] = np.asarray(resource_dense, dtype=np.float16)
     for prefix, matrix in (("i", issue_matrix), ("r", resource_matrix)):
         matrix = sparse.csr_matrix(matrix, dtype=np.float32)
         arrays[f"{prefix}_data"] = matrix.data
@@ -112,12 +125,22 @@ def vectors_from_bytes(data: bytes | memoryview) -> dict[str, Any]:
         "issue_ids": loaded["issue_ids"].tolist(),
         "resource_ids": loaded["resource_ids"].tolist(),
     }
-    for prefix, name in (("i", "issue_matrix"), ("r", "resource_matrix")):
-        out[name] = sparse.csr_matrix(
+    for prefix, name in (("i", "issue"), ("r", "resource")):
+        out[f"{name}_matrix"] = sparse.csr_matrix(
             (loaded[f"{prefix}_data"], loaded[f"{prefix}_indices"], loaded[f"{prefix}_indptr"]),
             shape=tuple(loaded[f"{prefix}_shape"].tolist()),
         )
+        if f"{prefix}_dense" in loaded.files:
+            out[f"{name}_dense"] = loaded[f"{prefix}_dense"].astype(np.float32)
     return out
+
+
+@dataclass
+class TextVectors:
+    """Rows of some issues or resources: TF-IDF always, embeddings when the engine has them."""
+
+    sparse: sparse.csr_matrix
+    dense: np.ndarray | None
 
 
 @dataclass
@@ -130,58 +153,71 @@ class LoadedEngine:
     resource_rows: dict[int, int]
     resource_matrix: sparse.csr_matrix
     ranker: RankerModel | None = None
+    issue_dense: np.ndarray | None = None
+    resource_dense: np.ndarray | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def issue_vectors(self, issue_ids: list[int]) -> sparse.csr_matrix:
+    @property
+    def semantic(self) -> bool:
+        """Whether this engine ranks with embeddings (fitted with an embedder that still loads)."""
+        return self.resource_dense is not None and embedder() is not None
+
+    def issue_vectors(self, issue_ids: list[int]) -> TextVectors:
         """Stored rows for issues unchanged since the fit; fresh rows for edited or new ones."""
         changed = set(
             Issue.objects.filter(pk__in=issue_ids, updated_at__gt=self.created_at).values_list(
                 "pk", flat=True
             )
         )
-        fresh_ids = [pk for pk in issue_ids if pk in changed or pk not in self.issue_rows]
-        fresh: dict[int, int] = {}
-        fresh_matrix = None
-        if fresh_ids:
-            ids, texts = issue_texts(fresh_ids)
-            fresh = {pk: i for i, pk in enumerate(ids)}
-            fresh_matrix = transform(self.index, texts) if texts else None
-        rows = []
-        for pk in issue_ids:
-            if pk in fresh and fresh_matrix is not None:
-                rows.append(fresh_matrix[fresh[pk]])
-            elif pk in self.issue_rows:
-                rows.append(self.issue_matrix[self.issue_rows[pk]])
-            else:
-                rows.append(sparse.csr_matrix((1, self.issue_matrix.shape[1]), dtype=np.float32))
-        if not rows:
-            return sparse.csr_matrix((0, self.issue_matrix.shape[1]), dtype=np.float32)
-        return sparse.csr_matrix(sparse.vstack(rows))
+        return self._rows(
+            issue_ids, changed, self.issue_rows, self.issue_matrix, self.issue_dense, QUERY
+        )
 
-    def resource_vectors(self, resource_ids: np.ndarray) -> sparse.csr_matrix:
-        ids = resource_ids.tolist()
+    def resource_vectors(self, resource_ids: np.ndarray) -> TextVectors:
         changed = set(
             Resource.objects.filter(updated_at__gt=self.created_at).values_list("pk", flat=True)
         )
-        fresh_ids = [pk for pk in ids if pk in changed or pk not in self.resource_rows]
-        width = self.resource_matrix.shape[1]
-        if not ids:
-            return sparse.csr_matrix((0, width), dtype=np.float32)
-        stored = [self.resource_rows.get(pk, 0) for pk in ids]
-        matrix = (
-            sparse.csr_matrix(self.resource_matrix[stored])
-            if len(self.resource_rows)
-            else (sparse.csr_matrix((len(ids), width), dtype=np.float32))
+        return self._rows(
+            resource_ids.tolist(),
+            changed,
+            self.resource_rows,
+            self.resource_matrix,
+            self.resource_dense,
+            PASSAGE,
         )
+
+    def _rows(
+        self,
+        ids: list[int],
+        changed: set[int],
+        positions: dict[int, int],
+        matrix: sparse.csr_matrix,
+        dense: np.ndarray | None,
+        role: str,
+    ) -> TextVectors:
+        """Stored rows in `ids` order; texts changed since the fit, or new, vectorised again."""
+        stored = [positions.get(pk, -1) for pk in ids]
+        picked = [max(p, 0) for p in stored]  # new ones are overwritten below
+        if matrix.shape[0]:
+            rows = sparse.csr_matrix(matrix[picked])
+        else:
+            rows = sparse.csr_matrix((len(ids), matrix.shape[1]), dtype=np.float32)
+        dense_rows = dense[picked] if self.semantic and dense is not None else None
+        fresh_ids = [pk for pk, p in zip(ids, stored, strict=True) if pk in changed or p < 0]
         if fresh_ids:
-            fresh_order, texts = resource_texts(fresh_ids)
-            fresh_matrix = transform(self.index, texts)
-            position = {pk: i for i, pk in enumerate(ids)}
-            matrix = sparse.lil_matrix(matrix)
-            for k, pk in enumerate(fresh_order):
-                matrix[position[pk]] = fresh_matrix[k]
-            matrix = sparse.csr_matrix(matrix)
-        return matrix
+            texts_of = issue_texts if role == QUERY else resource_texts
+            fresh_order, texts = texts_of(fresh_ids)
+            if texts:
+                position = {pk: i for i, pk in enumerate(ids)}
+                targets = [position[pk] for pk in fresh_order]
+                rows = sparse.lil_matrix(rows)
+                rows[targets] = transform(self.index, texts)
+                rows = sparse.csr_matrix(rows)
+                if dense_rows is not None:
+                    fresh_dense = embeddings_for(texts, role=role)
+                    if fresh_dense is not None:
+                        dense_rows[targets] = fresh_dense
+        return TextVectors(sparse=rows, dense=dense_rows)
 
 
 _cache: dict[str, LoadedEngine] = {}
@@ -220,6 +256,8 @@ def engine_load(version_id: int | None = None) -> LoadedEngine | None:
             resource_rows={pk: i for i, pk in enumerate(vectors.get("resource_ids", []))},
             resource_matrix=vectors.get("resource_matrix", sparse.csr_matrix((0, 0))),
             ranker=ranker,
+            issue_dense=vectors.get("issue_dense"),
+            resource_dense=vectors.get("resource_dense"),
         )
         _cache["engine"] = engine
         return engine
@@ -252,6 +290,7 @@ class MatchContext:
     resources: ResourceTable
     resource_matrix: sparse.csr_matrix
     resource_matrix_t: sparse.csr_matrix
+    resource_dense: np.ndarray | None  # (n_resources, dim) embeddings, None: TF-IDF only
     coefficients: dict[str, float]
     model: str  # "hand" or "learned"
     top_k: int
@@ -288,22 +327,24 @@ def context_build(
     key = (engine.version_id, resources_fingerprint())
     cached = _resource_cache.get("entry")
     if cached is not None and cached[0] == key:
-        resources, matrix, matrix_t = cached[1]
+        resources, vectors, matrix_t = cached[1]
     else:
         resources = load_resources(lookups)
-        matrix = engine.resource_vectors(resources.ids)
-        matrix_t = sparse.csr_matrix(matrix.T)
-        _resource_cache["entry"] = (key, (resources, matrix, matrix_t))
+        vectors = engine.resource_vectors(resources.ids)
+        matrix_t = sparse.csr_matrix(vectors.sparse.T)
+        _resource_cache["entry"] = (key, (resources, vectors, matrix_t))
     if engine.ranker is not None and allow_learned:
         coefficients, model = dict(engine.ranker.coefficients), "learned"
     else:
-        coefficients, model = dict(weights), "hand"
+        coefficients = text_weights(weights, semantic=vectors.dense is not None)
+        model = "hand"
     return MatchContext(
         engine=engine,
         lookups=lookups,
         resources=resources,
-        resource_matrix=matrix,
+        resource_matrix=vectors.sparse,
         resource_matrix_t=matrix_t,
+        resource_dense=vectors.dense,
         coefficients=coefficients,
         model=model,
         top_k=top_k,
@@ -313,15 +354,20 @@ def context_build(
 def _terms_of_rows(index: TextIndex, shared: sparse.csr_matrix) -> list[list[list[Any]]]:
     """Top terms of each row of an element-wise product of issue and resource rows.
 
-    The products of all shared terms sum to the pair's cosine (as explain_terms reports them).
+    The products of all shared terms sum to the pair's cosine (as explain_terms reports them);
+    only content words are shown (portal.textengine.analyzer.explainable).
     """
     terms = index.terms
     out = []
     for r in range(shared.shape[0]):
         start, stop = shared.indptr[r], shared.indptr[r + 1]
         data, cols = shared.data[start:stop], shared.indices[start:stop]
-        best = np.argsort(-data, kind="stable")[:TERMS_SHOWN]
-        out.append([[str(terms[cols[b]]), round(float(data[b]), 4)] for b in best if data[b] > 0])
+        best = [
+            b
+            for b in np.argsort(-data, kind="stable")
+            if data[b] > 0 and explainable(str(terms[cols[b]]))
+        ][:TERMS_SHOWN]
+        out.append([[str(terms[cols[b]]), round(float(data[b]), 4)] for b in best])
     return out
 
 
@@ -332,17 +378,27 @@ def compute_matches(issue_ids: list[int], ctx: MatchContext) -> dict[int, list[P
     if not len(issues) or not len(ctx.resources):
         return results
     queries = ctx.engine.issue_vectors(issues.ids)
+    dense_t = None
+    if ctx.resource_dense is not None and queries.dense is not None:
+        dense_t = np.ascontiguousarray(ctx.resource_dense.T)
     k = max(1, ctx.top_k)
     n_res = len(ctx.resources)
     for start in range(0, len(issues), BLOCK_ROWS):
         rows = slice(start, min(start + BLOCK_ROWS, len(issues)))
-        block = queries[rows]
+        block = queries.sparse[rows]
         text = (block @ ctx.resource_matrix_t).toarray().astype(np.float32)
-        features = feature_block(issues, ctx.resources, rows, text, ctx.lookups)
+        semantic = None
+        if dense_t is not None and queries.dense is not None:
+            semantic = semantic_feature(text, queries.dense[rows] @ dense_t)
+        features = feature_block(issues, ctx.resources, rows, text, ctx.lookups, semantic)
         score = score_block(features, ctx.coefficients)
         allowed = hard_filter_mask(issues, ctx.resources, rows)
-        # Something must tie the pair together: shared words or the same field.
-        allowed &= (text > 0) | (features["field"] > 0)
+        # Something must tie the pair together: shared words, the same field, or a meaning
+        # close to the issue's best matches.
+        tied = (text > 0) | (features["field"] > 0)
+        if semantic is not None:
+            tied |= semantic >= SEMANTIC_TIE * semantic.max(axis=1, keepdims=True)
+        allowed &= tied
         score = np.where(allowed, score, -np.inf)
         keep = min(k, n_res)
         if keep < n_res:

@@ -26,6 +26,7 @@ from portal.models import Role, User
 
 FEATURE_LABELS = {
     "text": gettext_lazy("本文の類似度"),
+    "semantic": gettext_lazy("意味の近さ"),
     "field": gettext_lazy("分野の一致"),
     "sdg": gettext_lazy("SDGsの重なり"),
     "kind": gettext_lazy("求めるリソースの種類"),
@@ -55,6 +56,10 @@ def _rule_line(rule: dict[str, Any]) -> str:
         return _("受入可能件数の残りは %(left)s 件です。") % {"left": rule.get("left", 0)}
     if code == "field":
         return _("分野「%(field)s」が一致しています。") % {"field": rule.get("field", "")}
+    if code == "field_unknown":
+        return _(
+            "分野未登録: リソースの分野が登録されていないため、分野では加点も減点もしていません。"
+        )
     if code == "sdg":
         goals = ", ".join(str(g) for g in rule.get("goals", []))
         return _("SDGsの目標 %(goals)s が共通しています。") % {"goals": goals}

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from matching.engine import services as engine_services
 from matching.proposals import services as proposal_services
 from matching.runs import services as run_services
 
@@ -66,6 +67,20 @@ def matching_chunk(*, chunk_id: int) -> int:
 def matching_refresh_issue(*, issue_id: int) -> int:
     """Recompute one issue's candidates (for callers that prefer the worker)."""
     return run_services.matching_refresh_issue(issue_id=issue_id).pk
+
+
+@shared_task(bind=True, **RETRY_ON_DATABASE_LOSS)
+def embeddings_refresh(self, *, issue_ids: list[int], resource_ids: list[int]) -> int:
+    """Embed saved or imported texts in batches; progress is the task's state (PROGRESS)."""
+
+    def progress(done: int, total: int) -> None:
+        if not self.request.is_eager:  # in-process (no broker): the log is the progress
+            self.update_state(state="PROGRESS", meta={"done": done, "total": total})
+        logger.info("embeddings: %d / %d texts", done, total)
+
+    return engine_services.embeddings_refresh(
+        issue_ids=issue_ids, resource_ids=resource_ids, progress=progress
+    )
 
 
 @shared_task(acks_late=True, ignore_result=True)

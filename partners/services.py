@@ -40,6 +40,7 @@ from portal.models import Field, Role, User, Ward
 from portal.ratelimit import rate_limit_count, rate_limit_retry_at
 from portal.services import notification_send
 from portal.tabular import ImportOutcome, Sheet, cell_errors, errors_by_row, row_message
+from portal.textengine.embedding import texts_changed
 
 logger = logging.getLogger(__name__)
 
@@ -458,6 +459,7 @@ def resource_save(
             resource.fields.set(data["fields"])
         if "wards" in data:
             resource.wards.set([] if resource.serves_all_wards else list(data["wards"]))
+        texts_changed(resource_ids=[resource.pk])
         organization_search_refresh(organization_ids=[organization.pk])
     return resource
 
@@ -529,6 +531,7 @@ def resources_import(*, dataset: Sheet, imported_by: User | None) -> ImportRepor
         keys = [reference_key(parsed.ref) for parsed in report.rows]
         existing = {r.ref_key: r for r in Resource.objects.filter(ref_key__in=keys)}
         touched: set[int] = set()
+        saved: list[int] = []
         for parsed in report.rows:
             org = _organization_match(parsed, by_number, by_name, report, imported_by)
             resource = existing.get(reference_key(parsed.ref))
@@ -546,7 +549,9 @@ def resources_import(*, dataset: Sheet, imported_by: User | None) -> ImportRepor
             resource.wards.set(parsed.ward_ids)
             resource.fields.set(parsed.field_ids)
             touched.add(org.pk)
+            saved.append(resource.pk)
         organization_search_refresh(organization_ids=sorted(touched))
+        texts_changed(resource_ids=saved)
     return report
 
 

@@ -484,3 +484,4 @@ class SubmissionReceipt(models.Model):
 
 # Kept in its own module; imported here so the app label stays "portal".
 from portal.imports.models import ImportJob  # noqa: E402,F401
+from portal.textengine.models import TextEmbedding  # noqa: E402,F401

@@ -52,6 +52,8 @@ def _fast_and_isolated(settings, request):
     # Unit tests run tasks in-process; tests marked `worker` use the real broker and worker.
     if request.node.get_closest_marker("worker") is None:
         settings.TASKS_IN_PROCESS = True
+    # TF-IDF only unless a test sets an embedder (tests/engine uses a small fake one).
+    settings.TEXT_EMBEDDER = ""
     cache.clear()
     # A test that switched the UI language (a request with another locale) must not leave
     # its language active for the next test's management commands and services.

