@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0008_import_job'),
+        ('portal', '0009_import_job_attempts'),
     ]
 
     operations = [
