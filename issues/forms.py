@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from issues.fields import CREATE_ONLY_FIELDS, FORM_FIELDS
 from issues.models import Issue, IssueLinkKind, IssueStatus, TargetGroup
 from issues.selectors import SORTS
+from issues.workflow import CREATE_STATUSES
 from portal.choices import SDG_GOALS, ResourceKind
 from portal.formtools import PortalForm, PortalModelForm
 from portal.identifiers import reference_key
@@ -19,7 +20,6 @@ from portal.tabular import DEFAULT_MAX_BYTES, cell_is_formula
 from portal.uploads import SpreadsheetFileField
 
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
-CREATE_STATUSES = [IssueStatus.DRAFT, IssueStatus.REVIEWING, IssueStatus.OPEN]
 
 
 class WardChoiceField(forms.ModelChoiceField):

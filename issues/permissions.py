@@ -12,7 +12,12 @@ from __future__ import annotations
 import rules
 from django.utils.translation import gettext_lazy as _lazy
 
-from issues.workflow import transition_allowed, transition_refusal
+from issues.workflow import (
+    CREATE_STATUSES,
+    create_refusal,
+    transition_allowed,
+    transition_refusal,
+)
 from portal.permissions import (
     is_admin,
     is_coordinator,
@@ -47,6 +52,8 @@ def import_row_problems(*, user, stored, row) -> dict[str, list[str]]:
         (stored is None or can_edit(user, stored)) and can_edit(user, row)
     ):
         problems["ward"] = [str(OTHER_WARD_MESSAGE)]
-    if stored is not None and not transition_allowed(stored.status, row.status):
+    if stored is None and row.status not in CREATE_STATUSES:
+        problems["status"] = [create_refusal(row.status)]
+    elif stored is not None and not transition_allowed(stored.status, row.status):
         problems["status"] = [transition_refusal(stored.status, row.status)]
     return problems

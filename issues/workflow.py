@@ -28,6 +28,20 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The states a new issue starts in, on the form and in an import: 連携中 and 解決 are reached
+# through a project, 保留 and 取下げ through a decision about an existing issue.
+CREATE_STATUSES = (S.DRAFT, S.REVIEWING, S.OPEN)
+
+
+def create_refusal(status: str) -> str:
+    return _(
+        "新しい課題は「%(allowed)s」のいずれかで登録してください（「%(status)s」にはできません）。"
+    ) % {
+        "allowed": "」「".join(str(S(value).label) for value in CREATE_STATUSES),
+        "status": S(status).label,
+    }
+
+
 # A collaboration project started on the issue (a partner accepted a proposal, staff approved a
 # partner's own proposal, an event outcome was confirmed, or a coordinator entered it): the
 # issue is 連携中 from whatever state it was in, since the project now exists.

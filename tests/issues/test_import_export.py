@@ -240,6 +240,22 @@ def test_an_import_row_follows_the_status_workflow(db, tmp_path, capsys):
     assert Issue.objects.get(ref="R-1").status == IssueStatus.RESOLVED
 
 
+@pytest.mark.parametrize("status", ["解決", "連携中", "保留", "取下げ"])
+def test_a_new_issue_in_an_import_starts_where_the_form_lets_it(db, tmp_path, capsys, status):
+    path = _write(
+        tmp_path,
+        HEADER_EN.replace("category", "category,status")
+        + f"PRS-01,題,内容,13101,高齢者支援,{status}\r\n",
+        "utf-8",
+    )
+    with pytest.raises(CommandError):
+        call_command("import_issues", str(path))
+    err = capsys.readouterr().err
+    assert "新しい課題は「下書き」「精査中」「募集中」のいずれかで登録してください" in err
+    assert f"「{status}」にはできません" in err
+    assert not Issue.objects.filter(ref="PRS-01").exists()
+
+
 def test_registering_or_moving_an_issue_into_another_ward_is_refused(client, coordinator):
     client.force_login(coordinator)
     data = {
