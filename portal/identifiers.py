@@ -103,14 +103,25 @@ def checkin_code_key(value: object) -> str:
     return _DASHES.sub("", _SPACES.sub("", _nfkc(value))).upper()
 
 
+# A dash between letters or digits (a ref such as 13101ー2026ー0001 typed with the IME's ー or
+# a full-width －) is "-"; a ー inside a katakana word (コーヒー) stays what it is.
+_DASH_IN_CODE = re.compile(
+    r"(?<=[0-9a-z])[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\ufe63\uff0d-](?=[0-9a-z])"
+)
+
+
+def _search_fold(value: object) -> str:
+    return _DASH_IN_CODE.sub("-", _nfkc(value).lower())
+
+
 def search_text(*parts: object) -> str:
     """The stored side of a free-text search: the parts, folded, one per line."""
-    return "\n".join(_SPACES.sub(" ", _nfkc(part)).strip().lower() for part in parts if part)
+    return "\n".join(_SPACES.sub(" ", _search_fold(part)).strip() for part in parts if part)
 
 
 def search_words(query: object, *, limit: int = 8) -> list[str]:
     """The words of a search box, folded like ``search_text``; every word must match."""
-    return _nfkc(query).lower().split()[:limit]
+    return _search_fold(query).split()[:limit]
 
 
 KEYS: dict[str, Callable[[object], str]] = {

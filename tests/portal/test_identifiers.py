@@ -48,3 +48,14 @@ def test_search_folds_half_width_katakana_and_case():
     stored = search_text("ｺﾞﾐ集積所のｶﾗｽ被害", "ＡＢＣ商店街")
     for query in ["カラス", "ゴミ", "ｺﾞﾐ", "abc"]:
         assert all(word in stored for word in search_words(query))
+
+
+@pytest.mark.parametrize("typed", ["13101ー2026ー0001", "１３１０１－２０２６－０００１", "13101‐2026‐0001"])
+def test_search_folds_the_dashes_of_a_ref_however_typed(typed):
+    stored = search_text("13101-2026-0001", "見守り")
+    assert all(word in stored for word in search_words(typed))
+
+
+def test_search_keeps_the_long_vowel_mark_inside_a_katakana_word():
+    assert search_words("コーヒー") == ["コーヒー"]
+    assert "コーヒー" in search_text("駅前のコーヒー店")
