@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from evaluation.measurements import measurements_record_batch
 from evaluation.models import DeviceFeed, MeasurementSource
 from matching.models import Project
-from portal.once import AlreadySubmitted, receipt_claim, receipt_complete
+from portal.once import KEY_MAX_LENGTH, AlreadySubmitted, receipt_claim, receipt_complete
 
 FEED_MAX_BYTES = 256 * 1024
 FEED_MAX_ROWS = 1000
@@ -123,7 +123,9 @@ def _rows(body: bytes) -> list[dict[str, Any]] | FeedAnswer:
         )
     try:
         payload = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        # A \ud800 escape is valid JSON but no text: it would fail when the row is saved.
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeDecodeError, UnicodeEncodeError, RecursionError):
         return _refusal(400, _("JSONとして読み取れません。"))
     if isinstance(payload, dict) and "measurements" in payload:
         payload = payload["measurements"]
@@ -150,6 +152,13 @@ def feed_receive(*, feed: DeviceFeed, body: bytes, idempotency_key: str = "") ->
     rows = _rows(body)
     if isinstance(rows, FeedAnswer):
         return rows
+    if len(idempotency_key) > KEY_MAX_LENGTH:
+        # Cut, two different keys could meet and a new batch be answered as a replay.
+        return _refusal(
+            400,
+            _("Idempotency-Key は%(n)s文字以内にしてください。") % {"n": KEY_MAX_LENGTH},
+            key_length=KEY_MAX_LENGTH,
+        )
     try:
         receipt = receipt_claim(scope=f"device-feed:{feed.pk}", key=idempotency_key)
     except AlreadySubmitted as done:

@@ -36,6 +36,11 @@ def value_parse(indicator: ProjectIndicator, value: Any) -> Decimal | None:
         raise ValidationError(_("値は数値で入力してください。")) from exc
     if not number.is_finite() or abs(number) >= Decimal("1e12"):
         raise ValidationError(_("値が大きすぎるか、数値ではありません。"))
+    if number != number.quantize(Decimal("0.01")):
+        # Stored with 2 decimals: 0.004 would become 0.00, a value nobody sent.
+        raise ValidationError(
+            _("値は小数第2位までにしてください（%(value)s）。") % {"value": str(value).strip()}
+        )
     return number.quantize(Decimal("0.01"))
 
 

@@ -106,3 +106,36 @@ def test_malformed_json_and_get(client, feed):
     )
     assert response.status_code == 400
     assert client.get(URL).status_code == 405
+
+
+def test_a_lone_surrogate_is_refused_with_400_not_a_server_error(client, feed):
+    body = '{"indicator": %d, "date": "2026-06-02", "value": 1, "text": "\\ud800"}' % (
+        feed["indicator"].pk
+    )
+    response = client.post(
+        URL,
+        data=body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {feed['token']}",
+    )
+    assert response.status_code == 400
+    assert "JSONとして読み取れません" in response.json()["errors"][0]
+    assert not Measurement.objects.exists()
+
+
+def test_a_value_finer_than_the_stored_precision_is_refused(client, feed):
+    row = {"indicator": feed["indicator"].pk, "date": "2026-06-02", "value": 0.004}
+    response = post(client, row, feed["token"])
+    assert response.status_code == 400
+    assert "小数第2位まで" in json.dumps(response.json(), ensure_ascii=False)
+    assert not Measurement.objects.exists()
+
+
+def test_an_over_long_idempotency_key_is_refused_not_cut(client, feed):
+    first = {"indicator": feed["indicator"].pk, "date": "2026-06-03", "value": 5}
+    second = {"indicator": feed["indicator"].pk, "date": "2026-06-04", "value": 7}
+    key = "K" * 100
+    assert post(client, first, feed["token"], HTTP_IDEMPOTENCY_KEY=key).status_code == 201
+    refused = post(client, second, feed["token"], HTTP_IDEMPOTENCY_KEY=key + "-batch-B")
+    assert refused.status_code == 400 and refused.json()["limit"] == {"key_length": 100}
+    assert Measurement.objects.count() == 1
