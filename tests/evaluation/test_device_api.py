@@ -109,9 +109,8 @@ def test_malformed_json_and_get(client, feed):
 
 
 def test_a_lone_surrogate_is_refused_with_400_not_a_server_error(client, feed):
-    body = '{"indicator": %d, "date": "2026-06-02", "value": 1, "text": "\\ud800"}' % (
-        feed["indicator"].pk
-    )
+    pk = feed["indicator"].pk
+    body = '{"indicator": ' + str(pk) + ', "date": "2026-06-02", "value": 1, "text": "\\ud800"}'
     response = client.post(
         URL,
         data=body,
