@@ -50,7 +50,9 @@ def test_search_folds_half_width_katakana_and_case():
         assert all(word in stored for word in search_words(query))
 
 
-@pytest.mark.parametrize("typed", ["13101ー2026ー0001", "１３１０１－２０２６－０００１", "13101‐2026‐0001"])
+@pytest.mark.parametrize(
+    "typed", ["13101ー2026ー0001", "１３１０１－２０２６－０００１", "13101‐2026‐0001"]
+)
 def test_search_folds_the_dashes_of_a_ref_however_typed(typed):
     stored = search_text("13101-2026-0001", "見守り")
     assert all(word in stored for word in search_words(typed))
