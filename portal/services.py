@@ -11,16 +11,18 @@ from celery import Task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.choices import DEFAULT_FIELDS
 from portal.client import client_ip
-from portal.mail import mail_send
+from portal.mail import absolute_url, mail_render, mail_send
 from portal.models import (
     AccessLog,
     DailyActivity,
     Field,
     HealthCheck,
+    NoticeKind,
     Notification,
     User,
     Ward,
@@ -60,21 +62,47 @@ def access_log_record(
 
 
 def notification_send(
-    *, recipients: list[User], message: str, url: str = "", email: bool = True
+    *,
+    recipients: list[User],
+    message: str,
+    url: str = "",
+    email: bool = True,
+    kind: str = NoticeKind.GENERAL,
+    subject: str = "",
+    lines: list[str] | None = None,
 ) -> None:
-    """An in-app notice to each recipient, and the same by e-mail where they have an address.
+    """An in-app notice to each recipient, and the same by e-mail to those with an address who
+    take `kind` (a NoticeKind) by mail (User.mail_muted; `email=False` never mails).
 
-    The notices are written in the caller's transaction; the mail leaves after it commits
-    (portal.mail), so a rolled-back action has notified and mailed no one.
+    The mail has a short subject (`subject`, else `message`), `message` and any further `lines`
+    (dates, venue…) as text and HTML, and `url` (a site path) as an absolute link. The notices
+    are written in the caller's transaction; the mail leaves after it commits (portal.mail),
+    so a rolled-back action has notified and mailed no one.
     """
     Notification.objects.bulk_create(
-        [Notification(recipient=user, message=message, url=url) for user in recipients]
+        [Notification(recipient=user, message=message[:300], url=url) for user in recipients]
     )
-    if email:
+    if not email:
+        return
+    mailed = [user for user in recipients if user.email and kind not in (user.mail_muted or [])]
+    for user in mailed:
+        text, html = mail_render(
+            "portal/mail/notice",
+            {
+                "name": str(user),
+                "message": message,
+                "lines": lines or [],
+                "link": absolute_url(url) if url else "",
+                "settings_link": absolute_url(reverse("portal:notice_settings")),
+            },
+        )
         mail_send(
-            to=[user.email for user in recipients if user.email],
-            subject=f"[地域連携マッチング] {message}",
-            body=f"{message}\n\n{url}",
+            to=[user.email],
+            subject=f"[地域連携マッチング] {subject or message}",
+            body=text,
+            html=html,
+            kind=kind,
+            recipient=user,
         )
 
 
