@@ -244,9 +244,7 @@ def contact_link_find(
     return link
 
 
-def join_refusal(
-    link: ContactLink, user: User | AnonymousUser | None
-) -> LinkRefused | None:
+def join_refusal(link: ContactLink, user: User | AnonymousUser | None) -> LinkRefused | None:
     """Why `link` can no longer create an account (used, or the viewer already belongs to an
     organisation), or None when it can."""
     if link.joined_at is not None:
