@@ -70,7 +70,7 @@ def contact_link(message) -> str:
 def test_members_are_told_in_the_portal_and_by_mail(
     client, approver, pair, django_capture_on_commit_callbacks
 ):
-    issue, org, candidate = pair
+    _issue, org, candidate = pair
     member = partner_user(org, "mimamori")
     ContactPersonFactory(organization=org, email="contact@mimamori.example.jp")
     with django_capture_on_commit_callbacks(execute=True):
@@ -159,7 +159,7 @@ def test_the_approver_sets_the_deadline_and_the_default_is_14_tokyo_days(client,
 
 
 def test_a_deadline_in_the_past_is_refused_and_nothing_is_sent(client, approver, pair):
-    issue, org, candidate = pair
+    _issue, org, candidate = pair
     ContactPersonFactory(organization=org)
     client.force_login(approver)
     client.post(
@@ -179,7 +179,7 @@ def test_a_deadline_in_the_past_is_refused_and_nothing_is_sent(client, approver,
 def test_no_reachable_contact_is_shown_to_staff_and_becomes_a_task(
     client, approver, coordinator, pair, django_capture_on_commit_callbacks
 ):
-    issue, org, candidate = pair
+    _issue, org, candidate = pair
     with django_capture_on_commit_callbacks(execute=True):
         proposal = approve(client, approver, candidate)
     assert outreach(proposal).reached == 0
@@ -207,7 +207,7 @@ def test_no_reachable_contact_is_shown_to_staff_and_becomes_a_task(
 
 @pytest.fixture
 def mailed(client, approver, pair, django_capture_on_commit_callbacks):
-    issue, org, candidate = pair
+    _issue, org, candidate = pair
     ContactPersonFactory(organization=org, email="hanako@mimamori.example.jp")
     with django_capture_on_commit_callbacks(execute=True):
         proposal = approve(client, approver, candidate)
@@ -249,12 +249,12 @@ def test_a_link_used_on_another_organisations_proposal_is_refused(client, approv
 
 
 def test_a_made_up_token_is_refused(client, mailed):
-    proposal, link = mailed
+    _proposal, link = mailed
     refused(client.get(link.rsplit("/", 2)[0] + "/not-a-token/"), "このリンクは無効です")
 
 
 def test_the_account_link_works_once(client, mailed):
-    proposal, link = mailed
+    _proposal, link = mailed
     data = {
         "action": "join",
         "username": "hanako",
@@ -282,7 +282,7 @@ def test_a_proposal_answered_twice_keeps_the_first_answer(client, mailed):
 
 
 def test_a_member_answering_twice_is_refused_and_logged(client, approver, pair):
-    issue, org, candidate = pair
+    _issue, org, candidate = pair
     member = partner_user(org, "mimamori")
     proposal = approve(client, approver, candidate)
     client.force_login(member)

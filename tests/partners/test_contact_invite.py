@@ -70,7 +70,7 @@ def test_the_link_works_once(client, invited):
 
 
 def test_an_expired_link_is_refused(client, invited):
-    org, link = invited
+    _org, link = invited
     ContactLink.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     response = client.post(link, ACCOUNT)
     assert response.status_code == 400 and "有効期限" in response.content.decode()
@@ -89,7 +89,7 @@ def test_a_signed_in_member_of_another_organisation_cannot_join_through_it(
 
 
 def test_a_weak_password_is_refused_on_the_form(client, invited):
-    org, link = invited
+    _org, link = invited
     response = client.post(link, {**ACCOUNT, "password1": "123", "password2": "123"})
     assert response.status_code == 200
     assert not Membership.objects.exists()

@@ -132,7 +132,7 @@ def test_the_contact_mail_has_the_date_with_weekday_and_venue_but_not_the_meetin
 def test_the_contact_registers_through_the_link_and_then_becomes_a_member(
     client, event, programme, django_capture_on_commit_callbacks
 ):
-    with_member, contacts_only, nobody = programme
+    _with_member, contacts_only, _nobody = programme
     invite(client, event, django_capture_on_commit_callbacks)
     link = LINK.search(next(m for m in mail.outbox if m.to == ["b@example.jp"]).body).group(0)
     client.logout()
