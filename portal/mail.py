@@ -54,6 +54,36 @@ def mail_render(template: str, context: dict[str, Any]) -> tuple[str, str]:
         )
 
 
+SUBJECT_PREFIX = "[地域連携マッチング] "
+
+
+def mail_template_send(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    subject: str,
+    kind: str = "general",
+    recipient: User | None = None,
+) -> None:
+    """Render `template` (.txt and .html, see mail_render) for one address and queue it with
+    the portal's subject prefix. `context` gets `settings_link` (where a person changes which
+    notices come by mail) unless it has one."""
+    from django.urls import reverse
+
+    text, html = mail_render(
+        template, {"settings_link": absolute_url(reverse("portal:notice_settings")), **context}
+    )
+    mail_send(
+        to=[to],
+        subject=SUBJECT_PREFIX + subject,
+        body=text,
+        html=html,
+        kind=kind,
+        recipient=recipient,
+    )
+
+
 def mail_send(
     *,
     to: list[str],

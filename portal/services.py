@@ -11,12 +11,11 @@ from celery import Task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 
 from portal.choices import DEFAULT_FIELDS
 from portal.client import client_ip
-from portal.mail import absolute_url, mail_render, mail_send
+from portal.mail import absolute_url, mail_template_send
 from portal.models import (
     AccessLog,
     DailyActivity,
@@ -84,26 +83,21 @@ def notification_send(
     )
     if not email:
         return
-    mailed = [user for user in recipients if user.email and kind not in (user.mail_muted or [])]
-    for user in mailed:
-        text, html = mail_render(
-            "portal/mail/notice",
-            {
-                "name": str(user),
-                "message": message,
-                "lines": lines or [],
-                "link": absolute_url(url) if url else "",
-                "settings_link": absolute_url(reverse("portal:notice_settings")),
-            },
-        )
-        mail_send(
-            to=[user.email],
-            subject=f"[地域連携マッチング] {subject or message}",
-            body=text,
-            html=html,
-            kind=kind,
-            recipient=user,
-        )
+    for user in recipients:
+        if user.email and kind not in (user.mail_muted or []):
+            mail_template_send(
+                to=user.email,
+                template="portal/mail/notice",
+                context={
+                    "name": str(user),
+                    "message": message,
+                    "lines": lines or [],
+                    "link": absolute_url(url) if url else "",
+                },
+                subject=subject or message,
+                kind=kind,
+                recipient=user,
+            )
 
 
 def notifications_mark_read(*, user: User) -> int:

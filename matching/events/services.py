@@ -25,11 +25,15 @@ from matching.events.models import (
 )
 from matching.models import Candidate
 from partners.models import Outreach
-from partners.reach.services import Notice, organization_members, organization_reach
+from partners.reach.services import (
+    Notice,
+    contact_mail,
+    organization_members,
+    organization_reach,
+)
 from portal.fiscal import date_with_weekday, tokyo_span
 from portal.identifiers import checkin_code_key
 from portal.locking import row_lock_current
-from portal.mail import mail_render, mail_send
 from portal.models import NoticeKind, User
 from portal.services import notification_send
 
@@ -100,15 +104,12 @@ def _tell(
     for invitation in invitations:
         contact = invitation.contact
         if invitation.user is None and contact is not None and contact.email:
-            text, html = mail_render(
-                "portal/mail/notice", {"name": contact.name, "message": message, "lines": lines}
-            )
-            mail_send(
-                to=[contact.email],
-                subject=f"[地域連携マッチング] {subject}",
-                body=text,
-                html=html,
+            contact_mail(
+                contact=contact,
+                template="portal/mail/notice",
+                subject=subject,
                 kind=kind,
+                context={"message": message, "lines": lines},
             )
 
 

@@ -32,7 +32,7 @@ from partners.models import (
     OrgStatus,
     Outreach,
 )
-from portal.mail import absolute_url, mail_render, mail_send
+from portal.mail import absolute_url, mail_template_send
 from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
 
@@ -154,7 +154,7 @@ def organization_reach(
                 topic=notice.topic,
                 topic_id=notice.topic_id,
             )
-            _contact_mail(
+            contact_mail(
                 contact=contact,
                 template=notice.contact_template,
                 subject=notice.subject,
@@ -196,18 +196,21 @@ def outreach_record(*, organization_id: int, topic: str, topic_id: int) -> Deliv
     return Delivery(members=members, contacts=contacts)
 
 
-def _contact_mail(
+def contact_mail(
     *, contact: ContactPerson, template: str, subject: str, kind: str, context: dict
 ) -> None:
-    text, html = mail_render(
-        template,
-        {**context, "name": contact.name, "organization": contact.organization.name},
-    )
-    mail_send(
-        to=[contact.email],
-        subject=f"[地域連携マッチング] {subject}",
-        body=text,
-        html=html,
+    """Mail one contact person `template` (see portal.mail.mail_template_send), addressed to
+    them by name and organisation; contacts have no portal settings, so no settings link."""
+    mail_template_send(
+        to=contact.email,
+        template=template,
+        context={
+            **context,
+            "name": contact.name,
+            "organization": contact.organization.name,
+            "settings_link": "",
+        },
+        subject=subject,
         kind=kind,
     )
 
@@ -314,7 +317,7 @@ def contact_invite(*, contact: ContactPerson, by: User) -> ContactLink:
         )
     with transaction.atomic():
         link, token = contact_link_issue(contact=contact, purpose=LinkPurpose.JOIN, created_by=by)
-        _contact_mail(
+        contact_mail(
             contact=contact,
             template="partners/mail/join",
             subject=_("利用者アカウント作成のご案内"),

@@ -24,9 +24,8 @@ from tests.browser.journey_helpers import (
     expect_url,
     journey,
 )
-from tests.issues.factories import IssueFactory, field
-from tests.partners.factories import ContactPersonFactory, OrganizationFactory, ResourceFactory
-from tests.portal.factories import ward
+from tests.matching.factories import proposal_candidate
+from tests.partners.factories import ContactPersonFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,30 +37,11 @@ NOTE = "まず神田司町の20世帯で試行してください。"
 PASSWORD = "Mimamori-Sensor-2026!"
 
 
-def _candidate(coordinator):
-    """An open issue of 千代田区 with one candidate of an organisation that has no members."""
-    from matching.models import Candidate
-
-    coordinator.department = "地域振興部 協働推進課"
-    coordinator.save()
-    issue = IssueFactory(
-        title="一人暮らし高齢者の見守りと安否確認",
-        ward=ward("13101"),
-        field=field("高齢者支援"),
-        coordinator=coordinator,
-        budget_min=300_000,
-        budget_max=800_000,
-    )
-    org = OrganizationFactory(name="株式会社みまもりセンサー")
-    ContactPersonFactory(organization=org, name="見守 花子", email=CONTACT)
-    resource = ResourceFactory(organization=org, title="センサーによる見守りサービス")
-    Candidate.objects.create(issue=issue, resource=resource, rank=1, score=0.9)
-    return issue, resource
-
-
 def journey_contact_reached(j, coordinator, approver) -> None:
     t = j.t
-    issue, resource = _candidate(coordinator)
+    issue, org, candidate = proposal_candidate(coordinator)
+    ContactPersonFactory(organization=org, name="見守 花子", email=CONTACT)
+    resource = candidate.resource
     deadline = timezone.localdate() + datetime.timedelta(days=21)
 
     # The approver approves the candidate with a note and a deadline of their own.

@@ -16,14 +16,13 @@ from matching.models import Candidate, Proposal
 from matching.projects.models import Project
 from partners.models import ContactLink, Membership, Outreach
 from portal.models import AccessLog, Notification
-from tests.issues.factories import IssueFactory, field
+from tests.matching.factories import proposal_candidate
 from tests.partners.factories import (
     ContactPersonFactory,
     OrganizationFactory,
     ResourceFactory,
     partner_user,
 )
-from tests.portal.factories import ward
 
 pytestmark = pytest.mark.django_db
 
@@ -33,22 +32,7 @@ NOTE = "まず神田司町の20世帯で試行してください。"
 
 @pytest.fixture
 def pair(coordinator):
-    coordinator.department = "地域振興部 協働推進課"
-    coordinator.save()
-    issue = IssueFactory(
-        title="一人暮らし高齢者の見守りと安否確認",
-        ward=ward("13101"),
-        field=field("高齢者支援"),
-        coordinator=coordinator,
-        budget_min=300_000,
-        budget_max=800_000,
-        desired_start=datetime.date(2027, 4, 1),
-        desired_end=datetime.date(2028, 3, 31),
-    )
-    org = OrganizationFactory(name="株式会社みまもりセンサー")
-    resource = ResourceFactory(organization=org, title="センサーによる見守りサービス")
-    candidate = Candidate.objects.create(issue=issue, resource=resource, rank=1, score=0.9)
-    return issue, org, candidate
+    return proposal_candidate(coordinator)
 
 
 def approve(client, approver, candidate, **extra) -> Proposal:
