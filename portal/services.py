@@ -44,13 +44,15 @@ def access_log_record(
     user: User | None = None,
     username: str = "",
     detail: str = "",
+    path: str | None = None,
 ) -> AccessLog:
+    """Append one entry; `path` replaces the request's own (to keep a secret out of the log)."""
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user  # type: ignore[assignment]
     texts = {
         "kind": kind,
         "username": username or (user.get_username() if user else ""),
-        "path": request.get_full_path() if request is not None else "",
+        "path": path if path is not None else (request.get_full_path() if request else ""),
         "detail": detail,
     }
     return AccessLog.objects.create(

@@ -26,7 +26,7 @@ from matching.events.ics import event_to_ics
 from matching.events.models import Event, EventStatus, EventTheme, Invitation, InvitationStatus
 from partners.models import Outreach
 from partners.reach.services import LinkRefused, contact_link_find, join_refusal
-from partners.reach.views import join_handle, link_refused
+from partners.reach.views import join_handle, link_refused, path_without_token
 from portal.access import (
     AuthenticatedRequest,
     HtmxRequest,
@@ -399,6 +399,7 @@ def invitation_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
                 kind=AccessLog.Kind.DENIED,
                 request=request,
                 detail=f"invitation={invitation.pk} {action} refused",
+                path=path_without_token(request),
             )
             messages_service_errors(request, exc)
         else:

@@ -19,7 +19,7 @@ from matching.models import Proposal
 from matching.proposals import selectors, services
 from partners.models import ContactLink, OrgStatus, Outreach
 from partners.reach.services import LinkRefused, contact_link_find, join_refusal
-from partners.reach.views import join_handle, link_refused
+from partners.reach.views import join_handle, link_refused, path_without_token
 from portal.access import AuthenticatedRequest, public, role_required
 from portal.models import AccessLog, Role, User
 from portal.services import access_log_record
@@ -53,6 +53,7 @@ def answer_handle(
             kind=AccessLog.Kind.DENIED,
             request=request,
             detail=f"proposal={proposal.pk} answer refused: {type(exc).__name__}",
+            path=path_without_token(request),
         )
         form.add_error(
             None,

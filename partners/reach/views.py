@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -22,13 +23,25 @@ from portal.models import AccessLog, Role, User
 from portal.services import access_log_record
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+TOKEN_IN_PATH = re.compile(r"/(link|join|invitation)/[^/]+/")
+
+
+def path_without_token(request: HttpRequest) -> str:
+    """The request's path with a link's token cut out, for the access log: a token refused on
+    one page may still work where it belongs, and the log is no place for working links."""
+    return TOKEN_IN_PATH.sub(r"/\1/…/", request.path)
+
+
 JoinThen = Callable[[User, ContactLink], object]
 
 
 def link_refused(request: HttpRequest, refusal: services.LinkRefused) -> HttpResponse:
     """The page for a link that cannot be used: its reason said plainly, the refusal logged."""
     access_log_record(
-        kind=AccessLog.Kind.DENIED, request=request, detail=f"contact link {refusal.reason}"
+        kind=AccessLog.Kind.DENIED,
+        request=request,
+        detail=f"contact link {refusal.reason}",
+        path=path_without_token(request),
     )
     return render(request, "partners/link_refused.html", {"message": refusal.message}, status=400)
 

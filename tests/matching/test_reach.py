@@ -204,6 +204,7 @@ def refused(response, text: str) -> None:
     assert text in response.content.decode()
     entry = AccessLog.objects.filter(kind=AccessLog.Kind.DENIED).first()
     assert entry is not None and "contact link" in entry.detail
+    assert entry.path.endswith("/link/…/")  # the token itself is not kept in the log
 
 
 def test_an_expired_link_is_refused_and_changes_nothing(client, mailed):
