@@ -194,9 +194,18 @@ def _tell_about_the_move(event: Event) -> None:
         ).select_related("user", "contact")
     )
     if holders:
+        starts, ends = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
         _tell(
             holders,
-            message=_("イベント「%(title)s」の日時・会場が変わりました。") % {"title": event.title},
+            message=_(
+                "イベント「%(title)s」の日時・会場が変わりました：%(when)s〜%(end)s %(place)s"
+            )
+            % {
+                "title": event.title,
+                "when": f"{date_with_weekday(starts.date())} {starts:%H:%M}",
+                "end": f"{ends:%H:%M}",
+                "place": event.venue if event.format != "online" else _("オンライン"),
+            },
             subject=_("イベントの日時・会場の変更"),
             lines=event_lines(event, registered=True),
         )

@@ -34,7 +34,8 @@ def answer_handle(
 ) -> tuple[ProposalResponseForm, HttpResponse | None]:
     """The answer form of the proposal page (受諾 / 辞退 with a comment). Returns the form to
     show and, after a recorded answer, the redirect. A refused answer (answered already,
-    expired, not allowed) shows its reason, changes nothing and is written to the access log."""
+    expired) shows its reason, changes nothing and is written to the access log; one the
+    person may not give raises PermissionDenied."""
     posted = request.method == "POST" and request.POST.get("action", "answer") == "answer"
     form = ProposalResponseForm(request.POST if posted else None)
     if not (posted and form.is_valid()):
@@ -48,19 +49,14 @@ def answer_handle(
             accept=accept,
             reason=form.cleaned_data["reason"],
         )
-    except (services.AnswerRefused, PermissionDenied) as exc:
+    except services.AnswerRefused as exc:
         access_log_record(
             kind=AccessLog.Kind.DENIED,
             request=request,
             detail=f"proposal={proposal.pk} answer refused: {type(exc).__name__}",
             path=path_without_token(request),
         )
-        form.add_error(
-            None,
-            " ".join(exc.messages)
-            if isinstance(exc, ValidationError)
-            else _("この提案には回答できません。"),
-        )
+        form.add_error(None, " ".join(exc.messages))
         return form, None
     except ValidationError as exc:
         form.add_error(None, " ".join(exc.messages))
@@ -93,7 +89,10 @@ def proposal_link(request: HttpRequest, proposal_id: int, token: str) -> HttpRes
         link = contact_link_find(token=token, topic=Outreach.Topic.PROPOSAL, topic_id=proposal.pk)
     except LinkRefused as refusal:
         return link_refused(request, refusal)
-    form, response = answer_handle(request, proposal, link=link)
+    try:
+        form, response = answer_handle(request, proposal, link=link)
+    except PermissionDenied:  # the organisation was suspended since the link was sent
+        return link_refused(request, LinkRefused(_("この提案には回答できません。"), "suspended"))
     if response is not None:
         return response
     join_form, response = join_handle(
