@@ -9,6 +9,7 @@ class MatchingConfig(AppConfig):
     def ready(self) -> None:
         from matching import demo, permissions, selectors, tasks  # noqa: F401  (permissions)
         from matching.events import demo as events_demo
+        from matching.proposals import selectors as proposal_selectors
         from portal import registry
         from portal.models import STAFF_ROLES, Role
         from portal.textengine import embedding
@@ -47,5 +48,13 @@ class MatchingConfig(AppConfig):
             roles=[Role.PARTNER],
             context=selectors.card_partner,
             order=20,
+        )
+        registry.card_register(
+            key="matching.unreachable",
+            title=_("届いていない提案・招待"),
+            template="matching/cards/unreachable.html",
+            roles=[Role.COORDINATOR, Role.APPROVER, Role.ADMIN],
+            context=proposal_selectors.card_unreachable,
+            order=15,
         )
         events_demo.register()

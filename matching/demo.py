@@ -20,6 +20,8 @@ from matching.projects import services as project_services
 from matching.projects.models import Project
 from matching.proposals import services as proposal_services
 from matching.runs import services as run_services
+from partners.models import Outreach
+from partners.reach.services import outreach_record
 from portal.models import Role, User
 from portal.registry import DemoContext
 
@@ -160,6 +162,12 @@ def _proposal(rng, decision, candidate, day, approver, made) -> int:
         organization=resource.organization, kind=ExposureLog.Kind.PROPOSED, proposal=proposal
     )
     ExposureLog.objects.filter(proposal=proposal).update(created_at=_aware(day, 14))
+    # Whom it reached when it was sent: the organisation's members, else its contacts.
+    outreach_record(
+        organization_id=resource.organization_id,
+        topic=Outreach.Topic.PROPOSAL,
+        topic_id=proposal.pk,
+    )
     made["proposals"] += 1
     if deadline >= today:  # still waiting for the partner's answer
         return 0

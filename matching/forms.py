@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from matching.models import Decision, MatchingSettings
 from matching.review.services import REJECT_REASONS
 from matching.rules import FEATURES
-from portal.formtools import PortalForm, PortalModelForm
+from portal.formtools import DateInput, PortalForm, PortalModelForm
 
 
 class DecisionForm(PortalForm):
@@ -22,6 +22,7 @@ class DecisionForm(PortalForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    deadline = forms.DateField(label=_("回答期限"), required=False, widget=DateInput)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def clean(self):

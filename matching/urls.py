@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from matching import views
+from matching.proposals import views as proposal_views
 
 app_name = "matching"
 
@@ -24,6 +25,16 @@ urlpatterns: list = [
     path("fairness/", views.fairness, name="fairness"),
     path("partner/proposals/", views.partner_proposals, name="partner_proposals"),
     path("partner/proposals/<int:proposal_id>/", views.partner_proposal, name="partner_proposal"),
+    path(
+        "partner/proposals/<int:proposal_id>/link/<str:token>/",
+        proposal_views.proposal_link,
+        name="proposal_link",
+    ),
+    path(
+        "proposals/<int:proposal_id>/resend/",
+        proposal_views.proposal_resend,
+        name="proposal_resend",
+    ),
     path("events/", include("matching.events.urls")),
     path("", include("matching.projects.urls")),
 ]

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from matching import selectors
 from matching.engine import services as engine_services
-from matching.forms import DecisionForm, ProposalResponseForm, ShortlistForm, WeightsForm
+from matching.forms import DecisionForm, ShortlistForm, WeightsForm
 from matching.models import Candidate, Decision, MatchingSettings, MatchRun, Proposal
+from matching.proposals import selectors as proposal_selectors
 from matching.proposals import services as proposal_services
+from matching.proposals import views as proposal_views
 from matching.review import services as review_services
 from matching.runs import services as run_services
 from portal.access import (
@@ -25,6 +30,7 @@ from portal.access import (
     partner_required,
     staff_required,
 )
+from portal.models import Role
 from portal.permissions import permission_or_refuse
 from portal.selectors import broker_reachable
 
@@ -142,7 +148,12 @@ def _review_context(request: AuthenticatedRequest, issue, *, conflict: str = "")
         if candidate.last_decision is not None:
             candidate.reason_label = reasons.get(candidate.last_decision.reason, "")
     verdicts = review_services.allowed_verdicts(request.user, issue)
+    today = timezone.localdate()
     return {
+        "can_approve": Decision.Verdict.APPROVED in verdicts,
+        "default_deadline": proposal_services.deadline_default(),
+        "deadline_min": today + datetime.timedelta(days=1),
+        "deadline_max": today + datetime.timedelta(days=proposal_services.MAX_DEADLINE_DAYS),
         "issue": issue,
         "candidates": candidates,
         "verdicts": [(v, Decision.Verdict(v).label) for v in verdicts],
@@ -223,6 +234,7 @@ def candidate_decide(request: AuthenticatedRequest, candidate_id: int) -> HttpRe
             expected_version=form.cleaned_data["version"],
             reason=form.cleaned_data["reason"],
             comment=form.cleaned_data["comment"],
+            deadline=form.cleaned_data["deadline"],
         )
     except ValidationError as exc:
         return _candidate_response(request, candidate, _errors(exc))
@@ -264,14 +276,22 @@ def approvals(request: AuthenticatedRequest) -> HttpResponse:
 @staff_required
 def proposals(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
+    unreachable = request.GET.get("reach") == "none"
     qs = selectors.proposals_for_staff(request.user)
     if status in Proposal.Status.values:
         qs = qs.filter(status=status)
+    qs = proposal_selectors.with_reach(qs, unreachable_only=unreachable)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "matching/proposals.html",
-        {"page": page, "status": status, "statuses": Proposal.Status.choices},
+        {
+            "page": page,
+            "status": status,
+            "unreachable": unreachable,
+            "statuses": Proposal.Status.choices,
+            "can_resend": request.user.role in {Role.COORDINATOR, Role.APPROVER, Role.ADMIN},
+        },
     )
 
 
@@ -353,33 +373,21 @@ def partner_proposals(request: AuthenticatedRequest) -> HttpResponse:
 
 @partner_required
 def partner_proposal(request: AuthenticatedRequest, proposal_id: int) -> HttpResponse:
-    proposal = get_object_or_404(selectors.proposals_for_partner(request.user), pk=proposal_id)
-    form = ProposalResponseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            proposal_services.proposal_respond(
-                proposal=proposal,
-                user=request.user,
-                accept=form.cleaned_data["answer"] == "accept",
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, _errors(exc))
-        else:
-            messages.success(
-                request,
-                _("提案を受諾しました。連携事業として登録されました。")
-                if form.cleaned_data["answer"] == "accept"
-                else _("提案を辞退しました。"),
-            )
-            return redirect("matching:partner_proposal", proposal.pk)
+    proposal = get_object_or_404(
+        proposal_selectors.proposal_for_page().filter(
+            pk__in=selectors.proposals_for_partner(request.user)
+        ),
+        pk=proposal_id,
+    )
+    form, response = proposal_views.answer_handle(request, proposal, user=request.user)
+    if response is not None:
+        return response
     return render(
         request,
         "matching/partner_proposal.html",
-        {
-            "proposal": proposal,
-            "form": form,
-            "project": getattr(proposal, "project", None),
-            "can_answer": request.user.has_perm("matching.answer_proposal", proposal),
-        },
+        proposal_views.page_context(
+            proposal,
+            form,
+            can_answer=request.user.has_perm("matching.answer_proposal", proposal),
+        ),
     )

@@ -9,6 +9,7 @@ import datetime as dt
 import random
 from typing import cast
 
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from partners.models import (
@@ -522,6 +523,7 @@ def load(ctx: DemoContext) -> None:
             )
     organization_search_refresh(organization_ids=org_ids)
     _accounts(ctx, catalogue)
+    _members(ctx, org_ids)
     ctx.log(f"partners: {len(catalogue)} organisations, {resource_number} resources")
 
 
@@ -613,3 +615,27 @@ def _accounts(ctx: DemoContext, catalogue: list[dict]) -> None:
             user.save()
         Membership.objects.get_or_create(user=user, defaults={"organization": org})
         ctx.accounts.append((str(Role.PARTNER.label), username, name))
+
+
+# Every MEMBER_EVERY-th approved organisation has a portal member; the others are reached
+# through their contacts by mailed links (partners.reach), so the demo shows both.
+MEMBER_EVERY = 4
+
+
+def _members(ctx: DemoContext, org_ids: list[int]) -> None:
+    password = make_password(ctx.password)  # hashed once: ~40 accounts share the demo password
+    approved = Organization.objects.filter(pk__in=org_ids, status=OrgStatus.APPROVED)
+    for number, org in enumerate(approved.order_by("pk")):
+        if number % MEMBER_EVERY or org.members.exists():
+            continue
+        contact = org.contacts.order_by("pk").first()
+        user, _created = User.objects.get_or_create(
+            username=f"member{org.pk:04d}",
+            defaults={
+                "role": Role.PARTNER,
+                "display_name": contact.name if contact else org.name,
+                "email": f"member@example-{org.pk:04d}.jp",
+                "password": password,
+            },
+        )
+        Membership.objects.get_or_create(user=user, defaults={"organization": org})

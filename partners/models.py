@@ -157,6 +157,78 @@ class ContactPerson(models.Model):
         return self.name
 
 
+class LinkPurpose(models.TextChoices):
+    ANSWER = "answer", _("提案・招待への回答")
+    JOIN = "join", _("利用者アカウントの作成")
+
+
+class ContactLink(models.Model):
+    """A link mailed to one contact person of an organisation (partners.reach).
+
+    Single-purpose: it answers one proposal or invitation (`topic`, `topic_id`; it may also
+    create one member account) or only creates a member account (JOIN). Expiring
+    (`expires_at`), and one-time where it creates an account (`joined_at`). Only the SHA-256
+    of its random token is stored, so the table cannot be turned back into working links.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        ContactPerson, null=True, blank=True, on_delete=models.SET_NULL, related_name="links"
+    )
+    email = models.EmailField(_("送付先"))
+    purpose = models.CharField(max_length=10, choices=LinkPurpose.choices)
+    topic = models.CharField(max_length=20, blank=True)
+    topic_id = models.PositiveIntegerField(null=True, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    joined_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["topic", "topic_id"])]
+
+
+class Outreach(models.Model):
+    """That something was sent to an organisation, and how many people it reached.
+
+    One row per (topic, topic_id, organisation): a proposal, or an event's invitation. Members
+    are told in-app (and by mail as each chose); contacts are mailed a ContactLink when the
+    organisation has no members. Neither (0 + 0) is "no reachable contact": a task for staff.
+    """
+
+    class Topic(models.TextChoices):
+        PROPOSAL = "proposal", _("提案")
+        EVENT = "event", _("イベントの招待")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="outreach"
+    )
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+    topic_id = models.PositiveIntegerField()
+    members = models.PositiveSmallIntegerField(_("届いた利用者"), default=0)
+    contacts = models.PositiveSmallIntegerField(_("メールした担当者"), default=0)
+    sent_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "topic_id", "organization"], name="unique_outreach"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.topic_id} → {self.organization_id}"
+
+    @property
+    def reached(self) -> int:
+        return self.members + self.contacts
+
+
 class ResourceStatus(models.TextChoices):
     ACTIVE = "active", _("提供中")
     PAUSED = "paused", _("一時停止")

@@ -36,7 +36,7 @@ from portal.identifiers import (
 )
 from portal.locking import row_lock_current
 from portal.mail import absolute_url, mail_send
-from portal.models import Field, Role, User, Ward
+from portal.models import Field, NoticeKind, Role, User, Ward
 from portal.ratelimit import rate_limit_count, rate_limit_retry_at
 from portal.services import notification_send
 from portal.tabular import ImportOutcome, Sheet, cell_errors, errors_by_row, row_message
@@ -316,7 +316,12 @@ def organization_review(
             message = f"{message} — {reason}"
         if members:
             notification_send(
-                recipients=members, message=message[:300], url=reverse("partners:my_org")
+                recipients=members,
+                message=message,
+                url=reverse("partners:my_org"),
+                kind=NoticeKind.REVIEW,
+                # The reason is in the mail's text, not its subject.
+                subject=_("団体の審査結果: %(status)s") % {"status": status.label},
             )
     return organization
 

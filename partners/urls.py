@@ -1,6 +1,7 @@
 from django.urls import path
 
 from partners import views
+from partners.reach import views as reach
 
 app_name = "partners"
 
@@ -8,6 +9,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("register/done/", views.register_done, name="register_done"),
     path("password/<str:uidb64>/<str:token>/", views.password_set, name="password_set"),
+    path("join/<str:token>/", reach.join, name="join"),
     path("my/", views.my_org, name="my_org"),
     path("my/profile/", views.my_profile, name="my_profile"),
     path("my/contacts/new/", views.contact_edit, name="contact_create"),
@@ -26,4 +28,9 @@ urlpatterns = [
     path("registry/<int:pk>/edit/", views.org_edit, name="org_edit"),
     path("registry/<int:pk>/review/", views.org_review, name="org_review"),
     path("registry/<int:pk>/merge/", views.org_merge, name="org_merge"),
+    path(
+        "registry/<int:pk>/contacts/<int:contact_id>/invite/",
+        reach.contact_invite,
+        name="contact_invite",
+    ),
 ]

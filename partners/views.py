@@ -352,6 +352,7 @@ def pending(request: AuthenticatedRequest) -> HttpResponse:
 @staff_required
 def org_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organization = selectors.organization_detail(pk)
+    members = list(organization.members.select_related("user"))
     access_log_record(
         kind=AccessLog.Kind.VIEW_PERSONAL,
         request=request,
@@ -363,7 +364,8 @@ def org_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "org": organization,
             "resources": selectors.resources_of(organization),
-            "members": organization.members.select_related("user"),
+            "members": members,
+            "member_emails": {m.user.email.lower() for m in members if m.user.email},
             "review_form": ReviewForm(),
             "merge_form": MergeForm(targets=selectors.merge_targets(organization)),
             "duplicates": selectors.duplicate_candidates(organization),

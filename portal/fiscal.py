@@ -123,3 +123,21 @@ def fiscal_year_label(fiscal_year: int) -> str:
 def period_label(fiscal_year: int, quarter: int | None = None) -> str:
     label = fiscal_year_label(fiscal_year)
     return f"{label} 第{quarter}四半期" if quarter else label
+
+
+WEEKDAYS_JA = "月火水木金土日"
+
+
+def date_with_weekday(day: datetime.date) -> str:
+    """`day` as a Japanese reader expects it in a mail: 2026年12月3日（木）."""
+    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS_JA[day.weekday()]}）"
+
+
+def tokyo_span(starts: datetime.datetime, ends: datetime.datetime) -> str:
+    """An event's time in Tokyo: 2026年12月3日（木）14:00〜16:00 (the end's date is added when
+    it falls on another day). `starts` and `ends` are aware datetimes, as stored."""
+    start, end = timezone.localtime(starts), timezone.localtime(ends)
+    text = f"{date_with_weekday(start.date())} {start:%H:%M}〜"
+    if end.date() != start.date():
+        text += f"{date_with_weekday(end.date())} "
+    return text + f"{end:%H:%M}"

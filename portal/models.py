@@ -52,6 +52,14 @@ class User(AbstractUser):
         help_text=_("職員の所属区。管理者と評価担当は全区を扱います。"),
     )
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+    department = models.CharField(
+        _("所属部署"),
+        max_length=100,
+        blank=True,
+        help_text=_("職員の課・係。提案を受けた団体に区の連絡先として表示されます。"),
+    )
+    # NoticeKind values this person does not want by mail (in-app notices always arrive).
+    mail_muted = models.JSONField(_("メールで受け取らないお知らせ"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("利用者")
@@ -111,6 +119,17 @@ class AccessLog(models.Model):
         raise ValueError("AccessLog entries are append-only")
 
 
+class NoticeKind(models.TextChoices):
+    """What a notice is about: each person chooses which kinds also come by mail."""
+
+    PROPOSAL = "proposal", _("連携の提案と回答")
+    EVENT = "event", _("イベントの招待と変更")
+    REMINDER = "reminder", _("回答期限・申込締切のお知らせ")
+    REVIEW = "review", _("団体の審査結果")
+    MESSAGE = "message", _("メッセージ")
+    GENERAL = "general", _("その他のお知らせ")
+
+
 class Notification(models.Model):
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     message = models.CharField(_("内容"), max_length=300)
@@ -126,6 +145,37 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class MailLog(models.Model):
+    """One message to one address: queued by portal.mail.mail_send, settled by its task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("送信待ち")
+        SENT = "sent", _("送信済み")
+        FAILED = "failed", _("送信失敗")
+
+    to = models.EmailField(_("宛先"))
+    recipient = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("種類"), max_length=20, choices=NoticeKind.choices)
+    subject = models.CharField(_("件名"), max_length=200)
+    status = models.CharField(
+        _("状態"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("試行回数"), default=0)
+    error = models.CharField(_("エラー"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("メール送信記録")
+        verbose_name_plural = _("メール送信記録")
+
+    def __str__(self) -> str:
+        return f"{self.to} {self.subject}"
 
 
 class DailyActivity(models.Model):

@@ -16,12 +16,13 @@ from django.utils import timezone
 
 from portal.choices import DEFAULT_FIELDS
 from portal.client import client_ip
-from portal.mail import mail_send
+from portal.mail import absolute_url, mail_template_send
 from portal.models import (
     AccessLog,
     DailyActivity,
     Field,
     HealthCheck,
+    NoticeKind,
     Notification,
     User,
     Ward,
@@ -44,13 +45,15 @@ def access_log_record(
     user: User | None = None,
     username: str = "",
     detail: str = "",
+    path: str | None = None,
 ) -> AccessLog:
+    """Append one entry; `path` replaces the request's own (to keep a secret out of the log)."""
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user  # type: ignore[assignment]
     texts = {
         "kind": kind,
         "username": username or (user.get_username() if user else ""),
-        "path": request.get_full_path() if request is not None else "",
+        "path": path if path is not None else (request.get_full_path() if request else ""),
         "detail": detail,
     }
     return AccessLog.objects.create(
@@ -61,22 +64,43 @@ def access_log_record(
 
 
 def notification_send(
-    *, recipients: list[User], message: str, url: str = "", email: bool = True
+    *,
+    recipients: list[User],
+    message: str,
+    url: str = "",
+    email: bool = True,
+    kind: str = NoticeKind.GENERAL,
+    subject: str = "",
+    lines: list[str] | None = None,
 ) -> None:
-    """An in-app notice to each recipient, and the same by e-mail where they have an address.
+    """An in-app notice to each recipient, and the same by e-mail to those with an address who
+    take `kind` (a NoticeKind) by mail (User.mail_muted; `email=False` never mails).
 
-    The notices are written in the caller's transaction; the mail leaves after it commits
-    (portal.mail), so a rolled-back action has notified and mailed no one.
+    The mail has a short subject (`subject`, else `message`), `message` and any further `lines`
+    (dates, venue…) as text and HTML, and `url` (a site path) as an absolute link. The notices
+    are written in the caller's transaction; the mail leaves after it commits (portal.mail),
+    so a rolled-back action has notified and mailed no one.
     """
     Notification.objects.bulk_create(
-        [Notification(recipient=user, message=message, url=url) for user in recipients]
+        [Notification(recipient=user, message=message[:300], url=url) for user in recipients]
     )
-    if email:
-        mail_send(
-            to=[user.email for user in recipients if user.email],
-            subject=f"[地域連携マッチング] {message}",
-            body=f"{message}\n\n{url}",
-        )
+    if not email:
+        return
+    for user in recipients:
+        if user.email and kind not in (user.mail_muted or []):
+            mail_template_send(
+                to=user.email,
+                template="portal/mail/notice",
+                context={
+                    "name": str(user),
+                    "message": message,
+                    "lines": lines or [],
+                    "link": absolute_url(url) if url else "",
+                },
+                subject=subject or message,
+                kind=kind,
+                recipient=user,
+            )
 
 
 def notifications_mark_read(*, user: User) -> int:

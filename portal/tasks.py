@@ -3,8 +3,11 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
+from django.utils import timezone
 
+from portal.models import MailLog
 from portal.services import health_check_record
 
 logger = logging.getLogger(__name__)
@@ -49,18 +52,37 @@ MAIL_RETRIES = 5
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAIL_RETRIES)
-def mail_deliver(self, *, to: list[str], subject: str, body: str) -> bool:
-    """Deliver one queued message (portal.mail.mail_send); True when the server took it."""
+def mail_deliver(
+    self,
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html: str = "",
+    log_id: int | None = None,
+) -> bool:
+    """Deliver one queued message (portal.mail.mail_send); True when the server took it.
+
+    Its MailLog row (`log_id`) records every attempt and ends 送信済み or, after the last retry,
+    送信失敗 with the server's error, which staff read on the mail log screen.
+    """
+    log = MailLog.objects.filter(pk=log_id) if log_id else MailLog.objects.none()
+    log.update(attempts=F("attempts") + 1)
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
     try:
-        send_mail(
-            subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=to
-        )
+        message.send()
     except (OSError, smtplib.SMTPException) as exc:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             # In-process (no broker) there is no queue to retry from; the action stands.
             logger.error(
                 "mail not delivered to %d recipient(s): %s", len(to), subject, exc_info=True
             )
+            log.update(status=MailLog.Status.FAILED, error=str(exc)[:300])
             return False
         raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 900)) from exc
+    log.update(status=MailLog.Status.SENT, sent_at=timezone.now(), error="")
     return True

@@ -3,6 +3,7 @@ from django.urls import path
 from portal import passwords, views
 from portal.coordinators import views as coordinators
 from portal.imports import views as import_views
+from portal.notices import views as notices
 from portal.support import views as support
 
 app_name = "portal"
@@ -23,6 +24,8 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("notifications/", views.notifications, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
+    path("settings/notices/", notices.notice_settings, name="notice_settings"),
+    path("mail-log/", notices.mail_log, name="mail_log"),
     path("imports/cancel/", import_views.import_cancel, name="import_cancel"),
     path("imports/", import_views.import_job_list, name="import_jobs"),
     path("imports/<int:job_id>/", import_views.import_job_detail, name="import_job"),

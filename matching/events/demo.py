@@ -130,7 +130,8 @@ def load(ctx: DemoContext) -> None:
         PairOutcome,
     )
     from matching.models import Candidate
-    from partners.models import Membership, Resource
+    from partners.models import ContactPerson, Membership, Outreach, Resource
+    from partners.reach.services import outreach_record
     from portal.models import Role, User, Ward
 
     rng = random.Random(ctx.seed + 40)  # noqa: S311  (demo data, not security)
@@ -159,6 +160,9 @@ def load(ctx: DemoContext) -> None:
     members: dict[int, list[User]] = {}
     for membership in Membership.objects.select_related("user"):
         members.setdefault(membership.organization_id, []).append(membership.user)
+    contacts: dict[int, list[ContactPerson]] = {}
+    for contact in ContactPerson.objects.order_by("pk"):
+        contacts.setdefault(contact.organization_id, []).append(contact)
     wards = {w.code: w for w in Ward.objects.all()}
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
@@ -228,22 +232,35 @@ def load(ctx: DemoContext) -> None:
                         "outcome": rng.choice(outcomes) if past else "",
                     },
                 )
-                invitees: list[tuple[User, InviteeRole, int | None]] = [
-                    (u, InviteeRole.PARTNER, resource.organization_id)
-                    for u in members.get(resource.organization_id, [])
+                org_id = resource.organization_id
+                # Members are invited in the portal; an organisation without members through
+                # its contacts' mailed links (partners.reach), as event_invite does.
+                invitees: list[dict] = [
+                    {"user": u, "role": InviteeRole.PARTNER, "organization_id": org_id}
+                    for u in members.get(org_id, [])
+                ] or [
+                    {
+                        "user": None,
+                        "contact": c,
+                        "role": InviteeRole.PARTNER,
+                        "organization_id": org_id,
+                    }
+                    for c in contacts.get(org_id, [])
                 ]
+                outreach_record(
+                    organization_id=org_id, topic=Outreach.Topic.EVENT, topic_id=event.pk
+                )
                 owner = issue.coordinator or coordinator
-                invitees.append((owner, InviteeRole.OWNER, None))
-                for user, role, org_id in invitees:
+                invitees.append({"user": owner, "role": InviteeRole.OWNER})
+                for invitee in invitees:
                     status = (
                         InvitationStatus.REGISTERED
                         if rng.random() < 0.8
                         else InvitationStatus.DECLINED
                     )
+                    who = {k: invitee.pop(k) for k in ("user", "contact") if k in invitee}
                     invitation, made = Invitation.objects.get_or_create(
-                        event=event,
-                        user=user,
-                        defaults={"role": role, "organization_id": org_id, "status": status},
+                        event=event, **who, defaults={**invitee, "status": status}
                     )
                     if made and status == InvitationStatus.REGISTERED:
                         invitation.checkin_code = f"D{event.pk:04d}{invitation.pk:05d}"[-12:]

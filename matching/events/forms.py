@@ -88,7 +88,7 @@ class CloseForm(PortalForm):
         self.fields["attended"] = forms.MultipleChoiceField(
             label=_("出席者"),
             required=False,
-            choices=[(str(inv.pk), str(inv.user)) for inv in self.registrants],
+            choices=[(str(inv.pk), inv.invitee) for inv in self.registrants],
             initial=[str(inv.pk) for inv in self.registrants if inv.checked_in_at],
             widget=forms.CheckboxSelectMultiple,
         )

@@ -6,6 +6,8 @@ Other models are referenced by label to keep this module free of import cycles.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -116,6 +118,9 @@ class EventPair(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     outcome = models.CharField(_("結果"), max_length=10, choices=PairOutcome.choices, blank=True)
 
+    # Not a column: the event page sets it to the organisation's Outreach for this event.
+    reach: Any
+
     class Meta:
         ordering = ["order", "pk"]
         constraints = [
@@ -139,8 +144,21 @@ class InviteeRole(models.TextChoices):
 
 class Invitation(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    # A portal user (a member or the issue's owner), or, for an organisation without members,
+    # one of its contacts, who answers through a mailed link (partners.reach).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_invitations"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="event_invitations",
+    )
+    contact = models.ForeignKey(
+        "partners.ContactPerson",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     organization = models.ForeignKey(
         "partners.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -171,3 +189,10 @@ class Invitation(models.Model):
         ]
         verbose_name = _("イベントの招待")
         verbose_name_plural = _("イベントの招待")
+
+    @property
+    def invitee(self) -> str:
+        """Who is invited, as staff read it: the user, else the contact (by mail)."""
+        if self.user_id is not None:
+            return str(self.user)
+        return self.contact.name if self.contact_id is not None and self.contact else "—"

@@ -91,8 +91,8 @@ def invitations_for(*, user: User) -> QuerySet[Invitation]:
 def event_registrants(*, event: Event) -> QuerySet[Invitation]:
     return (
         event.invitations.filter(status=InvitationStatus.REGISTERED)
-        .select_related("user", "organization")
-        .order_by("organization__name", "user__username")
+        .select_related("user", "contact", "organization")
+        .order_by("organization__name", "user__username", "contact__name")
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
@@ -23,10 +24,17 @@ from matching.events.models import (
     PairOutcome,
 )
 from matching.models import Candidate
-from partners.models import Membership
+from partners.models import Outreach
+from partners.reach.services import (
+    Notice,
+    contact_mail,
+    organization_members,
+    organization_reach,
+)
+from portal.fiscal import date_with_weekday, tokyo_span
 from portal.identifiers import checkin_code_key
 from portal.locking import row_lock_current
-from portal.models import User
+from portal.models import NoticeKind, User
 from portal.services import notification_send
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the desk
@@ -54,6 +62,55 @@ def _event_url(event: Event) -> str:
 
 def _my_events_url() -> str:
     return reverse("matching:event_my_invitations")
+
+
+def event_lines(event: Event, *, registered: bool = False) -> list[str]:
+    """What every mail about an event says: date and time with the weekday (Tokyo), the
+    venue, and — only to people holding or waiting for a seat — the online meeting URL."""
+    lines = [
+        _("日時: %(when)s") % {"when": tokyo_span(event.starts_at, event.ends_at)},
+        _("形式: %(format)s") % {"format": event.get_format_display()},
+    ]
+    if event.venue:
+        lines.append(_("会場: %(venue)s") % {"venue": event.venue})
+    if event.meeting_url:
+        lines.append(
+            _("オンライン会議のURL: %(url)s") % {"url": event.meeting_url}
+            if registered
+            else _("オンライン会議のURLは参加登録した方にお知らせします。")
+        )
+    return lines
+
+
+def _tell(
+    invitations: list[Invitation],
+    *,
+    message: str,
+    subject: str,
+    lines: list[str],
+    kind: str = NoticeKind.EVENT,
+) -> None:
+    """Tell invitees: users in-app (and by mail as each chose), contacts by mail."""
+    users = [invitation.user for invitation in invitations if invitation.user is not None]
+    if users:
+        notification_send(
+            recipients=users,
+            message=message,
+            url=_my_events_url(),
+            kind=kind,
+            subject=subject,
+            lines=lines,
+        )
+    for invitation in invitations:
+        contact = invitation.contact
+        if invitation.user is None and contact is not None and contact.email:
+            contact_mail(
+                contact=contact,
+                template="portal/mail/notice",
+                subject=subject,
+                kind=kind,
+                context={"message": message, "lines": lines},
+            )
 
 
 def event_validate(data: dict[str, Any]) -> None:
@@ -131,27 +188,27 @@ def event_update(
 
 def _tell_about_the_move(event: Event) -> None:
     """Everyone holding or waiting for a seat learns the new date, time or place."""
-    recipients = [
-        invitation.user
-        for invitation in event.invitations.filter(
+    holders = list(
+        event.invitations.filter(
             status__in=[InvitationStatus.REGISTERED, InvitationStatus.WAITLISTED]
-        ).select_related("user")
-    ]
-    if not recipients:
-        return
-    starts, ends = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
-    place = event.venue if event.format != "online" else _("オンライン")
-    notification_send(
-        recipients=recipients,
-        message=_("イベント「%(title)s」の日時・会場が変わりました：%(when)s〜%(end)s %(place)s")
-        % {
-            "title": event.title,
-            "when": starts.strftime("%Y-%m-%d %H:%M"),
-            "end": ends.strftime("%H:%M"),
-            "place": place,
-        },
-        url=_my_events_url(),
+        ).select_related("user", "contact")
     )
+    if holders:
+        starts, ends = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+        _tell(
+            holders,
+            message=_(
+                "イベント「%(title)s」の日時・会場が変わりました：%(when)s〜%(end)s %(place)s"
+            )
+            % {
+                "title": event.title,
+                "when": f"{date_with_weekday(starts.date())} {starts:%H:%M}",
+                "end": f"{ends:%H:%M}",
+                "place": event.venue if event.format != "online" else _("オンライン"),
+            },
+            subject=_("イベントの日時・会場の変更"),
+            lines=event_lines(event, registered=True),
+        )
 
 
 @transaction.atomic
@@ -180,54 +237,112 @@ def event_programme_set(*, event: Event, candidate_ids: list[int]) -> list[Event
     return list(event.pairs.all())
 
 
-def _invitees(event: Event) -> list[tuple[User, str, int | None]]:
-    """Partner users of every programme organisation and the owner of every programme issue."""
-    pairs = list(event.pairs.select_related("issue"))
-    org_ids = {pair.organization_id for pair in pairs}
-    found: dict[int, tuple[User, str, int | None]] = {}
-    for membership in Membership.objects.filter(
-        organization_id__in=org_ids, user__is_active=True
-    ).select_related("user"):
-        found[membership.user_id] = (
-            membership.user,
-            InviteeRole.PARTNER,
-            membership.organization_id,
-        )
+@dataclass(frozen=True)
+class InviteOutcome:
+    """What 招待を送る did: organisations reached (members or contacts), those with nobody
+    to reach (a task for staff), and the invitations created (issue owners included)."""
+
+    reached: list[str]
+    unreachable: list[str]
+    created: list[Invitation]
+
+
+def _invitation_notice(event: Event) -> Notice:
+    deadline = timezone.localtime(event.registration_deadline)
+    return Notice(
+        kind=NoticeKind.EVENT,
+        message=_("イベント「%(title)s」への招待が届きました（申込締切 %(deadline)s）")
+        % {
+            "title": event.title,
+            "deadline": f"{date_with_weekday(deadline.date())} {deadline:%H:%M}",
+        },
+        subject=_("イベントへの招待: %(title)s") % {"title": event.title},
+        member_path=_my_events_url(),
+        topic=Outreach.Topic.EVENT,
+        topic_id=event.pk,
+        contact_path=lambda token: reverse("matching:invitation_link", args=[event.pk, token]),
+        contact_template="matching/mail/invitation_contact",
+        lines=event_lines(event),
+        context={"event": event},
+    )
+
+
+def _organization_invite(event: Event, organization, sent_by: User | None) -> tuple[bool, list]:
+    """Invite one programme organisation: its members, else its contacts by mail."""
+    members = organization_members(organization.pk)
+    created = []
+    if members:
+        for user in members:
+            invitation, made = Invitation.objects.get_or_create(
+                event=event,
+                user=user,
+                defaults={"role": InviteeRole.PARTNER, "organization": organization},
+            )
+            created += [invitation] if made else []
+    else:
+        for contact in organization.contacts.all():
+            invitation, made = Invitation.objects.get_or_create(
+                event=event,
+                contact=contact,
+                user=None,
+                defaults={"role": InviteeRole.PARTNER, "organization": organization},
+            )
+            created += [invitation] if made else []
+    delivery = organization_reach(
+        organization=organization,
+        notice=_invitation_notice(event),
+        outreach=(Outreach.Topic.EVENT, event.pk),
+        sent_by=sent_by,
+    )
+    return bool(delivery.reached), created
+
+
+@transaction.atomic
+def event_invite(*, event: Event, sent_by: User | None = None) -> InviteOutcome:
+    """Invite the programme's organisations (members in-app and by mail, else contacts by a
+    mailed link) and the issues' owners. Organisations reached before are not sent again;
+    those that reached no one are tried again on every call."""
+    if event.status != EventStatus.OPEN:
+        raise ValidationError(_("終了または中止したイベントには招待できません。"))
+    pairs = list(event.pairs.select_related("issue", "organization"))
+    if not pairs:
+        raise ValidationError(_("先にプログラム（課題と団体の組み合わせ）を選んでください。"))
+    done = set(
+        Outreach.objects.filter(topic=Outreach.Topic.EVENT, topic_id=event.pk)
+        .exclude(members=0, contacts=0)
+        .values_list("organization_id", flat=True)
+    )
+    organizations = {pair.organization_id: pair.organization for pair in pairs}
+    outcome = InviteOutcome(reached=[], unreachable=[], created=[])
+    for org_id, organization in sorted(organizations.items(), key=lambda item: item[1].name):
+        if org_id in done:
+            continue
+        reached, created = _organization_invite(event, organization, sent_by)
+        (outcome.reached if reached else outcome.unreachable).append(organization.name)
+        outcome.created.extend(created)
     owner_ids = cast(
         "set[int]",
         {pair.issue.coordinator_id or pair.issue.created_by_id for pair in pairs} - {None},
     )
-    for user in User.objects.filter(pk__in=owner_ids, is_active=True):
-        found.setdefault(user.pk, (user, InviteeRole.OWNER, None))
-    return list(found.values())
-
-
-@transaction.atomic
-def event_invite(*, event: Event) -> list[Invitation]:
-    """Invite the programme's organisations and issue owners; returns the new invitations."""
-    if event.status != EventStatus.OPEN:
-        raise ValidationError(_("終了または中止したイベントには招待できません。"))
-    if not event.pairs.exists():
-        raise ValidationError(_("先にプログラム（課題と団体の組み合わせ）を選んでください。"))
-    existing = set(event.invitations.values_list("user_id", flat=True))
-    created = [
-        Invitation.objects.create(event=event, user=user, role=role, organization_id=org_id)
-        for user, role, org_id in _invitees(event)
-        if user.pk not in existing
+    invited = set(event.invitations.values_list("user_id", flat=True))
+    owners = [
+        Invitation.objects.create(event=event, user=user, role=InviteeRole.OWNER)
+        for user in User.objects.filter(pk__in=owner_ids - invited, is_active=True)
     ]
-    if created:
-        notification_send(
-            recipients=[inv.user for inv in created],
-            message=_("イベント「%(title)s」への招待が届きました（申込締切 %(deadline)s）")
-            % {
-                "title": event.title,
-                "deadline": timezone.localtime(event.registration_deadline).strftime(
-                    "%Y-%m-%d %H:%M"
-                ),
-            },
-            url=_my_events_url(),
-        )
-    return created
+    if owners:
+        notice = _invitation_notice(event)
+        _tell(owners, message=notice.message, subject=notice.subject, lines=notice.lines)
+    outcome.created.extend(owners)
+    return outcome
+
+
+def invitations_claim(user: User, link) -> int:
+    """A contact who became a member through a link takes over their invitations by mail."""
+    if link.contact_id is None:
+        return 0
+    return Invitation.objects.filter(contact_id=link.contact_id, user__isnull=True).update(
+        user=user
+    )
 
 
 def _new_code() -> str:
@@ -269,12 +384,20 @@ def invitation_register(*, invitation: Invitation) -> Invitation:
         invitation.waitlisted_at = now
         invitation.save()
         message = _("イベント「%(title)s」は満席のため、キャンセル待ちに登録しました。")
-    notification_send(
-        recipients=[invitation.user],
+    _tell(
+        [invitation],
         message=message % {"title": event.title, "code": invitation.checkin_code or ""},
-        url=_my_events_url(),
+        subject=_("イベントの参加登録: %(title)s") % {"title": event.title},
+        lines=_seat_lines(event, invitation),
     )
     return invitation
+
+
+def _seat_lines(event: Event, invitation: Invitation) -> list[str]:
+    lines = event_lines(event, registered=True)
+    if invitation.checkin_code:
+        lines.append(_("受付コード: %(code)s") % {"code": invitation.checkin_code})
+    return lines
 
 
 @transaction.atomic
@@ -310,20 +433,21 @@ def waiting_list_promote(*, event: Event) -> list[Invitation]:
     waiting = list(
         event.invitations.select_for_update()
         .filter(status=InvitationStatus.WAITLISTED)
-        .select_related("user")
+        .select_related("user", "contact")
         .order_by("waitlisted_at", "pk")[:free]
     )
     for invitation in waiting:
         invitation.status = InvitationStatus.REGISTERED
         invitation.waitlisted_at = None
         _assign_code(invitation)
-        notification_send(
-            recipients=[invitation.user],
+        _tell(
+            [invitation],
             message=_(
                 "キャンセルが出たため、イベント「%(title)s」に参加登録されました。受付コード：%(code)s"
             )
             % {"title": event.title, "code": invitation.checkin_code},
-            url=_my_events_url(),
+            subject=_("イベントの参加登録: %(title)s") % {"title": event.title},
+            lines=_seat_lines(event, invitation),
         )
     return waiting
 
@@ -418,17 +542,17 @@ def event_cancel(*, event: Event) -> Event:
     event.status = EventStatus.CANCELLED
     event.version += 1
     event.save()
-    recipients = [
-        inv.user
-        for inv in event.invitations.exclude(status=InvitationStatus.DECLINED).select_related(
-            "user"
+    invitees = list(
+        event.invitations.exclude(status=InvitationStatus.DECLINED).select_related(
+            "user", "contact"
         )
-    ]
-    if recipients:
-        notification_send(
-            recipients=recipients,
+    )
+    if invitees:
+        _tell(
+            invitees,
             message=_("イベント「%(title)s」は中止になりました。") % {"title": event.title},
-            url=_my_events_url(),
+            subject=_("イベントの中止: %(title)s") % {"title": event.title},
+            lines=[_("日時: %(when)s") % {"when": tokyo_span(event.starts_at, event.ends_at)}],
         )
     return event
 
@@ -443,20 +567,21 @@ def event_deadline_reminders_send(*, within: datetime.timedelta | None = None) -
         event__status=EventStatus.OPEN,
         event__registration_deadline__gt=now,
         event__registration_deadline__lte=now + within,
-    ).select_related("event", "user")
+    ).select_related("event", "user", "contact")
     sent = 0
     for invitation in pending:
+        deadline = timezone.localtime(invitation.event.registration_deadline)
         with transaction.atomic():
-            notification_send(
-                recipients=[invitation.user],
+            _tell(
+                [invitation],
                 message=_("イベント「%(title)s」の申込締切が近づいています（%(deadline)s）")
                 % {
                     "title": invitation.event.title,
-                    "deadline": timezone.localtime(invitation.event.registration_deadline).strftime(
-                        "%Y-%m-%d %H:%M"
-                    ),
+                    "deadline": f"{date_with_weekday(deadline.date())} {deadline:%H:%M}",
                 },
-                url=_my_events_url(),
+                subject=_("イベントの申込締切が近づいています"),
+                lines=event_lines(invitation.event),
+                kind=NoticeKind.REMINDER,
             )
             invitation.reminded_at = now
             invitation.save(update_fields=["reminded_at"])

@@ -20,4 +20,5 @@ urlpatterns = [
     path("<int:pk>/event.ics", views.event_ics, name="event_ics"),
     path("invitations/<int:pk>/register/", views.invitation_register, name="invitation_register"),
     path("invitations/<int:pk>/decline/", views.invitation_decline, name="invitation_decline"),
+    path("<int:pk>/invitation/<str:token>/", views.invitation_link, name="invitation_link"),
 ]

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -23,6 +24,9 @@ from matching.events.forms import (
 )
 from matching.events.ics import event_to_ics
 from matching.events.models import Event, EventStatus, EventTheme, Invitation, InvitationStatus
+from partners.models import Outreach
+from partners.reach.services import LinkRefused, contact_link_find, join_refusal
+from partners.reach.views import join_handle, link_refused, path_without_token
 from portal.access import (
     AuthenticatedRequest,
     HtmxRequest,
@@ -143,10 +147,16 @@ def event_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @staff_required
 def event_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(Event.objects.select_related("theme", "created_by"), pk=pk)
-    invitations = event.invitations.select_related("user", "organization").order_by(
-        "status", "waitlisted_at", "user__username"
+    invitations = event.invitations.select_related("user", "contact", "organization").order_by(
+        "status", "waitlisted_at", "user__username", "contact__name"
     )
-    pairs = event.pairs.select_related("issue", "organization", "resource")
+    pairs = list(event.pairs.select_related("issue", "organization", "resource"))
+    reach = {
+        row.organization_id: row
+        for row in Outreach.objects.filter(topic=Outreach.Topic.EVENT, topic_id=event.pk)
+    }
+    for pair in pairs:
+        pair.reach = reach.get(pair.organization_id)
     user = request.user
     can_manage = user.has_perm("matching.manage_event", event)
     counts = dict.fromkeys(InvitationStatus.values, 0)
@@ -194,11 +204,32 @@ def event_programme(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def event_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = _managed_event(request, pk)
     try:
-        created = services.event_invite(event=event)
+        outcome = services.event_invite(event=event, sent_by=request.user)
     except ValidationError as exc:
         messages_service_errors(request, exc)
     else:
-        messages.success(request, _("%(n)s 人に招待を送りました。") % {"n": len(created)})
+        if outcome.reached:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)s 団体に招待を送りました。",
+                    "%(n)s 団体に招待を送りました。",
+                    len(outcome.reached),
+                )
+                % {"n": len(outcome.reached)},
+            )
+        if outcome.unreachable:
+            messages.error(
+                request,
+                ngettext(
+                    "%(n)s 団体には連絡できる利用者も担当者もいないため、招待が届いていません: %(names)s",
+                    "%(n)s 団体には連絡できる利用者も担当者もいないため、招待が届いていません: %(names)s",
+                    len(outcome.unreachable),
+                )
+                % {"n": len(outcome.unreachable), "names": "、".join(outcome.unreachable)},
+            )
+        if not outcome.reached and not outcome.unreachable:
+            messages.info(request, _("プログラムの団体にはすべて招待済みです。"))
     return redirect("matching:event_detail", pk=event.pk)
 
 
@@ -230,7 +261,7 @@ def event_checkin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             result = {
                 "ok": True,
-                "message": _("%(name)s さんを受け付けました。") % {"name": invitation.user},
+                "message": _("%(name)s さんを受け付けました。") % {"name": invitation.invitee},
             }
         if not request.htmx:
             (messages.success if result["ok"] else messages.error)(request, result["message"])
@@ -339,6 +370,64 @@ def invitation_decline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("不参加として登録しました。"))
     return redirect("matching:event_my_invitations")
+
+
+@public
+def invitation_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """A contact's mailed invitation: the event, 参加する / 参加しない, and a member account."""
+    event = get_object_or_404(Event.objects.select_related("theme"), pk=pk)
+    try:
+        link = contact_link_find(token=token, topic=Outreach.Topic.EVENT, topic_id=event.pk)
+    except LinkRefused as refusal:
+        return link_refused(request, refusal)
+    invitation = (
+        Invitation.objects.filter(event=event, contact_id=link.contact_id)
+        .select_related("contact")
+        .first()
+    )
+    if invitation is None:
+        return link_refused(request, LinkRefused(_("この招待は取り消されています。"), "gone"))
+    action = request.POST.get("action")
+    if request.method == "POST" and action in {"register", "decline"}:
+        answer = (
+            services.invitation_register if action == "register" else services.invitation_decline
+        )
+        try:
+            invitation = answer(invitation=invitation)
+        except ValidationError as exc:
+            access_log_record(
+                kind=AccessLog.Kind.DENIED,
+                request=request,
+                detail=f"invitation={invitation.pk} {action} refused",
+                path=path_without_token(request),
+            )
+            messages_service_errors(request, exc)
+        else:
+            messages.success(request, _("回答を受け付けました。"))
+        return redirect(request.path)
+    join_form, response = join_handle(
+        request,
+        link,
+        done=reverse("matching:event_my_invitations"),
+        then=services.invitations_claim,
+    )
+    if response is not None:
+        return response
+    seated = invitation.status in {InvitationStatus.REGISTERED, InvitationStatus.WAITLISTED}
+    return render(
+        request,
+        "matching/events/invitation_link.html",
+        {
+            "event": event,
+            "invitation": invitation,
+            "link": link,
+            "lines": services.event_lines(event, registered=seated),
+            "open": event.status == EventStatus.OPEN
+            and timezone.now() <= event.registration_deadline,
+            "join_form": join_form,
+            "can_join": join_refusal(link, request.user) is None,
+        },
+    )
 
 
 # --- public pages and .ics --------------------------------------------------------------------

@@ -18,23 +18,79 @@ from matching.models import (
 )
 from matching.permissions import can_answer_proposal
 from matching.projects.services import project_create
-from partners.models import Membership
-from portal.models import User
+from matching.proposals.selectors import contact_line, ward_contact
+from partners.models import ContactLink, OrgStatus, Outreach
+from partners.reach.services import Delivery, Notice, organization_members, organization_reach
+from portal.fiscal import date_with_weekday
+from portal.models import NoticeKind, User
 from portal.services import notification_send
 
 logger = logging.getLogger(__name__)
 
 PROPOSAL_DAYS = 14
+# The latest deadline staff may set when approving (days from today, Tokyo).
+MAX_DEADLINE_DAYS = 90
 REMINDER_DAYS = 3
 
 
-def _partner_users(organization_id: int) -> list[User]:
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization_id=organization_id, user__is_active=True
-        ).select_related("user")
+class AnswerRefused(ValidationError):
+    """A proposal that can no longer be answered (answered already, expired): the refusal is
+    logged by the view (portal access log), as for any refused write."""
+
+
+def deadline_default() -> datetime.date:
+    """The default answer deadline: PROPOSAL_DAYS Tokyo days from today."""
+    return timezone.localdate() + datetime.timedelta(days=PROPOSAL_DAYS)
+
+
+def deadline_check(deadline: datetime.date) -> None:
+    """A deadline staff set: from tomorrow (Tokyo) to MAX_DEADLINE_DAYS ahead."""
+    today = timezone.localdate()
+    if not today < deadline <= today + datetime.timedelta(days=MAX_DEADLINE_DAYS):
+        raise ValidationError(
+            {
+                "deadline": _("回答期限は明日から %(days)s 日後までの日付にしてください。")
+                % {"days": MAX_DEADLINE_DAYS}
+            }
+        )
+
+
+def _notice(proposal: Proposal) -> Notice:
+    issue = proposal.issue
+    contact = ward_contact(proposal)
+    deadline = date_with_weekday(proposal.deadline)
+    lines = [
+        _("課題: %(title)s") % {"title": issue.title},
+        _("区: %(ward)s") % {"ward": issue.ward.name_ja if issue.ward else _("区を問わない")},
+        _("提案するリソース: %(title)s") % {"title": proposal.resource.title},
+        _("回答期限: %(date)s") % {"date": deadline},
     ]
+    if contact is not None:
+        lines.append(_("区の担当者: %(who)s") % {"who": contact_line(contact)})
+    return Notice(
+        kind=NoticeKind.PROPOSAL,
+        message=_("連携の提案が届きました: %(issue)s（回答期限 %(deadline)s）")
+        % {"issue": issue.title, "deadline": deadline},
+        subject=_("連携の提案が届きました（回答期限 %(deadline)s）") % {"deadline": deadline},
+        member_path=reverse("matching:partner_proposal", args=[proposal.pk]),
+        topic=Outreach.Topic.PROPOSAL,
+        topic_id=proposal.pk,
+        contact_path=lambda token: reverse("matching:proposal_link", args=[proposal.pk, token]),
+        contact_template="matching/mail/proposal_contact",
+        lines=lines,
+        context={"note": proposal.decision.comment if proposal.decision else ""},
+    )
+
+
+def proposal_reach(*, proposal: Proposal, sent_by: User | None) -> Delivery:
+    """Send the proposal to its organisation (members, else contacts with a link) and record
+    whom it reached; call inside the transaction that created or re-sends it."""
+    return organization_reach(
+        organization=proposal.organization,
+        notice=_notice(proposal),
+        outreach=(Outreach.Topic.PROPOSAL, proposal.pk),
+        sent_by=sent_by,
+    )
 
 
 def proposal_create(
@@ -44,6 +100,8 @@ def proposal_create(
     deadline: datetime.date | None = None,
     message: str = "",
 ) -> Proposal:
+    """The proposal an approval sends: deadline `deadline` (default 14 Tokyo days), reached as
+    partners.reach does (members, else contacts with a link; an Outreach either way)."""
     resource = decision.resource
     with transaction.atomic():
         existing = Proposal.objects.filter(
@@ -57,7 +115,7 @@ def proposal_create(
             organization_id=resource.organization_id,
             decision=decision,
             message=message,
-            deadline=deadline or timezone.localdate() + datetime.timedelta(days=PROPOSAL_DAYS),
+            deadline=deadline or deadline_default(),
             created_by=created_by,
         )
         ExposureLog.objects.create(
@@ -65,27 +123,54 @@ def proposal_create(
             kind=ExposureLog.Kind.PROPOSED,
             proposal=proposal,
         )
-        recipients = _partner_users(resource.organization_id)
-        if recipients:
-            notification_send(
-                recipients=recipients,
-                message=_("連携の提案が届きました: %(issue)s（回答期限 %(deadline)s）")
-                % {"issue": decision.issue.title, "deadline": proposal.deadline},
-                url=reverse("matching:partner_proposal", args=[proposal.pk]),
-            )
+        proposal_reach(proposal=proposal, sent_by=created_by)
     return proposal
 
 
-def proposal_respond(*, proposal: Proposal, user: User, accept: bool, reason: str = "") -> Proposal:
-    """A partner of the proposed organisation accepts (→ project) or declines (reason required)."""
-    if not can_answer_proposal(user, proposal):
+def proposal_reach_retry(*, proposal: Proposal, user: User) -> Delivery:
+    """Staff send a proposal that reached no one again (after adding a contact or member)."""
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.status != Proposal.Status.SENT:
+            raise ValidationError(_("回答待ちの提案だけを送り直せます。"))
+        delivery = proposal_reach(proposal=proposal, sent_by=user)
+    if not delivery.reached:
+        raise ValidationError(
+            _("%(org)s には連絡できる利用者も担当者もいません。先に担当者を登録してください。")
+            % {"org": proposal.organization.name}
+        )
+    return delivery
+
+
+def proposal_respond(
+    *,
+    proposal: Proposal,
+    accept: bool,
+    reason: str = "",
+    user: User | None = None,
+    link: ContactLink | None = None,
+) -> Proposal:
+    """A member of the proposed organisation (`user`), or its contact through a mailed link
+    (`link`), accepts (→ project) or declines (reason required).
+
+    Raises PermissionDenied for anyone else, AnswerRefused when the proposal was answered
+    already or its deadline (Tokyo date) has passed.
+    """
+    if link is not None:
+        allowed = (
+            link.organization_id == proposal.organization_id
+            and proposal.organization.status == OrgStatus.APPROVED
+        )
+    else:
+        allowed = user is not None and can_answer_proposal(user, proposal)
+    if not allowed:
         raise PermissionDenied
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if locked.status != Proposal.Status.SENT:
-            raise ValidationError(_("この提案には既に回答済みか、期限が過ぎています。"))
+            raise AnswerRefused(_("この提案には既に回答済みか、期限が過ぎています。"))
         if locked.deadline < timezone.localdate():
-            raise ValidationError(_("回答期限が過ぎています。"))
+            raise AnswerRefused(_("回答期限が過ぎています。"))
         if not accept and not reason.strip():
             raise ValidationError(_("辞退の理由を入力してください。"))
         locked.status = Proposal.Status.ACCEPTED if accept else Proposal.Status.DECLINED
@@ -107,16 +192,19 @@ def proposal_respond(*, proposal: Proposal, user: User, accept: bool, reason: st
                 coordinator=issue.coordinator,
                 created_by=user,
             )
+        who = (
+            str(user) if user is not None else (link.contact.name if link and link.contact else "")
+        )
         staff = [u for u in {issue.coordinator, locked.created_by} if u is not None and u.is_active]
         if staff:
             notification_send(
                 recipients=staff,
                 message=(
-                    _("提案が受諾されました: %(issue)s × %(org)s")
+                    _("提案が受諾されました: %(issue)s × %(org)s（%(who)s）")
                     if accept
-                    else _("提案が辞退されました: %(issue)s × %(org)s")
+                    else _("提案が辞退されました: %(issue)s × %(org)s（%(who)s）")
                 )
-                % {"issue": issue.title, "org": locked.organization.name},
+                % {"issue": issue.title, "org": locked.organization.name, "who": who},
                 url=reverse("matching:issue_review", args=[issue.pk]),
                 email=False,
             )
@@ -145,13 +233,18 @@ def proposals_expire(*, today: datetime.date | None = None) -> dict[str, int]:
                 reminded_at=timezone.now()
             ):
                 continue
-            recipients = _partner_users(proposal.organization_id)
+            recipients = organization_members(proposal.organization_id)
             if recipients:
                 notification_send(
                     recipients=recipients,
                     message=_("提案への回答期限が近づいています: %(issue)s（期限 %(deadline)s）")
-                    % {"issue": proposal.issue.title, "deadline": proposal.deadline},
+                    % {
+                        "issue": proposal.issue.title,
+                        "deadline": date_with_weekday(proposal.deadline),
+                    },
                     url=reverse("matching:partner_proposal", args=[proposal.pk]),
+                    kind=NoticeKind.REMINDER,
+                    subject=_("提案への回答期限が近づいています"),
                 )
             reminded += 1
     return {"expired": expired, "reminded": reminded}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import Any
 
@@ -18,7 +19,7 @@ from matching.models import (
     Decision,
 )
 from matching.permissions import can_approve, can_decide
-from matching.proposals.services import proposal_create
+from matching.proposals.services import deadline_check, proposal_create
 from portal.locking import Conflict
 from portal.models import Role, User
 from portal.services import notification_send
@@ -69,11 +70,15 @@ def decision_record(
     expected_version: int,
     reason: str = "",
     comment: str = "",
+    deadline: datetime.date | None = None,
 ) -> Decision:
-    """Record a staff verdict on a candidate; an approval sends a proposal to the organisation."""
+    """Record a staff verdict on a candidate; an approval sends a proposal to the organisation,
+    answerable until `deadline` (default 14 Tokyo days; see proposals.deadline_check)."""
     issue = candidate.issue
     if verdict not in allowed_verdicts(user, issue):
         raise PermissionDenied
+    if verdict == Decision.Verdict.APPROVED and deadline is not None:
+        deadline_check(deadline)
     if verdict == Decision.Verdict.REJECTED and not reason:
         raise ValidationError(_("却下の理由を選んでください。"))
     if reason and reason not in dict(REJECT_REASONS):
@@ -93,7 +98,7 @@ def decision_record(
             decided_by=user,
         )
         if verdict == Decision.Verdict.APPROVED:
-            proposal_create(decision=decision, created_by=user)
+            proposal_create(decision=decision, created_by=user, deadline=deadline)
         elif verdict == Decision.Verdict.REQUESTED:
             # Everyone can_approve lets act: the ward's approvers and those of no ward
             # (every approver for an issue without a ward).

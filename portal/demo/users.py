@@ -11,6 +11,13 @@ STAFF = [
 ]
 # Extra coordinators so caseload and the 23-ward overview have something to show.
 EXTRA_COORDINATOR_WARDS = ["13104", "13105", "13109", "13111", "13112", "13113", "13116", "13121"]
+# 所属部署: shown to partners as the ward contact on a proposal.
+DEPARTMENTS: dict[str, str] = {
+    Role.COORDINATOR: "地域振興部 協働推進課",
+    Role.APPROVER: "政策経営部 企画課",
+    Role.EVALUATOR: "政策経営部 評価担当",
+    Role.ADMIN: "情報システム課",
+}
 COORDINATOR_NAMES = [
     "佐藤 由美",
     "鈴木 大輔",
@@ -47,6 +54,7 @@ def _user(ctx: DemoContext, username: str, role: str, ward: Ward | None, name: s
             "ward": ward,
             "display_name": name,
             "email": f"{username}@demo.city.tokyo.jp",
+            "department": DEPARTMENTS.get(role, ""),
         },
     )
     if created:

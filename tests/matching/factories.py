@@ -78,3 +78,29 @@ def matching_world(n_pairs: int | None = None):
         issues.append(issue)
         resources.append(resource)
     return issues, resources
+
+
+def proposal_candidate(coordinator, *, org_name: str = "株式会社みまもりセンサー"):
+    """An open issue of 千代田区 (coordinator with a department, budget and period) and one
+    candidate of an organisation with neither members nor contacts: (issue, org, candidate)."""
+    from matching.models import Candidate
+    from tests.issues.factories import IssueFactory, field
+    from tests.partners.factories import OrganizationFactory, ResourceFactory
+    from tests.portal.factories import ward
+
+    coordinator.department = "地域振興部 協働推進課"
+    coordinator.save()
+    issue = IssueFactory(
+        title="一人暮らし高齢者の見守りと安否確認",
+        ward=ward("13101"),
+        field=field("高齢者支援"),
+        coordinator=coordinator,
+        budget_min=300_000,
+        budget_max=800_000,
+        desired_start=datetime.date(2027, 4, 1),
+        desired_end=datetime.date(2028, 3, 31),
+    )
+    org = OrganizationFactory(name=org_name)
+    resource = ResourceFactory(organization=org, title="センサーによる見守りサービス")
+    candidate = Candidate.objects.create(issue=issue, resource=resource, rank=1, score=0.9)
+    return issue, org, candidate

@@ -11,7 +11,7 @@ from django.core import mail
 from django.db import transaction
 
 from portal.mail import header_text
-from portal.models import Notification
+from portal.models import MailLog, Notification
 from portal.services import notification_send
 from portal.tasks import mail_deliver
 from tests.portal.factories import UserFactory
@@ -30,7 +30,12 @@ def test_mail_leaves_only_after_the_transaction_commits(member, django_capture_o
         assert mail.outbox == []  # still inside the transaction: nothing has left
     assert len(callbacks) == 1
     assert [m.to for m in mail.outbox] == [["member@example.jp"]]
-    assert mail.outbox[0].body == "提案が届きました\n\n/x/"
+    body = mail.outbox[0].body
+    assert "提案が届きました" in body
+    # The link is absolute (SITE_URL): a mail client cannot open a site path.
+    assert "http://127.0.0.1:8000/x/" in body
+    html = mail.outbox[0].alternatives[0]
+    assert html.mimetype == "text/html" and 'href="http://127.0.0.1:8000/x/"' in html.content
 
 
 def test_a_rolled_back_action_mails_no_one(member, django_capture_on_commit_callbacks):
@@ -72,7 +77,7 @@ def test_a_mail_server_outage_keeps_the_action_and_logs(
     def refuse(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("gone")
 
-    monkeypatch.setattr("portal.tasks.send_mail", refuse)
+    monkeypatch.setattr("portal.tasks.EmailMultiAlternatives.send", refuse)
     with (
         caplog.at_level(logging.ERROR, logger="portal.tasks"),
         django_capture_on_commit_callbacks(execute=True),
@@ -80,13 +85,17 @@ def test_a_mail_server_outage_keeps_the_action_and_logs(
         notification_send(recipients=[member], message="提案が届きました")
     assert Notification.objects.filter(recipient=member).count() == 1
     assert "mail not delivered to 1 recipient(s)" in caplog.text
+    # Staff see it in the mail log: to whom, what, and that it failed.
+    entry = MailLog.objects.get()
+    assert (entry.to, entry.status, entry.attempts) == ("member@example.jp", "failed", 1)
+    assert "gone" in entry.error
 
 
 def test_a_worker_hands_a_failed_delivery_back_for_a_retry(monkeypatch):
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError
 
-    monkeypatch.setattr("portal.tasks.send_mail", refuse)
+    monkeypatch.setattr("portal.tasks.EmailMultiAlternatives.send", refuse)
     # Called as a worker would (not eagerly): the failure goes back to Celery to retry later.
     with pytest.raises(ConnectionRefusedError):
         mail_deliver(to=["member@example.jp"], subject="s", body="b")

@@ -1,0 +1,50 @@
+"""Nothing in the demo data is dropped silently: every organisation can be reached, and every
+proposal and event invitation reached a person (DESIGN "The borders"; issue #13)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from matching.events.models import EventPair, Invitation, InviteeRole
+from matching.models import Proposal
+from partners.models import ContactPerson, Membership, Organization, Outreach
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_organisation_proposal_and_invitation_of_the_demo_reaches_a_person():
+    call_command("load_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    with_members = set(Membership.objects.values_list("organization_id", flat=True))
+    with_contacts = set(
+        ContactPerson.objects.exclude(email="").values_list("organization_id", flat=True)
+    )
+    organizations = list(Organization.objects.values_list("pk", "name"))
+    # A mix: some organisations have portal members, the others are reached by their contacts.
+    assert 0 < len(with_members) < len(organizations)
+    for pk, name in organizations:
+        assert pk in with_contacts, f"{name} has no contact with an address"
+
+    reach = {(o.topic, o.topic_id, o.organization_id): o for o in Outreach.objects.all()}
+    proposals = list(Proposal.objects.values_list("pk", "organization_id"))
+    assert proposals
+    for pk, org_id in proposals:
+        row = reach.get(("proposal", pk, org_id))
+        assert row is not None and row.reached, f"proposal {pk} reached no one"
+        assert (row.members > 0) == (org_id in with_members)
+
+    pairs = list(EventPair.objects.values_list("event_id", "organization_id").distinct())
+    assert pairs
+    invited = {
+        (event_id, org_id)
+        for event_id, org_id in Invitation.objects.filter(role=InviteeRole.PARTNER).values_list(
+            "event_id", "organization_id"
+        )
+    }
+    for event_id, org_id in pairs:
+        row = reach.get(("event", event_id, org_id))
+        assert row is not None and row.reached, f"event {event_id}: organisation {org_id}"
+        assert (event_id, org_id) in invited
+    for invitation in Invitation.objects.select_related("user", "contact"):
+        address = invitation.user.email if invitation.user else invitation.contact.email
+        assert address, f"invitation {invitation.pk} has no one to reach"
