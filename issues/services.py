@@ -26,7 +26,13 @@ from issues.models import (
 )
 from issues.priority import Weights, priority_compute, weights_current
 from issues.resources import IssueResource
-from issues.workflow import PROJECT_STARTED_TO, transition_allowed, transition_refusal
+from issues.workflow import (
+    PROJECT_NOT_STARTED_FROM,
+    PROJECT_STARTED_TO,
+    project_start_refusal,
+    transition_allowed,
+    transition_refusal,
+)
 from portal.history import history_stamp
 from portal.identifiers import reference_key
 from portal.locking import row_lock_current
@@ -181,10 +187,15 @@ def _status_write(issue: Issue, status: str, user: User | None, reason: str = ""
 def issue_project_started(*, issue: Issue, started_by: User | None) -> Issue:
     """A collaboration project started on `issue` (called by matching): it becomes 連携中.
 
+    Raises ValidationError when the issue is 取下げ, 解決 or 下書き (PROJECT_NOT_STARTED_FROM):
+    the caller's transaction then rolls the project back with it.
+
     The project's own permission check (who may accept, approve or enter a project) has already
     run; this is the issue's side of it, so the ward edit rule is not asked again.
     """
     fresh = _locked(issue, None)
+    if fresh.status in PROJECT_NOT_STARTED_FROM:
+        raise ValidationError(project_start_refusal(fresh.status))
     if fresh.status != PROJECT_STARTED_TO:
         _status_write(fresh, PROJECT_STARTED_TO, started_by, _("連携事業の開始"))
     return fresh

@@ -46,6 +46,15 @@ def create_refusal(status: str) -> str:
 # partner's own proposal, an event outcome was confirmed, or a coordinator entered it): the
 # issue is 連携中 from whatever state it was in, since the project now exists.
 PROJECT_STARTED_TO = S.COLLABORATING
+# ...but not on an issue that is closed or not yet published: a proposal answered after the
+# issue was withdrawn (or resolved) must not bring it back.
+PROJECT_NOT_STARTED_FROM = (S.WITHDRAWN, S.RESOLVED, S.DRAFT)
+
+
+def project_start_refusal(status: str) -> str:
+    return _("この課題は「%(status)s」のため、連携事業を始められません。") % {
+        "status": S(status).label
+    }
 
 
 def allowed_transitions(status: str) -> tuple[str, ...]:
