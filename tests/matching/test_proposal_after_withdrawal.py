@@ -16,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("closed", [IssueStatus.WITHDRAWN, IssueStatus.RESOLVED])
-def test_accepting_after_the_issue_closed_is_refused_and_changes_nothing(
-    org_a, partner_a, closed
-):
+def test_accepting_after_the_issue_closed_is_refused_and_changes_nothing(org_a, partner_a, closed):
     issue = IssueFactory(status=IssueStatus.OPEN)
     decision = Decision.objects.create(
         issue=issue, resource=ResourceFactory(organization=org_a), verdict="approved"
