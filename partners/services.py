@@ -410,12 +410,25 @@ def _repoint_references(*, survivor: Organization, duplicate: Organization) -> N
 # --- contacts ---------------------------------------------------------------------------------
 
 
+# A registration under review may correct its contacts; an organisation stopped by staff may not.
+CONTACTS_FROZEN = (OrgStatus.SUSPENDED, OrgStatus.REJECTED, OrgStatus.MERGED)
+
+
+def _require_contacts_open(organization: Organization) -> None:
+    if organization.status in CONTACTS_FROZEN:
+        raise ValidationError(
+            _("この団体は「%(status)s」のため、担当者を変更できません。")
+            % {"status": organization.get_status_display()}
+        )
+
+
 def contact_save(
     *, organization: Organization, data: dict[str, Any], contact: ContactPerson | None = None
 ) -> ContactPerson:
     contact = contact or ContactPerson(organization=organization)
     if contact.organization_id != organization.pk:
         raise ValidationError(_("この担当者は編集できません。"))
+    _require_contacts_open(organization)
     for name in CONTACT_FIELDS:
         setattr(contact, name, data.get(name, ""))
     contact.full_clean()
@@ -424,6 +437,7 @@ def contact_save(
 
 
 def contact_delete(*, contact: ContactPerson) -> None:
+    _require_contacts_open(contact.organization)
     if contact.organization.contacts.count() <= 1:
         raise ValidationError(_("担当者は少なくとも1人必要です。"))
     contact.delete()
