@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q, Sum
+from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -18,7 +19,7 @@ from django.utils.safestring import mark_safe
 from evaluation import charts
 from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpis_for
 from evaluation.kpi.base import KpiResult
-from evaluation.models import CaseFactor, CaseStudy, ImprovementAction
+from evaluation.models import CaseFactor, CaseStudy, ImprovementAction, ReportFile
 from evaluation.selectors import (
     actions_for,
     committee_scores_by_project,
@@ -346,9 +347,7 @@ def report_render(
     # The PDF is written in Japanese whoever asked for it (an English session building it
     # in-process included): its labels, dates (和暦) and yen alike.
     with translation.override("ja"):
-        context = report_context(
-            fiscal_year=fiscal_year, quarter=quarter, ward=ward, progress=step
-        )
+        context = report_context(fiscal_year=fiscal_year, quarter=quarter, ward=ward, progress=step)
         figures = [k.as_row(fiscal_year) for k in context["kpis"]]
         step(75)
         pdf = report_pdf_from_context(context)
@@ -359,3 +358,16 @@ def report_render(
 def report_filename(*, fiscal_year: int, quarter: int | None, fmt: str) -> str:
     suffix = f"_Q{quarter}" if quarter else ""
     return f"evaluation_report_FY{fiscal_year}{suffix}.{fmt}"
+
+
+def report_file_response(report: ReportFile) -> FileResponse:
+    """A built report file as a download named evaluation_report_FY2025[_Q1].pdf|csv."""
+    content_type = "application/pdf" if report.format == "pdf" else "text/csv; charset=utf-8"
+    return FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=report_filename(
+            fiscal_year=report.fiscal_year, quarter=report.quarter, fmt=report.format
+        ),
+        content_type=content_type,
+    )

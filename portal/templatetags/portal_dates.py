@@ -25,7 +25,7 @@ STYLES = {"wareki", "seconds"}
 
 
 def _styles(style: str) -> set[str]:
-    """"wareki", "seconds" or both ("wareki,seconds"); an unknown word is a template error."""
+    """The words of a style: wareki, seconds or both ("wareki,seconds"); others are an error."""
     words = {word.strip() for word in style.split(",") if word.strip()}
     if words - STYLES:
         raise template.TemplateSyntaxError(f"unknown date style {style!r}; use {sorted(STYLES)}")
