@@ -49,6 +49,14 @@ class EvaluationConfig(AppConfig):
             context=cards.own_projects,
             order=50,
         )
+        registry.card_register(
+            key="evaluation.public_results",
+            title=_("公表した成果"),
+            template="evaluation/cards/public_results.html",
+            roles=["public"],
+            context=lambda user: public_selectors.home_results(),
+            order=30,
+        )
         registry.section_register(
             page="issues.public_detail",
             key="evaluation.projects",
