@@ -5,103 +5,26 @@ and on a desktop."""
 
 from __future__ import annotations
 
-import datetime
 import re
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
-from django.utils import timezone
 
-from evaluation.models import CaseStudy, ReportFile
-from issues.models import Issue, IssueStatus
-from matching.events.models import Event, EventStatus, EventTheme
-from portal.models import FaqCategory, FaqEntry
 from portal.statements.views import PUBLIC_PAGES
 from tests.browser.journey_helpers import assert_accessible, expect_url, journey
-from tests.issues.factories import IssueFactory
-from tests.matching.factories import ProjectFactory
-from tests.partners.factories import OrganizationFactory
-from tests.portal.factories import ward
+from tests.public_world import CASE_TITLE, ISSUE_TITLE, PROJECT_TITLE, public_world
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-ISSUE_TITLE = "商店街の空き店舗を親子の居場所に"
-PROJECT_TITLE = "空き店舗こども広場プロジェクト"
-CASE_TITLE = "空き店舗を使った親子の居場所づくり"
-
-
-def _world() -> dict:
-    """One record of each kind a public page shows (issue, project, case, event, FAQ, report)."""
-    issue = IssueFactory(
-        title=ISSUE_TITLE, ward=ward("13101"), status=IssueStatus.COLLABORATING, area="神田"
-    )
-    IssueFactory(title="公園の見守りの担い手", ward=ward("13101"), status=IssueStatus.OPEN)
-    project = ProjectFactory(
-        title=PROJECT_TITLE, summary="空き店舗を改装し、親子が集まれる広場を開いた。"
-    )
-    project.issues.add(issue)
-    project.organizations.add(OrganizationFactory(name="株式会社かんだ商店会サービス"))
-    CaseStudy.objects.create(
-        project=project,
-        kind="best",
-        title=CASE_TITLE,
-        summary="商店会・区・企業が役割を分け、半年で月300人が利用した。",
-        published=True,
-    )
-    start = timezone.now() + datetime.timedelta(days=7)
-    event = Event.objects.create(
-        title="子育てと商店街の交流会",
-        theme=EventTheme.objects.order_by("pk").first(),
-        capacity=40,
-        venue="千代田区役所 4階",
-        public=True,
-        status=EventStatus.OPEN,
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=2),
-        registration_deadline=start - datetime.timedelta(days=1),
-    )
-    category = FaqCategory.objects.create(name="連携について")
-    faq = FaqEntry.objects.create(
-        category=category,
-        question="団体の登録に必要なものは？",
-        answer="団体名と担当者の連絡先です。",
-    )
-    report = ReportFile.objects.create(
-        fiscal_year=2025,
-        format="csv",
-        status=ReportFile.Status.DONE,
-        published_at=timezone.now(),
-        figures=[
-            {
-                "fiscal_year": 2025,
-                "code": "reports_published",
-                "indicator": "評価報告書の公表数（年間）",
-                "value": "0",
-                "target": "4",
-                "baseline": None,
-                "unit": "件",
-            }
-        ],
-    )
-    report.file.save("report.csv", ContentFile(b"fiscal_year,indicator\n"))
-    issue = Issue.objects.select_related("ward").get(pk=issue.pk)
-    return {
-        "issues:public_detail": [issue.public_ward_key, issue.pk],
-        "evaluation:public_project": [project.pk],
-        "matching:event_public_detail": [event.pk],
-        "portal:faq_entry": [faq.pk],
-    }
-
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_resident_goes_from_the_map_to_an_issue_and_on_to_its_results(
     browser_instance, live_server, lang
 ):
-    _world()
+    public_world()
     with journey(browser_instance, live_server, lang, "mobile") as j:
         page = j.actor()
         page.goto(j.url("/issues/public/"))
@@ -130,7 +53,7 @@ def test_resident_goes_from_the_map_to_an_issue_and_on_to_its_results(
 @pytest.mark.parametrize("lang", ["ja", "en"])
 @pytest.mark.parametrize("viewport", ["mobile", "desktop"])
 def test_every_public_page_passes_axe(browser_instance, live_server, lang, viewport):
-    args = _world()
+    args = public_world()
     with journey(browser_instance, live_server, lang, viewport) as j:
         page = j.actor()
         for url_name, _label in PUBLIC_PAGES:

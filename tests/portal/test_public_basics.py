@@ -15,6 +15,7 @@ from matching.events.models import Event, EventStatus, EventTheme
 from portal.statements.views import ACCESSIBILITY_TEST, PUBLIC_PAGES
 from tests.issues.factories import IssueFactory
 from tests.matching.factories import ProjectFactory
+from tests.public_world import INTERNAL, public_world
 from tests.security.access_table import ACCESS
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +81,19 @@ def test_the_statement_covers_every_public_page():
     covered = {name for name, _label in PUBLIC_PAGES}
     assert public_routes - not_pages - covered == set()
     assert covered - public_routes == set()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_public_page_renders_for_anyone_without_internal_data(client, language):
+    args = public_world()
+    if language == "en":
+        _english(client)
+    for url_name, _label in PUBLIC_PAGES:
+        response = client.get(reverse(url_name, args=args.get(url_name, [])))
+        html = response.content.decode()
+        assert response.status_code == 200, url_name
+        assert f'<html lang="{language}">' in html, url_name
+        assert INTERNAL not in html, url_name
 
 
 def test_favicon_is_served(client):
