@@ -288,6 +288,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "renkei-portal@example
 # The address people reach the portal at: every link in a mail or a file (.ics, PDF) is built
 # from it, because a mail has no request to take the host from.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The office residents and partners can write to or call, shown on the contact, privacy and
+# accessibility pages (portal.statements). No phone number is shown while CONTACT_PHONE is empty.
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+CONTACT_PHONE = os.environ.get("CONTACT_PHONE", "")
 
 # Content Security Policy: no inline scripts; the few inline blocks carry the nonce.
 SECURE_CSP = {

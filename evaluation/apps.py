@@ -9,6 +9,7 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from evaluation import cards, demo, permissions  # noqa: F401  (permissions register)
         from evaluation.dashboard import connect_invalidation
+        from evaluation.public import selectors as public_selectors
         from portal import registry
         from portal.models import STAFF_ROLES, Role
 
@@ -47,4 +48,19 @@ class EvaluationConfig(AppConfig):
             roles=[Role.PARTNER],
             context=cards.own_projects,
             order=50,
+        )
+        registry.card_register(
+            key="evaluation.public_results",
+            title=_("公表した成果"),
+            template="evaluation/cards/public_results.html",
+            roles=["public"],
+            context=lambda user: public_selectors.home_results(),
+            order=30,
+        )
+        registry.section_register(
+            page="issues.public_detail",
+            key="evaluation.projects",
+            template="evaluation/public_issue_projects.html",
+            context=public_selectors.issue_projects,
+            order=10,
         )

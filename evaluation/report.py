@@ -11,14 +11,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q, Sum
+from django.http import FileResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from evaluation import charts
 from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpis_for
 from evaluation.kpi.base import KpiResult
-from evaluation.models import CaseFactor, CaseStudy, ImprovementAction
+from evaluation.models import CaseFactor, CaseStudy, ImprovementAction, ReportFile
 from evaluation.selectors import (
     actions_for,
     committee_scores_by_project,
@@ -27,7 +28,7 @@ from evaluation.selectors import (
 )
 from matching.projects.models import Project
 from portal.fiscal import (
-    date_both,
+    date_label,
     fiscal_year_label,
     period_label,
     period_range,
@@ -260,9 +261,9 @@ def report_context(
         "ward": ward,
         "title_label": period_label(fiscal_year, quarter),
         "fy_label": fiscal_year_label(fiscal_year),
-        "period_from": date_both(date_from),
-        "period_to": date_both(date_to),
-        "created_on": date_both(timezone.localdate()),
+        "period_from": date_label(date_from, wareki=True),
+        "period_to": date_label(date_to, wareki=True),
+        "created_on": date_label(timezone.localdate(), wareki=True),
         "kpis": kpis,
         "by_pillar": by_pillar,
         "kpi_with_data": len(with_data),
@@ -343,10 +344,13 @@ def report_render(
         figures = [k.as_row(fiscal_year) for k in kpis]
         return report_csv(fiscal_year=fiscal_year, quarter=quarter, ward=ward), figures
     font_paths()  # ReportFontsMissing before any work, never a PDF with tofu
-    context = report_context(fiscal_year=fiscal_year, quarter=quarter, ward=ward, progress=step)
-    figures = [k.as_row(fiscal_year) for k in context["kpis"]]
-    step(75)
-    pdf = report_pdf_from_context(context)
+    # The PDF is written in Japanese whoever asked for it (an English session building it
+    # in-process included): its labels, dates (和暦) and yen alike.
+    with translation.override("ja"):
+        context = report_context(fiscal_year=fiscal_year, quarter=quarter, ward=ward, progress=step)
+        figures = [k.as_row(fiscal_year) for k in context["kpis"]]
+        step(75)
+        pdf = report_pdf_from_context(context)
     step(95)
     return pdf, figures
 
@@ -354,3 +358,16 @@ def report_render(
 def report_filename(*, fiscal_year: int, quarter: int | None, fmt: str) -> str:
     suffix = f"_Q{quarter}" if quarter else ""
     return f"evaluation_report_FY{fiscal_year}{suffix}.{fmt}"
+
+
+def report_file_response(report: ReportFile) -> FileResponse:
+    """A built report file as a download named evaluation_report_FY2025[_Q1].pdf|csv."""
+    content_type = "application/pdf" if report.format == "pdf" else "text/csv; charset=utf-8"
+    return FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=report_filename(
+            fiscal_year=report.fiscal_year, quarter=report.quarter, fmt=report.format
+        ),
+        content_type=content_type,
+    )

@@ -18,7 +18,6 @@ from evaluation.models import (
     Measurement,
     PaymentSchedule,
     ProjectIndicator,
-    ReportFile,
     Review,
 )
 from issues.models import Issue, IssueStatus
@@ -283,15 +282,6 @@ def actions_for(*, fiscal_year: int | None = None, status: str | None = None):
     return qs
 
 
-def cases_public() -> QuerySet[CaseStudy]:
-    return (
-        CaseStudy.objects.filter(published=True)
-        .select_related("project__ward", "project__field")
-        .annotate(reuse_count=Count("reuses"))
-        .order_by("-reuse_count", "-updated_at")
-    )
-
-
 def cases_for(*, user: User) -> QuerySet[CaseStudy]:
     qs = CaseStudy.objects.select_related("project__ward", "project__field").annotate(
         reuse_count=Count("reuses")
@@ -299,21 +289,3 @@ def cases_for(*, user: User) -> QuerySet[CaseStudy]:
     if user.role == Role.PARTNER:
         return qs.filter(project__in=projects_visible_to(user)).order_by("-updated_at")
     return qs.order_by("-updated_at")
-
-
-def published_reports() -> QuerySet[ReportFile]:
-    return ReportFile.objects.filter(
-        published_at__isnull=False, status=ReportFile.Status.DONE
-    ).order_by("-fiscal_year", "quarter", "-published_at")
-
-
-def published_figures() -> list[dict]:
-    """The KPI snapshot of the latest published annual report per 年度 (no personal data)."""
-    seen: set[int] = set()
-    result = []
-    for report in published_reports().filter(quarter__isnull=True, ward__isnull=True):
-        if report.fiscal_year in seen:
-            continue
-        seen.add(report.fiscal_year)
-        result.append({"fiscal_year": report.fiscal_year, "rows": report.figures, "report": report})
-    return result

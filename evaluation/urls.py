@@ -1,6 +1,7 @@
 from django.urls import path
 
 from evaluation import views
+from evaluation.public import views as public
 from evaluation.reports import views as reports
 
 app_name = "evaluation"
@@ -38,5 +39,11 @@ urlpatterns = [
     path("reports/<int:pk>/", reports.report_status, name="report_status"),
     path("reports/<int:pk>/download/", reports.report_download, name="report_download"),
     path("reports/<int:pk>/publish/", reports.report_publish, name="report_publish"),
-    path("public/", reports.public_results, name="public"),
+    path("public/", public.public_results, name="public"),
+    path(
+        "public/reports/<int:pk>/download/",
+        public.public_report_download,
+        name="public_report_download",
+    ),
+    path("public/projects/<int:pk>/", public.public_project, name="public_project"),
 ]

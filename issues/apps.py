@@ -40,6 +40,14 @@ class IssuesConfig(AppConfig):
             context=_totals_card,
             order=10,
         )
+        registry.card_register(
+            key="issues.public",
+            title=_("地域課題"),
+            template="issues/cards/public.html",
+            roles=["public"],
+            context=_public_card,
+            order=10,
+        )
         if hasattr(registry, "caseload_provider_register"):
             registry.caseload_provider_register(key="issues.resolved", provider=caseload_provider)
 
@@ -75,4 +83,18 @@ def _totals_card(user) -> dict:
         "total": sum(counts.values()),
         "unassigned": high_priority_unassigned(),
         "threshold": HIGH_PRIORITY,
+    }
+
+
+def _public_card(user) -> dict:
+    """The home page: how many issues are open, being worked on and solved; the latest open."""
+    from issues.models import IssueStatus
+    from issues.selectors import public_latest, status_counts
+
+    counts = status_counts()
+    return {
+        "open": counts[IssueStatus.OPEN],
+        "collaborating": counts[IssueStatus.COLLABORATING],
+        "resolved": counts[IssueStatus.RESOLVED],
+        "latest": public_latest(limit=3),
     }

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from issues.fields import CREATE_ONLY_FIELDS, FORM_FIELDS
-from issues.models import Issue, IssueLinkKind, IssueStatus, TargetGroup
+from issues.models import PUBLIC_STATUSES, Issue, IssueLinkKind, IssueStatus, TargetGroup
 from issues.selectors import SORTS
 from issues.workflow import CREATE_STATUSES
 from portal.choices import SDG_GOALS, ResourceKind
@@ -343,4 +343,9 @@ class PublicFilterForm(PortalForm):
     )
     field = forms.ModelChoiceField(
         label=_("分野"), queryset=Field.objects.all(), required=False, empty_label=_("すべて")
+    )
+    status = forms.ChoiceField(
+        label=_("状態"),
+        required=False,
+        choices=[("", _("すべて"))] + [(s.value, s.label) for s in PUBLIC_STATUSES],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.geo import SVG_HEIGHT, SVG_WIDTH, choropleth_classes, ward_label_points, ward_svg_paths
 from portal.models import Ward
@@ -53,7 +54,8 @@ def ward_map(*, counts: dict[str, int], url_for: Callable[[Ward], str]) -> dict:
                 "count": count,
                 "cls": classes.get(ward.code, 0),
                 "url": url_for(ward),
-                "label": _("%(ward)s %(n)d件") % {"ward": ward.name_ja, "n": count},
+                "label": ngettext("%(ward)s %(n)d件", "%(ward)s %(n)d件", count)
+                % {"ward": ward.name_ja, "n": count},
             }
         )
     return {

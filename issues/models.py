@@ -179,9 +179,19 @@ class Issue(Versioned):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def public_ward_key(self) -> str:
+        """The ward part of the issue's public address: its ward's code, "all" for an issue
+        that is not tied to a ward (read with the ward loaded: select_related("ward"))."""
+        return self.ward.code if self.ward is not None else PUBLIC_ANY_WARD
+
 
 # 「未解決で動いている課題」 for the map and the dashboard: being reviewed or open for partners.
 OPEN_STATUSES = (IssueStatus.REVIEWING, IssueStatus.OPEN)
+PUBLIC_ANY_WARD = "all"
+# What the public sees, in the order an issue goes through them: 募集中 → 連携中 → 解決.
+# Drafts, issues being reviewed, on hold or withdrawn are never public (their page is a 404).
+PUBLIC_STATUSES = (IssueStatus.OPEN, IssueStatus.COLLABORATING, IssueStatus.RESOLVED)
 
 
 class PriorityWeights(models.Model):

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from issues.fields import HISTORY_FIELDS
-from issues.models import OPEN_STATUSES, Issue, IssueLink, IssueStatus
+from issues.models import OPEN_STATUSES, PUBLIC_STATUSES, Issue, IssueLink, IssueStatus
 from portal.fiscal import current_fiscal_year, fiscal_year_instants
 from portal.identifiers import search_words
 from portal.models import Role, User, Ward
@@ -168,9 +168,9 @@ def open_counts_by_ward(*, statuses: tuple[str, ...] = OPEN_STATUSES) -> dict[st
 
 
 def public_issues() -> QuerySet[Issue]:
-    """Issues open for collaboration (募集中), without anything internal."""
+    """Issues the public sees (募集中・連携中・解決), with nothing internal loaded."""
     return (
-        Issue.objects.filter(status=IssueStatus.OPEN)
+        Issue.objects.filter(status__in=PUBLIC_STATUSES)
         .select_related("ward", "field")
         .only(
             "pk",
@@ -191,20 +191,83 @@ def public_issues() -> QuerySet[Issue]:
             "status",
             "priority",
             "created_at",
+            "status_changed_at",
         )
     )
 
 
-def public_issues_filter(*, ward: Ward | None = None, field=None, q: str = "") -> QuerySet[Issue]:
-    """The open-issue list for residents, with the search box folded like the triage's."""
+# The public list shows 募集中 first, then 連携中, then 解決 (the order of PUBLIC_STATUSES).
+_PUBLIC_ORDER = Case(
+    *(When(status=status, then=Value(rank)) for rank, status in enumerate(PUBLIC_STATUSES)),
+    output_field=IntegerField(),
+)
+
+
+def public_issues_filter(
+    *, ward: Ward | None = None, field=None, status: str = "", q: str = ""
+) -> QuerySet[Issue]:
+    """The public list: ward, field and status (one of PUBLIC_STATUSES) filters, the search box
+    folded like the triage's; 募集中 first, then by priority."""
     qs = public_issues()
     if ward is not None:
         qs = qs.filter(ward=ward)
     if field is not None:
         qs = qs.filter(field=field)
+    if status in PUBLIC_STATUSES:
+        qs = qs.filter(status=status)
     for word in search_words(q):
         qs = qs.filter(search_text__contains=word)
-    return qs.order_by("-priority", "-pk")
+    return qs.order_by(_PUBLIC_ORDER, "-priority", "-pk")
+
+
+def public_issue(*, pk: int, ward_key: str) -> Issue:
+    """One public issue at its public address (Issue.public_ward_key + pk).
+
+    Raises Issue.DoesNotExist for an issue that is not public, and for one asked for under
+    another ward than its own (a page is only ever at one address).
+    """
+    issue = public_issues().get(pk=pk)
+    if issue.public_ward_key != ward_key:
+        raise Issue.DoesNotExist
+    return issue
+
+
+def public_status_steps(issue: Issue) -> list[dict[str, Any]]:
+    """募集中 → 連携中 → 解決 for the public page, from the issue's recorded history.
+
+    One entry per public status: {"value", "label", "on" (aware datetime the issue last entered
+    that status, or None), "state": "done" | "current" | "todo"}. Statuses before the current
+    one are done even when the history has no date for them (an issue imported as 連携中).
+    One query (the issue's history: status and date only).
+    """
+    entered: dict[str, Any] = {}
+    previous = None
+    records = issue.history.order_by("history_date", "history_id").values_list(
+        "status", "history_date"
+    )
+    for status, when in records:
+        if status != previous:
+            entered[status] = when
+            previous = status
+    current = list(PUBLIC_STATUSES).index(IssueStatus(issue.status))
+    return [
+        {
+            "value": status.value,
+            "label": status.label,
+            "on": entered.get(status) if index <= current else None,
+            "state": "done" if index < current else "current" if index == current else "todo",
+        }
+        for index, status in enumerate(PUBLIC_STATUSES)
+    ]
+
+
+def public_latest(*, limit: int = 3) -> list[Issue]:
+    """The issues most recently opened for collaboration (募集中), for the home page."""
+    return list(
+        public_issues()
+        .filter(status=IssueStatus.OPEN)
+        .order_by(F("status_changed_at").desc(nulls_last=True), "-pk")[:limit]
+    )
 
 
 def issues_for_export(qs: QuerySet[Issue] | None = None) -> QuerySet[Issue]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("import/", views.import_issues, name="import"),
     path("export/<str:fmt>/", views.export_issues, name="export"),
     path("public/", views.public_list, name="public"),
+    path("public/<slug:ward>/<int:pk>/", views.public_detail, name="public_detail"),
     path("<int:pk>/", views.issue_detail, name="detail"),
     path("<int:pk>/edit/", views.issue_edit, name="edit"),
     path("<int:pk>/change/<str:what>/", views.issue_change, name="change"),

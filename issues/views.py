@@ -39,6 +39,7 @@ from issues.priority import priority_explain
 from issues.resources import HEADER_ALIASES, issue_row
 from issues.templatetags.issue_tags import options_html
 from issues.workflow import status_choices_for
+from portal import registry
 from portal.access import (
     AuthenticatedRequest,
     HtmxRequest,
@@ -517,23 +518,59 @@ def export_issues(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
 
 # --- public -----------------------------------------------------------------------------
 
+PUBLIC_PAGE_SIZE = 30
+PUBLIC_FILTER_KEYS = ("q", "ward", "field", "status")
+
 
 @public
 @vary_on_headers("HX-Request")
 def public_list(request: HtmxRequest) -> HttpResponse:
+    """Anyone: 募集中・連携中・解決 issues, 30 a page, filtered by ward, field, status and words.
+
+    An HTMX request (the filters, the page links) gets the results partial; the address bar
+    follows (hx-push-url), and every link also works as a plain link.
+    """
     form = PublicFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     qs = selectors.public_issues_filter(
-        ward=data.get("ward"), field=data.get("field"), q=data.get("q", "")
+        ward=data.get("ward"),
+        field=data.get("field"),
+        status=data.get("status", ""),
+        q=data.get("q", ""),
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode([(k, v) for k, v in request.GET.items() if k in {"q", "ward", "field"} and v])
+    page = Paginator(qs, PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode([(k, v) for k, v in request.GET.items() if k in PUBLIC_FILTER_KEYS and v])
     context = {"form": form, "page": page, "rows": list(page.object_list), "query": query}
-    if request.htmx:
+    if request.htmx and not request.htmx.boosted:
         return render(request, "issues/public.html#results", context)
     public_url = reverse("issues:public")
     context["map"] = maps.ward_map(
         counts=selectors.open_counts_by_ward(statuses=(IssueStatus.OPEN,)),
-        url_for=lambda ward: f"{public_url}?{urlencode({'ward': ward.code})}",
+        url_for=lambda ward: (
+            f"{public_url}?{urlencode({'ward': ward.code, 'status': IssueStatus.OPEN})}#h-list"
+        ),
     )
     return render(request, "issues/public.html", context)
+
+
+@public
+def public_detail(request: HttpRequest, ward: str, pk: int) -> HttpResponse:
+    """Anyone: one 募集中・連携中・解決 issue in plain language, its progress, what came of it
+    (sections of the apps above: the collaboration project and its published results) and how
+    to take part. Nothing internal: no scores, coordinator, evidence, notes or people.
+
+    Any other issue, or this one under another ward's address, answers 404.
+    """
+    try:
+        issue = selectors.public_issue(pk=pk, ward_key=ward)
+    except Issue.DoesNotExist:
+        raise Http404 from None
+    context = {
+        "issue": issue,
+        "steps": selectors.public_status_steps(issue),
+        "sections": registry.sections_for("issues.public_detail", issue),
+        "target_labels": _labels(TargetGroup, issue.target_groups),
+        "kind_labels": _labels(ResourceKind, issue.desired_resource_kinds),
+        "is_open": issue.status == IssueStatus.OPEN,
+    }
+    return render(request, "issues/public_detail.html", context)

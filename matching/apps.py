@@ -57,4 +57,19 @@ class MatchingConfig(AppConfig):
             context=proposal_selectors.card_unreachable,
             order=15,
         )
+        registry.card_register(
+            key="matching.public_events",
+            title=_("参加できるイベント"),
+            template="matching/cards/public_events.html",
+            roles=["public"],
+            context=_public_events_card,
+            order=20,
+        )
         events_demo.register()
+
+
+def _public_events_card(user) -> dict:
+    """The home page: the next public events (one query)."""
+    from matching.events.selectors import events_list
+
+    return {"upcoming": list(events_list(when="upcoming", public_only=True)[:3])}

@@ -1,13 +1,15 @@
-"""The Japanese fiscal year (年度, April → March), its quarters and 和暦 (令和) formatting.
+"""The Japanese fiscal year (年度, April → March), its quarters, 和暦 (令和), and the one way a
+date, a 年度 or an amount of yen is written for people (portal/templatetags/portal_dates.py).
 
-The ground floor for every app: no app re-derives a 年度 or its bounds.
+The ground floor for every app: no app re-derives a 年度 or its bounds or formats a date itself.
 """
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 REIWA_START = datetime.date(2019, 5, 1)
 HEISEI_START = datetime.date(1989, 1, 8)
@@ -100,37 +102,111 @@ def wareki_year(year: int, *, day: datetime.date | None = None) -> str:
 
 
 def wareki_date(day: datetime.date) -> str:
-    """2019-05-01 → 令和元年5月1日; 2025-04-01 → 令和7年4月1日."""
+    """2019-05-01 → 令和元年5月1日; 2025-04-01 → 令和7年4月1日 (no weekday: see date_label)."""
     return f"{wareki_year(day.year, day=day)}{day.month}月{day.day}日"
 
 
-def date_both(day: datetime.date | None) -> str:
-    """The form staff expect on reports: 令和7年4月1日（2025年4月1日）."""
-    if day is None:
-        return ""
-    return f"{wareki_date(day)}（{day.year}年{day.month}月{day.day}日）"
-
-
-def fiscal_year_label(fiscal_year: int) -> str:
-    """「令和7年度（2025年度）」. A 年度 is named after the era of its 1 April."""
-    era = wareki_year(fiscal_year, day=datetime.date(fiscal_year, 4, 1))
-    if fiscal_year == 2019:
-        # FY2019 began under 平成 (April 2019) but is conventionally called 令和元年度.
-        era = wareki_year(fiscal_year, day=REIWA_START)
-    return f"{era.removesuffix('年')}年度（{fiscal_year}年度）"
-
-
-def period_label(fiscal_year: int, quarter: int | None = None) -> str:
-    label = fiscal_year_label(fiscal_year)
-    return f"{label} 第{quarter}四半期" if quarter else label
-
+# --- the one way dates, 年度 and yen are written for people (portal_dates filters use these) ---
 
 WEEKDAYS_JA = "月火水木金土日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def english(language: str | None = None) -> bool:
+    """Whether text is written in English: the given language, else the active one."""
+    return (language or translation.get_language() or "ja").startswith("en")
+
+
+def local_day(value: datetime.date | datetime.datetime) -> datetime.date:
+    """The Tokyo date of an aware datetime (the date itself for a date)."""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def date_label(
+    value: datetime.date | datetime.datetime, *, wareki: bool = False, language: str | None = None
+) -> str:
+    """A date for people, with its weekday, in the active language (or `language`).
+
+    2026-04-01 → 「2026年4月1日（水）」, wareki → 「令和8年4月1日（水）」;
+    English → "Wed 1 April 2026", wareki → "Wed 1 April 2026 (Reiwa 8)".
+    An aware datetime is shown as its Tokyo date.
+    """
+    day = local_day(value)
+    if english(language):
+        text = f"{WEEKDAYS_EN[day.weekday()]} {day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+        if wareki and day >= HEISEI_START:
+            era = "Reiwa" if day >= REIWA_START else "Heisei"
+            number = day.year - (2018 if era == "Reiwa" else 1988)
+            text += f" ({era} {number})"
+        return text
+    head = wareki_date(day) if wareki else f"{day.year}年{day.month}月{day.day}日"
+    return f"{head}（{WEEKDAYS_JA[day.weekday()]}）"
+
+
+def datetime_label(
+    moment: datetime.datetime,
+    *,
+    wareki: bool = False,
+    seconds: bool = False,
+    language: str | None = None,
+) -> str:
+    """An instant in Tokyo time: 「2026年4月1日（水） 14:05」 / "Wed 1 April 2026, 14:05"
+    (with `seconds`, 14:05:09: for logs and job timings)."""
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    day = date_label(local, wareki=wareki, language=language)
+    separator = ", " if english(language) else " "
+    return f"{day}{separator}{local:%H:%M:%S}" if seconds else f"{day}{separator}{local:%H:%M}"
+
+
+def fiscal_year_label(fiscal_year: int, *, language: str | None = None) -> str:
+    """「2026年度（令和8年度）」 / "FY2026". A 年度 is named after the era of its 1 April,
+    except FY2019, which began under 平成 but is conventionally called 令和元年度."""
+    if english(language):
+        return f"FY{fiscal_year}"
+    day = REIWA_START if fiscal_year == 2019 else datetime.date(fiscal_year, 4, 1)
+    era = wareki_year(fiscal_year, day=day)
+    if era == f"{fiscal_year}年":  # before 平成: no era name to add
+        return f"{fiscal_year}年度"
+    return f"{fiscal_year}年度（{era.removesuffix('年')}年度）"
+
+
+def period_label(
+    fiscal_year: int, quarter: int | None = None, *, language: str | None = None
+) -> str:
+    """「2025年度（令和7年度） 第2四半期」 / "FY2025 Q2"; the 年度 alone without a quarter."""
+    label = fiscal_year_label(fiscal_year, language=language)
+    if not quarter:
+        return label
+    return f"{label} Q{quarter}" if english(language) else f"{label} 第{quarter}四半期"
+
+
+def yen_label(amount: int | Decimal | None, *, language: str | None = None) -> str:
+    """An amount of money with thousands separators: 「1,234,567円」 / "¥1,234,567"."""
+    value = int(amount or 0)
+    sign = "-" if value < 0 else ""
+    digits = f"{abs(value):,}"
+    return f"{sign}¥{digits}" if english(language) else f"{sign}{digits}円"
 
 
 def date_with_weekday(day: datetime.date) -> str:
     """`day` as a Japanese reader expects it in a mail: 2026年12月3日（木）."""
-    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS_JA[day.weekday()]}）"
+    return date_label(day, language="ja")
 
 
 def tokyo_span(starts: datetime.datetime, ends: datetime.datetime) -> str:

@@ -1,4 +1,5 @@
-"""Menu entries and dashboard cards that each app registers from its AppConfig.ready().
+"""Menu entries, dashboard cards and public page sections that each app registers from its
+AppConfig.ready().
 
 portal knows no app above it; the apps above tell portal what to show.
 """
@@ -62,7 +63,43 @@ def menu_for(role: str | None) -> list[MenuEntry]:
 
 
 def cards_for(role: str) -> list[DashboardCard]:
+    """The dashboard cards of a role; "public" gives the home page's cards for everyone."""
     return sorted((c for c in _cards.values() if role in c.roles), key=lambda c: c.order)
+
+
+# Sections of a public page owned by a lower app that an app above fills in: the public issue
+# page (issues) shows the collaboration project and its published results (matching,
+# evaluation) without importing them. `context(obj)` answers the template's context, or None
+# when the section has nothing to show for that object; it runs a fixed number of queries.
+SectionContext = Callable[[Any], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class PageSection:
+    key: str
+    template: str
+    context: SectionContext
+    order: int = 100
+
+
+_sections: dict[str, dict[str, PageSection]] = {}
+
+
+def section_register(
+    *, page: str, key: str, template: str, context: SectionContext, order: int = 100
+) -> None:
+    _sections.setdefault(page, {})[key] = PageSection(key, template, context, order)
+
+
+def sections_for(page: str, obj: Any) -> list[dict[str, Any]]:
+    """[{"section": PageSection, "ctx": dict}] of a page for one object, sections with
+    nothing to show left out, in their order."""
+    result = []
+    for section in sorted(_sections.get(page, {}).values(), key=lambda s: s.order):
+        ctx = section.context(obj)
+        if ctx is not None:
+            result.append({"section": section, "ctx": ctx})
+    return result
 
 
 @dataclass

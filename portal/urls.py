@@ -4,6 +4,7 @@ from portal import passwords, views
 from portal.coordinators import views as coordinators
 from portal.imports import views as import_views
 from portal.notices import views as notices
+from portal.statements import views as statements
 from portal.support import views as support
 
 app_name = "portal"
@@ -64,4 +65,10 @@ urlpatterns = [
     path("consult/thanks/", support.consultation_thanks, name="consultation_thanks"),
     path("consultations/", support.consultation_list, name="consultation_list"),
     path("consultations/<int:pk>/", support.consultation_detail, name="consultation_detail"),
+    # statements and basics
+    path("privacy/", statements.privacy, name="privacy"),
+    path("terms/", statements.terms, name="terms"),
+    path("accessibility/", statements.accessibility, name="accessibility"),
+    path("contact/", statements.contact, name="contact"),
+    path("favicon.ico", statements.favicon, name="favicon"),
 ]

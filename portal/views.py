@@ -17,20 +17,24 @@ from portal.selectors import health_status, notifications_recent
 from portal.services import notifications_mark_read
 
 
+def _cards(role: str, user) -> list[dict]:
+    return [{"card": card, "ctx": card.context(user)} for card in registry.cards_for(role)]
+
+
 @public
 def home(request: HttpRequest) -> HttpResponse:
+    """Anyone: what is happening now — the cards the apps register for "public" (open issues,
+    upcoming public events, published results). Signed-in people go to their dashboard."""
     if request.user.is_authenticated:
         return redirect("portal:dashboard")
-    return render(request, "portal/home.html", {})
+    return render(request, "portal/home.html", {"cards": _cards("public", request.user)})
 
 
 @signed_in_required
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    cards = [
-        {"card": card, "ctx": card.context(request.user)}
-        for card in registry.cards_for(request.user.role)
-    ]
-    return render(request, "portal/dashboard.html", {"cards": cards})
+    return render(
+        request, "portal/dashboard.html", {"cards": _cards(request.user.role, request.user)}
+    )
 
 
 def _safe_next(request: HttpRequest) -> str:

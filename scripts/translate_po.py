@@ -6,6 +6,9 @@ the English UI. Every entry is rewritten from them, so a guess msgmerge made for
 source text ("fuzzy") can never ship as a translation: an msgid without a glossary entry is left
 empty (Django then shows the Japanese) and listed. With --check nothing is written and the exit
 status says whether the catalogue matches the glossaries (`make lint` runs it).
+
+A count (ngettext, {% blocktranslate count %}) takes a pair ["%(n)s issue", "%(n)s issues"]
+(English singular, plural); a single string is used for both forms.
 """
 
 import json
@@ -18,14 +21,17 @@ LOCALE = Path(__file__).resolve().parent.parent / "locale" / "en"
 PO = LOCALE / "LC_MESSAGES" / "django.po"
 
 
-def glossary_load() -> dict[str, str | list[str]]:
-    glossary: dict[str, str | list[str]] = {}
+Glossary = dict[str, str | list[str]]
+
+
+def glossary_load() -> Glossary:
+    glossary: Glossary = {}
     for path in sorted(LOCALE.glob("glossary*.json")):
         glossary.update(json.loads(path.read_text(encoding="utf-8")))
     return glossary
 
 
-def catalogue_sync(po: polib.POFile, glossary: dict[str, str | list[str]]) -> tuple[int, list[str]]:
+def catalogue_sync(po: polib.POFile, glossary: Glossary) -> tuple[int, list[str]]:
     """Returns how many entries changed and which msgids have no English."""
     changed, missing = 0, []
     for entry in po:
@@ -34,19 +40,17 @@ def catalogue_sync(po: polib.POFile, glossary: dict[str, str | list[str]]) -> tu
         english = glossary.get(entry.msgid, "")
         if not english:
             missing.append(entry.msgid)
+        if isinstance(english, list) and not entry.msgid_plural:
+            raise SystemExit(f"a singular/plural pair for a message without a count: {entry.msgid}")
         if entry.msgid_plural:
-            # A plural's English is [singular, plural] ("%(n)s error", "%(n)s errors"); one
-            # string serves both where English needs no plural either.
-            forms = english if isinstance(english, list) else [english, english]
-            wanted = {0: forms[0], 1: forms[1]}
+            one, other = english if isinstance(english, list) else (english, english)
+            wanted = {0: one, 1: other}
             if entry.msgstr_plural != wanted:
                 entry.msgstr_plural = wanted
                 changed += 1
-        else:
-            single = english[0] if isinstance(english, list) else english
-            if entry.msgstr != single:
-                entry.msgstr = single
-                changed += 1
+        elif entry.msgstr != english:
+            entry.msgstr = english
+            changed += 1
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
             changed += 1

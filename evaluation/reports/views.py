@@ -1,24 +1,23 @@
-"""Screens of the evaluation reports and the public results page."""
+"""Screens of the evaluation reports (the public results page is evaluation.public)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from evaluation import forms, selectors, services
+from evaluation import forms, services
 from evaluation.models import (
     ReportFile,
 )
-from evaluation.report import report_csv, report_filename
+from evaluation.report import report_csv, report_file_response, report_filename
 from portal.access import (
     AuthenticatedRequest,
     evaluator_required,
-    public,
     staff_required,
 )
 from portal.fiscal import current_fiscal_year
@@ -73,15 +72,7 @@ def report_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     access_log_record(
         kind=AccessLog.Kind.EXPORT, request=request, detail=f"evaluation report {report.pk}"
     )
-    content_type = "application/pdf" if report.format == "pdf" else "text/csv; charset=utf-8"
-    return FileResponse(
-        report.file.open("rb"),
-        as_attachment=True,
-        filename=report_filename(
-            fiscal_year=report.fiscal_year, quarter=report.quarter, fmt=report.format
-        ),
-        content_type=content_type,
-    )
+    return report_file_response(report)
 
 
 @require_POST
@@ -112,20 +103,3 @@ def report_csv_download(request: AuthenticatedRequest) -> HttpResponse:
     name = report_filename(fiscal_year=fiscal_year, quarter=None, fmt="csv")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-# ---------------------------------------------------------------- public
-
-
-@public
-def public_results(request: HttpRequest) -> HttpResponse:
-    """公開: figures of published reports and published cases only — no personal data."""
-    return render(
-        request,
-        "evaluation/public.html",
-        {
-            "figures": selectors.published_figures(),
-            "cases": list(selectors.cases_public()[:50]),
-            "factor_names": dict(forms.CaseFactor.choices),
-        },
-    )

@@ -5,8 +5,6 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
-from portal import fiscal
-
 register = template.Library()
 
 
@@ -25,26 +23,6 @@ def kpi_value(value) -> str:
     if isinstance(value, Decimal | float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{value:,}"
-
-
-@register.filter
-def wareki(day) -> str:
-    return fiscal.wareki_date(day) if day else ""
-
-
-@register.filter
-def date_both(day) -> str:
-    return fiscal.date_both(day)
-
-
-@register.filter
-def fy_label(year) -> str:
-    return fiscal.fiscal_year_label(int(year)) if year else ""
-
-
-@register.filter
-def yen(value) -> str:
-    return f"{int(value or 0):,}円"
 
 
 @register.filter

@@ -64,13 +64,13 @@ def test_pdf_has_japanese_headings_figures_and_embedded_fonts(planted, tmp_path)
     assert data.startswith(b"%PDF")
     text = _pdf_text(data)
     for heading in [
-        "令和7年度（2025年度）",
+        "2025年度（令和7年度）",
         "評価報告書",
         "年度KPI一覧",
         "ニーズと連携のギャップ分析",
         "外部評価委員会の評点と改善アクション",
         "事例（ベストプラクティス・失敗事例）",
-        "令和7年4月1日（2025年4月1日）",
+        "令和7年4月1日（火）",
     ]:
         assert heading in text, heading
     assert "33.3" in text and "見守りの輪" in text and "高齢者支援" in text
@@ -83,7 +83,7 @@ def test_pdf_has_japanese_headings_figures_and_embedded_fonts(planted, tmp_path)
 
 def test_pdf_of_a_year_without_data_still_renders_and_says_so(db):
     text = _pdf_text(report_pdf(fiscal_year=2010))
-    assert "平成22年度（2010年度）" in text
+    assert "2010年度（平成22年度）" in text
     assert "記録はありません" in text
     assert "データなし" in text
 
@@ -91,7 +91,7 @@ def test_pdf_of_a_year_without_data_still_renders_and_says_so(db):
 def test_quarterly_pdf(planted):
     text = _pdf_text(report_pdf(fiscal_year=2025, quarter=1))
     assert "第1四半期" in text
-    assert "令和7年6月30日" in text
+    assert "令和7年6月30日（月）" in text
 
 
 def test_export_report_command(planted, tmp_path):

@@ -36,7 +36,7 @@ def test_dashboard_shows_figures_targets_and_links(client, planted, evaluator):
     response = client.get(reverse("evaluation:dashboard"), {"fy": 2025})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "令和7年度（2025年度）" in html
+    assert "2025年度（令和7年度）" in html
     assert "33.3" in html and "23.8" in html  # value and seed baseline of the match success rate
     assert reverse("evaluation:kpi_detail", args=["match_success_rate"]) in html
     assert 'id="kpi-trend-data" type="application/json"' in html
@@ -158,8 +158,8 @@ def test_public_page_shows_published_items_only(
     published.refresh_from_db()
     services.report_publish(report=published)
     html = client.get(reverse("evaluation:public")).content.decode()
-    assert "令和7年度（2025年度）" in html and "33.3" in html
-    assert "令和6年度（2024年度）" not in html
+    assert "2025年度（令和7年度）" in html and "33.3" in html
+    assert "2024年度（令和6年度）" not in html
     assert "見守りの輪" in html and "失敗から" not in html  # unpublished case hidden
     assert not any(m.name in html for m in planted["members"])  # no names of people
 

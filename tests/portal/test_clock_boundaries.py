@@ -131,4 +131,4 @@ def test_a_report_made_after_midnight_is_dated_with_the_tokyo_date():
 
     with time_machine.travel(HALF_PAST_MIDNIGHT, tick=False):
         context = report_context(fiscal_year=2026)
-    assert context["created_on"] == "令和8年12月2日（2026年12月2日）"
+    assert context["created_on"] == "令和8年12月2日（水）"

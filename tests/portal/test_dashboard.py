@@ -39,7 +39,7 @@ def test_access_log_entries_cannot_be_rewritten(db, coordinator):
         entry.delete()
 
 
-def test_pages_carry_a_nonce_csp_without_unsafe_inline(client):
+def test_pages_carry_a_nonce_csp_without_unsafe_inline(client, db):
     response = client.get(reverse("portal:home"))
     policy = response.headers["Content-Security-Policy"]
     assert "object-src 'none'" in policy

@@ -42,11 +42,12 @@ def test_wareki():
     assert fiscal.wareki_date(datetime.date(2019, 5, 1)) == "令和元年5月1日"
     assert fiscal.wareki_date(datetime.date(2019, 4, 30)) == "平成31年4月30日"
     assert fiscal.wareki_date(datetime.date(2025, 4, 1)) == "令和7年4月1日"
-    assert fiscal.fiscal_year_label(2025) == "令和7年度（2025年度）"
-    assert fiscal.fiscal_year_label(2019) == "令和元年度（2019年度）"
-    assert fiscal.fiscal_year_label(2020) == "令和2年度（2020年度）"
-    assert fiscal.date_both(datetime.date(2026, 3, 31)) == "令和8年3月31日（2026年3月31日）"
-    assert fiscal.period_label(2025, 2) == "令和7年度（2025年度） 第2四半期"
+    assert fiscal.fiscal_year_label(2025) == "2025年度（令和7年度）"
+    assert fiscal.fiscal_year_label(2019) == "2019年度（令和元年度）"
+    assert fiscal.fiscal_year_label(2020) == "2020年度（令和2年度）"
+    assert fiscal.fiscal_year_label(2018) == "2018年度（平成30年度）"
+    assert fiscal.period_label(2025, 2) == "2025年度（令和7年度） 第2四半期"
+    assert fiscal.period_label(2025, 2, language="en") == "FY2025 Q2"
 
 
 def test_fiscal_year_instants_follow_tokyo_days():

@@ -279,7 +279,7 @@ def test_production_deployment_serves_every_role_and_runs_its_background_work(
         assert pdf.body.startswith(b"%PDF")
         text = _pdf_text(pdf.body)
         assert "評価報告書" in text
-        assert fiscal_year_label(int(fiscal_year)) in text  # 「令和7年度（2025年度）」
+        assert fiscal_year_label(int(fiscal_year)) in text  # 「2025年度（令和7年度）」
         lap("annual report PDF through the worker")
 
         # --- still healthy after the work, and beat has stayed up all along.
