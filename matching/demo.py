@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from issues.models import Issue, IssueStatus
+from issues.workflow import PROJECT_NOT_STARTED_FROM
 from matching.models import Candidate, Decision, ExposureLog, MatchChunk, MatchRun, Proposal
 from matching.projects import services as project_services
 from matching.projects.models import Project
@@ -173,7 +174,10 @@ def _proposal(rng, decision, candidate, day, approver, made) -> int:
         return 0
     roll = rng.random()
     answered = day + datetime.timedelta(days=rng.randint(2, proposal_services.PROPOSAL_DAYS - 1))
-    if roll < 0.62:
+    issue.refresh_from_db(fields=["status"])
+    # A proposal accepted after its issue closed would be refused in the portal
+    # (issues.workflow.PROJECT_NOT_STARTED_FROM): the demo has it expire instead.
+    if roll < 0.62 and issue.status not in PROJECT_NOT_STARTED_FROM:
         Proposal.objects.filter(pk=proposal.pk).update(
             status=Proposal.Status.ACCEPTED, responded_at=_aware(answered, 16)
         )

@@ -25,7 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from portal.access import public
-from portal.formtools import FoldedEmailField
+from portal.formtools import FoldedEmailField, TextSafetyMixin
 from portal.identifiers import email_key
 from portal.mail import absolute_url, mail_send
 from portal.models import User
@@ -41,7 +41,7 @@ PER_ADDRESS = 3  # mails per account address per hour
 WINDOW = 60 * 60
 
 
-class PortalPasswordResetForm(PasswordResetForm):
+class PortalPasswordResetForm(TextSafetyMixin, PasswordResetForm):
     email = FoldedEmailField(label=_("登録しているメールアドレス"), max_length=254)
 
     def get_users(self, email: str) -> Iterator[Any]:

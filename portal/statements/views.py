@@ -55,6 +55,7 @@ PUBLIC_PAGES: tuple[tuple[str, object], ...] = (
     ("portal:consultation_new", _("相談フォーム")),
     ("partners:register", _("連携団体の登録")),
     ("portal:login", _("ログイン")),
+    ("portal:password_reset", _("パスワードの再設定")),
     ("portal:privacy", _("個人情報の取扱い")),
     ("portal:terms", _("利用規約")),
     ("portal:accessibility", _("ウェブアクセシビリティ方針")),

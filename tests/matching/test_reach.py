@@ -15,6 +15,7 @@ from django.utils import timezone
 from matching.models import Candidate, Proposal
 from matching.projects.models import Project
 from partners.models import ContactLink, Membership, Outreach
+from portal.fiscal import date_label
 from portal.models import AccessLog, Notification
 from tests.matching.factories import proposal_candidate
 from tests.partners.factories import (
@@ -94,8 +95,8 @@ def test_without_members_each_contact_gets_a_link_that_answers_and_creates_a_mem
         issue.title,
         NOTE,  # the approver's note
         "300,000円",  # budget
-        "2027-04-01",  # desired period
-        proposal.deadline.strftime("%Y-%m-%d"),
+        date_label(datetime.date(2027, 4, 1)),  # desired period
+        date_label(proposal.deadline),
         "地域振興部 協働推進課",  # the ward contact
         issue.coordinator.email,
     ):

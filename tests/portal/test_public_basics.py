@@ -76,6 +76,12 @@ def test_the_statement_covers_every_public_page():
         "portal:consultation_thanks",  # shown after a consultation is sent
         "partners:register_done",  # shown after a registration is sent
         "partners:password_set",  # a signed, expiring link from a mail
+        "partners:join",  # a signed, expiring link from a mail
+        "matching:proposal_link",  # a signed, expiring link from a mail
+        "matching:invitation_link",  # a signed, expiring link from a mail
+        "portal:password_reset_confirm",  # a signed, expiring link from a mail
+        "portal:password_reset_done",  # shown after a reset is asked for
+        "portal:password_reset_complete",  # shown after a new password is set
     }
     public_routes = {name for name, who in ACCESS.items() if who == "public"}
     covered = {name for name, _label in PUBLIC_PAGES}
