@@ -23,6 +23,7 @@ from matching.models import Project
 from portal.cleantext import control_character_find
 from portal.models import User
 from portal.tabular import cell_is_formula
+from portal.xlsx import date_plain
 
 
 def value_parse(indicator: ProjectIndicator, value: Any) -> Decimal | None:
@@ -41,7 +42,7 @@ def value_parse(indicator: ProjectIndicator, value: Any) -> Decimal | None:
 
 def _parse_date(value: Any) -> datetime.date:
     if isinstance(value, datetime.date):
-        return value
+        return date_plain(value)
     try:
         return datetime.date.fromisoformat(str(value).strip())
     except ValueError as exc:
