@@ -7,6 +7,7 @@ Shared by the issue and resource imports/exports so both behave the same:
   (prefixed with a single quote, which the import strips again, so an export re-imports unchanged);
 - a value is the value the person saw in Excel (portal.xlsx), or its row is refused with the row
   number the person sees and the column header the file used;
+- a cell holding a control character (other than tab and line breaks) is refused, as forms do;
 - bounded: MAX_ROWS data rows, MAX_CELL_CHARS per cell, the workbook's unpacked size, and
   ERRORS_SHOWN messages on a page (the rest are counted).
 """
@@ -25,7 +26,7 @@ from typing import Any
 import tablib
 from django.utils.translation import gettext as _
 
-from portal.cleantext import control_characters_remove
+from portal.cleantext import control_character_find, control_characters_remove
 from portal.xlsx import Problem, SheetRows, WorkbookError, too_many_rows, xlsx_read
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -296,6 +297,11 @@ def _cell_read(sheet: Sheet, index: int, number: int, column: int, cell: object)
     if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
         sheet.problems.append((number, label, cell_too_long_message(len(cell))))
         return ""
+    control = control_character_find(cell) if isinstance(cell, str) else None
+    if control:
+        # The forms refuse these (portal.formtools); a file must not store what a form cannot.
+        sheet.problems.append((number, label, control_character_message(control)))
+        return ""
     # Cells that arrive neutralised (a quote before =, +, -, @) were written by an export: they
     # are data, not formulas, and re-import unchanged. Only raw formula text is refused.
     stripped = cell.strip() if isinstance(cell, str) else cell
@@ -303,6 +309,12 @@ def _cell_read(sheet: Sheet, index: int, number: int, column: int, cell: object)
     if restored is not stripped:
         sheet.neutralised_cells.add((index, column))
     return restored.strip() if isinstance(restored, str) else restored
+
+
+def control_character_message(code: str) -> str:
+    return _(
+        "入力できない制御文字（%(code)s）が含まれています。Excelでその部分を入力し直してください。"
+    ) % {"code": code}
 
 
 def cell_too_long_message(length: int) -> str:

@@ -100,3 +100,22 @@ def test_an_exported_formula_like_value_reimports_without_being_refused():
     assert cell_errors(dataset) == []
     raw = tabular_read(data=b"ref,title\nA-1,=SUM(A1)\n", aliases={}, required=["ref"])
     assert len(cell_errors(raw)) == 1
+
+
+@pytest.mark.parametrize("cell", ["T\x01", "前\x0b後", "\x1b[0m", "a\x1fb"])
+def test_a_cell_with_a_control_character_is_refused_naming_row_and_column(cell):
+    # Issue #15 probe: title "T\x01" and "\x0b" inside a description were stored.
+    data = ("整理番号,課題名\r\nA-1,題\r\nA-2," + cell + "\r\n").encode()
+    sheet = tabular_read(data=data, aliases={"整理番号": "ref", "課題名": "title"}, required=[])
+    code = f"U+{ord(next(c for c in cell if ord(c) < 32)):04X}"
+    assert cell_errors(sheet) == [
+        f"3行目「課題名」: 入力できない制御文字（{code}）が含まれています。"
+        "Excelでその部分を入力し直してください。"
+    ]
+
+
+def test_tab_and_line_breaks_inside_a_cell_are_kept():
+    data = '整理番号,課題の内容\r\nA-1,"一行目\r\n二行目\tタブ"\r\n'.encode()
+    sheet = tabular_read(data=data, aliases={"整理番号": "ref", "課題の内容": "d"}, required=[])
+    assert cell_errors(sheet) == []
+    assert sheet[0][1] == "一行目\r\n二行目\tタブ"
