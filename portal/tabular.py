@@ -50,6 +50,17 @@ def header_normalize(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value or "")).strip().lower().replace(" ", "_")
 
 
+# A note in brackets after a header's name: 緊急度（1〜5）, 予算上限(円), 区【必須】.
+_HEADER_NOTES = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕|<[^>]*>|〈[^〉]*〉")
+_HEADER_SPACES = re.compile(r"[\s_]+")
+
+
+def header_fold(value: object) -> str:
+    """A header as loosely compared: NFKC, lower case, notes in brackets and spaces removed."""
+    text = unicodedata.normalize("NFKC", str(value or "")).lower()
+    return _HEADER_SPACES.sub("", _HEADER_NOTES.sub("", text))
+
+
 def cell_neutralize(value: object) -> object:
     """What every export writes in a cell: clean text that no spreadsheet evaluates.
 
@@ -177,6 +188,7 @@ class Sheet(tablib.Dataset):
         self.row_numbers: list[int] = []
         self.problems: list[tuple[int, str, str]] = []  # (row number, column label, message)
         self.neutralised_cells: set[tuple[int, int]] = set()
+        self.ignored_columns: list[str] = []  # headers the import does not know, as written
         self.note = ""  # said before any error (which sheet of several was read)
 
     def label(self, column: str) -> str:
@@ -198,7 +210,9 @@ def tabular_read(
     """Parses an uploaded CSV/XLSX into a Sheet whose headers are canonical column names.
 
     `aliases` maps every accepted header (normalised: NFKC, lower case) to its canonical name;
-    canonical names map to themselves automatically. Unknown columns are kept as they are.
+    canonical names map to themselves automatically. A header with a note in brackets maps as
+    its name does; one that contains a known name otherwise is refused; other unknown columns
+    are kept under their own header and listed in `Sheet.ignored_columns`.
     The first row with a value is the header row and sets the width; rows without any value are
     skipped (but still counted in the row numbers).
     """
@@ -267,7 +281,7 @@ def _sheet_start(
         texts.append(str(cell).strip())
     while texts and not texts[-1]:
         texts.pop()
-    headers = [lookup.get(header_normalize(text), text) for text in texts]
+    headers, ignored = _headers_match(texts, lookup, aliases)
     duplicates = sorted({h for h in headers if headers.count(h) > 1 and h})
     if duplicates:
         raise TabularError(_("見出しが重複しています: %(cols)s") % {"cols": "、".join(duplicates)})
@@ -285,7 +299,58 @@ def _sheet_start(
             % {"cols": "、".join(hidden)}
         )
     labels = {header: text for header, text in zip(headers, texts, strict=True) if header}
-    return Sheet(headers=headers, labels=labels)
+    sheet = Sheet(headers=headers, labels=labels)
+    sheet.ignored_columns = ignored
+    return sheet
+
+
+def _headers_match(
+    texts: list[str], lookup: Mapping[str, str], aliases: Mapping[str, str]
+) -> tuple[list[str], list[str]]:
+    """(canonical header per column, the headers not imported) for the file's header texts.
+
+    A header that is no known name exactly is folded (header_fold): 「緊急度（1〜5）」 is 緊急度.
+    One that then names one known column is that column; one that still contains a known
+    column's name (「ＳＤＧｓ番号」) is refused with the name to use, because silently dropping
+    it stored a default instead of what the person wrote. Anything else is not imported, and
+    the preview lists it as such.
+    """
+    folded: dict[str, set[str]] = {}
+    for key, canonical in lookup.items():
+        folded.setdefault(header_fold(key), set()).add(canonical)
+    headers: list[str] = []
+    ignored: list[str] = []
+    refused: list[str] = []
+    for text in texts:
+        exact = lookup.get(header_normalize(text))
+        fold = header_fold(text)
+        matches = folded.get(fold, set())
+        if exact or not text:
+            headers.append(exact or "")
+        elif len(matches) == 1:
+            headers.append(next(iter(matches)))
+        else:
+            meant = matches or {c for key, cs in folded.items() if key and key in fold for c in cs}
+            if meant:
+                expected = "」「".join(sorted(_header_name(c, aliases) for c in meant))
+                refused.append(
+                    _(
+                        "見出し「%(header)s」は読み取れません（「%(expected)s」の列なら、見出しを「%(expected)s」にしてください）。"
+                    )
+                    % {"header": text, "expected": expected}
+                )
+            else:
+                ignored.append(text)
+            headers.append(text)
+    if refused:
+        raise TabularError(" ".join(refused))
+    return headers, ignored
+
+
+def _header_name(canonical: str, aliases: Mapping[str, str]) -> str:
+    """The header to suggest for a canonical column: its first Japanese alias, if any."""
+    names = [key for key, value in aliases.items() if value == canonical]
+    return next((key for key in names if not key.isascii()), names[0] if names else canonical)
 
 
 def _cell_read(sheet: Sheet, index: int, number: int, column: int, cell: object) -> object:
@@ -392,6 +457,7 @@ class ImportOutcome:
 
     errors: list[str] = field(default_factory=list)
     note: str = ""  # said first when there are errors (which sheet of several was read)
+    ignored_columns: list[str] = field(default_factory=list)  # headers not imported, as written
 
     @property
     def ok(self) -> bool:

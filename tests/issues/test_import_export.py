@@ -330,3 +330,19 @@ def test_a_japanese_builtin_date_is_the_date_in_a_date_column_and_its_text_in_a_
     issue = Issue.objects.get(ref="D-1")
     assert issue.title == "2027年4月2日"
     assert issue.desired_start.isoformat() == "2027-04-03"
+
+
+def test_the_preview_maps_a_header_with_a_note_and_lists_columns_it_does_not_import(
+    client, coordinator
+):
+    client.force_login(coordinator)
+    text = "整理番号,課題名,課題の内容,区,分野,緊急度（1〜5）,備考\r\n"
+    text += "N-1,題,内容,千代田区,高齢者支援,5,内部メモ\r\n"
+    response = _upload(client, text)
+    body = response.content.decode()
+    assert "1行を確認しました。誤りはありません。" in body
+    assert "取り込まない列: <code>備考</code>" in body
+    report = response.context["report"]
+    assert report.ignored_columns == ["備考"]
+    response = _upload(client, text.replace("緊急度（1〜5）", "緊急度の目安"))
+    assert "見出し「緊急度の目安」は読み取れません（「緊急度」の列なら" in response.content.decode()
