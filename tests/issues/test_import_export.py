@@ -346,3 +346,15 @@ def test_the_preview_maps_a_header_with_a_note_and_lists_columns_it_does_not_imp
     assert report.ignored_columns == ["備考"]
     response = _upload(client, text.replace("緊急度（1〜5）", "緊急度の目安"))
     assert "見出し「緊急度の目安」は読み取れません（「緊急度」の列なら" in response.content.decode()
+
+
+def test_a_too_long_ref_is_refused_naming_its_column(db, tmp_path, capsys):
+    # Issue #15 probe: 「3行目: 40文字以内にしてください（48文字あります）」, no column named.
+    text = "整理番号,課題名,課題の内容,区,分野\r\nA-1,題,内容,港区,高齢者支援\r\n"
+    text += "R" * 48 + ",題,内容,港区,高齢者支援\r\n"
+    with pytest.raises(CommandError):
+        call_command("import_issues", str(_write(tmp_path, text, "utf-8")))
+    assert "3行目「整理番号」: 40文字以内にしてください（48文字あります）。" in (
+        capsys.readouterr().err
+    )
+    assert Issue.objects.count() == 0
