@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 # [Red], [Color12], [$-411] (a locale) change nothing in the digits; [$¥-411] shows "¥".
@@ -174,43 +175,54 @@ _WEEKDAYS_JA = "月火水木金土日"
 _DATE_TOKEN = re.compile(r"yyyy|yy|e+|g{1,3}|m{1,5}|d{1,4}|a{3,4}", re.I)
 
 
+def _literal_at(fmt: str, index: int) -> tuple[str, int] | None:
+    """(the literal text, the index after it) for a quoted string or a backslash escape at
+    `index`, else None. An unclosed quote runs to the end, as Excel reads it."""
+    if fmt[index] == '"':
+        end = fmt.find('"', index + 1)
+        end = len(fmt) if end < 0 else end
+        return fmt[index + 1 : end], end + 1
+    if fmt[index] == "\\" and index + 1 < len(fmt):
+        return fmt[index + 1], index + 2
+    return None
+
+
+def _render(section: str, piece_at: Callable[[str, int], tuple[str, int] | None]) -> str | None:
+    """A format section as shown: literals as written, every other piece by `piece_at`
+    ((text, next index), or None when the piece cannot be rendered exactly)."""
+    shown, index = "", 0
+    while index < len(section):
+        piece = _literal_at(section, index) or piece_at(section, index)
+        if piece is None:
+            return None
+        shown, index = shown + piece[0], piece[1]
+    return shown
+
+
 def date_shown(day: dt.date, number_format: str) -> str | None:
     """The text Excel displays for the date `day` under a date format, or None when unsure
     (a time part, conditions, sections, an unknown letter)."""
     fmt = (number_format or "").strip()
     if not fmt or len(_split_sections(fmt)) > 1:
         return None
-    shown = ""
-    index = 0
-    while index < len(fmt):
-        char = fmt[index]
-        if char == '"':
-            end = fmt.find('"', index + 1)
-            if end < 0:
-                return None
-            shown, index = shown + fmt[index + 1 : end], end + 1
-            continue
-        if char == "\\" and index + 1 < len(fmt):
-            shown, index = shown + fmt[index + 1], index + 2
-            continue
+
+    def piece_at(section: str, index: int) -> tuple[str, int] | None:
+        char = section[index]
         if char == "[":
-            match = _BRACKET.match(fmt, index)
+            match = _BRACKET.match(section, index)
             # Only a locale ([$-411], [$-ja-JP]) or a colour: neither changes the date's text.
-            if match is None or not (match.group(1).startswith("$-") or _COLOUR.match(match[1])):
+            if match is None or not (match[1].startswith("$-") or _COLOUR.match(match[1])):
                 return None
-            index = match.end()
-            continue
-        token = _DATE_TOKEN.match(fmt, index)
+            return "", match.end()
+        token = _DATE_TOKEN.match(section, index)
         if token is not None:
             text = _date_token(day, token.group().lower())
-            if text is None:
-                return None
-            shown, index = shown + text, token.end()
-            continue
+            return None if text is None else (text, token.end())
         if char.isascii() and char.isalpha():
             return None  # h, s, AM/PM, b (Buddhist year)…: not a plain date
-        shown, index = shown + char, index + 1
-    return shown
+        return char, index + 1
+
+    return _render(fmt, piece_at)
 
 
 def _date_token(day: dt.date, code: str) -> str | None:
@@ -252,31 +264,20 @@ def text_shown(text: str, number_format: str) -> str | None:
         section = with_text[0]
     if section.strip() == "@":
         return text
-    shown = ""
-    index = 0
-    while index < len(section):
+
+    def piece_at(section: str, index: int) -> tuple[str, int] | None:
         char = section[index]
-        if char == '"':
-            end = section.find('"', index + 1)
-            if end < 0:
-                return None
-            shown, index = shown + section[index + 1 : end], end + 1
-        elif char == "\\" and index + 1 < len(section):
-            shown, index = shown + section[index + 1], index + 2
-        elif char == "@":
-            shown, index = shown + text, index + 1
-        elif char in "_*":
-            shown, index = shown + (" " if char == "_" else ""), index + 2
-        elif char == "[":
+        if char == "@":
+            return text, index + 1
+        if char in "_*":
+            return (" " if char == "_" else ""), index + 2
+        if char == "[":
             match = _BRACKET.match(section, index)
             if match is None or not (_COLOUR.match(match[1]) or match[1].startswith("$")):
                 return None
-            shown, index = (
-                shown + (match[1][1:].split("-")[0] if match[1][0] == "$" else ""),
-                match.end(),
-            )
-        elif char.isascii() and (char.isalnum() or char in "?#%"):
+            return (match[1][1:].split("-")[0] if match[1][0] == "$" else ""), match.end()
+        if char.isascii() and (char.isalnum() or char in "?#%"):
             return None  # a placeholder a text cannot fill
-        else:
-            shown, index = shown + char, index + 1
-    return shown
+        return char, index + 1
+
+    return _render(section, piece_at)

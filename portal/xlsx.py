@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.numfmt import (
     JA_BUILTIN_FORMATS,
@@ -244,6 +245,14 @@ def _merges_fill(rows: list[tuple[int, list[Any]]], ranges: list[str], width: in
                     row[column - 1] = value
 
 
+_NUMBER_UNREADABLE = gettext_noop(
+    "表示形式「%(fmt)s」の数値は、表示どおりに読み取れません。表示されている文字を、文字列として入力してください。"
+)
+_TEXT_UNREADABLE = gettext_noop(
+    "表示形式「%(fmt)s」の文字列は、表示どおりに読み取れません。表示されている文字を、表示形式「文字列」で入力してください。"
+)
+
+
 class _Formats:
     """Cell → the value shown, using the cell's number format (cached per style)."""
 
@@ -294,24 +303,12 @@ class _Formats:
 
             return _date_shown(from_excel(value, self.book.epoch), number_format)
         if kind == "n":
-            shown = number_shown(value, number_format)
-            if shown is None:
-                return Problem(
-                    _(
-                        "表示形式「%(fmt)s」の数値は、表示どおりに読み取れません。表示されている文字を、文字列として入力してください。"
-                    )
-                    % {"fmt": number_format}
-                )
-            return shown
-        text = value if isinstance(value, str) else str(value)
-        shown = text_shown(text, number_format)
+            shown, unreadable = number_shown(value, number_format), _NUMBER_UNREADABLE
+        else:
+            text = value if isinstance(value, str) else str(value)
+            shown, unreadable = text_shown(text, number_format), _TEXT_UNREADABLE
         if shown is None:
-            return Problem(
-                _(
-                    "表示形式「%(fmt)s」の文字列は、表示どおりに読み取れません。表示されている文字を、表示形式「文字列」で入力してください。"
-                )
-                % {"fmt": number_format}
-            )
+            return Problem(_(unreadable) % {"fmt": number_format})
         return shown
 
 

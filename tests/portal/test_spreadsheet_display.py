@@ -8,28 +8,13 @@ import io
 import re
 import zipfile
 
-import openpyxl
 import pytest
 
 from portal.numfmt import JA_BUILTIN_FORMATS, date_shown, text_shown
-from portal.tabular import TabularError, cell_errors, tabular_read
+from portal.tabular import TabularError, cell_errors
+from tests.portal.test_spreadsheet_values import _book, _read
 
-ALIASES = {"整理番号": "ref", "課題名": "title", "区": "ward", "希望開始日": "desired_start"}
-HEADER = ["整理番号", "課題名", "区", "希望開始日"]
 SERIAL_2027_04_15 = 46492  # what the cell stores; Excel shows the date
-
-
-def _book(*rows, setup=None) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-    if setup:
-        setup(book, sheet)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _patched(data: bytes, part: str, change) -> bytes:
@@ -56,10 +41,6 @@ def _builtin_id(data: bytes, code: str, format_id: int) -> bytes:
         return xml.replace(f'numFmtId="{found.group(1)}"', f'numFmtId="{format_id}"')
 
     return _patched(data, "xl/styles.xml", change)
-
-
-def _read(data: bytes):
-    return tabular_read(data=data, aliases=ALIASES, required=["ref"])
 
 
 @pytest.mark.parametrize(
