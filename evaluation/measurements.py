@@ -9,6 +9,9 @@ fits its column with no formula and no control character.
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,35 +25,53 @@ from evaluation.models import Measurement, MeasurementSource, ProjectIndicator
 from matching.models import Project
 from portal.cleantext import control_character_find
 from portal.models import User
-from portal.tabular import cell_is_formula
+from portal.tabular import (
+    TabularError,
+    cell_errors,
+    cell_is_formula,
+    row_message,
+    tabular_read,
+)
+from portal.xlsx import date_plain
+
+_SPACES = re.compile(r"\s+")
+
+
+def indicator_key(value: object) -> str:
+    """An indicator's name or id as compared in a file or feed: NFKC (full-width digits and
+    half-width katakana), no spaces, case-folded."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).casefold()
 
 
 def value_parse(indicator: ProjectIndicator, value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise ValidationError(_("値は数値で入力してください。"))
+        raise ValidationError(_("値は数値で入力してください。"), code="value")
     try:
-        number = Decimal(str(value).replace(",", "").strip())
+        number = Decimal(unicodedata.normalize("NFKC", str(value)).replace(",", "").strip())
     except InvalidOperation as exc:
-        raise ValidationError(_("値は数値で入力してください。")) from exc
+        raise ValidationError(_("値は数値で入力してください。"), code="value") from exc
     if not number.is_finite() or abs(number) >= Decimal("1e12"):
-        raise ValidationError(_("値が大きすぎるか、数値ではありません。"))
+        raise ValidationError(_("値が大きすぎるか、数値ではありません。"), code="value")
     if number != number.quantize(Decimal("0.01")):
         # Stored with 2 decimals: 0.004 would become 0.00, a value nobody sent.
         raise ValidationError(
-            _("値は小数第2位までにしてください（%(value)s）。") % {"value": str(value).strip()}
+            _("値は小数第2位までにしてください（%(value)s）。") % {"value": str(value).strip()},
+            code="value",
         )
     return number.quantize(Decimal("0.01"))
 
 
 def _parse_date(value: Any) -> datetime.date:
     if isinstance(value, datetime.date):
-        return value
+        return date_plain(value)
     try:
         return datetime.date.fromisoformat(str(value).strip())
     except ValueError as exc:
-        raise ValidationError(_("日付は YYYY-MM-DD の形式で入力してください。")) from exc
+        raise ValidationError(
+            _("日付は YYYY-MM-DD の形式で入力してください。"), code="date"
+        ) from exc
 
 
 def _measurement_text(text: str) -> str:
@@ -60,14 +81,16 @@ def _measurement_text(text: str) -> str:
     if len(text) > limit:
         raise ValidationError(
             _("定性評価は%(limit)s文字以内にしてください（%(n)s文字あります）。")
-            % {"limit": f"{limit:,}", "n": f"{len(text):,}"}
+            % {"limit": f"{limit:,}", "n": f"{len(text):,}"},
+            code="text",
         )
     if cell_is_formula(text):
         raise ValidationError(
-            _("数式として実行されうる値は登録できません（%(value)s）。") % {"value": text[:30]}
+            _("数式として実行されうる値は登録できません（%(value)s）。") % {"value": text[:30]},
+            code="text",
         )
     if control_character_find(text):
-        raise ValidationError(_("定性評価に入力できない制御文字が含まれています。"))
+        raise ValidationError(_("定性評価に入力できない制御文字が含まれています。"), code="text")
     return text
 
 
@@ -81,19 +104,21 @@ def measurement_validate(
     if day < project.start_date or (project.end_date and day > project.end_date):
         raise ValidationError(
             _("測定日が事業期間（%(start)s〜%(end)s）の外です。")
-            % {"start": project.start_date, "end": project.end_date or _("継続中")}
+            % {"start": project.start_date, "end": project.end_date or _("継続中")},
+            code="date",
         )
     if day > timezone.localdate():
-        raise ValidationError(_("未来の日付の測定値は登録できません。"))
+        raise ValidationError(_("未来の日付の測定値は登録できません。"), code="date")
     number = value_parse(indicator, value)
     if number is not None and number < 0 and not indicator.allows_negative:
         raise ValidationError(
             _("指標「%(name)s」は負の値を取りません（%(value)s）。")
-            % {"name": indicator.name, "value": number}
+            % {"name": indicator.name, "value": number},
+            code="value",
         )
     text = _measurement_text(text)
     if indicator.kind == "quantitative" and number is None:
-        raise ValidationError(_("定量指標には数値を入力してください。"))
+        raise ValidationError(_("定量指標には数値を入力してください。"), code="value")
     if indicator.kind == "qualitative" and not text and number is None:
         raise ValidationError(_("定性指標には評価の内容を入力してください。"))
     return day, number, text
@@ -138,23 +163,37 @@ def measurements_record_batch(
     recorded_by: User | None = None,
     first_row: int = 2,
     skip_stored: bool = False,
+    lines: Sequence[int] | None = None,
+    label: Callable[[str], str] | None = None,
 ) -> BatchResult:
-    """All-or-nothing: each row {indicator, date, value, text}; `indicator` is an id or a name.
+    """All-or-nothing: each row {indicator, date, value, text}; `indicator` is an id or a name,
+    compared as indicator_key (「健康ﾎﾟｲﾝﾄ参加者数」 and 「２」 find their indicator).
 
-    Returns the created rows, or (nothing stored) a message per bad row.
+    Rows are numbered from `first_row`, or by `lines` (the row numbers the person sees in a
+    file); with `label` (canonical column → the file's header) each message names the column.
+    Returns the created rows, or (nothing stored) a message per bad row. With `skip_stored`,
+    a row identical to one stored from the same source is skipped and counted in `duplicates`.
     """
     indicators = list(ProjectIndicator.objects.filter(project=project))
-    by_id = {str(i.pk): i for i in indicators}
-    by_name = {i.name: i for i in indicators}
+    by_key = {indicator_key(i.pk): i for i in indicators}
+    by_key.update({indicator_key(i.name): i for i in indicators if indicator_key(i.name)})
     errors: list[str] = []
     cleaned = []
-    for number, row in enumerate(rows, start=first_row):
+
+    def column(name: str) -> str:
+        return label(name) if label else ""
+
+    numbers = lines if lines is not None else range(first_row, first_row + len(rows))
+    for number, row in zip(numbers, rows, strict=True):
         key = str(row.get("indicator", "")).strip()
-        indicator = by_id.get(key) or by_name.get(key)
+        indicator = by_key.get(indicator_key(key))
         if indicator is None:
             errors.append(
-                _("%(row)d行目: 指標「%(key)s」はこの事業にありません。")
-                % {"row": number, "key": key}
+                row_message(
+                    number,
+                    column("indicator"),
+                    _("指標「%(key)s」はこの事業にありません。") % {"key": key},
+                )
             )
             continue
         try:
@@ -171,8 +210,10 @@ def measurements_record_batch(
                 )
             )
         except ValidationError as exc:
+            codes = {str(error.code) for error in exc.error_list}
+            name = next(iter(codes)) if len(codes) == 1 else ""
             errors.append(
-                _("%(row)d行目: %(msg)s") % {"row": number, "msg": " ".join(exc.messages)}
+                row_message(number, column(name) if name in row else "", " ".join(exc.messages))
             )
     if not rows:
         errors.append(_("測定値の行がありません。"))
@@ -219,8 +260,10 @@ def _not_yet_stored(cleaned: list[tuple], *, source: str) -> list[tuple]:
 def measurements_import_csv(
     *, project: Project, data: bytes, recorded_by: User | None = None
 ) -> BatchResult:
-    """CSV/XLSX with columns indicator (指標), date (測定日), value (値), text (定性評価)."""
-    from portal.tabular import TabularError, cell_errors, tabular_read
+    """CSV/XLSX with columns indicator (指標), date (測定日), value (値), text (定性評価).
+
+    Read by portal.tabular like every import: messages give the row number and header the
+    person sees in the file (「5行目「値」: …」)."""
 
     aliases = {
         "指標": "indicator",
@@ -238,7 +281,14 @@ def measurements_import_csv(
     errors = cell_errors(dataset)
     if errors:
         return BatchResult(created=[], errors=errors)
-    rows = [dict(zip(dataset.headers, row, strict=True)) for row in dataset]
+    # A file sent again (or a second upload with the same rows) adds nothing: identical rows
+    # are skipped and counted, as for the device feed.
     return measurements_record_batch(
-        project=project, rows=rows, source=MeasurementSource.CSV, recorded_by=recorded_by
+        project=project,
+        rows=list(dataset.dict),
+        source=MeasurementSource.CSV,
+        recorded_by=recorded_by,
+        skip_stored=True,
+        lines=dataset.row_numbers,
+        label=dataset.label,
     )

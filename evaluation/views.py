@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -272,6 +273,16 @@ def measurement_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.success(
             request, _("%(n)d件の測定値を取り込みました。") % {"n": len(result.created)}
         )
+        if result.duplicates:
+            messages.info(
+                request,
+                ngettext(
+                    "%(n)d行は同じ測定値が登録済みのため、取り込みませんでした。",
+                    "%(n)d行は同じ測定値が登録済みのため、取り込みませんでした。",
+                    result.duplicates,
+                )
+                % {"n": result.duplicates},
+            )
     return _back(project, "#measurements")
 
 

@@ -30,6 +30,7 @@ from portal.choices import SDG_GOALS, ResourceKind
 from portal.history import history_stamp
 from portal.identifiers import reference_key
 from portal.models import Field, Ward
+from portal.xlsx import date_plain
 
 # Japanese column headers (and a few English variants) → canonical names. Header matching is
 # NFKC-normalised and case-insensitive (portal.tabular.header_normalize).
@@ -294,7 +295,7 @@ class DateWidget(ie_widgets.Widget):
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
-            return value
+            return date_plain(value)
         text = unicodedata.normalize("NFKC", str(value)).strip().replace("/", "-").replace(".", "-")
         try:
             return dt.date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
@@ -377,7 +378,9 @@ class IssueResource(ie_resources.ModelResource):
                 field.widget._lookup = None  # wards and fields are read afresh for each file
 
     def get_instance(self, instance_loader, row):
-        ref = self.fields["ref"].clean(row)
+        # The raw text, not the field's clean(): a ref over its length must be refused by
+        # import_instance, which names the column, not raised here without one.
+        ref = _text(row.get("ref"))
         if not ref:
             return None
         return Issue.objects.filter(ref_key=reference_key(ref)).first()

@@ -403,7 +403,9 @@ def issues_import(*, dataset: Sheet, imported_by: User | None, dry_run: bool) ->
     formula, a duplicate ref, an unknown ward or category, a score outside 1–5 — and nothing is
     written; the report lists every error by the row number and column header the person sees.
     """
-    report = ImportReport(errors=_file_checks(dataset), note=dataset.note)
+    report = ImportReport(
+        errors=_file_checks(dataset), note=dataset.note, ignored_columns=dataset.ignored_columns
+    )
     if report.errors:
         return report
     resource = IssueResource(user=imported_by)

@@ -21,6 +21,7 @@ from partners.models import Organization, OrgType, Resource
 from partners.validators import corporate_number_normalize, validate_corporate_number
 from portal.choices import SDG_GOALS, ResourceKind
 from portal.tabular import row_message
+from portal.xlsx import date_plain
 
 COLUMNS = [
     "ref",
@@ -131,7 +132,7 @@ def date_parse(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
-        return value
+        return date_plain(value)
     text = unicodedata.normalize("NFKC", str(value)).strip().replace("/", "-").replace(".", "-")
     return dt.date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
 

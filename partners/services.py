@@ -23,6 +23,7 @@ from partners.models import (
     Membership,
     Organization,
     OrgStatus,
+    OrgType,
     Resource,
     ResourceStatus,
 )
@@ -508,7 +509,9 @@ def resources_check(*, dataset: Sheet) -> ImportReport:
     """Validates every row without writing; duplicate refs within the file are errors.
 
     Rows are numbered and columns named as the person sees them in their file."""
-    report = ImportReport(errors=cell_errors(dataset), note=dataset.note)
+    report = ImportReport(
+        errors=cell_errors(dataset), note=dataset.note, ignored_columns=dataset.ignored_columns
+    )
     wards = sheet.ward_lookup(Ward.objects.all())
     fields_by_name = sheet.field_lookup(Field.objects.all())
     seen: dict[str, int] = {}
@@ -533,10 +536,111 @@ def resources_check(*, dataset: Sheet) -> ImportReport:
             continue
         seen[key] = line
         report.rows.append(parsed)
+    report.errors.extend(_organization_conflicts(report.rows, dataset.label))
     report.errors = errors_by_row(report.errors)
     if not report.rows and not report.errors:
         report.errors.append(_("データ行がありません。"))
     return report
+
+
+@dataclass(frozen=True)
+class _KnownOrganization:
+    name: str
+    org_type: str
+    corporate_number: str
+    where: str  # 登録済み, or the row of this file that named it first
+
+
+def _organization_conflicts(rows: list[sheet.ParsedRow], label) -> list[str]:
+    """Rows whose organisation contradicts the one it would be attached to: a 法人番号 that
+    belongs to an organisation of another name or 種別, or a name registered under another
+    法人番号 (whether in the database or on an earlier row of the same file).
+
+    Attaching by number alone put 「全く別の団体名」's resource under
+    株式会社みなとデジタルソリューションズ with no warning (issue #15). Names are compared as
+    portal.identifiers.organization_name_key, as registration does. Two queries per file.
+    """
+    live = Organization.objects.exclude(status=OrgStatus.MERGED).order_by("-pk")
+    by_number: dict[str, _KnownOrganization] = {}
+    by_name: dict[str, _KnownOrganization] = {}
+    numbers = {parsed.corporate_number for parsed in rows if parsed.corporate_number}
+    names = {organization_name_key(parsed.organization) for parsed in rows}
+    stored = _("登録済みの団体")
+    for org in live.filter(corporate_number__in=numbers):
+        by_number[org.corporate_number] = _KnownOrganization(
+            org.name, org.org_type, org.corporate_number, stored
+        )
+    for org in live.filter(name_key__in=names):
+        by_name[org.name_key] = _KnownOrganization(
+            org.name, org.org_type, org.corporate_number, stored
+        )
+    errors: list[str] = []
+    for parsed in rows:
+        name_key = organization_name_key(parsed.organization)
+        number = parsed.corporate_number
+        known = by_number.get(number) if number else None
+        if known is None:
+            known = by_name.get(name_key)
+        if known is None:
+            here = _KnownOrganization(
+                parsed.organization,
+                parsed.org_type,
+                number,
+                _("%(row)d行目") % {"row": parsed.line},
+            )
+            by_name[name_key] = here
+            if number:
+                by_number[number] = here
+            continue
+        if organization_name_key(known.name) != name_key:
+            errors.append(
+                row_message(
+                    parsed.line,
+                    label("corporate_number"),
+                    _(
+                        "法人番号 %(number)s は「%(org)s」（%(where)s）のものです。団体名「%(name)s」と一致しません。法人番号か団体名を確かめてください。"
+                    )
+                    % {
+                        "number": number,
+                        "org": known.name,
+                        "where": known.where,
+                        "name": parsed.organization,
+                    },
+                )
+            )
+        elif number and known.corporate_number and known.corporate_number != number:
+            errors.append(
+                row_message(
+                    parsed.line,
+                    label("corporate_number"),
+                    _(
+                        "「%(org)s」（%(where)s）の法人番号は %(known)s です。この行の法人番号 %(number)s と一致しません。"
+                    )
+                    % {
+                        "org": known.name,
+                        "where": known.where,
+                        "known": known.corporate_number,
+                        "number": number,
+                    },
+                )
+            )
+        elif known.org_type != parsed.org_type:
+            errors.append(
+                row_message(
+                    parsed.line,
+                    label("org_type"),
+                    _(
+                        "「%(org)s」（%(where)s）の種別は「%(known)s」です。この行の種別「%(type)s」と一致しません。"
+                    )
+                    % {
+                        "org": known.name,
+                        "where": known.where,
+                        "known": OrgType(known.org_type).label,
+                        "type": OrgType(parsed.org_type).label,
+                    },
+                )
+            )
+    return errors
 
 
 def resources_import(*, dataset: Sheet, imported_by: User | None) -> ImportReport:

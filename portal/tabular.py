@@ -7,6 +7,7 @@ Shared by the issue and resource imports/exports so both behave the same:
   (prefixed with a single quote, which the import strips again, so an export re-imports unchanged);
 - a value is the value the person saw in Excel (portal.xlsx), or its row is refused with the row
   number the person sees and the column header the file used;
+- a cell holding a control character (other than tab and line breaks) is refused, as forms do;
 - bounded: MAX_ROWS data rows, MAX_CELL_CHARS per cell, the workbook's unpacked size, and
   ERRORS_SHOWN messages on a page (the rest are counted).
 """
@@ -25,7 +26,7 @@ from typing import Any
 import tablib
 from django.utils.translation import gettext as _
 
-from portal.cleantext import control_characters_remove
+from portal.cleantext import control_character_find, control_characters_remove
 from portal.xlsx import Problem, SheetRows, WorkbookError, too_many_rows, xlsx_read
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -47,6 +48,17 @@ class TabularError(ValueError):
 
 def header_normalize(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value or "")).strip().lower().replace(" ", "_")
+
+
+# A note in brackets after a header's name: 緊急度（1〜5）, 予算上限(円), 区【必須】.
+_HEADER_NOTES = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕|<[^>]*>|〈[^〉]*〉")
+_HEADER_SPACES = re.compile(r"[\s_]+")
+
+
+def header_fold(value: object) -> str:
+    """A header as loosely compared: NFKC, lower case, notes in brackets and spaces removed."""
+    text = unicodedata.normalize("NFKC", str(value or "")).lower()
+    return _HEADER_SPACES.sub("", _HEADER_NOTES.sub("", text))
 
 
 def cell_neutralize(value: object) -> object:
@@ -176,6 +188,7 @@ class Sheet(tablib.Dataset):
         self.row_numbers: list[int] = []
         self.problems: list[tuple[int, str, str]] = []  # (row number, column label, message)
         self.neutralised_cells: set[tuple[int, int]] = set()
+        self.ignored_columns: list[str] = []  # headers the import does not know, as written
         self.note = ""  # said before any error (which sheet of several was read)
 
     def label(self, column: str) -> str:
@@ -197,7 +210,9 @@ def tabular_read(
     """Parses an uploaded CSV/XLSX into a Sheet whose headers are canonical column names.
 
     `aliases` maps every accepted header (normalised: NFKC, lower case) to its canonical name;
-    canonical names map to themselves automatically. Unknown columns are kept as they are.
+    canonical names map to themselves automatically. A header with a note in brackets maps as
+    its name does; one that contains a known name otherwise is refused; other unknown columns
+    are kept under their own header and listed in `Sheet.ignored_columns`.
     The first row with a value is the header row and sets the width; rows without any value are
     skipped (but still counted in the row numbers).
     """
@@ -266,7 +281,7 @@ def _sheet_start(
         texts.append(str(cell).strip())
     while texts and not texts[-1]:
         texts.pop()
-    headers = [lookup.get(header_normalize(text), text) for text in texts]
+    headers, ignored = _headers_match(texts, lookup, aliases)
     duplicates = sorted({h for h in headers if headers.count(h) > 1 and h})
     if duplicates:
         raise TabularError(_("見出しが重複しています: %(cols)s") % {"cols": "、".join(duplicates)})
@@ -284,7 +299,58 @@ def _sheet_start(
             % {"cols": "、".join(hidden)}
         )
     labels = {header: text for header, text in zip(headers, texts, strict=True) if header}
-    return Sheet(headers=headers, labels=labels)
+    sheet = Sheet(headers=headers, labels=labels)
+    sheet.ignored_columns = ignored
+    return sheet
+
+
+def _headers_match(
+    texts: list[str], lookup: Mapping[str, str], aliases: Mapping[str, str]
+) -> tuple[list[str], list[str]]:
+    """(canonical header per column, the headers not imported) for the file's header texts.
+
+    A header that is no known name exactly is folded (header_fold): 「緊急度（1〜5）」 is 緊急度.
+    One that then names one known column is that column; one that still contains a known
+    column's name (「ＳＤＧｓ番号」) is refused with the name to use, because silently dropping
+    it stored a default instead of what the person wrote. Anything else is not imported, and
+    the preview lists it as such.
+    """
+    folded: dict[str, set[str]] = {}
+    for key, canonical in lookup.items():
+        folded.setdefault(header_fold(key), set()).add(canonical)
+    headers: list[str] = []
+    ignored: list[str] = []
+    refused: list[str] = []
+    for text in texts:
+        exact = lookup.get(header_normalize(text))
+        fold = header_fold(text)
+        matches = folded.get(fold, set())
+        if exact or not text:
+            headers.append(exact or "")
+        elif len(matches) == 1:
+            headers.append(next(iter(matches)))
+        else:
+            meant = matches or {c for key, cs in folded.items() if key and key in fold for c in cs}
+            if meant:
+                expected = "」「".join(sorted(_header_name(c, aliases) for c in meant))
+                refused.append(
+                    _(
+                        "見出し「%(header)s」は読み取れません（「%(expected)s」の列なら、見出しを「%(expected)s」にしてください）。"
+                    )
+                    % {"header": text, "expected": expected}
+                )
+            else:
+                ignored.append(text)
+            headers.append(text)
+    if refused:
+        raise TabularError(" ".join(refused))
+    return headers, ignored
+
+
+def _header_name(canonical: str, aliases: Mapping[str, str]) -> str:
+    """The header to suggest for a canonical column: its first Japanese alias, if any."""
+    names = [key for key, value in aliases.items() if value == canonical]
+    return next((key for key in names if not key.isascii()), names[0] if names else canonical)
 
 
 def _cell_read(sheet: Sheet, index: int, number: int, column: int, cell: object) -> object:
@@ -296,6 +362,11 @@ def _cell_read(sheet: Sheet, index: int, number: int, column: int, cell: object)
     if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
         sheet.problems.append((number, label, cell_too_long_message(len(cell))))
         return ""
+    control = control_character_find(cell) if isinstance(cell, str) else None
+    if control:
+        # The forms refuse these (portal.formtools); a file must not store what a form cannot.
+        sheet.problems.append((number, label, control_character_message(control)))
+        return ""
     # Cells that arrive neutralised (a quote before =, +, -, @) were written by an export: they
     # are data, not formulas, and re-import unchanged. Only raw formula text is refused.
     stripped = cell.strip() if isinstance(cell, str) else cell
@@ -303,6 +374,12 @@ def _cell_read(sheet: Sheet, index: int, number: int, column: int, cell: object)
     if restored is not stripped:
         sheet.neutralised_cells.add((index, column))
     return restored.strip() if isinstance(restored, str) else restored
+
+
+def control_character_message(code: str) -> str:
+    return _(
+        "入力できない制御文字（%(code)s）が含まれています。Excelでその部分を入力し直してください。"
+    ) % {"code": code}
 
 
 def cell_too_long_message(length: int) -> str:
@@ -380,6 +457,7 @@ class ImportOutcome:
 
     errors: list[str] = field(default_factory=list)
     note: str = ""  # said first when there are errors (which sheet of several was read)
+    ignored_columns: list[str] = field(default_factory=list)  # headers not imported, as written
 
     @property
     def ok(self) -> bool:

@@ -20,8 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from portal.numfmt import number_shown
+from portal.numfmt import (
+    JA_BUILTIN_FORMATS,
+    JA_TIME_FORMAT_IDS,
+    date_shown,
+    number_shown,
+    text_shown,
+)
 
 # A workbook is a zip; its declared uncompressed sizes bound what parsing it can cost (zipfile
 # never inflates an entry past its declared size, so a lying header cannot get round this).
@@ -38,6 +45,31 @@ class Problem:
     """A cell whose shown value cannot be read; `message` says why and what to do."""
 
     message: str
+
+
+class ShownDate(dt.date):
+    """A date cell: a date to a date column, and to a text column the text Excel showed
+    (2027年4月15日, 令和9年4月15日), or the ISO date when its format cannot be rendered."""
+
+    shown: str | None = None
+
+    @classmethod
+    def of(cls, day: dt.date, shown: str | None) -> ShownDate:
+        made = cls(day.year, day.month, day.day)
+        made.shown = shown
+        return made
+
+    def __str__(self) -> str:
+        return self.shown or self.isoformat()
+
+    def plain(self) -> dt.date:
+        """The bare date, for a model field (Django writes a date to the database by str())."""
+        return dt.date(self.year, self.month, self.day)
+
+
+def date_plain(value: dt.date) -> dt.date:
+    """A date as a model stores it, whether or not it came from a workbook."""
+    return value.plain() if isinstance(value, ShownDate) else value
 
 
 @dataclass
@@ -148,7 +180,7 @@ def _sheet_read(book, sheet, *, max_rows: int) -> SheetRows:
                 row[cell["column"] - 1] = formats.shown(cell)
         if all(_is_empty(value) for value in row):
             continue
-        if _flag(attributes, "hidden"):
+        if _row_hidden(attributes, parser):
             result.hidden_rows.add(number)
         result.rows.append((number, row))
         if len(result.rows) > max_rows + 1:  # the header row and max_rows data rows
@@ -164,10 +196,27 @@ def too_many_rows(max_rows: int) -> str:
     }
 
 
+def _zero(attributes: dict[str, str] | None, name: str) -> bool:
+    try:
+        return bool(attributes) and float(attributes.get(name, "1")) == 0  # type: ignore[union-attr]
+    except ValueError:
+        return False
+
+
+def _row_hidden(attributes: dict[str, str] | None, parser) -> bool:
+    """Hidden by its flag, by a height of zero (ht="0": no flag, yet nothing shows), or by the
+    sheet's zeroHeight default when the row has no height of its own."""
+    if _flag(attributes, "hidden") or _zero(attributes, "ht"):
+        return True
+    sheet_format = getattr(parser, "sheet_format", None)
+    return bool(getattr(sheet_format, "zeroHeight", False)) and not (attributes or {}).get("ht")
+
+
 def _hidden_columns(dimensions: dict[str, dict[str, str]], width: int) -> set[int]:
+    """Columns hidden by their flag or by a width of zero (0-based, within `width`)."""
     hidden: set[int] = set()
     for attributes in dimensions.values():
-        if _flag(attributes, "hidden"):
+        if _flag(attributes, "hidden") or _zero(attributes, "width"):
             low, high = int(attributes.get("min", 0)), int(attributes.get("max", 0))
             hidden.update(range(max(low, 1) - 1, min(high, width)))
     return hidden
@@ -196,18 +245,34 @@ def _merges_fill(rows: list[tuple[int, list[Any]]], ranges: list[str], width: in
                     row[column - 1] = value
 
 
+_NUMBER_UNREADABLE = gettext_noop(
+    "表示形式「%(fmt)s」の数値は、表示どおりに読み取れません。表示されている文字を、文字列として入力してください。"
+)
+_TEXT_UNREADABLE = gettext_noop(
+    "表示形式「%(fmt)s」の文字列は、表示どおりに読み取れません。表示されている文字を、表示形式「文字列」で入力してください。"
+)
+
+
 class _Formats:
     """Cell → the value shown, using the cell's number format (cached per style)."""
 
     def __init__(self, book, sheet) -> None:
+        self.book = book
         self.sheet = sheet
-        self.cache: dict[int, str] = {}
+        self.cache: dict[int, tuple[int, str]] = {}
 
-    def number_format(self, style_id: int) -> str:
+    def number_format(self, style_id: int) -> tuple[int, str]:
+        """(numFmtId, format code); a Japanese built-in id the file did not define (openpyxl
+        moves every defined format to 164 and up) gets its code from JA_BUILTIN_FORMATS."""
         if style_id not in self.cache:
             from openpyxl.cell.read_only import ReadOnlyCell
 
-            self.cache[style_id] = ReadOnlyCell(self.sheet, 1, 1, None, "n", style_id).number_format
+            styles = self.book._cell_styles
+            format_id = styles[style_id].numFmtId if style_id < len(styles) else 0
+            code = JA_BUILTIN_FORMATS.get(format_id) or (
+                ReadOnlyCell(self.sheet, 1, 1, None, "n", style_id).number_format
+            )
+            self.cache[style_id] = (format_id, code)
         return self.cache[style_id]
 
     def shown(self, cell: dict[str, Any]) -> Any:
@@ -228,26 +293,31 @@ class _Formats:
             return Problem(_("エラー値（%(v)s）のセルは読み込めません。") % {"v": value})
         if kind == "b":
             return "TRUE" if value else "FALSE"  # what Excel shows, in any language
+        format_id, number_format = self.number_format(int(cell["style_id"] or 0))
         if kind == "d":
-            return _date_shown(value)
+            return _date_shown(value, number_format)
+        if kind == "n" and format_id in JA_BUILTIN_FORMATS:
+            if format_id in JA_TIME_FORMAT_IDS:
+                return Problem(_("時刻・時間の値は読み込めません。文字列として入力してください。"))
+            from openpyxl.utils.datetime import from_excel
+
+            return _date_shown(from_excel(value, self.book.epoch), number_format)
         if kind == "n":
-            number_format = self.number_format(int(cell["style_id"] or 0))
-            shown = number_shown(value, number_format)
-            if shown is None:
-                return Problem(
-                    _(
-                        "表示形式「%(fmt)s」の数値は、表示どおりに読み取れません。表示されている文字を、文字列として入力してください。"
-                    )
-                    % {"fmt": number_format}
-                )
-            return shown
-        return value if isinstance(value, str) else str(value)
+            shown, unreadable = number_shown(value, number_format), _NUMBER_UNREADABLE
+        else:
+            text = value if isinstance(value, str) else str(value)
+            shown, unreadable = text_shown(text, number_format), _TEXT_UNREADABLE
+        if shown is None:
+            return Problem(_(unreadable) % {"fmt": number_format})
+        return shown
 
 
-def _date_shown(value: Any) -> Any:
+def _date_shown(value: Any, number_format: str) -> Any:
     """A date serial under a date format is the date shown, never the serial number."""
     if isinstance(value, dt.datetime):
-        return value.date() if value.time() == dt.time() else value
+        if value.time() != dt.time():
+            return value
+        value = value.date()
     if isinstance(value, dt.date):
-        return value
+        return ShownDate.of(value, date_shown(value, number_format))
     return Problem(_("時刻・時間の値は読み込めません。文字列として入力してください。"))

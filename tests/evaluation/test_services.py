@@ -314,3 +314,48 @@ def test_ended_continuation_of_a_project_that_never_started_cancels_it(db, monke
         project=done, years=1, state="ended", recorded_on=datetime.date(2025, 6, 1)
     )
     assert len(calls) == 1  # already closed: no status change
+
+
+def test_a_measurement_file_names_the_row_and_header_the_person_sees(project):
+    # Issue #15 probe: a blank line and a ",," line before the bad row (file row 5) was
+    # reported as 「3行目」 with no column.
+    IndicatorFactory(project=project, name="訪問件数")
+    data = "指標,測定日,値\n訪問件数,2025-07-01,10\n\n,,\n訪問件数,2025-07-03,-4\n".encode()
+    result = measurements.measurements_import_csv(project=project, data=data)
+    assert result.errors == ["5行目「値」: 指標「訪問件数」は負の値を取りません（-4.00）。"]
+    data = "指標,測定日,値\n\n存在しない,2025-07-01,1\n訪問件数,2025-13-01,1\n".encode()
+    result = measurements.measurements_import_csv(project=project, data=data)
+    assert result.errors == [
+        "3行目「指標」: 指標「存在しない」はこの事業にありません。",
+        "4行目「測定日」: 日付は YYYY-MM-DD の形式で入力してください。",
+    ]
+
+
+def test_a_measurement_file_finds_indicators_by_folded_name_and_id(project):
+    # 「健康ﾎﾟｲﾝﾄ参加者数」 (half-width katakana) and the id typed full-width were refused.
+    indicator = IndicatorFactory(project=project, name="健康ポイント参加者数")
+    other = IndicatorFactory(project=project, name="訪問件数")
+    full_width_id = str(other.pk).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    data = (
+        f"指標,測定日,値\n健康ﾎﾟｲﾝﾄ 参加者数,2025-07-01,10\n{full_width_id},2025-07-02,３\n"
+    ).encode()
+    result = measurements.measurements_import_csv(project=project, data=data)
+    assert result.errors == []
+    assert [(m.indicator, m.value) for m in result.created] == [
+        (indicator, Decimal("10.00")),
+        (other, Decimal("3.00")),
+    ]
+
+
+def test_uploading_the_same_measurement_file_again_adds_nothing(project):
+    IndicatorFactory(project=project, name="訪問件数")
+    data = "指標,測定日,値\n訪問件数,2025-07-01,10\n訪問件数,2025-07-02,11\n".encode()
+    first = measurements.measurements_import_csv(project=project, data=data)
+    assert (len(first.created), first.duplicates) == (2, 0)
+    for _again in range(2):
+        result = measurements.measurements_import_csv(project=project, data=data)
+        assert (result.errors, len(result.created), result.duplicates) == ([], 0, 2)
+    assert Measurement.objects.count() == 2
+    more = data + "訪問件数,2025-07-03,12\n".encode()
+    result = measurements.measurements_import_csv(project=project, data=more)
+    assert (len(result.created), result.duplicates) == (1, 2)

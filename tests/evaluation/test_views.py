@@ -1,4 +1,5 @@
 import datetime
+import io
 
 import pytest
 from django.urls import reverse
@@ -289,3 +290,20 @@ def test_kpi_csv_download(client, planted, coordinator):
         b"\xef\xbb\xbffiscal_year,indicator,value,target,baseline,unit"
     )
     assert "FY2025" in response["Content-Disposition"]
+
+
+def test_uploading_a_measurement_file_twice_says_how_many_rows_were_already_there(
+    client, planted, evaluator
+):
+    p1, indicator = planted["projects"][0], planted["indicators"][0]
+    client.force_login(evaluator)
+    url = reverse("evaluation:measurement_upload", args=[p1.pk])
+    text = f"指標,測定日,値\n{indicator.name},2025-11-03,7\n{indicator.name},2025-11-04,8\n"
+    for _attempt in range(2):
+        upload = io.BytesIO(text.encode())
+        upload.name = "m.csv"
+        response = client.post(url, {"file": upload}, follow=True)
+    body = response.content.decode()
+    assert "0件の測定値を取り込みました。" in body
+    assert "2行は同じ測定値が登録済みのため、取り込みませんでした。" in body
+    assert Measurement.objects.filter(measured_on=datetime.date(2025, 11, 3)).count() == 1

@@ -324,3 +324,53 @@ def test_a_file_with_many_bad_rows_shows_the_first_200_and_counts_the_rest(db, t
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 201
     assert err[-1] == "ほか 50 件の誤りがあります（最初の 200 件だけ表示しています）。"
+
+
+def test_a_japanese_builtin_date_is_the_date_in_a_date_column_and_its_text_in_a_text_one(
+    db, tmp_path
+):
+    # Issue #15 probe: numFmtId 31 (yyyy"年"m"月"d"日") with no definition in the file stored
+    # 課題名 "46479" and refused 希望開始日 as 「46480」.
+    from tests.portal.test_spreadsheet_display import _builtin_id
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["整理番号", "課題名", "課題の内容", "区", "分野", "希望開始日"])
+    sheet.append(["D-1", 46479, "内容", "港区", "高齢者支援", 46480])
+    sheet["B2"].number_format = sheet["F2"].number_format = "yyyy-mm-dd;@"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path = tmp_path / "dates.xlsx"
+    path.write_bytes(_builtin_id(buffer.getvalue(), "yyyy-mm-dd;@", 31))
+    call_command("import_issues", str(path))
+    issue = Issue.objects.get(ref="D-1")
+    assert issue.title == "2027年4月2日"
+    assert issue.desired_start.isoformat() == "2027-04-03"
+
+
+def test_the_preview_maps_a_header_with_a_note_and_lists_columns_it_does_not_import(
+    client, coordinator
+):
+    client.force_login(coordinator)
+    text = "整理番号,課題名,課題の内容,区,分野,緊急度（1〜5）,備考\r\n"
+    text += "N-1,題,内容,千代田区,高齢者支援,5,内部メモ\r\n"
+    response = _upload(client, text)
+    body = response.content.decode()
+    assert "1行を確認しました。誤りはありません。" in body
+    assert "取り込まない列: <code>備考</code>" in body
+    report = response.context["report"]
+    assert report.ignored_columns == ["備考"]
+    response = _upload(client, text.replace("緊急度（1〜5）", "緊急度の目安"))
+    assert "見出し「緊急度の目安」は読み取れません（「緊急度」の列なら" in response.content.decode()
+
+
+def test_a_too_long_ref_is_refused_naming_its_column(db, tmp_path, capsys):
+    # Issue #15 probe: 「3行目: 40文字以内にしてください（48文字あります）」, no column named.
+    text = "整理番号,課題名,課題の内容,区,分野\r\nA-1,題,内容,港区,高齢者支援\r\n"
+    text += "R" * 48 + ",題,内容,港区,高齢者支援\r\n"
+    with pytest.raises(CommandError):
+        call_command("import_issues", str(_write(tmp_path, text, "utf-8")))
+    assert "3行目「整理番号」: 40文字以内にしてください（48文字あります）。" in (
+        capsys.readouterr().err
+    )
+    assert Issue.objects.count() == 0

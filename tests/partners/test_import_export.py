@@ -66,7 +66,10 @@ def test_import_each_encoding(tmp_path, encoding):
 
 @pytest.mark.django_db
 def test_english_headers_and_matching_by_corporate_number_then_name(tmp_path):
-    by_number = OrganizationFactory(name="みなとDS（旧称）", corporate_number="1180301018771")
+    # Registered with the legal form abbreviated: the same name as compared.
+    by_number = OrganizationFactory(
+        name="（株）みなとデジタル ソリューションズ", corporate_number="1180301018771"
+    )
     by_name = OrganizationFactory(name="城南工業大学", org_type="university")
     header = "ref,organization,org_type,kind,title,description,wards,corporate_number,capacity,available_from,available_until,fields,sdgs"
     path = write(tmp_path, csv_text(ROW_1, ROW_2, header=header).encode())
@@ -215,3 +218,53 @@ def test_row_errors_name_the_row_the_person_sees_and_the_files_header(tmp_path, 
     with pytest.raises(CommandError):
         call_command("import_resources", str(write(tmp_path, text.encode())))
     assert "5行目「種別」: 種別「宇宙企業」は使えません" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            # Issue #15 probe: attached to the company holding that 法人番号, no warning.
+            ROW_1.replace("株式会社みなとデジタルソリューションズ,企業", "全く別の団体名,企業"),
+            "2行目「法人番号」: 法人番号 1180301018771 は「株式会社みなとデジタルソリューションズ」"
+            "（登録済みの団体）のものです。団体名「全く別の団体名」と一致しません。",
+        ),
+        (
+            ROW_1.replace(",企業,", ",大学,"),
+            "2行目「種別」: 「株式会社みなとデジタルソリューションズ」（登録済みの団体）の種別は"
+            "「企業」です。この行の種別「大学」と一致しません。",
+        ),
+        (
+            ROW_1.replace("1180301018771", "7010001008844"),
+            "2行目「法人番号」: 「株式会社みなとデジタルソリューションズ」（登録済みの団体）の"
+            "法人番号は 1180301018771 です。この行の法人番号 7010001008844 と一致しません。",
+        ),
+    ],
+)
+def test_a_row_whose_organisation_contradicts_the_registered_one_is_refused(
+    tmp_path, capsys, row, expected
+):
+    org = OrganizationFactory(
+        name="株式会社みなとデジタルソリューションズ", corporate_number="1180301018771"
+    )
+    with pytest.raises(CommandError):
+        call_command("import_resources", str(write(tmp_path, csv_text(row).encode())))
+    assert expected in capsys.readouterr().err
+    assert Resource.objects.count() == 0
+    org.refresh_from_db()
+    assert org.name == "株式会社みなとデジタルソリューションズ"
+
+
+@pytest.mark.django_db
+def test_two_rows_of_one_file_giving_one_number_two_names_are_refused(tmp_path, capsys):
+    second = ROW_1.replace("R-001", "R-009").replace(
+        "株式会社みなとデジタルソリューションズ", "別の会社"
+    )
+    with pytest.raises(CommandError):
+        call_command("import_resources", str(write(tmp_path, csv_text(ROW_1, second).encode())))
+    assert (
+        "3行目「法人番号」: 法人番号 1180301018771 は「株式会社みなとデジタルソリューションズ」"
+        "（2行目）のものです。" in capsys.readouterr().err
+    )
+    assert Organization.objects.count() == 0

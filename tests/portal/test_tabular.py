@@ -100,3 +100,49 @@ def test_an_exported_formula_like_value_reimports_without_being_refused():
     assert cell_errors(dataset) == []
     raw = tabular_read(data=b"ref,title\nA-1,=SUM(A1)\n", aliases={}, required=["ref"])
     assert len(cell_errors(raw)) == 1
+
+
+@pytest.mark.parametrize("cell", ["T\x01", "前\x0b後", "\x1b[0m", "a\x1fb"])
+def test_a_cell_with_a_control_character_is_refused_naming_row_and_column(cell):
+    # Issue #15 probe: title "T\x01" and "\x0b" inside a description were stored.
+    data = ("整理番号,課題名\r\nA-1,題\r\nA-2," + cell + "\r\n").encode()
+    sheet = tabular_read(data=data, aliases={"整理番号": "ref", "課題名": "title"}, required=[])
+    code = f"U+{ord(next(c for c in cell if ord(c) < 32)):04X}"
+    assert cell_errors(sheet) == [
+        f"3行目「課題名」: 入力できない制御文字（{code}）が含まれています。"
+        "Excelでその部分を入力し直してください。"
+    ]
+
+
+def test_tab_and_line_breaks_inside_a_cell_are_kept():
+    data = '整理番号,課題の内容\r\nA-1,"一行目\r\n二行目\tタブ"\r\n'.encode()
+    sheet = tabular_read(data=data, aliases={"整理番号": "ref", "課題の内容": "d"}, required=[])
+    assert cell_errors(sheet) == []
+    assert sheet[0][1] == "一行目\r\n二行目\tタブ"
+
+
+def test_a_header_with_a_note_in_brackets_is_its_column():
+    # Issue #15 probe: 「緊急度（1〜5）」 with 5 was dropped and the issue stored the default 3.
+    data = "整理番号,緊急度（1〜5）,予算上限 [円],区【必須】\r\nA-1,5,100,港区\r\n".encode()
+    aliases = {"整理番号": "ref", "緊急度": "urgency", "予算上限": "budget_max", "区": "ward"}
+    sheet = tabular_read(data=data, aliases=aliases, required=["ref"])
+    assert sheet.headers == ["ref", "urgency", "budget_max", "ward"]
+    assert sheet.label("urgency") == "緊急度（1〜5）"
+    assert sheet.ignored_columns == []
+
+
+def test_a_header_that_contains_a_known_name_is_refused_naming_the_name_to_use():
+    data = "整理番号,ＳＤＧｓ番号\r\nA-1,3\r\n".encode()
+    aliases = {"整理番号": "ref", "sdg": "sdgs", "SDGs目標": "sdgs"}
+    with pytest.raises(TabularError) as refused:
+        tabular_read(data=data, aliases=aliases, required=["ref"])
+    assert str(refused.value) == (
+        "見出し「ＳＤＧｓ番号」は読み取れません（「SDGs目標」の列なら、見出しを「SDGs目標」にしてください）。"
+    )
+
+
+def test_an_unknown_header_is_listed_as_not_imported():
+    data = "整理番号,メモ,課題名\r\nA-1,内部用,題\r\n".encode()
+    sheet = tabular_read(data=data, aliases=ALIASES, required=["ref"])
+    assert sheet.ignored_columns == ["メモ"]
+    assert sheet.headers == ["ref", "メモ", "title"]
