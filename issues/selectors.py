@@ -195,13 +195,18 @@ def public_issues() -> QuerySet[Issue]:
     )
 
 
-def public_issues_filter(*, ward: Ward | None = None, field=None, q: str = "") -> QuerySet[Issue]:
-    """The open-issue list for residents, with the search box folded like the triage's."""
+def public_issues_filter(
+    *, ward: Ward | None = None, field=None, q: str = "", sdg: int | None = None
+) -> QuerySet[Issue]:
+    """The open-issue list for residents and partners, with the search box folded like the
+    triage's; `sdg` (1–17) keeps the issues that name that goal."""
     qs = public_issues()
     if ward is not None:
         qs = qs.filter(ward=ward)
     if field is not None:
         qs = qs.filter(field=field)
+    if sdg:
+        qs = qs.filter(sdg_filter("sdgs", int(sdg)))
     for word in search_words(q):
         qs = qs.filter(search_text__contains=word)
     return qs.order_by("-priority", "-pk")

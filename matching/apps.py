@@ -20,6 +20,18 @@ class MatchingConfig(AppConfig):
         registry.menu_register(
             label=_("提案"), url_name="matching:partner_proposals", roles=[Role.PARTNER], order=300
         )
+        registry.menu_register(
+            label=_("募集中の課題"),
+            url_name="matching:partner_issues",
+            roles=[Role.PARTNER],
+            order=290,
+        )
+        registry.menu_register(
+            label=_("やりとり"),
+            url_name="matching:conversations",
+            roles=[Role.PARTNER, Role.COORDINATOR, Role.APPROVER, Role.ADMIN],
+            order=310,
+        )
         registry.card_register(
             key="matching.review",
             title=_("確認待ちのマッチング候補"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -60,6 +62,17 @@ class DateTimeInput(forms.DateTimeInput):
     def __init__(self, **kwargs):
         kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
         super().__init__(**kwargs)
+
+
+class YenField(forms.IntegerField):
+    """An amount in whole yen as people type it: 1,200,000 / １２０００００ / 1200000円 all read
+    as 1200000 (width folded with NFKC, thousands separators and a trailing 円 dropped)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            folded = unicodedata.normalize("NFKC", value).strip().removesuffix("円")
+            value = folded.replace(",", "").replace(" ", "")
+        return super().to_python(value)
 
 
 def form_add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
