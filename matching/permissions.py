@@ -34,10 +34,15 @@ def subject_ward_id(subject: Proposal | Project) -> int | None:
 
 
 def subject_organization_ids(subject: Proposal | Project) -> set[int]:
-    """The organisations on the other side of a conversation's subject."""
+    """The organisations on the other side of a conversation's subject (read once per object:
+    a request asks it for the view and write rules and for the notices)."""
     if isinstance(subject, Proposal):
         return {subject.organization_id}
-    return set(subject.organizations.values_list("pk", flat=True))
+    known = getattr(subject, "_party_organization_ids", None)
+    if known is None:
+        known = set(subject.organizations.values_list("pk", flat=True))
+        subject._party_organization_ids = known  # type: ignore[attr-defined]
+    return known
 
 
 def _membership(user) -> tuple[int, str] | None:
@@ -93,6 +98,16 @@ def _member_of_subject_organization(user, subject) -> bool:
     return row is not None and row[0] in subject_organization_ids(subject)
 
 
+@rules.predicate
+def _member_of_approved_subject_organization(user, subject) -> bool:
+    row = _membership(user)
+    return (
+        row is not None
+        and row[1] == OrgStatus.APPROVED
+        and row[0] in subject_organization_ids(subject)
+    )
+
+
 can_decide = is_admin | (is_coordinator & of_own_ward)
 can_approve = is_admin | (is_approver & _approver_of_issue_ward)
 can_run_matching = is_admin | is_coordinator
@@ -101,12 +116,9 @@ can_manage_event = is_admin | (is_coordinator & _runs_event)
 can_answer_proposal = is_partner & _proposed_by_the_ward & _member_of_approved_organization
 can_propose = is_partner & _of_approved_organization
 can_publish_call = can_decide
-can_view_conversation = (
-    is_admin
-    | ((is_coordinator | is_approver) & _staff_of_subject_ward)
-    | (is_partner & _member_of_subject_organization)
-)
-can_write_conversation = can_view_conversation & (~is_partner | _of_approved_organization)
+_ward_side = is_admin | ((is_coordinator | is_approver) & _staff_of_subject_ward)
+can_view_conversation = _ward_side | (is_partner & _member_of_subject_organization)
+can_write_conversation = _ward_side | (is_partner & _member_of_approved_subject_organization)
 
 rules.add_perm("matching.decide_candidate", can_decide)
 rules.add_perm("matching.approve_candidate", can_approve)

@@ -140,7 +140,8 @@ class _MultipleFileInput(forms.ClearableFileInput):
 
 
 class AttachmentsField(forms.FileField):
-    """Zero to MAX_FILES files, each checked by attachment_problem and limited to `max_bytes`.
+    """Zero to MAX_FILES files, each checked by attachment_problem and limited to `max_bytes`
+    (default settings.ATTACHMENT_MAX_BYTES).
 
     Cleans to a list of uploaded files whose `name` is already the cleaned display name.
     """
@@ -148,10 +149,15 @@ class AttachmentsField(forms.FileField):
     widget = _MultipleFileInput
 
     def __init__(self, *, max_bytes: int | None = None, **kwargs: Any) -> None:
-        self.max_bytes = max_bytes or settings.ATTACHMENT_MAX_BYTES
+        self._max_bytes = max_bytes
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("accept", ",".join(f".{ext}" for ext in KINDS))
+
+    @property
+    def max_bytes(self) -> int:
+        """The limit given, else settings.ATTACHMENT_MAX_BYTES as it is now."""
+        return self._max_bytes or settings.ATTACHMENT_MAX_BYTES
 
     def clean(self, data, initial=None):
         uploads = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]

@@ -52,8 +52,9 @@ def thread_of(subject: Subject) -> Thread | None:
 
 
 def thread_messages(thread: Thread | None, *, viewer: User) -> list[Message]:
-    """The latest MESSAGES_SHOWN messages, oldest first, each with `attachments_list` and
-    `read_by` (the other participants who have read it: from the read markers, per person)."""
+    """The latest MESSAGES_SHOWN messages, oldest first, each with `files` (its attachments),
+    `mine` and `read_by` (the other participants who have read it, from the read markers,
+    per person). Sets `viewer_read_upto` on the thread: the viewer's own marker (0 = none)."""
     if thread is None:
         return []
     messages: list[Message] = list(
@@ -66,6 +67,9 @@ def thread_messages(thread: Thread | None, *, viewer: User) -> list[Message]:
     )
     messages.reverse()
     reads = list(ThreadRead.objects.filter(thread=thread).select_related("user"))
+    thread.viewer_read_upto = next(  # type: ignore[attr-defined]
+        (read.last_message_id for read in reads if read.user_id == viewer.pk), 0
+    )
     for message in messages:
         message.read_by = [  # type: ignore[attr-defined]
             read.user

@@ -76,7 +76,7 @@ def _thread_page(request: AuthenticatedRequest, subject: Subject) -> HttpRespons
             )
     thread = selectors.thread_of(subject)
     shown = selectors.thread_messages(thread, viewer=request.user)
-    if thread is not None and shown:
+    if thread is not None and shown and thread.viewer_read_upto < shown[-1].pk:  # type: ignore[attr-defined]
         services.read_mark(thread=thread, user=request.user, message_id=shown[-1].pk)
     context = {
         "subject": subject,
