@@ -22,6 +22,7 @@ from django.utils import timezone
 from issues.models import Issue, IssueStatus
 from matching.calls.models import OpenCall
 from matching.conversations.models import Attachment, Message, Side, Thread, ThreadRead
+from matching.demo import staff_member
 from matching.models import Candidate, Decision, Proposal
 from matching.projects.models import Project
 from matching.projects.services import project_status_change
@@ -206,10 +207,9 @@ def _decide(proposal: Proposal, status: str, verdict: str, sent: datetime.date) 
     if not verdict:
         return
     issue = proposal.issue
-    staff = User.objects.filter(
-        role=Role.APPROVER if verdict == "approved" else Role.COORDINATOR, is_active=True
-    ).order_by("pk")
-    decider = staff.filter(ward_id=issue.ward_id).first() or staff.first()
+    decider = staff_member(
+        Role.APPROVER if verdict == "approved" else Role.COORDINATOR, issue.ward_id
+    )
     day = sent + datetime.timedelta(days=7)
     engine = engine_load()
     resource_ids = list(proposal.resources.order_by("pk").values_list("pk", flat=True))
@@ -261,11 +261,8 @@ def _thread(proposal: Proposal) -> int:
     lookup = {"project": project} if project is not None else {"proposal": proposal}
     if Thread.objects.filter(**lookup).exists():
         return 0
-    coordinators = User.objects.filter(role=Role.COORDINATOR, is_active=True).order_by("pk")
-    coordinator = (
-        proposal.issue.coordinator
-        or coordinators.filter(ward_id=proposal.issue.ward_id).first()
-        or coordinators.first()
+    coordinator = proposal.issue.coordinator or staff_member(
+        Role.COORDINATOR, proposal.issue.ward_id
     )
     if coordinator is None or proposal.created_by is None:
         return 0

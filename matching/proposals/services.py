@@ -84,7 +84,7 @@ def proposal_create(
     return proposal
 
 
-def project_from_proposal(*, proposal: Proposal, created_by: User) -> Project:
+def project_from_proposal(*, proposal: Proposal, created_by: User | None) -> Project:
     """The project an accepted proposal becomes, whichever side proposed it.
 
     The ward's proposal starts today with the resource as its summary; a partner's carries what
