@@ -18,18 +18,18 @@ NOTICE_MAX_CHARS = 300  # portal.Notification.message
 
 
 def people_notify(*, recipients: Iterable[User], message: str, path: str, body: str = "") -> None:
-    """Notice + mail to each active recipient (once each); `body` defaults to `message`."""
+    """Notice + mail to each active recipient (once each, in a mail of their own); `body`
+    defaults to `message`."""
     people = list(
         {user.pk: user for user in recipients if user is not None and user.is_active}.values()
     )
     if not people:
         return
     notification_send(recipients=people, message=message[:NOTICE_MAX_CHARS], url=path, email=False)
-    mail_send(
-        to=[user.email for user in people],
-        subject=message,
-        body=f"{body or message}\n\n{absolute_url(path)}\n",
-    )
+    text = f"{body or message}\n\n{absolute_url(path)}\n"
+    # One mail per person: recipients of different organisations never see each other's address.
+    for user in people:
+        mail_send(to=[user.email], subject=message, body=text)
 
 
 def organization_members(organization_ids: Iterable[int]) -> list[User]:

@@ -28,6 +28,7 @@ from portal.access import (
     partner_required,
     staff_required,
 )
+from portal.formtools import form_errors_text
 from portal.permissions import permission_or_refuse
 from portal.selectors import broker_reachable
 
@@ -231,8 +232,7 @@ def candidate_decide(request: AuthenticatedRequest, candidate_id: int) -> HttpRe
     issue_in_scope(request, candidate.issue_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _candidate_response(request, candidate, message)
+        return _candidate_response(request, candidate, form_errors_text(form))
     try:
         decision = review_services.decision_record(
             candidate=candidate,

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from portal.choices import SDG_GOALS
 from portal.cleantext import control_character_find
 from portal.identifiers import email_key
 
@@ -73,6 +74,22 @@ class YenField(forms.IntegerField):
             folded = unicodedata.normalize("NFKC", value).strip().removesuffix("円")
             value = folded.replace(",", "").replace(" ", "")
         return super().to_python(value)
+
+
+def sdg_filter_field() -> forms.TypedChoiceField:
+    """A list filter's SDG goal: 1–17 or none (「すべて」)."""
+    return forms.TypedChoiceField(
+        label=_("SDGs"),
+        choices=[("", _("すべて")), *SDG_GOALS],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+
+
+def form_errors_text(form: forms.BaseForm) -> str:
+    """Every error of an invalid form as one line (for a message or a log entry)."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
 def form_add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:

@@ -18,7 +18,7 @@ from matching.conversations.selectors import Subject
 from matching.models import Proposal
 from matching.projects.models import Project
 from portal.access import AuthenticatedRequest, role_required
-from portal.formtools import form_add_service_errors
+from portal.formtools import form_add_service_errors, form_errors_text
 from portal.models import AccessLog, Role
 from portal.once import already_created, create_once
 from portal.permissions import permission_or_refuse
@@ -72,7 +72,7 @@ def _thread_page(request: AuthenticatedRequest, subject: Subject) -> HttpRespons
             access_log_record(
                 kind=AccessLog.Kind.DENIED,
                 request=request,
-                detail=f"message refused: {'; '.join(_form_problems(form))}"[:200],
+                detail=f"message refused: {form_errors_text(form)}"[:200],
             )
     thread = selectors.thread_of(subject)
     shown = selectors.thread_messages(thread, viewer=request.user)
@@ -90,10 +90,6 @@ def _thread_page(request: AuthenticatedRequest, subject: Subject) -> HttpRespons
     if request.htmx:
         return render(request, "matching/conversations/thread.html#thread", context, status=status)
     return render(request, "matching/conversations/thread.html", context, status=status)
-
-
-def _form_problems(form: MessageForm) -> list[str]:
-    return [str(error) for errors in form.errors.values() for error in errors]
 
 
 @party_required

@@ -11,8 +11,7 @@ from issues.forms import PublicFilterForm
 from matching.forms import DecisionForm
 from matching.models import Proposal
 from partners.models import Organization, Resource, ResourceStatus
-from portal.choices import SDG_GOALS
-from portal.formtools import DateInput, PortalForm, YenField
+from portal.formtools import DateInput, PortalForm, YenField, sdg_filter_field
 from portal.once import OnceFormMixin
 
 if TYPE_CHECKING:
@@ -24,13 +23,7 @@ YEN_MAX = 10**11  # well above any collaboration's budget; keeps a typo from ove
 class PartnerIssueFilterForm(PublicFilterForm):
     """The resident's open-issue filters (keyword, ward, field) and an SDG goal."""
 
-    sdg = forms.TypedChoiceField(
-        label=_("SDGs"),
-        choices=[("", _("すべて")), *SDG_GOALS],
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
+    sdg = sdg_filter_field()
 
 
 def _yen(label: StrOrPromise, help_text: StrOrPromise = "") -> YenField:

@@ -30,7 +30,7 @@ from matching.review import services as review_services
 from matching.views import review_context
 from partners.selectors import own_organization
 from portal.access import AuthenticatedRequest, partner_required, staff_required
-from portal.formtools import form_add_service_errors
+from portal.formtools import form_add_service_errors, form_errors_text
 from portal.models import AccessLog
 from portal.once import already_created, create_once
 from portal.services import access_log_record
@@ -145,7 +145,7 @@ def partner_proposal_decide(request: AuthenticatedRequest, proposal_id: int) -> 
     form = PartnerProposalDecisionForm(request.POST)
     problem = ""
     if not form.is_valid():
-        problem = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        problem = form_errors_text(form)
     else:
         try:
             decision = review_services.partner_proposal_decide(

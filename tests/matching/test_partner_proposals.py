@@ -435,3 +435,26 @@ def test_an_approver_of_another_ward_is_not_asked(client, submitted, coordinator
     client.force_login(coordinator)
     _decide(client, submitted, "requested")
     assert not Notification.objects.filter(recipient=elsewhere).exists()
+
+
+def test_publishing_a_call_tells_the_ranked_organisations_each_in_a_mail_of_their_own(
+    client, world, member, coordinator, django_capture_on_commit_callbacks
+):
+    issues, _ = world
+    ranked = {c.resource.organization for c in Candidate.objects.filter(issue=issues[0])}
+    others = [
+        partner_user(org, f"member_{org.pk}")
+        for org in ranked
+        if org != member.membership.organization
+    ]
+    assert others, "the test needs a second ranked organisation"
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("matching:call_publish", args=[issues[0].pk]),
+            {"deadline": "2030-03-31", "criteria": "継続性を重視します。"},
+        )
+    told = [m for m in mail.outbox if "募集が始まりました" in m.subject]
+    assert {m.to[0] for m in told} == {u.email for u in [member, *others]}
+    assert all(len(m.to) == 1 for m in told)
+    assert absolute_url(f"/matching/partner/issues/{issues[0].pk}/") in told[0].body
