@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 CONFLICT_MESSAGE = gettext_lazy(
     "この候補は他の職員が先に更新しました。画面を更新して最新の内容を確認してください。"
 )
+FINAL_VERDICTS = (Decision.Verdict.APPROVED, Decision.Verdict.REJECTED)
 REJECT_REASONS = [
     ("field_mismatch", gettext_lazy("分野・内容が合わない")),
     ("ward", gettext_lazy("対象地域が合わない")),
@@ -146,8 +147,8 @@ def partner_proposal_decide(
 
     One Decision per resource the proposal involves (the first is returned and kept on the
     proposal when final), carrying the engine's features of that pair, so the learned ranker
-    learns from partners' proposals as from candidates. A candidate of the same pair takes the
-    verdict too, so the engine's list does not offer the pair again. 承認 makes the proposal a
+    learns from partners' proposals as from candidates. A final verdict (承認・却下) settles the
+    pair: the engine's candidate of the same pair takes it too and is not offered again. 承認 makes the proposal a
     project, 却下 turns it down with the reason (matching.proposals.services); 承認依頼 asks the
     approvers; 保留 keeps it waiting. A proposal already answered is refused (ValidationError).
     """
@@ -189,13 +190,14 @@ def partner_proposal_decide(
             )
             for resource_id in resource_ids
         ]
-        Candidate.objects.filter(pk__in=[c.pk for c in candidates.values()]).update(
-            verdict=verdict, version=F("version") + 1
-        )
         locked.verdict = verdict
         history_stamp(locked, user, reason=str(Decision.Verdict(verdict).label))
         locked.save(update_fields=["verdict"])
-        if verdict in (Decision.Verdict.APPROVED, Decision.Verdict.REJECTED):
+        if verdict in FINAL_VERDICTS:
+            # The pair is settled: the engine's list must not offer it again.
+            Candidate.objects.filter(pk__in=[c.pk for c in candidates.values()]).update(
+                verdict=verdict, version=F("version") + 1
+            )
             label = dict(REJECT_REASONS).get(reason, "")
             partner_proposal_answer(
                 proposal=locked,
