@@ -18,7 +18,7 @@ from matching.models import (
     MatchRun,
     Proposal,
 )
-from matching.proposals.selectors import partner_proposals_waiting
+from matching.offers.selectors import partner_proposals_waiting
 from matching.rules import FEATURES
 from partners.models import Membership, Organization
 from portal.choices import SDG_GOALS

@@ -26,7 +26,7 @@ urlpatterns: list = [
     path("partner/proposals/<int:proposal_id>/", views.partner_proposal, name="partner_proposal"),
     path("events/", include("matching.events.urls")),
     path("", include("matching.projects.urls")),
-    path("", include("matching.proposals.urls")),
+    path("", include("matching.offers.urls")),
     path("", include("matching.calls.urls")),
     path("", include("matching.conversations.urls")),
 ]

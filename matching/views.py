@@ -17,7 +17,7 @@ from matching.calls.models import open_call_of
 from matching.engine import services as engine_services
 from matching.forms import DecisionForm, ProposalResponseForm, ShortlistForm, WeightsForm
 from matching.models import Candidate, Decision, MatchingSettings, MatchRun, Proposal
-from matching.proposals import selectors as proposal_selectors
+from matching.offers import selectors as offer_selectors
 from matching.proposals import services as proposal_services
 from matching.review import services as review_services
 from matching.runs import services as run_services
@@ -148,7 +148,7 @@ def review_context(request: AuthenticatedRequest, issue, *, conflict: str = "") 
         if candidate.last_decision is not None:
             candidate.reason_label = reasons.get(candidate.last_decision.reason, "")
     verdicts = review_services.allowed_verdicts(request.user, issue)
-    offers = proposal_selectors.partner_proposals_of_issue(issue)
+    offers = offer_selectors.partner_proposals_of_issue(issue)
     offered = {(o.organization_id, o.resource_id) for o in offers}
     for candidate in candidates:
         candidate.offered = (candidate.resource.organization_id, candidate.resource_id) in offered
@@ -276,7 +276,7 @@ def approvals(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.pending_approvals(request.user), 50).get_page(
         request.GET.get("page")
     )
-    offers = proposal_selectors.partner_proposals_waiting(request.user).filter(
+    offers = offer_selectors.partner_proposals_waiting(request.user).filter(
         verdict=Decision.Verdict.REQUESTED
     )
     return render(request, "matching/approvals.html", {"page": page, "offers": offers[:100]})

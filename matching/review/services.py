@@ -26,8 +26,9 @@ from matching.models import (
     Decision,
     Proposal,
 )
+from matching.offers.services import partner_proposal_answer
 from matching.permissions import can_approve, can_decide
-from matching.proposals.services import partner_proposal_answer, proposal_create
+from matching.proposals.services import proposal_create
 from matching.scoring import engine_load, pair_features
 from portal.history import history_stamp
 from portal.locking import Conflict
@@ -149,7 +150,7 @@ def partner_proposal_decide(
     proposal when final), carrying the engine's features of that pair, so the learned ranker
     learns from partners' proposals as from candidates. A final verdict (承認・却下) settles the
     pair: the engine's candidate of the same pair takes it too and is not offered again. 承認 makes the proposal a
-    project, 却下 turns it down with the reason (matching.proposals.services); 承認依頼 asks the
+    project, 却下 turns it down with the reason (matching.offers.services); 承認依頼 asks the
     approvers; 保留 keeps it waiting. A proposal already answered is refused (ValidationError).
     """
     issue = proposal.issue

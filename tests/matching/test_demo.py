@@ -56,7 +56,7 @@ def test_partner_proposals_demo_has_calls_proposals_and_threads_and_is_idempoten
 
     from matching.calls.models import OpenCall
     from matching.conversations.models import Message, Thread
-    from matching.proposals import demo as proposals_demo
+    from matching.offers import demo as offers_demo
     from matching.runs.services import matching_refresh_issue
     from tests.matching.factories import matching_world
     from tests.partners.factories import partner_user
@@ -69,7 +69,7 @@ def test_partner_proposals_demo_has_calls_proposals_and_threads_and_is_idempoten
     partner_user(resources[0].organization, "partner")
     partner_user(resources[1].organization, "partner2")
     ctx = DemoContext(seed=20260401, password="x", log=lambda message: None)
-    proposals_demo.load(ctx)
+    offers_demo.load(ctx)
     offered = Proposal.objects.filter(origin="partner")
     assert set(offered.values_list("status", flat=True)) >= {"accepted", "submitted"}
     assert Project.objects.filter(proposal__origin="partner").count() == 1
@@ -84,5 +84,5 @@ def test_partner_proposals_demo_has_calls_proposals_and_threads_and_is_idempoten
     for call in OpenCall.objects.all():
         assert timezone.localtime(call.published_at).date() <= min(call.deadline, today)
     counts = (offered.count(), OpenCall.objects.count(), Message.objects.count())
-    proposals_demo.load(ctx)
+    offers_demo.load(ctx)
     assert (offered.count(), OpenCall.objects.count(), Message.objects.count()) == counts

@@ -1,7 +1,7 @@
 # Partners propose (逆プロポ) and staff decide their proposals; included from matching/urls.py.
 from django.urls import path
 
-from matching.proposals import views
+from matching.offers import views
 
 urlpatterns = [
     path("partner/issues/", views.partner_issues, name="partner_issues"),

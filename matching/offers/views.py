@@ -16,12 +16,13 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from issues.models import IssueStatus
 from issues.selectors import public_issues, public_issues_filter
 from matching import selectors as matching_selectors
 from matching.calls.models import OpenCall
 from matching.models import Decision, Proposal
-from matching.proposals import selectors, services
-from matching.proposals.forms import (
+from matching.offers import selectors, services
+from matching.offers.forms import (
     PartnerIssueFilterForm,
     PartnerProposalDecisionForm,
     PartnerProposalForm,
@@ -60,25 +61,26 @@ def partner_issues(request: AuthenticatedRequest) -> HttpResponse:
     organization = own_organization(request.user)
     form = PartnerIssueFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
+    # Partners propose to 募集中 issues only, whatever else the public list shows.
     qs = public_issues_filter(
         ward=data.get("ward"), field=data.get("field"), q=data.get("q", ""), sdg=data.get("sdg")
-    )
+    ).filter(status=IssueStatus.OPEN)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = selectors.calls_attach(list(page.object_list))
     query = urlencode([(k, v) for k, v in request.GET.items() if k in FILTERS and v])
     context = {"form": form, "page": page, "rows": rows, "query": query, "org": organization}
     if request.htmx:
-        return render(request, "matching/proposals/issues.html#results", context)
+        return render(request, "matching/offers/issues.html#results", context)
     context["fitting"] = selectors.issues_fitting(organization_id=organization.pk)
     context["can_propose"] = request.user.has_perm("matching.propose_to_issue")
-    return render(request, "matching/proposals/issues.html", context)
+    return render(request, "matching/offers/issues.html", context)
 
 
 @partner_required
 def partner_issue(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
     """One 募集中 issue as partners see it, its open call, and the proposal form."""
     organization = own_organization(request.user)
-    issue = get_object_or_404(public_issues(), pk=issue_id)
+    issue = get_object_or_404(public_issues().filter(status=IssueStatus.OPEN), pk=issue_id)
     call = OpenCall.objects.filter(issue=issue).first()
     can_propose = request.user.has_perm("matching.propose_to_issue")
     form = PartnerProposalForm(request.POST or None, organization=organization)
@@ -110,7 +112,7 @@ def partner_issue(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
         status = 200 if request.htmx else 400
     return render(
         request,
-        "matching/proposals/issue.html",
+        "matching/offers/issue.html",
         {
             "issue": issue,
             "call": call,
