@@ -207,6 +207,10 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# Files attached to conversation messages: outside MEDIA_ROOT, served only through a view that
+# checks permission (portal.attachments); each file at most ATTACHMENT_MAX_BYTES.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("DJANGO_PRIVATE_ROOT", BASE_DIR / "var" / "private"))
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 # A folder with the PDF report's Japanese font (NotoSansCJK-Regular.ttc / -Bold.ttc); empty =
 # Debian's fonts-noto-cjk, then the dev group's Noto wheels (evaluation/report.py font_paths).
 REPORT_FONT_DIR = os.environ.get("REPORT_FONT_DIR", "")

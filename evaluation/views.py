@@ -140,6 +140,7 @@ def _project_context(request: AuthenticatedRequest, project: Project, **extra) -
         "feeds": list(project.device_feeds.all()) if editor else [],
         "editor": editor,
         "can_record_continuation": request.user.has_perm("evaluation.record_continuation", project),
+        "can_converse": request.user.has_perm("matching.view_conversation", project),
         "due": {
             1: services.continuation_due_date(project=project, years=1),
             2: services.continuation_due_date(project=project, years=2),

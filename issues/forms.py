@@ -12,7 +12,7 @@ from issues.models import PUBLIC_STATUSES, Issue, IssueLinkKind, IssueStatus, Ta
 from issues.selectors import SORTS
 from issues.workflow import CREATE_STATUSES
 from portal.choices import SDG_GOALS, ResourceKind
-from portal.formtools import PortalForm, PortalModelForm
+from portal.formtools import PortalForm, PortalModelForm, sdg_filter_field
 from portal.identifiers import reference_key
 from portal.models import Field, Role, User, Ward
 from portal.once import OnceFormMixin
@@ -215,13 +215,7 @@ class TriageFilterForm(PortalForm):
     status = forms.ChoiceField(
         label=_("状態"), choices=[("", _("すべて")), *IssueStatus.choices], required=False
     )
-    sdg = forms.TypedChoiceField(
-        label=_("SDGs"),
-        choices=[("", _("すべて")), *SDG_GOALS],
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
+    sdg = sdg_filter_field()
     coordinator = forms.ChoiceField(label=_("担当"), required=False)
     priority_min = forms.IntegerField(
         label=_("優先度（下限）"), min_value=0, max_value=100, required=False

@@ -204,10 +204,15 @@ _PUBLIC_ORDER = Case(
 
 
 def public_issues_filter(
-    *, ward: Ward | None = None, field=None, status: str = "", q: str = ""
+    *,
+    ward: Ward | None = None,
+    field=None,
+    status: str = "",
+    q: str = "",
+    sdg: int | None = None,
 ) -> QuerySet[Issue]:
-    """The public list: ward, field and status (one of PUBLIC_STATUSES) filters, the search box
-    folded like the triage's; 募集中 first, then by priority."""
+    """The public list: ward, field, status (one of PUBLIC_STATUSES) and SDG (1–17) filters,
+    the search box folded like the triage's; 募集中 first, then by priority."""
     qs = public_issues()
     if ward is not None:
         qs = qs.filter(ward=ward)
@@ -215,6 +220,8 @@ def public_issues_filter(
         qs = qs.filter(field=field)
     if status in PUBLIC_STATUSES:
         qs = qs.filter(status=status)
+    if sdg:
+        qs = qs.filter(sdg_filter("sdgs", int(sdg)))
     for word in search_words(q):
         qs = qs.filter(search_text__contains=word)
     return qs.order_by(_PUBLIC_ORDER, "-priority", "-pk")

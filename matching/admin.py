@@ -2,13 +2,17 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from matching.models import (
+    Attachment,
     Candidate,
     Decision,
     EngineVersion,
     ExposureLog,
     MatchingSettings,
     MatchRun,
+    Message,
+    OpenCall,
     Proposal,
+    Thread,
 )
 from matching.projects.models import Project
 
@@ -56,9 +60,46 @@ class DecisionAdmin(admin.ModelAdmin):
 
 @admin.register(Proposal)
 class ProposalAdmin(SimpleHistoryAdmin):
-    list_display = ("issue", "organization", "status", "deadline", "created_at")
-    list_filter = ("status",)
-    raw_id_fields = ("issue", "resource", "organization", "decision", "created_by")
+    list_display = ("issue", "organization", "origin", "status", "deadline", "created_at")
+    list_filter = ("status", "origin")
+    raw_id_fields = ("issue", "resource", "organization", "decision", "created_by", "open_call")
+    filter_horizontal = ("resources",)
+
+
+@admin.register(OpenCall)
+class OpenCallAdmin(SimpleHistoryAdmin):
+    list_display = ("issue", "deadline", "published_at", "published_by")
+    raw_id_fields = ("issue", "published_by")
+
+
+# Conversations are read-only here: messages are never edited; the history keeps every row.
+@admin.register(Thread)
+class ThreadAdmin(SimpleHistoryAdmin):
+    list_display = ("pk", "proposal", "project", "last_message_at")
+    raw_id_fields = ("proposal", "project")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(SimpleHistoryAdmin):
+    list_display = ("pk", "thread", "author", "side", "created_at")
+    list_filter = ("side",)
+    raw_id_fields = ("thread", "author")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "message", "content_type", "size")
+    raw_id_fields = ("message",)
+    exclude = ("file",)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Project)

@@ -9,6 +9,7 @@ class MatchingConfig(AppConfig):
     def ready(self) -> None:
         from matching import demo, permissions, selectors, tasks  # noqa: F401  (permissions)
         from matching.events import demo as events_demo
+        from matching.offers import demo as offers_demo
         from matching.proposals import selectors as proposal_selectors
         from portal import registry
         from portal.models import STAFF_ROLES, Role
@@ -19,11 +20,24 @@ class MatchingConfig(AppConfig):
 
         staff = [*STAFF_ROLES]
         registry.demo_loader_register(key="matching.engine", order=30, loader=demo.load)
+        registry.demo_loader_register(key="matching.offers", order=35, loader=offers_demo.load)
         registry.menu_register(
             label=_("マッチング"), url_name="matching:home", roles=staff, order=300
         )
         registry.menu_register(
             label=_("提案"), url_name="matching:partner_proposals", roles=[Role.PARTNER], order=300
+        )
+        registry.menu_register(
+            label=_("募集中の課題"),
+            url_name="matching:partner_issues",
+            roles=[Role.PARTNER],
+            order=290,
+        )
+        registry.menu_register(
+            label=_("やりとり"),
+            url_name="matching:conversations",
+            roles=[Role.PARTNER, Role.COORDINATOR, Role.APPROVER, Role.ADMIN],
+            order=310,
         )
         registry.card_register(
             key="matching.review",

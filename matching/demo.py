@@ -70,7 +70,8 @@ def _run_matching(ctx: DemoContext) -> MatchRun | None:
     return run
 
 
-def _staff(role: str, ward_id: int | None) -> User | None:
+def staff_member(role: str, ward_id: int | None) -> User | None:
+    """An active staff member of `role`, of the ward if there is one, else of any ward."""
     qs = User.objects.filter(role=role, is_active=True)
     # None means IS NULL to Django; the stubs do not accept None here.
     return qs.filter(ward_id=ward_id).first() or qs.first()  # type: ignore[misc]
@@ -99,8 +100,8 @@ def load(ctx: DemoContext) -> None:
     for issue in reviewed:
         if issue.pk in decided_issues:  # reviewed by an earlier load
             continue
-        coordinator = issue.coordinator or _staff(Role.COORDINATOR, issue.ward_id) or admin
-        approver = _staff(Role.APPROVER, issue.ward_id) or admin
+        coordinator = issue.coordinator or staff_member(Role.COORDINATOR, issue.ward_id) or admin
+        approver = staff_member(Role.APPROVER, issue.ward_id) or admin
         candidates = list(
             Candidate.objects.filter(issue=issue, current=True, rank__lte=4)
             .select_related("resource__organization")

@@ -164,6 +164,7 @@ class Candidate(Versioned):
     last_decision: Decision | None
     verdict_label: StrOrPromise
     reason_label: StrOrPromise
+    offered: bool
 
     class Meta:
         ordering = ["issue", "rank"]
@@ -195,28 +196,82 @@ class Decision(models.Model):
     candidate = models.ForeignKey(
         Candidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
     )
+    # Set when the verdict was on a partner's own proposal (逆プロポ) rather than on a candidate
+    # the engine ranked; the training signal is the same pair either way.
+    partner_proposal = models.ForeignKey(
+        "matching.Proposal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff_decisions",
+    )
 
     class Meta:
         ordering = ["-decided_at", "-pk"]
 
 
 class Proposal(models.Model):
+    """A proposed pairing of an issue and an organisation, from either side.
+
+    The ward proposes (origin "ward"): staff approved a candidate, the organisation answers
+    (回答待ち → 受諾 / 辞退 / 期限切れ). An organisation proposes (origin "partner", 逆プロポ): a
+    member submits an interest or a proposal to an open issue, staff decide it with the review
+    flow (審査中 → 受諾 / 見送り). Either way an accepted proposal becomes a project.
+    """
+
     class Status(models.TextChoices):
         SENT = "sent", _("回答待ち")
         ACCEPTED = "accepted", _("受諾")
         DECLINED = "declined", _("辞退")
         EXPIRED = "expired", _("期限切れ")
+        SUBMITTED = "submitted", _("審査中")
+        REJECTED = "rejected", _("見送り")
+
+    class Origin(models.TextChoices):
+        WARD = "ward", _("区からの提案")
+        PARTNER = "partner", _("団体からの提案")
+
+    class Kind(models.TextChoices):
+        PROPOSAL = "proposal", _("提案")
+        INTEREST = "interest", _("関心表明")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="proposals")
+    # The resource the pair is about (for a partner's proposal: the first of `resources`).
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="proposals")
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="proposals"
     )
     decision = models.OneToOneField(Decision, null=True, on_delete=models.SET_NULL)
+    # The ward's message to the organisation, or what the organisation offers (partner origin).
     message = models.TextField(blank=True, max_length=3000)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.SENT, db_index=True
     )
+    origin = models.CharField(
+        _("提案元"), max_length=10, choices=Origin.choices, default=Origin.WARD, db_index=True
+    )
+    kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices, default=Kind.PROPOSAL)
+    # Partner origin only: every resource the offer involves (all of the proposing organisation).
+    resources = models.ManyToManyField(
+        Resource, verbose_name=_("関わるリソース"), blank=True, related_name="+"
+    )
+    period_start = models.DateField(_("実施期間（開始）"), null=True, blank=True)
+    period_end = models.DateField(_("実施期間（終了）"), null=True, blank=True)
+    public_cost = models.PositiveBigIntegerField(_("区に求める費用（円）"), default=0)
+    partner_cost = models.PositiveBigIntegerField(_("団体の負担（円）"), default=0)
+    in_kind_value = models.PositiveBigIntegerField(_("現物提供の評価額（円）"), default=0)
+    open_call = models.ForeignKey(
+        "matching.OpenCall",
+        verbose_name=_("募集"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposals",
+    )
+    # The latest staff verdict on a partner's proposal ("" = not yet reviewed; see Decision).
+    verdict = models.CharField(max_length=10, blank=True, db_index=True)
+    # Ward origin: the organisation's answer is due by this Tokyo date. Partner origin: the
+    # date by which the ward means to answer (a guide shown to the partner, not enforced).
     deadline = models.DateField()
     reminded_at = models.DateTimeField(null=True, blank=True)
     response_reason = models.TextField(blank=True, max_length=2000)
@@ -234,6 +289,10 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issue} → {self.organization}"
+
+    @property
+    def from_partner(self) -> bool:
+        return self.origin == self.Origin.PARTNER
 
 
 class ExposureLog(models.Model):
@@ -258,6 +317,13 @@ class ExposureLog(models.Model):
 
 # Django discovers an app's models through its models module: the concept packages' models
 # are imported here so that they belong to the matching app (same tables, no migration).
+from matching.calls.models import OpenCall  # noqa: E402,F401
+from matching.conversations.models import (  # noqa: E402,F401
+    Attachment,
+    Message,
+    Thread,
+    ThreadRead,
+)
 from matching.events.models import Event, EventPair, EventTheme, Invitation  # noqa: E402,F401
 from matching.projects.models import (  # noqa: E402,F401
     CoordinatorBudget,

@@ -190,14 +190,20 @@ def _sdg_vector(values: Any) -> list[int]:
     return sorted(set(out))
 
 
-def load_resources(lookups: Lookups) -> ResourceTable:
-    """Eligible resources: active, of an approved organisation, with capacity left."""
-    rows = list(
-        Resource.objects.filter(
+def load_resources(lookups: Lookups, resource_ids: list[int] | None = None) -> ResourceTable:
+    """Eligible resources: active, of an approved organisation, with capacity left.
+
+    With `resource_ids`: exactly those resources, whatever their state (the features of pairs
+    staff judge that the hard filters might not have let through, such as a partner's offer).
+    """
+    if resource_ids is None:
+        chosen = Resource.objects.filter(
             status=ResourceStatus.ACTIVE, organization__status=OrgStatus.APPROVED
         )
-        .order_by("pk")
-        .values_list(
+    else:
+        chosen = Resource.objects.filter(pk__in=resource_ids)
+    rows = list(
+        chosen.order_by("pk").values_list(
             "pk",
             "organization_id",
             "kind",
@@ -210,25 +216,27 @@ def load_resources(lookups: Lookups) -> ResourceTable:
         )
     )
     running = running_projects_per_resource()
-    rows = [row for row in rows if row[7] - running.get(row[0], 0) > 0]
+    if resource_ids is None:
+        rows = [row for row in rows if row[7] - running.get(row[0], 0) > 0]
     ids = np.array([row[0] for row in rows], dtype=np.int64)
     position = {pk: i for i, pk in enumerate(ids.tolist())}
     n, n_fields = len(rows), len(lookups.field_ids)
     field_sets: list[set[int]] = [set() for _ in range(n)]
     fields = np.zeros((n, n_fields), dtype=bool)
     field_pos = {pk: i for i, pk in enumerate(lookups.field_ids)}
-    for resource_id, field_id in Resource.fields.through.objects.values_list(
-        "resource_id", "field_id"
-    ):
+    field_links = Resource.fields.through.objects.all()
+    ward_links = Resource.wards.through.objects.all()
+    if resource_ids is not None:
+        field_links = field_links.filter(resource_id__in=resource_ids)
+        ward_links = ward_links.filter(resource_id__in=resource_ids)
+    for resource_id, field_id in field_links.values_list("resource_id", "field_id"):
         i = position.get(resource_id)
         if i is not None and field_id in field_pos:
             fields[i, field_pos[field_id]] = True
             field_sets[i].add(field_id)
     wards = np.zeros((n, len(lookups.ward_codes)), dtype=bool)
     ward_pos = {code: i for i, code in enumerate(lookups.ward_codes)}
-    for resource_id, code in Resource.wards.through.objects.values_list(
-        "resource_id", "ward__code"
-    ):
+    for resource_id, code in ward_links.values_list("resource_id", "ward__code"):
         i = position.get(resource_id)
         if i is not None and code in ward_pos:
             wards[i, ward_pos[code]] = True

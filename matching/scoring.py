@@ -456,6 +456,33 @@ def compute_matches(issue_ids: list[int], ctx: MatchContext) -> dict[int, list[P
     return results
 
 
+def pair_features(
+    *, issue_id: int, resource_ids: list[int], engine: LoadedEngine
+) -> dict[int, dict[str, float]]:
+    """resource id → the feature values (FEATURES) of its pair with the issue, as a candidate
+    would carry them, whether or not the hard filters let the pair through.
+
+    For pairs staff judge that the engine did not rank (a partner's own proposal), so that the
+    decision feeds the learned ranker like a decision on a candidate.
+    """
+    lookups = Lookups.load()
+    resources = load_resources(lookups, resource_ids=resource_ids)
+    issues = load_issues([issue_id], lookups)
+    if not len(issues) or not len(resources):
+        return {}
+    queries = engine.issue_vectors(issues.ids)
+    targets = engine.resource_vectors(resources.ids)
+    text = sparse.csr_matrix(queries.sparse @ targets.sparse.T).toarray().astype(np.float32)
+    semantic = None
+    if queries.dense is not None and targets.dense is not None:
+        semantic = semantic_feature(text, queries.dense @ targets.dense.T)
+    features = feature_block(issues, resources, slice(0, 1), text, lookups, semantic)
+    return {
+        int(resource_id): {name: round(float(features[name][0, j]), 4) for name in FEATURES}
+        for j, resource_id in enumerate(resources.ids.tolist())
+    }
+
+
 def max_score(coefficients: dict[str, float]) -> float:
     """The score of a pair with every feature at 1 (scales score bars to 0…100 %)."""
     return max(sum(max(0.0, float(v)) for v in coefficients.values()), 1e-9)

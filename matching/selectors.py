@@ -18,6 +18,7 @@ from matching.models import (
     MatchRun,
     Proposal,
 )
+from matching.offers.selectors import partner_proposals_waiting
 from matching.rules import FEATURES
 from partners.models import Membership, Organization
 from portal.choices import SDG_GOALS
@@ -192,8 +193,12 @@ def partner_organization(user: User) -> Organization | None:
     return membership.organization if membership else None
 
 
+def partner_organization_id(user: User) -> int | None:
+    return Membership.objects.filter(user=user).values_list("organization_id", flat=True).first()
+
+
 def proposals_for_partner(user: User) -> QuerySet[Proposal]:
-    org_id = Membership.objects.filter(user=user).values_list("organization_id", flat=True).first()
+    org_id = partner_organization_id(user)
     if org_id is None:
         return Proposal.objects.none()
     return (
@@ -291,11 +296,13 @@ def card_coordinator(user: User) -> dict[str, Any]:
     return {
         "waiting": qs.count(),
         "issues": qs.values("issue_id").distinct().count(),
+        "offers": partner_proposals_waiting(user).filter(verdict="").count(),
     }
 
 
 def card_approver(user: User) -> dict[str, Any]:
-    return {"pending": pending_approvals(user).count()}
+    offers = partner_proposals_waiting(user).filter(verdict=Decision.Verdict.REQUESTED)
+    return {"pending": pending_approvals(user).count() + offers.count()}
 
 
 def card_partner(user: User) -> dict[str, Any]:

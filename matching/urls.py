@@ -37,4 +37,7 @@ urlpatterns: list = [
     ),
     path("events/", include("matching.events.urls")),
     path("", include("matching.projects.urls")),
+    path("", include("matching.offers.urls")),
+    path("", include("matching.calls.urls")),
+    path("", include("matching.conversations.urls")),
 ]

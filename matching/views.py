@@ -15,9 +15,12 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from matching import selectors
+from matching.calls.forms import OpenCallForm
+from matching.calls.models import open_call_of
 from matching.engine import services as engine_services
 from matching.forms import DecisionForm, ShortlistForm, WeightsForm
 from matching.models import Candidate, Decision, MatchingSettings, MatchRun, Proposal
+from matching.offers import selectors as offer_selectors
 from matching.proposals import selectors as proposal_selectors
 from matching.proposals import services as proposal_services
 from matching.proposals import views as proposal_views
@@ -30,6 +33,7 @@ from portal.access import (
     partner_required,
     staff_required,
 )
+from portal.formtools import form_errors_text
 from portal.models import Role
 from portal.permissions import permission_or_refuse
 from portal.selectors import broker_reachable
@@ -39,10 +43,10 @@ def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _issue_in_scope(request: AuthenticatedRequest, issue_id: int):
+def issue_in_scope(request: AuthenticatedRequest, issue_id: int):
     issue = (
         selectors.issues_in_scope(request.user)
-        .select_related("ward", "field")
+        .select_related("ward", "field", "open_call")
         .filter(pk=issue_id)
         .first()
     )
@@ -132,7 +136,9 @@ def run_retry(request: AuthenticatedRequest, run_id: int) -> HttpResponse:
 # ------------------------------------------------------------------------ review
 
 
-def _review_context(request: AuthenticatedRequest, issue, *, conflict: str = "") -> dict:
+def review_context(request: AuthenticatedRequest, issue, *, conflict: str = "") -> dict:
+    """The issue's review screen: the engine's candidates, the organisations' own proposals
+    beside them (decided with the same verdicts), and the issue's open call."""
     candidates = selectors.candidates_for_issue(issue)
     decisions = selectors.last_decisions(issue)
     reasons = dict(review_services.REJECT_REASONS)
@@ -149,6 +155,12 @@ def _review_context(request: AuthenticatedRequest, issue, *, conflict: str = "")
             candidate.reason_label = reasons.get(candidate.last_decision.reason, "")
     verdicts = review_services.allowed_verdicts(request.user, issue)
     today = timezone.localdate()
+    offers = offer_selectors.partner_proposals_of_issue(issue)
+    offered = {(o.organization_id, o.resource_id) for o in offers}
+    for candidate in candidates:
+        candidate.offered = (candidate.resource.organization_id, candidate.resource_id) in offered
+    call = open_call_of(issue)
+    can_publish = request.user.has_perm("matching.publish_call", issue)
     return {
         "can_approve": Decision.Verdict.APPROVED in verdicts,
         "default_deadline": proposal_services.deadline_default(),
@@ -156,10 +168,17 @@ def _review_context(request: AuthenticatedRequest, issue, *, conflict: str = "")
         "deadline_max": today + datetime.timedelta(days=proposal_services.MAX_DEADLINE_DAYS),
         "issue": issue,
         "candidates": candidates,
+        "offers": offers,
         "verdicts": [(v, Decision.Verdict(v).label) for v in verdicts],
         "reasons": review_services.REJECT_REASONS,
         "can_decide": request.user.has_perm("matching.decide_candidate", issue),
         "conflict": conflict,
+        "call": call,
+        "call_form": OpenCallForm(
+            initial={"deadline": call.deadline, "criteria": call.criteria} if call else None
+        )
+        if can_publish
+        else None,
     }
 
 
@@ -169,14 +188,14 @@ def _max_score(candidates: list[Candidate]) -> float:
 
 @staff_required
 def issue_review(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
-    issue = _issue_in_scope(request, issue_id)
-    return render(request, "matching/issue_review.html", _review_context(request, issue))
+    issue = issue_in_scope(request, issue_id)
+    return render(request, "matching/issue_review.html", review_context(request, issue))
 
 
 @coordinator_required
 @require_POST
 def issue_refresh(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
-    issue = _issue_in_scope(request, issue_id)
+    issue = issue_in_scope(request, issue_id)
     permission_or_refuse(request.user, "matching.decide_candidate", issue)
     run = run_services.matching_refresh_issue(issue_id=issue.pk, started_by=request.user)
     if run.status == MatchRun.Status.FAILED:
@@ -185,14 +204,14 @@ def issue_refresh(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
         messages.success(request, _("候補を再計算しました。"))
     if request.htmx:
         return render(
-            request, "matching/issue_review.html#candidates", _review_context(request, issue)
+            request, "matching/issue_review.html#candidates", review_context(request, issue)
         )
     return redirect("matching:issue_review", issue.pk)
 
 
 def _candidate_response(request: AuthenticatedRequest, candidate: Candidate, conflict: str = ""):
     if request.htmx:
-        context = _review_context(request, candidate.issue, conflict=conflict)
+        context = review_context(request, candidate.issue, conflict=conflict)
         current = next((c for c in context["candidates"] if c.pk == candidate.pk), None)
         context["c"] = current
         return render(request, "matching/issue_review.html#candidate", context)
@@ -221,11 +240,10 @@ def candidate_decide(request: AuthenticatedRequest, candidate_id: int) -> HttpRe
     candidate = _candidate_or_gone(request, candidate_id)
     if isinstance(candidate, HttpResponse):
         return candidate
-    _issue_in_scope(request, candidate.issue_id)
+    issue_in_scope(request, candidate.issue_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _candidate_response(request, candidate, message)
+        return _candidate_response(request, candidate, form_errors_text(form))
     try:
         decision = review_services.decision_record(
             candidate=candidate,
@@ -249,7 +267,7 @@ def candidate_shortlist(request: AuthenticatedRequest, candidate_id: int) -> Htt
     candidate = _candidate_or_gone(request, candidate_id)
     if isinstance(candidate, HttpResponse):
         return candidate
-    _issue_in_scope(request, candidate.issue_id)
+    issue_in_scope(request, candidate.issue_id)
     form = ShortlistForm(request.POST)
     if not form.is_valid():
         return _candidate_response(request, candidate, _("入力内容を確認してください。"))
@@ -270,7 +288,10 @@ def approvals(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.pending_approvals(request.user), 50).get_page(
         request.GET.get("page")
     )
-    return render(request, "matching/approvals.html", {"page": page})
+    offers = offer_selectors.partner_proposals_waiting(request.user).filter(
+        verdict=Decision.Verdict.REQUESTED
+    )
+    return render(request, "matching/approvals.html", {"page": page, "offers": offers[:100]})
 
 
 @staff_required

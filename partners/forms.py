@@ -24,7 +24,7 @@ from partners.validators import (
     validate_postal_code,
 )
 from portal.choices import SDG_GOALS, ResourceKind
-from portal.formtools import FoldedEmailField, PortalForm, PortalModelForm
+from portal.formtools import FoldedEmailField, PortalForm, PortalModelForm, sdg_filter_field
 from portal.locking import VersionedFormMixin
 from portal.models import Field, Ward
 from portal.once import OnceFormMixin
@@ -373,13 +373,7 @@ class RegistrySearchForm(PortalForm):
         required=False,
         empty_label=_("すべて"),
     )
-    sdg = forms.TypedChoiceField(
-        label=_("SDGs"),
-        choices=[("", _("すべて")), *SDG_GOALS],
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
+    sdg = sdg_filter_field()
     status = forms.ChoiceField(
         label=_("審査状況"),
         choices=[("", _("すべて")), *[c for c in OrgStatus.choices if c[0] != OrgStatus.MERGED]],

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from portal.choices import SDG_GOALS
 from portal.cleantext import control_character_find
 from portal.identifiers import email_key
 
@@ -60,6 +63,33 @@ class DateTimeInput(forms.DateTimeInput):
     def __init__(self, **kwargs):
         kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
         super().__init__(**kwargs)
+
+
+class YenField(forms.IntegerField):
+    """An amount in whole yen as people type it: 1,200,000 / １２０００００ / 1200000円 all read
+    as 1200000 (width folded with NFKC, thousands separators and a trailing 円 dropped)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            folded = unicodedata.normalize("NFKC", value).strip().removesuffix("円")
+            value = folded.replace(",", "").replace(" ", "")
+        return super().to_python(value)
+
+
+def sdg_filter_field() -> forms.TypedChoiceField:
+    """A list filter's SDG goal: 1–17 or none (「すべて」)."""
+    return forms.TypedChoiceField(
+        label=_("SDGs"),
+        choices=[("", _("すべて")), *SDG_GOALS],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+
+
+def form_errors_text(form: forms.BaseForm) -> str:
+    """Every error of an invalid form as one line (for a message or a log entry)."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
 def form_add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:

@@ -49,6 +49,7 @@ def pytest_runtest_setup(item):
 def _fast_and_isolated(settings, request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(request.config.rootpath / "var" / "test-media")
+    settings.PRIVATE_MEDIA_ROOT = str(request.config.rootpath / "var" / "test-private")
     # Unit tests run tasks in-process; tests marked `worker` use the real broker and worker.
     if request.node.get_closest_marker("worker") is None:
         settings.TASKS_IN_PROCESS = True

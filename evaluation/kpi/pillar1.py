@@ -43,14 +43,21 @@ def kpi_collaborations_created(fiscal_year: int, ward: Ward | None = None, *, pe
 
 def kpi_match_success_rate(fiscal_year: int, ward: Ward | None = None, *, period=None) -> dict:
     """Match success rate = proposals created in the 年度 that were accepted ÷ proposals created
-    in the 年度 that got an answer or expired (accepted + declined + expired), in %.
-    Proposals still waiting for an answer are not counted."""
+    in the 年度 that got an answer or expired (accepted + declined + expired + rejected), in %.
+    Both sides' proposals count: the ward's (the partner accepts or declines) and a partner's
+    own (逆プロポ: the ward accepts or turns it down, 見送り). Proposals still waiting for an
+    answer are not counted."""
     date_from, date_to = period or fiscal_year_range(fiscal_year)
     start, end = datetime_range(date_from, date_to)
     answered = Proposal.objects.filter(
         created_at__gte=start,
         created_at__lt=end,
-        status__in=[Proposal.Status.ACCEPTED, Proposal.Status.DECLINED, Proposal.Status.EXPIRED],
+        status__in=[
+            Proposal.Status.ACCEPTED,
+            Proposal.Status.DECLINED,
+            Proposal.Status.EXPIRED,
+            Proposal.Status.REJECTED,
+        ],
     )
     if ward:
         answered = answered.filter(issue__ward=ward)

@@ -88,8 +88,10 @@ class _MemoAnalyzer:
 def ranker_training_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, graded labels and issue groups from staff decisions and project outcomes.
 
-    The latest decision on a pair counts; a pair whose proposal became a completed project is
-    labelled 3 (the strongest positive).
+    Decisions on candidates and on partners' own proposals (逆プロポ) alike: each carries the
+    features of its (issue, resource) pair. The latest decision on a pair counts; a pair whose
+    proposal became a completed project is labelled 3 (the strongest positive), and so is each
+    resource a partner's proposal involved.
     """
     latest: dict[tuple[int, int], tuple[int, dict]] = {}
     for issue_id, resource_id, verdict, features in (
@@ -100,10 +102,14 @@ def ranker_training_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not features:
             continue
         latest[(issue_id, resource_id)] = (LABELS.get(verdict, 0), features)
-    completed = Project.objects.filter(
-        status=Project.Status.COMPLETED, proposal__isnull=False
-    ).values_list("proposal__issue_id", "proposal__resource_id")
-    for key in completed:
+    completed = Project.objects.filter(status=Project.Status.COMPLETED, proposal__isnull=False)
+    pairs = set(completed.values_list("proposal__issue_id", "proposal__resource_id"))
+    pairs |= set(
+        completed.filter(proposal__resources__isnull=False).values_list(
+            "proposal__issue_id", "proposal__resources__id"
+        )
+    )
+    for key in pairs:
         if key in latest:
             latest[key] = (COMPLETED_LABEL, latest[key][1])
     rows, labels, groups = [], [], []

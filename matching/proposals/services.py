@@ -17,6 +17,7 @@ from matching.models import (
     Proposal,
 )
 from matching.permissions import can_answer_proposal
+from matching.projects.models import Project
 from matching.projects.services import project_create
 from matching.proposals.selectors import contact_line, ward_contact
 from partners.models import ContactLink, OrgStatus, Outreach
@@ -127,6 +128,33 @@ def proposal_create(
     return proposal
 
 
+def project_from_proposal(*, proposal: Proposal, created_by: User | None) -> Project:
+    """The project an accepted proposal becomes, whichever side proposed it.
+
+    The ward's proposal starts today with the resource as its summary; a partner's carries what
+    it offered: its text, period (start today when none was given) and cost share in yen.
+    """
+    issue = proposal.issue
+    offered = proposal.from_partner
+    return project_create(
+        title=f"{issue.title}（{proposal.organization.name}）",
+        summary=proposal.message if offered else proposal.resource.title,
+        issues=[issue],
+        organizations=[proposal.organization],
+        start_date=proposal.period_start or timezone.localdate(),
+        end_date=proposal.period_end,
+        proposal=proposal,
+        resource=proposal.resource,
+        ward=issue.ward,
+        field=issue.field,
+        coordinator=issue.coordinator,
+        created_by=created_by,
+        public_cost=proposal.public_cost,
+        partner_cost=proposal.partner_cost,
+        in_kind_value=proposal.in_kind_value,
+    )
+
+
 def proposal_reach_retry(*, proposal: Proposal, user: User) -> Delivery:
     """Staff send a proposal that reached no one again (after adding a contact or member)."""
     with transaction.atomic():
@@ -179,19 +207,7 @@ def proposal_respond(
         locked.save(update_fields=["status", "response_reason", "responded_at"])
         issue = locked.issue
         if accept:
-            project_create(
-                title=f"{issue.title}（{locked.organization.name}）",
-                summary=locked.resource.title,
-                issues=[issue],
-                organizations=[locked.organization],
-                start_date=timezone.localdate(),
-                proposal=locked,
-                resource=locked.resource,
-                ward=issue.ward,
-                field=issue.field,
-                coordinator=issue.coordinator,
-                created_by=user,
-            )
+            project_from_proposal(proposal=locked, created_by=user)
         who = (
             str(user) if user is not None else (link.contact.name if link and link.contact else "")
         )

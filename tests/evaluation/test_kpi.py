@@ -71,6 +71,19 @@ def test_match_success_rate(planted):
     assert value("match_success_rate", 2024) == Decimal("100.0")
 
 
+def test_partners_own_proposals_count_both_ways_in_the_match_success_rate(planted):
+    from matching.models import Proposal
+
+    waiting = Proposal.objects.get(status=Proposal.Status.SENT)
+    # A partner's proposal the ward turned down (見送り) is an answered, unsuccessful match;
+    # one still under review (審査中) is not counted, like the ward's proposals still waiting.
+    for status in (Proposal.Status.REJECTED, Proposal.Status.SUBMITTED):
+        Proposal.objects.filter(pk=waiting.pk).update(status=status, origin="partner")
+        result = kpi_compute("match_success_rate", FY)
+        expected = (1, 4) if status == Proposal.Status.REJECTED else (1, 3)
+        assert (result.numerator, result.denominator) == expected
+
+
 def test_registered_organisations_and_issues(planted):
     assert value("registered_organisations") == 2
     assert value("registered_organisations", 2023) == 0

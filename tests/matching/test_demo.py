@@ -47,3 +47,42 @@ def test_demo_loader_creates_history_and_is_idempotent(coordinator, approver):
         Proposal.objects.count(),
         Project.objects.count(),
     ) == counts
+
+
+def test_partner_proposals_demo_has_calls_proposals_and_threads_and_is_idempotent(
+    coordinator, approver
+):
+    from django.utils import timezone
+
+    from matching.calls.models import OpenCall
+    from matching.conversations.models import Message, Thread
+    from matching.offers import demo as offers_demo
+    from matching.runs.services import matching_refresh_issue
+    from tests.matching.factories import matching_world
+    from tests.partners.factories import partner_user
+
+    issues, resources = matching_world(5)
+    for issue in issues:
+        issue.coordinator = coordinator
+        issue.save(update_fields=["coordinator"])
+        matching_refresh_issue(issue_id=issue.pk)
+    partner_user(resources[0].organization, "partner")
+    partner_user(resources[1].organization, "partner2")
+    ctx = DemoContext(seed=20260401, password="x", log=lambda message: None)
+    offers_demo.load(ctx)
+    offered = Proposal.objects.filter(origin="partner")
+    assert set(offered.values_list("status", flat=True)) >= {"accepted", "submitted"}
+    assert Project.objects.filter(proposal__origin="partner").count() == 1
+    assert Decision.objects.filter(partner_proposal__isnull=False).exclude(features={}).exists()
+    assert OpenCall.objects.exists() and Thread.objects.exists()
+    now, today = timezone.now(), timezone.localdate()
+    assert all(p.created_at <= now for p in offered)
+    assert all(m.created_at <= now for m in Message.objects.all())
+    assert all(d.decided_at <= now for d in Decision.objects.all())
+    for proposal in offered.exclude(responded_at=None):
+        assert proposal.created_at < proposal.responded_at
+    for call in OpenCall.objects.all():
+        assert timezone.localtime(call.published_at).date() <= min(call.deadline, today)
+    counts = (offered.count(), OpenCall.objects.count(), Message.objects.count())
+    offers_demo.load(ctx)
+    assert (offered.count(), OpenCall.objects.count(), Message.objects.count()) == counts
