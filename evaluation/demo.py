@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from evaluation.committee import demo as committee_demo
 from evaluation.models import (
     CaseReuse,
     CaseStudy,
@@ -25,6 +26,7 @@ from evaluation.models import (
     Review,
     SatisfactionSurvey,
 )
+from evaluation.questionnaires import demo as questionnaire_demo
 from evaluation.services import INDICATOR_FIELDS, continuation_due_date
 from matching.projects.models import Project
 from partners.models import Organization, OrgStatus
@@ -172,13 +174,6 @@ FALLBACK_PROJECTS = [
     ("多言語の生活ガイド（豊島）", "13116", "多文化共生", datetime.date(2026, 5, 10), None),
 ]
 
-MEMBERS = [
-    ("石川 和子", "城南大学 公共政策学部 教授"),
-    ("大野 健", "公認会計士"),
-    ("小林 真理", "NPO法人 地域ささえあいネット 代表理事"),
-    ("森田 浩二", "東京商工団体連合会 事務局長"),
-]
-
 RECOMMENDATIONS = [
     "成果指標の測定方法を年度当初に統一すること",
     "住民への周知を町会・自治会経由でも行うこと",
@@ -210,6 +205,8 @@ def load(ctx: DemoContext) -> None:
     _surveys(projects, rng, today)
     members = _committee(projects)
     _reviews(projects, members, rng, today)
+    committee_demo.opinions(projects, today)
+    questionnaire_demo.load(projects, rng, today)
     _continuations(projects, today)
     _cases(projects)
     _payments(projects[0], today)
@@ -372,16 +369,7 @@ def _surveys(projects: list[Project], rng: random.Random, today: datetime.date) 
 
 
 def _committee(projects: list[Project]) -> list[CommitteeMember]:
-    members = []
-    for index, (name, affiliation) in enumerate(MEMBERS):
-        member, _created = CommitteeMember.objects.get_or_create(
-            name=name,
-            defaults={
-                "affiliation": affiliation,
-                "appointed_on": datetime.date(2024, 4, 1 + index),
-            },
-        )
-        members.append(member)
+    members = committee_demo.members()
     ConflictOfInterest.objects.get_or_create(
         member=members[3],
         project=projects[0],
@@ -409,7 +397,8 @@ def _reviews(
             if project.start_date > datetime.date(fy + 1, 1, 31):
                 continue
             kind = "midterm" if fy == project.start_date.year else "annual"
-            reviewers = [m for m in members if (m.pk, project.pk) not in conflicted][:2]
+            reviewers = [m for m in members if (m.pk, project.pk) not in conflicted][:3]
+            base = rng.choice([3, 4, 4, 5])
             for m_index, member in enumerate(reviewers):
                 review, _created = Review.objects.get_or_create(
                     project=project,
@@ -417,11 +406,12 @@ def _reviews(
                     kind=kind,
                     fiscal_year=fy,
                     defaults={
-                        "score": rng.choice([3, 4, 4, 5]),
+                        "score": base,
                         "comment": "目標に向けて着実に進んでいる。指標の測定を継続されたい。",
                         "reviewed_on": reviewed_on,
                     },
                 )
+                committee_demo.rubric_scores(review, rng, base)
                 if m_index != 0:
                     continue
                 text = RECOMMENDATIONS[recommendation % len(RECOMMENDATIONS)]
