@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
+from evaluation.models import RespondentType
 from portal import fiscal
 
 register = template.Library()
@@ -50,3 +51,9 @@ def yen(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, key) if mapping else key
+
+
+@register.filter
+def respondent_label(value: str) -> str:
+    """住民 / 連携団体 / 職員 for a respondent type."""
+    return str(RespondentType(value).label) if value in RespondentType.values else value
