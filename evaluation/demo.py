@@ -12,12 +12,15 @@ from decimal import Decimal
 from django.utils import timezone
 
 from evaluation.committee import demo as committee_demo
+from evaluation.feed import device_feed_create
 from evaluation.models import (
     CaseReuse,
     CaseStudy,
     CommitteeMember,
     ConflictOfInterest,
     Continuation,
+    DeviceFeed,
+    FeedDelivery,
     ImprovementAction,
     IndicatorDefinition,
     Measurement,
@@ -30,6 +33,7 @@ from evaluation.questionnaires import demo as questionnaire_demo
 from evaluation.services import INDICATOR_FIELDS, continuation_due_date
 from matching.projects.models import Project
 from partners.models import Organization, OrgStatus
+from portal.fiscal import datetime_range
 from portal.models import Field, Role, User, Ward
 from portal.registry import DemoContext
 
@@ -210,6 +214,7 @@ def load(ctx: DemoContext) -> None:
     _continuations(projects, today)
     _cases(projects)
     _payments(projects[0], today)
+    _feeds(projects, rng, today)
     ctx.log(f"evaluation: demo data for {len(projects)} projects")
 
 
@@ -519,4 +524,28 @@ def _payments(project: Project, today: datetime.date) -> None:
                 "amount": amount,
                 "note": "成果連動型委託（SIBパイロット）",
             },
+        )
+
+
+def _feeds(projects: list[Project], rng: random.Random, today: datetime.date) -> None:
+    """Two sensor feeds delivering daily since FY2024, with the odd missed day, for the
+    measurement-system availability KPI (the feed's token is never shown: demo only)."""
+    running = [p for p in projects if p.status == Project.Status.RUNNING][:2]
+    for index, project in enumerate(running):
+        name = ["見守りセンサー", "来場者カウンター"][index]
+        if DeviceFeed.objects.filter(project=project, name=name).exists():
+            continue
+        feed, _token = device_feed_create(project=project, name=name)
+        first_day = datetime.date(2024, 6, 1 + index)
+        start, _end = datetime_range(first_day, first_day)
+        DeviceFeed.objects.filter(pk=feed.pk).update(created_at=start)
+        days = (today - first_day).days
+        FeedDelivery.objects.bulk_create(
+            [
+                FeedDelivery(
+                    feed=feed, interval_start=start + datetime.timedelta(days=n), batches=1
+                )
+                for n in range(days)
+                if rng.random() > 0.03 * (index + 1)
+            ]
         )

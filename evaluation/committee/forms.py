@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -59,7 +59,7 @@ class ReviewForm(OnceFormMixin, PortalForm):
 
     def __init__(self, *args: Any, criteria: list[RubricCriterion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fiscal_year"].choices = fiscal_year_choices()
+        cast(forms.ChoiceField, self.fields["fiscal_year"]).choices = fiscal_year_choices()
         self.criteria = criteria
         rubric: dict[str, forms.Field] = {}
         for criterion in criteria:
@@ -94,4 +94,4 @@ class OpinionForm(OnceFormMixin, PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fiscal_year"].choices = fiscal_year_choices()
+        cast(forms.ChoiceField, self.fields["fiscal_year"]).choices = fiscal_year_choices()

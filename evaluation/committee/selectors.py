@@ -62,8 +62,8 @@ def project_results(*, project: Project) -> list[dict[str, Any]]:
         results.append(
             {
                 "fiscal_year": fiscal_year,
-                "reviews": row["n"],
-                "mean": _mean(row["total"], row["n"]),
+                "reviews": int(row["n"] or 0),
+                "mean": _mean(row["total"], int(row["n"] or 0)),
                 "criteria": criteria.get(fiscal_year, []),
                 "opinion": opinions.get(fiscal_year),
             }

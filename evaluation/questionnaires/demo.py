@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import random
 import secrets
+from typing import Any
 
 from evaluation.models import SatisfactionSurvey
 from evaluation.questionnaires import services
@@ -18,7 +19,7 @@ from evaluation.questionnaires.models import (
 from matching.projects.models import Project
 from portal.fiscal import fiscal_year_label
 
-PLATFORM_QUESTIONS = [
+PLATFORM_QUESTIONS: list[dict[str, Any]] = [
     {
         "text": "ポータル全体の満足度を教えてください。",
         "kind": "scale",
@@ -32,7 +33,7 @@ PLATFORM_QUESTIONS = [
     },
     {"text": "改善してほしい点があればお書きください。", "kind": "text"},
 ]
-PROJECT_QUESTIONS = [
+PROJECT_QUESTIONS: list[dict[str, Any]] = [
     {
         "text": "この取り組みの満足度を教えてください。",
         "kind": "scale",
@@ -56,7 +57,7 @@ TEXTS = [
 
 
 def _answers(questionnaire: Questionnaire, rng: random.Random) -> dict:
-    answers = {}
+    answers: dict[int, Any] = {}
     for question in questionnaire.questions.all():
         if question.kind == "scale":
             answers[question.pk] = rng.choice([3, 4, 4, 4, 5, 5])
@@ -76,9 +77,8 @@ def _answer(questionnaire, respondent, rng, day: datetime.date) -> None:
     # Spread over the period the questionnaire ran (answers are stored with today's date).
     QuestionnaireResponse.objects.filter(pk=response.pk).update(answered_on=day)
     SatisfactionSurvey.objects.filter(response=response).update(answered_on=day)
-    QuestionnaireInvitation.objects.filter(pk=getattr(respondent.invitation, "pk", None)).update(
-        answered_on=day
-    )
+    if respondent.invitation is not None:
+        QuestionnaireInvitation.objects.filter(pk=respondent.invitation.pk).update(answered_on=day)
 
 
 def _invite_and_answer(questionnaire, group, rng, days: list[datetime.date]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -133,7 +134,7 @@ def questionnaire_create(
 
 def questionnaire_status_set(*, questionnaire: Questionnaire, status: str) -> Questionnaire:
     """準備中 → 回答受付中 → 締切 (and 締切 → 回答受付中 to reopen before the deadline)."""
-    allowed = {
+    allowed: dict[str, set[str]] = {
         Questionnaire.Status.DRAFT: {Questionnaire.Status.OPEN},
         Questionnaire.Status.OPEN: {Questionnaire.Status.CLOSED},
         Questionnaire.Status.CLOSED: {Questionnaire.Status.OPEN},
@@ -173,8 +174,10 @@ def audience(*, questionnaire: Questionnaire, group: str) -> list[User]:
     if group == STAFF:
         staff = User.objects.filter(is_active=True, role__in=STAFF_ROLES)
         if project is not None:
-            wards = staff.filter(ward=project.ward) if project.ward_id else staff.none()
-            staff = wards | staff.filter(pk=project.coordinator_id)
+            own = Q(ward_id=project.ward_id) if project.ward_id else Q(pk__in=[])
+            if project.coordinator_id:
+                own |= Q(pk=project.coordinator_id)
+            staff = staff.filter(own)
         return list(staff.distinct().order_by("pk"))
     raise ValidationError(_("送付先の値が不正です。"))
 
@@ -354,14 +357,12 @@ def response_submit(
                 continue
             rows.append(_answer(response, question, value))
         Answer.objects.bulk_create(rows)
-        satisfaction = next(
-            (a for a in rows if a.question.feeds_satisfaction and a.scale is not None), None
-        )
-        if satisfaction is not None:
+        score = next((a.scale for a in rows if a.question.feeds_satisfaction), None)
+        if score is not None:
             SatisfactionSurvey.objects.create(
                 project=questionnaire.project,
                 respondent_type=respondent.respondent_type,
-                score=satisfaction.scale,
+                score=score,
                 answered_on=today,
                 response=response,
             )
