@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -117,7 +118,11 @@ def ward_targets(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and ward is not None:
         if form.is_valid():
             changed = ward_targets_save(ward=ward, targets=form.targets(), updated_by=request.user)
-            messages.success(request, _("%(n)d件の目標を更新しました。") % {"n": changed})
+            messages.success(
+                request,
+                ngettext("%(n)d件の目標を更新しました。", "%(n)d件の目標を更新しました。", changed)
+                % {"n": changed},
+            )
             return redirect(reverse("evaluation:ward_targets") + f"?ward={ward.code}")
         messages_form_errors(request, form)
     rows = [

@@ -14,6 +14,7 @@ from django.db.models import Avg, Count, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from evaluation.kpi.base import (
     ONE_DECIMAL,
@@ -234,7 +235,8 @@ def _lead_times(rows: list[tuple[int, str, str | None, datetime.datetime]], ward
             by_ward.setdefault(name, []).append(days)
         records = [
             {
-                "label": _("%(ward)s（%(n)d件）") % {"ward": name, "n": len(days)},
+                "label": ngettext("%(ward)s（%(n)d件）", "%(ward)s（%(n)d件）", len(days))
+                % {"ward": name, "n": len(days)},
                 "value": _median(days),
             }
             for name, days in sorted(by_ward.items())

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from evaluation.forms import PeriodForm
@@ -133,7 +134,15 @@ def questionnaire_action(request: AuthenticatedRequest, pk: int, action: str) ->
         elif action in ("send-partners", "send-staff"):
             group = services.PARTNERS if action == "send-partners" else services.STAFF
             sent = services.invitations_send(questionnaire=questionnaire, group=group)
-            messages.success(request, _("%(n)d人に回答のお願いを送りました。") % {"n": sent})
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d人に回答のお願いを送りました。",
+                    "%(n)d人に回答のお願いを送りました。",
+                    sent,
+                )
+                % {"n": sent},
+            )
         else:
             raise ValidationError(_("この操作はできません。"))
     except ValidationError as exc:
