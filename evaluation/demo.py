@@ -346,12 +346,14 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def _surveys(projects: list[Project], rng: random.Random, today: datetime.date) -> None:
+    # Paper responses typed in (questionnaire answers have their response and are not these).
+    typed_in = SatisfactionSurvey.objects.filter(response__isnull=True)
     for fy in (2024, 2025, 2026):
         for index in range(12):
             day = datetime.date(fy, 4, 1) + datetime.timedelta(days=index * 29 + 3)
             if day > today:
                 break
-            SatisfactionSurvey.objects.get_or_create(
+            typed_in.get_or_create(
                 project=None,
                 answered_on=day,
                 respondent_type=["resident", "partner", "staff"][index % 3],
@@ -365,7 +367,7 @@ def _surveys(projects: list[Project], rng: random.Random, today: datetime.date) 
         if day > today:
             continue
         for index, kind in enumerate(["resident", "resident", "partner", "staff"]):
-            SatisfactionSurvey.objects.get_or_create(
+            typed_in.get_or_create(
                 project=project,
                 answered_on=day + datetime.timedelta(days=index),
                 respondent_type=kind,
