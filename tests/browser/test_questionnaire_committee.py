@@ -12,7 +12,13 @@ from evaluation.committee.models import RubricCriterion
 from evaluation.questionnaires import services
 from portal.fiscal import current_fiscal_year
 from portal.models import Notification
-from tests.browser.journey_helpers import JA_DESKTOP, assert_accessible, expect_url, journey
+from tests.browser.journey_helpers import (
+    JA_DESKTOP,
+    JA_MOBILE,
+    assert_accessible,
+    expect_url,
+    journey,
+)
 from tests.evaluation.factories import MemberFactory
 from tests.matching.factories import ProjectFactory
 from tests.portal.factories import ward
@@ -98,7 +104,7 @@ def journey_questionnaire_and_rubric(j, evaluator, partner_a, org_a) -> None:
     assert "高橋 幸子" not in reviews and "訪問件数が計画を上回った。" not in reviews
 
 
-@pytest.mark.parametrize("lang,viewport", [JA_DESKTOP])
+@pytest.mark.parametrize("lang,viewport", [JA_DESKTOP, JA_MOBILE])
 def test_journey_questionnaire_answer_reaches_the_kpi_and_rubric_review(
     browser_instance, live_server, evaluator, partner_a, org_a, lang, viewport
 ):
