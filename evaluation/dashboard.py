@@ -31,7 +31,16 @@ FIGURES_CACHE_SECONDS = 60
 PAST_YEAR_CACHE_SECONDS = 10 * 60
 GENERATION_KEY = "evaluation:kpis:generation"
 # What the dashboard needs of a KpiResult; its records (querysets) are not kept.
-KEPT_FIELDS = ("value", "numerator", "denominator", "note", "ward_scoped", "target", "target_note")
+KEPT_FIELDS = (
+    "value",
+    "numerator",
+    "denominator",
+    "note",
+    "ward_scoped",
+    "target",
+    "target_note",
+    "baseline",
+)
 
 
 @dataclass

@@ -8,6 +8,8 @@ import datetime
 import random
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Avg
+
 from evaluation.committee.models import CommitteeOpinion, RubricCriterion, RubricScore
 from evaluation.models import CommitteeMember, MemberBackground, Review
 from matching.projects.models import Project
@@ -30,6 +32,22 @@ COMMENTS = {
     3: "計画に対して進捗に遅れがある。原因の分析と対応策を示されたい。",
     4: "概ね計画どおり進んでいる。",
     5: "計画を上回る成果が出ており、他区への展開も期待できる。",
+}
+
+# By the project's mean score (3, 4, 5).
+PROJECT_OPINIONS = {
+    3: (
+        "参加者数は計画を下回っているが、原因の分析は進んでいる。町会・自治会を通じた周知と、"
+        "参加しやすい時間帯への変更を次年度の改善アクションとして確実に実施されたい。"
+    ),
+    4: (
+        "成果指標の測定が継続されており、計画に沿った成果が出ている。住民の満足度を"
+        "四半期ごとに把握し、費用に見合う効果であることを次年度の報告で示されたい。"
+    ),
+    5: (
+        "計画を上回る成果が出ている。手順書と測定方法を整理し、他区への展開の事例として"
+        "事例ライブラリに登録することを提言する。"
+    ),
 }
 
 OVERALL = {
@@ -88,16 +106,14 @@ def opinions(projects: list[Project], today: datetime.date) -> None:
             defaults={"text": text, "decided_on": decided},
         )
         for project in projects[:8]:
-            if not project.reviews.filter(fiscal_year=fiscal_year).exists():
+            mean = project.reviews.filter(fiscal_year=fiscal_year).aggregate(m=Avg("score"))["m"]
+            if mean is None:
                 continue
             CommitteeOpinion.objects.get_or_create(
                 fiscal_year=fiscal_year,
                 project=project,
                 defaults={
-                    "text": (
-                        f"「{project.title}」は指標の測定が継続されており、評価に足る記録がある。"
-                        "住民の満足度を定期的に把握し、次年度の計画に反映されたい。"
-                    ),
+                    "text": PROJECT_OPINIONS[max(3, min(int(mean), 5))],
                     "decided_on": decided,
                 },
             )

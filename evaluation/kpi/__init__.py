@@ -306,17 +306,11 @@ PILLARS = {
 
 
 def kpi_result(spec: KpiSpec, **values: Any) -> KpiResult:
-    """A KpiResult of `spec` (its code, label, pillar, unit, baseline, and the 23-ward target
+    """A KpiResult of `spec` (its code, label, pillar, unit, and the 23-ward target and baseline
     unless `values` holds a ward's) with `values`."""
     values.setdefault("target", spec.target)
-    return KpiResult(
-        code=spec.code,
-        label=spec.label,
-        pillar=spec.pillar,
-        unit=spec.unit,
-        baseline=spec.baseline,
-        **values,
-    )
+    values.setdefault("baseline", spec.baseline)
+    return KpiResult(code=spec.code, label=spec.label, pillar=spec.pillar, unit=spec.unit, **values)
 
 
 def kpi_compute(
@@ -329,10 +323,13 @@ def kpi_compute(
     data = spec.compute(fiscal_year, ward, period=period)
     ward_scoped = data.get("ward_scoped", True)
     target, target_note = ward_target(spec, ward if ward_scoped else None)
+    # The seed's baselines are 23-ward figures: a count's baseline says nothing of one ward.
+    own_count = ward is not None and ward_scoped and spec.ward_target == POPULATION
     return kpi_result(
         spec,
         target=target,
         target_note=target_note,
+        baseline=None if own_count else spec.baseline,
         value=data.get("value"),
         records=data.get("records", []),
         numerator=data.get("numerator"),

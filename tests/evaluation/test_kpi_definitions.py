@@ -272,3 +272,11 @@ def test_evaluators_set_and_clear_a_wards_target_on_the_screen(client, evaluator
     client.post(url, {"ward": "13101", "t_collaborations_created": ""})
     assert not WardKpiTarget.objects.exists()
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_wards_count_is_not_compared_with_the_23_ward_baseline():
+    chiyoda = ward("13101")
+    assert kpi_compute("collaborations_created", FY).baseline == 60
+    assert kpi_compute("collaborations_created", FY, chiyoda).baseline is None
+    assert kpi_compute("match_success_rate", FY, chiyoda).baseline == Decimal("23.8")
