@@ -22,6 +22,7 @@ from evaluation.dashboard import gap_chart_data, kpi_dashboard, trend_chart_data
 from evaluation.kpi import KPI_BY_CODE, KPI_SPECS, PILLARS, kpi_compute
 from evaluation.kpi.targets import default_ward_target, ward_targets_save
 from evaluation.models import CaseStudy, ImprovementAction, WardKpiTarget
+from evaluation.questionnaires import selectors as questionnaire_selectors
 from matching.projects.models import Project
 from portal.access import (
     AuthenticatedRequest,
@@ -175,6 +176,9 @@ def _project_context(request: AuthenticatedRequest, project: Project, **extra) -
         if request.user.is_ward_staff
         else [],
         "committee_results": committee_selectors.project_results(project=project),
+        "questionnaires": list(questionnaire_selectors.project_questionnaires(project=project))
+        if request.user.is_ward_staff
+        else [],
         "continuations": list(project.continuations.all()),
         "payments": selectors.payment_statuses(project=project),
         "cases": list(project.cases.all()),

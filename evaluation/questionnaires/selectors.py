@@ -14,7 +14,7 @@ from evaluation.models import SatisfactionSurvey
 from evaluation.questionnaires.models import Answer, QuestionKind, Questionnaire
 from matching.projects.models import Project
 from portal.fiscal import fiscal_year_range
-from portal.models import User, Ward
+from portal.models import Ward
 
 TWO_DECIMALS = Decimal("0.01")
 TEXT_ANSWERS_SHOWN = 200
@@ -26,8 +26,8 @@ def _mean(total: int | None, count: int) -> Decimal | None:
     return (Decimal(total) / count).quantize(TWO_DECIMALS, ROUND_HALF_UP)
 
 
-def questionnaires_for(*, user: User) -> QuerySet[Questionnaire]:
-    """Staff see every questionnaire, each with its response and invitation counts."""
+def questionnaires_with_counts() -> QuerySet[Questionnaire]:
+    """Every questionnaire (staff see them all), with its response and invitation counts."""
     return (
         Questionnaire.objects.select_related("project__ward")
         .annotate(

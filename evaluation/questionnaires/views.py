@@ -46,7 +46,7 @@ def questionnaire_list(request: AuthenticatedRequest) -> HttpResponse:
             "period": period,
             "fy_label": fiscal_year_label(fiscal_year),
             "ward": ward,
-            "questionnaires": selectors.questionnaires_for(user=request.user)[:200],
+            "questionnaires": selectors.questionnaires_with_counts()[:200],
             "satisfaction": selectors.satisfaction_overview(fiscal_year=fiscal_year, ward=ward),
         },
     )
