@@ -31,7 +31,16 @@ FIGURES_CACHE_SECONDS = 60
 PAST_YEAR_CACHE_SECONDS = 10 * 60
 GENERATION_KEY = "evaluation:kpis:generation"
 # What the dashboard needs of a KpiResult; its records (querysets) are not kept.
-KEPT_FIELDS = ("value", "numerator", "denominator", "note", "ward_scoped")
+KEPT_FIELDS = (
+    "value",
+    "numerator",
+    "denominator",
+    "note",
+    "ward_scoped",
+    "target",
+    "target_note",
+    "baseline",
+)
 
 
 @dataclass
@@ -164,8 +173,8 @@ def _on_save(sender: type, update_fields: frozenset[str] | None = None, **_kwarg
 def connect_invalidation() -> None:
     """Drop the cached 年度 when a record that some KPI (or portal's figures) counts changes.
 
-    DailyActivity and HealthCheck are left out on purpose: they are only ever written for
-    today, which lies in the current 年度, and that year is never cached.
+    DailyActivity, HealthCheck and FeedDelivery are left out on purpose: they are only ever
+    written for today, which lies in the current 年度, and that year is never cached.
     """
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -192,6 +201,8 @@ def connect_invalidation() -> None:
         ev.CaseStudy,
         ev.CaseReuse,
         ev.ReportFile,
+        ev.WardKpiTarget,
+        ev.DeviceFeed,
         pm.User,
         pm.CoordinatorProfile,
         pm.TrainingSession,

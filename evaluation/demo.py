@@ -11,12 +11,16 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from evaluation.committee import demo as committee_demo
+from evaluation.feed import device_feed_create
 from evaluation.models import (
     CaseReuse,
     CaseStudy,
     CommitteeMember,
     ConflictOfInterest,
     Continuation,
+    DeviceFeed,
+    FeedDelivery,
     ImprovementAction,
     IndicatorDefinition,
     Measurement,
@@ -25,9 +29,11 @@ from evaluation.models import (
     Review,
     SatisfactionSurvey,
 )
+from evaluation.questionnaires import demo as questionnaire_demo
 from evaluation.services import INDICATOR_FIELDS, continuation_due_date
 from matching.projects.models import Project
 from partners.models import Organization, OrgStatus
+from portal.fiscal import datetime_range
 from portal.models import Field, Role, User, Ward
 from portal.registry import DemoContext
 
@@ -172,13 +178,6 @@ FALLBACK_PROJECTS = [
     ("多言語の生活ガイド（豊島）", "13116", "多文化共生", datetime.date(2026, 5, 10), None),
 ]
 
-MEMBERS = [
-    ("石川 和子", "城南大学 公共政策学部 教授"),
-    ("大野 健", "公認会計士"),
-    ("小林 真理", "NPO法人 地域ささえあいネット 代表理事"),
-    ("森田 浩二", "東京商工団体連合会 事務局長"),
-]
-
 RECOMMENDATIONS = [
     "成果指標の測定方法を年度当初に統一すること",
     "住民への周知を町会・自治会経由でも行うこと",
@@ -210,9 +209,12 @@ def load(ctx: DemoContext) -> None:
     _surveys(projects, rng, today)
     members = _committee(projects)
     _reviews(projects, members, rng, today)
+    committee_demo.opinions(projects, today)
+    questionnaire_demo.load(projects, rng, today)
     _continuations(projects, today)
     _cases(projects)
     _payments(projects[0], today)
+    _feeds(projects, rng, today)
     ctx.log(f"evaluation: demo data for {len(projects)} projects")
 
 
@@ -344,12 +346,14 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def _surveys(projects: list[Project], rng: random.Random, today: datetime.date) -> None:
+    # Paper responses typed in (questionnaire answers have their response and are not these).
+    typed_in = SatisfactionSurvey.objects.filter(response__isnull=True)
     for fy in (2024, 2025, 2026):
         for index in range(12):
             day = datetime.date(fy, 4, 1) + datetime.timedelta(days=index * 29 + 3)
             if day > today:
                 break
-            SatisfactionSurvey.objects.get_or_create(
+            typed_in.get_or_create(
                 project=None,
                 answered_on=day,
                 respondent_type=["resident", "partner", "staff"][index % 3],
@@ -363,7 +367,7 @@ def _surveys(projects: list[Project], rng: random.Random, today: datetime.date) 
         if day > today:
             continue
         for index, kind in enumerate(["resident", "resident", "partner", "staff"]):
-            SatisfactionSurvey.objects.get_or_create(
+            typed_in.get_or_create(
                 project=project,
                 answered_on=day + datetime.timedelta(days=index),
                 respondent_type=kind,
@@ -372,16 +376,7 @@ def _surveys(projects: list[Project], rng: random.Random, today: datetime.date) 
 
 
 def _committee(projects: list[Project]) -> list[CommitteeMember]:
-    members = []
-    for index, (name, affiliation) in enumerate(MEMBERS):
-        member, _created = CommitteeMember.objects.get_or_create(
-            name=name,
-            defaults={
-                "affiliation": affiliation,
-                "appointed_on": datetime.date(2024, 4, 1 + index),
-            },
-        )
-        members.append(member)
+    members = committee_demo.members()
     ConflictOfInterest.objects.get_or_create(
         member=members[3],
         project=projects[0],
@@ -409,7 +404,8 @@ def _reviews(
             if project.start_date > datetime.date(fy + 1, 1, 31):
                 continue
             kind = "midterm" if fy == project.start_date.year else "annual"
-            reviewers = [m for m in members if (m.pk, project.pk) not in conflicted][:2]
+            reviewers = [m for m in members if (m.pk, project.pk) not in conflicted][:3]
+            base = rng.choice([3, 4, 4, 5])
             for m_index, member in enumerate(reviewers):
                 review, _created = Review.objects.get_or_create(
                     project=project,
@@ -417,11 +413,12 @@ def _reviews(
                     kind=kind,
                     fiscal_year=fy,
                     defaults={
-                        "score": rng.choice([3, 4, 4, 5]),
+                        "score": base,
                         "comment": "目標に向けて着実に進んでいる。指標の測定を継続されたい。",
                         "reviewed_on": reviewed_on,
                     },
                 )
+                committee_demo.rubric_scores(review, rng, base)
                 if m_index != 0:
                     continue
                 text = RECOMMENDATIONS[recommendation % len(RECOMMENDATIONS)]
@@ -529,4 +526,28 @@ def _payments(project: Project, today: datetime.date) -> None:
                 "amount": amount,
                 "note": "成果連動型委託（SIBパイロット）",
             },
+        )
+
+
+def _feeds(projects: list[Project], rng: random.Random, today: datetime.date) -> None:
+    """Two sensor feeds delivering daily since FY2024, with the odd missed day, for the
+    measurement-system availability KPI (the feed's token is never shown: demo only)."""
+    running = [p for p in projects if p.status == Project.Status.RUNNING][:2]
+    for index, project in enumerate(running):
+        name = ["見守りセンサー", "来場者カウンター"][index]
+        if DeviceFeed.objects.filter(project=project, name=name).exists():
+            continue
+        feed, _token = device_feed_create(project=project, name=name)
+        first_day = datetime.date(2024, 6, 1 + index)
+        start, _end = datetime_range(first_day, first_day)
+        DeviceFeed.objects.filter(pk=feed.pk).update(created_at=start)
+        days = (today - first_day).days
+        FeedDelivery.objects.bulk_create(
+            [
+                FeedDelivery(
+                    feed=feed, interval_start=start + datetime.timedelta(days=n), batches=1
+                )
+                for n in range(days)
+                if rng.random() > 0.03 * (index + 1)
+            ]
         )

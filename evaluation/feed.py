@@ -10,17 +10,20 @@ source already stored are counted as duplicates and not stored again.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evaluation.measurements import measurements_record_batch
-from evaluation.models import DeviceFeed, MeasurementSource
+from evaluation.models import DeviceFeed, FeedDelivery, FeedInterval, MeasurementSource
 from matching.models import Project
 from portal.once import KEY_MAX_LENGTH, AlreadySubmitted, receipt_claim, receipt_complete
 
@@ -47,13 +50,49 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def device_feed_create(*, project: Project, name: str) -> tuple[DeviceFeed, str]:
-    """Returns the feed and its bearer token, shown once (only a hash is kept)."""
+def device_feed_create(
+    *, project: Project, name: str, interval_hours: int = FeedInterval.DAILY
+) -> tuple[DeviceFeed, str]:
+    """Returns the feed and its bearer token, shown once (only a hash is kept).
+
+    ``interval_hours`` (1, 6 or 24) is how often the device is expected to send; the
+    measurement-system availability KPI counts intervals of that length."""
     token = secrets.token_urlsafe(32)
     feed = DeviceFeed.objects.create(
-        project=project, name=name, token_hash=_token_hash(token), token_hint=token[-6:]
+        project=project,
+        name=name,
+        token_hash=_token_hash(token),
+        token_hint=token[-6:],
+        interval_hours=FeedInterval(interval_hours),
     )
     return feed, token
+
+
+def feed_interval_start(moment: datetime.datetime, hours: int) -> datetime.datetime:
+    """The start of the ``hours``-long interval holding ``moment``: intervals start at Tokyo
+    midnight and every ``hours`` after it (1, 6 and 24 divide a day, so every 年度 and quarter,
+    which start at a Tokyo midnight, begins on an interval boundary)."""
+    local = timezone.localtime(moment)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + datetime.timedelta(hours=(local.hour // hours) * hours)
+
+
+def feed_delivery_record(*, feed: DeviceFeed, at: datetime.datetime | None = None) -> None:
+    """That ``feed`` delivered an accepted batch in the interval holding ``at`` (now)."""
+    start = feed_interval_start(at or timezone.now(), feed.interval_hours)
+    updated = FeedDelivery.objects.filter(feed=feed, interval_start=start).update(
+        batches=F("batches") + 1
+    )
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            FeedDelivery.objects.create(feed=feed, interval_start=start)
+    except IntegrityError:
+        # Two batches of the same interval raced on its first delivery: one row is enough.
+        FeedDelivery.objects.filter(feed=feed, interval_start=start).update(
+            batches=F("batches") + 1
+        )
 
 
 def device_feed_authenticate(*, token: str) -> DeviceFeed | None:
@@ -70,7 +109,10 @@ def device_feed_authenticate(*, token: str) -> DeviceFeed | None:
 
 
 def device_feed_deactivate(*, feed: DeviceFeed) -> None:
-    DeviceFeed.objects.filter(pk=feed.pk).update(active=False)
+    # The moment ends the feed's expected intervals in the availability KPI.
+    DeviceFeed.objects.filter(pk=feed.pk, active=True).update(
+        active=False, deactivated_at=timezone.now()
+    )
 
 
 def feed_body_too_large(content_length: str | None) -> FeedAnswer | None:
@@ -181,4 +223,5 @@ def feed_receive(*, feed: DeviceFeed, body: bytes, idempotency_key: str = "") ->
         "duplicates": result.duplicates,
     }
     receipt_complete(receipt, result=body_out)
+    feed_delivery_record(feed=feed)
     return FeedAnswer(status=201, body=body_out)

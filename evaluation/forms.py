@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from evaluation.models import (
     CaseFactor,
     CaseStudy,
-    CommitteeMember,
     Continuation,
     ImprovementAction,
     IndicatorDefinition,
@@ -16,7 +15,6 @@ from evaluation.models import (
     Level,
     ProjectIndicator,
     RespondentType,
-    ReviewKind,
     Term,
 )
 from portal.fiscal import current_fiscal_year, fiscal_year_label
@@ -144,45 +142,6 @@ class SurveyForm(OnceFormMixin, PortalForm):
     answered_on = forms.DateField(label=_("回答日"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class ReviewForm(OnceFormMixin, PortalForm):
-    member = forms.ModelChoiceField(
-        label=_("委員"), queryset=CommitteeMember.objects.filter(active=True)
-    )
-    kind = forms.ChoiceField(label=_("評価の種類"), choices=ReviewKind.choices)
-    fiscal_year = forms.TypedChoiceField(label=_("年度"), coerce=int)
-    score = forms.IntegerField(label=_("評点（1〜5）"), min_value=1, max_value=5)
-    comment = forms.CharField(
-        label=_("講評"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    recommendations = forms.CharField(
-        label=_("提言（1行に1件、それぞれ改善アクションになります）"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    action_due_date = forms.DateField(
-        label=_("改善アクションの期限"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["fiscal_year"].choices = fiscal_year_choices()
-
-
-class ConflictForm(OnceFormMixin, PortalForm):
-    member = forms.ModelChoiceField(label=_("委員"), queryset=CommitteeMember.objects.all())
-    reason = forms.CharField(label=_("利害関係の内容"), max_length=300)
-
-
-class CommitteeMemberForm(PortalModelForm):
-    class Meta:
-        model = CommitteeMember
-        fields = ["name", "affiliation", "appointed_on", "active"]
-        widgets = {"appointed_on": forms.DateInput(attrs={"type": "date"})}
-
-
 class ActionUpdateForm(PortalForm):
     status = forms.ChoiceField(label=_("対応状況"), choices=ImprovementAction.Status.choices)
     note = forms.CharField(
@@ -260,3 +219,20 @@ class CaseReuseForm(PortalForm):
     ward = forms.ModelChoiceField(label=_("活用した区"), queryset=Ward.objects.all())
     reused_on = forms.DateField(label=_("活用日"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("備考"), max_length=300, required=False)
+
+
+class WardTargetsForm(PortalForm):
+    """A ward's own target per KPI (empty: the default derived from the 23-ward target)."""
+
+    def __init__(self, *args, codes: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.codes = codes
+        for code in codes:
+            self.fields[f"t_{code}"] = forms.DecimalField(
+                required=False, min_value=0, max_digits=14, decimal_places=2
+            )
+            self.fields[f"n_{code}"] = forms.CharField(required=False, max_length=300)
+
+    def targets(self) -> dict:
+        data = self.cleaned_data
+        return {code: (data[f"t_{code}"], data[f"n_{code}"].strip()) for code in self.codes}

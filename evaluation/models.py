@@ -133,6 +133,12 @@ class Measurement(models.Model):
         return f"{self.indicator} {self.measured_on}: {self.value if self.value is not None else self.text[:20]}"
 
 
+class FeedInterval(models.IntegerChoices):
+    HOURLY = 1, _("1時間ごと")
+    SIX_HOURLY = 6, _("6時間ごと")
+    DAILY = 24, _("1日ごと")
+
+
 class DeviceFeed(models.Model):
     """A token a device or app uses to post measurements of one project (stored hashed)."""
 
@@ -140,8 +146,15 @@ class DeviceFeed(models.Model):
     name = models.CharField(_("連携名"), max_length=100)
     token_hash = models.CharField(max_length=64, unique=True)
     token_hint = models.CharField(max_length=8)
+    # How often the device is expected to send (the measurement-system availability KPI counts
+    # intervals of this length). Set when the feed is issued and not changed afterwards: the
+    # deliveries already recorded are kept per interval of this length.
+    interval_hours = models.PositiveSmallIntegerField(
+        _("送信間隔"), choices=FeedInterval.choices, default=FeedInterval.DAILY
+    )
     active = models.BooleanField(_("有効"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -150,6 +163,19 @@ class DeviceFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (…{self.token_hint})"
+
+
+class FeedDelivery(models.Model):
+    """That a feed delivered at least one accepted batch in one of its intervals (no content)."""
+
+    feed = models.ForeignKey(DeviceFeed, on_delete=models.CASCADE, related_name="deliveries")
+    interval_start = models.DateTimeField(db_index=True)
+    batches = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "interval_start"], name="unique_feed_interval")
+        ]
 
 
 class RespondentType(models.TextChoices):
@@ -168,6 +194,15 @@ class SatisfactionSurvey(models.Model):
     score = models.PositiveSmallIntegerField(_("満足度（1〜5）"), validators=SCORE_VALIDATORS)
     comment = models.TextField(_("自由記述"), blank=True, max_length=3000)
     answered_on = models.DateField(_("回答日"), db_index=True)
+    # The questionnaire answer this satisfaction score came from; empty for a paper response an
+    # evaluator typed in.
+    response = models.OneToOneField(
+        "evaluation.QuestionnaireResponse",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="satisfaction",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -184,11 +219,23 @@ class SatisfactionSurvey(models.Model):
         return f"{self.answered_on} {self.get_respondent_type_display()} {self.score}"
 
 
+class MemberBackground(models.TextChoices):
+    """The seed's composition of the committee: 学識経験者、他地域の実践者、住民代表等."""
+
+    ACADEMIC = "academic", _("学識経験者")
+    PRACTITIONER = "practitioner", _("他地域の実践者")
+    RESIDENT = "resident", _("住民代表")
+    OTHER = "other", _("その他")
+
+
 class CommitteeMember(models.Model):
     """A member of the external evaluation committee (外部評価委員会)."""
 
     name = models.CharField(_("氏名"), max_length=100)
     affiliation = models.CharField(_("所属・役職"), max_length=200, blank=True)
+    background = models.CharField(
+        _("区分"), max_length=12, choices=MemberBackground.choices, default=MemberBackground.OTHER
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -234,7 +281,12 @@ class Review(models.Model):
     member = models.ForeignKey(CommitteeMember, on_delete=models.PROTECT, related_name="reviews")
     kind = models.CharField(_("評価の種類"), max_length=10, choices=ReviewKind.choices)
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
-    score = models.PositiveSmallIntegerField(_("評点（1〜5）"), validators=SCORE_VALIDATORS)
+    # The member's overall score: the mean of their rubric scores (evaluation.committee), kept
+    # here so the committee KPI and the tables read one column. Reviews recorded before the
+    # rubric hold the single 1–5 score given then.
+    score = models.DecimalField(
+        _("評点（1〜5）"), max_digits=3, decimal_places=2, validators=SCORE_VALIDATORS
+    )
     comment = models.TextField(_("講評"), blank=True, max_length=5000)
     reviewed_on = models.DateField(_("評価日"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -334,6 +386,31 @@ class PaymentSchedule(models.Model):
         ordering = ["project", "verification_date"]
         verbose_name = _("成果連動支払")
         verbose_name_plural = _("成果連動支払")
+
+
+class WardKpiTarget(models.Model):
+    """A ward's own target for one KPI, set by evaluators; without one the ward's target is
+    derived from the 23-ward target (evaluation.kpi.targets)."""
+
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(_("指標"), max_length=40)
+    target = models.DecimalField(_("区の目標値"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("根拠"), max_length=300, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "code"], name="unique_ward_kpi_target")
+        ]
+        verbose_name = _("区別のKPI目標")
+        verbose_name_plural = _("区別のKPI目標")
+
+    def __str__(self) -> str:
+        return f"{self.ward} {self.code}: {self.target}"
 
 
 class CaseFactor(models.TextChoices):
@@ -441,3 +518,19 @@ class ReportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fiscal_year} Q{self.quarter or '-'} {self.format}"
+
+
+# Django discovers an app's models through its models module: the concept packages' models are
+# imported here so that they belong to the evaluation app.
+from evaluation.committee.models import (  # noqa: E402,F401
+    CommitteeOpinion,
+    RubricCriterion,
+    RubricScore,
+)
+from evaluation.questionnaires.models import (  # noqa: E402,F401
+    Answer,
+    Question,
+    Questionnaire,
+    QuestionnaireInvitation,
+    QuestionnaireResponse,
+)

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from evaluation import charts
+from evaluation.committee.selectors import committee_report
 from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpis_for
 from evaluation.kpi.base import KpiResult
 from evaluation.models import CaseFactor, CaseStudy, ImprovementAction, ReportFile
@@ -299,6 +300,7 @@ def report_context(
         "scores_bottom": scores[TOP:][-TOP:] if len(scores) > TOP else [],
         "scores_count": len(scores),
         "score_distribution": score_distribution,
+        "committee": committee_report(fiscal_year=fiscal_year, ward=ward),
         "actions_total": actions_total,
         "actions_by_status": actions_by_status,
         "actions_implemented": sum(1 for a in actions if a.status == "implemented"),

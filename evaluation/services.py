@@ -15,15 +15,12 @@ from evaluation.measurements import value_parse
 from evaluation.models import (
     CaseReuse,
     CaseStudy,
-    CommitteeMember,
-    ConflictOfInterest,
     Continuation,
     ImprovementAction,
     IndicatorDefinition,
     PaymentSchedule,
     ProjectIndicator,
     ReportFile,
-    Review,
     SatisfactionSurvey,
 )
 from evaluation.permissions import can_record_continuation
@@ -100,88 +97,8 @@ def survey_response_record(
     return survey
 
 
-# ---------------------------------------------------------------- committee
-
-
-def committee_member_create(*, data: dict[str, Any]) -> CommitteeMember:
-    member = CommitteeMember(**data)
-    member.full_clean()
-    member.save()
-    return member
-
-
-def conflict_declare(
-    *,
-    member: CommitteeMember,
-    project: Project,
-    reason: str,
-    declared_on: datetime.date | None = None,
-) -> ConflictOfInterest:
-    if not reason.strip():
-        raise ValidationError(_("利害関係の内容を入力してください。"))
-    conflict, _created = ConflictOfInterest.objects.update_or_create(
-        member=member,
-        project=project,
-        defaults={"reason": reason.strip(), "declared_on": declared_on or timezone.localdate()},
-    )
-    return conflict
-
-
-def review_submit(
-    *,
-    project: Project,
-    member: CommitteeMember,
-    kind: str,
-    fiscal_year: int,
-    score: Any,
-    comment: str = "",
-    recommendations: list[str] | None = None,
-    reviewed_on: datetime.date | None = None,
-    action_due_date: datetime.date | None = None,
-) -> Review:
-    """Stores a review and one improvement action per recommendation (all or nothing).
-
-    A member who declared a conflict of interest with the project cannot score it.
-    """
-    if ConflictOfInterest.objects.filter(member=member, project=project).exists():
-        raise ValidationError(
-            _("%(name)s 委員はこの事業について利益相反を申告しているため、評価できません。")
-            % {"name": member.name}
-        )
-    if not member.active:
-        raise ValidationError(_("退任した委員は評価できません。"))
-    try:
-        score = int(score)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(_("評点は1〜5の整数で入力してください。")) from exc
-    if not 1 <= score <= 5:
-        raise ValidationError(_("評点は1〜5の整数で入力してください。"))
-    if Review.objects.filter(
-        project=project, member=member, kind=kind, fiscal_year=fiscal_year
-    ).exists():
-        raise ValidationError(_("この委員はこの年度の同じ種類の評価をすでに登録しています。"))
-    review = Review(
-        project=project,
-        member=member,
-        kind=kind,
-        fiscal_year=fiscal_year,
-        score=score,
-        comment=comment.strip(),
-        reviewed_on=reviewed_on or timezone.localdate(),
-    )
-    review.full_clean()
-    with transaction.atomic():
-        review.save()
-        ImprovementAction.objects.bulk_create(
-            [
-                ImprovementAction(
-                    review=review, recommendation=text.strip(), due_date=action_due_date
-                )
-                for text in (recommendations or [])
-                if text.strip()
-            ]
-        )
-    return review
+# ---------------------------------------------------------------- improvement actions
+# (members, conflicts, rubric reviews and opinions: evaluation.committee.services)
 
 
 def improvement_action_update(

@@ -16,13 +16,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from evaluation import feed as feeds
 from evaluation import forms, measurements, selectors, services
+from evaluation.committee import forms as committee_forms
+from evaluation.committee import selectors as committee_selectors
 from evaluation.dashboard import gap_chart_data, kpi_dashboard, trend_chart_data
-from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute
-from evaluation.models import (
-    CaseStudy,
-    CommitteeMember,
-    ImprovementAction,
-)
+from evaluation.kpi import KPI_BY_CODE, KPI_SPECS, PILLARS, kpi_compute
+from evaluation.kpi.targets import default_ward_target, ward_targets_save
+from evaluation.models import CaseStudy, ImprovementAction, WardKpiTarget
+from evaluation.questionnaires import selectors as questionnaire_selectors
 from matching.projects.models import Project
 from portal.access import (
     AuthenticatedRequest,
@@ -34,7 +34,7 @@ from portal.access import (
 )
 from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.formtools import messages_form_errors, messages_service_errors
-from portal.models import Role
+from portal.models import Role, Ward
 from portal.once import already_created, create_once
 
 EDITORS = {Role.EVALUATOR, Role.ADMIN}
@@ -94,12 +94,51 @@ def kpi_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
         "evaluation/kpi_detail.html",
         {
             "kpi": result,
-            "doc": KPI_BY_CODE[code].compute.__doc__ or "",
             "records": records,
             "fy_label": fiscal_year_label(fiscal_year),
             "ward": ward,
             "query": request.GET.urlencode(),
         },
+    )
+
+
+@evaluator_required
+def ward_targets(request: AuthenticatedRequest) -> HttpResponse:
+    """A ward's KPI targets: the default from the 23-ward target (population share or the same
+    rate) beside the ward's own target, which evaluators may set or clear."""
+    data = request.POST if request.method == "POST" else request.GET
+    ward = Ward.objects.filter(code=data.get("ward") or "").first() or Ward.objects.first()
+    specs = [spec for spec in KPI_SPECS if spec.target is not None]
+    overrides = {t.code: t for t in WardKpiTarget.objects.filter(ward=ward)}
+    initial = {f"t_{c}": t.target for c, t in overrides.items()} | {
+        f"n_{c}": t.note for c, t in overrides.items()
+    }
+    form = forms.WardTargetsForm(
+        request.POST or None, initial=initial, codes=[spec.code for spec in specs]
+    )
+    if request.method == "POST" and ward is not None:
+        if form.is_valid():
+            changed = ward_targets_save(ward=ward, targets=form.targets(), updated_by=request.user)
+            messages.success(
+                request,
+                ngettext("%(n)d件の目標を更新しました。", "%(n)d件の目標を更新しました。", changed)
+                % {"n": changed},
+            )
+            return redirect(reverse("evaluation:ward_targets") + f"?ward={ward.code}")
+        messages_form_errors(request, form)
+    rows = [
+        {
+            "spec": spec,
+            "default": default_ward_target(spec, ward) if ward else (spec.target, ""),
+            "target_field": form[f"t_{spec.code}"],
+            "note_field": form[f"n_{spec.code}"],
+        }
+        for spec in specs
+    ]
+    return render(
+        request,
+        "evaluation/ward_targets.html",
+        {"ward": ward, "wards": Ward.objects.all(), "rows": rows, "form": form},
     )
 
 
@@ -132,7 +171,14 @@ def _project_context(request: AuthenticatedRequest, project: Project, **extra) -
         "indicators": indicators,
         "chart_data": selectors.indicator_chart_data(indicators),
         "surveys": list(project.surveys.all()[:50]),
-        "reviews": list(project.reviews.select_related("member").prefetch_related("actions")),
+        # Members' own scores are for staff; partners see the committee's result only.
+        "reviews": list(committee_selectors.reviews_with_scores(project=project))
+        if request.user.is_ward_staff
+        else [],
+        "committee_results": committee_selectors.project_results(project=project),
+        "questionnaires": list(questionnaire_selectors.project_questionnaires(project=project))
+        if request.user.is_ward_staff
+        else [],
         "continuations": list(project.continuations.all()),
         "payments": selectors.payment_statuses(project=project),
         "cases": list(project.cases.all()),
@@ -153,8 +199,14 @@ def _project_context(request: AuthenticatedRequest, project: Project, **extra) -
                 "measurement_form": forms.MeasurementForm(indicators=indicators),
                 "upload_form": forms.MeasurementUploadForm(),
                 "survey_form": forms.SurveyForm(initial={"answered_on": timezone.localdate()}),
-                "review_form": forms.ReviewForm(initial={"fiscal_year": current_fiscal_year()}),
-                "conflict_form": forms.ConflictForm(),
+                "review_form": committee_forms.ReviewForm(
+                    initial={"fiscal_year": current_fiscal_year()},
+                    criteria=committee_selectors.active_criteria(),
+                ),
+                "conflict_form": committee_forms.ConflictForm(),
+                "opinion_form": committee_forms.OpinionForm(
+                    initial={"fiscal_year": current_fiscal_year()}
+                ),
                 "payment_form": forms.PaymentForm(project=project),
                 "feed_form": forms.DeviceFeedForm(),
             }
@@ -179,7 +231,7 @@ def _back(project: Project, anchor: str = "") -> HttpResponse:
     return redirect(reverse("evaluation:project_detail", args=[project.pk]) + anchor)
 
 
-def _project_form_post(
+def project_form_post(
     request: HttpRequest,
     pk: int,
     *,
@@ -227,7 +279,7 @@ def indicator_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         )
         return _("指標「%(name)s」を追加しました。") % {"name": indicator.name}
 
-    return _project_form_post(
+    return project_form_post(
         request, pk, form_class=forms.IndicatorAddForm, anchor="#indicators", save=save
     )
 
@@ -245,7 +297,7 @@ def measurement_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             recorded_by=request.user,
         )
 
-    return _project_form_post(
+    return project_form_post(
         request,
         pk,
         form_class=forms.MeasurementForm,
@@ -290,7 +342,7 @@ def measurement_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @evaluator_required
 def survey_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _project_form_post(
+    return project_form_post(
         request,
         pk,
         form_class=forms.SurveyForm,
@@ -301,47 +353,9 @@ def survey_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@evaluator_required
-def review_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    def save(project, data):
-        services.review_submit(
-            project=project,
-            member=data["member"],
-            kind=data["kind"],
-            fiscal_year=data["fiscal_year"],
-            score=data["score"],
-            comment=data["comment"],
-            recommendations=data["recommendations"].splitlines(),
-            action_due_date=data["action_due_date"],
-        )
-
-    return _project_form_post(
-        request,
-        pk,
-        form_class=forms.ReviewForm,
-        anchor="#reviews",
-        save=save,
-        success=_("外部評価を登録しました。"),
-    )
-
-
-@require_POST
-@evaluator_required
-def conflict_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _project_form_post(
-        request,
-        pk,
-        form_class=forms.ConflictForm,
-        anchor="#reviews",
-        save=lambda project, data: services.conflict_declare(project=project, **data),
-        success=_("利益相反の申告を登録しました。"),
-    )
-
-
-@require_POST
 @continuation_editor_required
 def continuation_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _project_form_post(
+    return project_form_post(
         request,
         pk,
         form_class=forms.ContinuationForm,
@@ -357,7 +371,7 @@ def continuation_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @evaluator_required
 def payment_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     project = _editable_project(request, pk)
-    return _project_form_post(
+    return project_form_post(
         request,
         pk,
         form_class=forms.PaymentForm,
@@ -412,34 +426,7 @@ def device_measurements(request: HttpRequest) -> JsonResponse:
     return JsonResponse(answer.body, status=answer.status)
 
 
-# ---------------------------------------------------------------- committee and actions
-
-
-@evaluator_required
-def committee(request: AuthenticatedRequest) -> HttpResponse:
-    form = forms.CommitteeMemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.committee_member_create(data=form.cleaned_data)
-        except ValidationError as exc:
-            messages_service_errors(request, exc)
-        else:
-            messages.success(request, _("委員を登録しました。"))
-            return redirect("evaluation:committee")
-    members = CommitteeMember.objects.prefetch_related("conflicts__project").order_by(
-        "-active", "name"
-    )
-    fiscal_year = current_fiscal_year()
-    return render(
-        request,
-        "evaluation/committee.html",
-        {
-            "form": form,
-            "members": members,
-            "scores": selectors.committee_scores_by_project(fiscal_year=fiscal_year),
-            "fy_label": fiscal_year_label(fiscal_year),
-        },
-    )
+# ---------------------------------------------------------------- improvement actions
 
 
 @vary_on_headers("HX-Request")

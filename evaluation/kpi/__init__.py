@@ -16,10 +16,13 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.kpi.base import KpiResult, kpi_memo
+from evaluation.kpi.definitions import DEFINITIONS, KpiDefinition
 from evaluation.kpi.pillar1 import (
     kpi_collaborations_created,
     kpi_events_per_month,
     kpi_issues_in_database,
+    kpi_lead_time_first_proposal,
+    kpi_lead_time_project,
     kpi_match_success_rate,
     kpi_monthly_active_users,
     kpi_platform_availability,
@@ -43,8 +46,10 @@ from evaluation.kpi.pillar3 import (
     kpi_committee_score,
     kpi_continuation_2y,
     kpi_evaluation_coverage,
+    kpi_measurement_availability,
     kpi_reports_published,
 )
+from evaluation.kpi.targets import NONE, POPULATION, SAME, ward_target
 from portal.fiscal import period_range
 from portal.models import Ward
 
@@ -58,6 +63,13 @@ class KpiSpec:
     target: Decimal | None
     baseline: Decimal | None
     compute: Callable[..., dict]
+    # How a ward view gets its target (evaluation.kpi.targets): rates and means keep the 23-ward
+    # target; counts take the ward's population share of it.
+    ward_target: str = SAME
+
+    @property
+    def definition(self) -> KpiDefinition:
+        return DEFINITIONS[self.code]
 
 
 D = Decimal
@@ -70,6 +82,7 @@ KPI_SPECS: list[KpiSpec] = [
         D(200),
         D(60),
         kpi_collaborations_created,
+        POPULATION,
     ),
     KpiSpec(
         "match_success_rate",
@@ -88,6 +101,7 @@ KPI_SPECS: list[KpiSpec] = [
         D(500),
         None,
         kpi_registered_organisations,
+        POPULATION,
     ),
     KpiSpec(
         "issues_in_database",
@@ -97,6 +111,7 @@ KPI_SPECS: list[KpiSpec] = [
         D(1000),
         None,
         kpi_issues_in_database,
+        POPULATION,
     ),
     KpiSpec(
         "monthly_active_users",
@@ -106,6 +121,7 @@ KPI_SPECS: list[KpiSpec] = [
         D(1000),
         None,
         kpi_monthly_active_users,
+        POPULATION,
     ),
     KpiSpec(
         "user_satisfaction",
@@ -135,6 +151,24 @@ KPI_SPECS: list[KpiSpec] = [
         kpi_platform_availability,
     ),
     KpiSpec(
+        "lead_time_first_proposal",
+        _("マッチングの所要日数（募集開始から最初の提案まで・中央値）"),
+        1,
+        _("日"),
+        None,
+        None,
+        kpi_lead_time_first_proposal,
+    ),
+    KpiSpec(
+        "lead_time_project",
+        _("マッチングの所要日数（募集開始から事業化の決定まで・中央値）"),
+        1,
+        _("日"),
+        None,
+        None,
+        kpi_lead_time_project,
+    ),
+    KpiSpec(
         "coordinator_success_rate",
         _("コーディネーター支援事業の成功率"),
         2,
@@ -144,7 +178,14 @@ KPI_SPECS: list[KpiSpec] = [
         kpi_coordinator_success_rate,
     ),
     KpiSpec(
-        "coordinators", _("コーディネーター数（23区）"), 2, _("人"), D(30), None, kpi_coordinators
+        "coordinators",
+        _("コーディネーター数（23区）"),
+        2,
+        _("人"),
+        D(30),
+        None,
+        kpi_coordinators,
+        POPULATION,
     ),
     KpiSpec(
         "cases_per_coordinator",
@@ -235,6 +276,16 @@ KPI_SPECS: list[KpiSpec] = [
         D(10),
         None,
         kpi_cases_reused,
+        NONE,
+    ),
+    KpiSpec(
+        "measurement_availability",
+        _("デジタル効果測定システム稼働率"),
+        3,
+        "%",
+        D(95),
+        None,
+        kpi_measurement_availability,
     ),
     KpiSpec(
         "reports_published",
@@ -255,32 +306,36 @@ PILLARS = {
 
 
 def kpi_result(spec: KpiSpec, **values: Any) -> KpiResult:
-    """A KpiResult of `spec` (its code, label, pillar, unit, target, baseline) with `values`."""
-    return KpiResult(
-        code=spec.code,
-        label=spec.label,
-        pillar=spec.pillar,
-        unit=spec.unit,
-        target=spec.target,
-        baseline=spec.baseline,
-        **values,
-    )
+    """A KpiResult of `spec` (its code, label, pillar, unit, and the 23-ward target and baseline
+    unless `values` holds a ward's) with `values`."""
+    values.setdefault("target", spec.target)
+    values.setdefault("baseline", spec.baseline)
+    return KpiResult(code=spec.code, label=spec.label, pillar=spec.pillar, unit=spec.unit, **values)
 
 
 def kpi_compute(
     code: str, fiscal_year: int, ward: Ward | None = None, quarter: int | None = None
 ) -> KpiResult:
+    """The KPI `code` for the 年度 (its quarter), all wards or `ward`, against the ward's target
+    when the figure is the ward's own (evaluation.kpi.targets)."""
     spec = KPI_BY_CODE[code]
     period = period_range(fiscal_year, quarter) if quarter else None
     data = spec.compute(fiscal_year, ward, period=period)
+    ward_scoped = data.get("ward_scoped", True)
+    target, target_note = ward_target(spec, ward if ward_scoped else None)
+    # The seed's baselines are 23-ward figures: a count's baseline says nothing of one ward.
+    own_count = ward is not None and ward_scoped and spec.ward_target == POPULATION
     return kpi_result(
         spec,
+        target=target,
+        target_note=target_note,
+        baseline=None if own_count else spec.baseline,
         value=data.get("value"),
         records=data.get("records", []),
         numerator=data.get("numerator"),
         denominator=data.get("denominator"),
         note=str(data.get("note", "")),
-        ward_scoped=data.get("ward_scoped", True),
+        ward_scoped=ward_scoped,
     )
 
 

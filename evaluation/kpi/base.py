@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils import timezone
 
+from evaluation.kpi.definitions import DEFINITIONS, KpiDefinition
 from matching.projects.models import Project
 from portal import selectors as portal_selectors
 from portal.models import Ward
-
-if TYPE_CHECKING:
-    pass
 
 ONE_DECIMAL = Decimal("0.1")
 TWO_DECIMALS = Decimal("0.01")
@@ -37,7 +35,12 @@ class KpiResult:
     denominator: int | None = None
     note: str = ""
     ward_scoped: bool = True
-    target_label: str = ""
+    # How a ward view's target was set (evaluation.kpi.targets); "" for the 23-ward target.
+    target_note: str = ""
+
+    @property
+    def definition(self) -> KpiDefinition:
+        return DEFINITIONS[self.code]
 
     @property
     def has_data(self) -> bool:
@@ -103,14 +106,18 @@ def kpi_memo() -> Iterator[None]:
         _memo.reset(token)
 
 
-def coordination(fiscal_year: int) -> dict[str, Any] | None:
+def memoized[T](key: tuple, fetch: Callable[[], T]) -> T:
+    """``fetch()``, once per ``key`` inside a :func:`kpi_memo` block (every time outside one)."""
     memo = _memo.get()
     if memo is None:
-        return _coordination_fetch(fiscal_year)
-    key = ("coordination", fiscal_year)
+        return fetch()
     if key not in memo:
-        memo[key] = _coordination_fetch(fiscal_year)
+        memo[key] = fetch()
     return memo[key]
+
+
+def coordination(fiscal_year: int) -> dict[str, Any] | None:
+    return memoized(("coordination", fiscal_year), lambda: _coordination_fetch(fiscal_year))
 
 
 def _coordination_fetch(fiscal_year: int) -> dict[str, Any]:

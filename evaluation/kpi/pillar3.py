@@ -8,24 +8,12 @@ from __future__ import annotations
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from django.db.models import Avg, Count, F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.models import (
-    CaseReuse,
-    ImprovementAction,
-    Measurement,
-    ReportFile,
-    Review,
-)
-from matching.projects.models import Project
-from portal.fiscal import datetime_range, fiscal_year_range
-from portal.models import Ward
-
-if TYPE_CHECKING:
-    pass
+from evaluation.feed import feed_interval_start
 from evaluation.kpi.base import (
     ONE_DECIMAL,
     TWO_DECIMALS,
@@ -34,6 +22,18 @@ from evaluation.kpi.base import (
     ratio,
 )
 from evaluation.kpi.pillar2 import continuation_rate
+from evaluation.models import (
+    CaseReuse,
+    DeviceFeed,
+    FeedDelivery,
+    ImprovementAction,
+    Measurement,
+    ReportFile,
+    Review,
+)
+from matching.projects.models import Project
+from portal.fiscal import datetime_range, fiscal_year_range, quarter_of
+from portal.models import HealthCheck, Ward
 
 
 def indicator_improvements(
@@ -184,10 +184,97 @@ def kpi_cases_reused(fiscal_year: int, ward: Ward | None = None, *, period=None)
 
 
 def kpi_reports_published(fiscal_year: int, ward: Ward | None = None, *, period=None) -> dict:
-    """Reports published per year = reports (annual or quarterly) published in the 年度, counting
-    each period (年度 + 四半期) once however many files were published for it."""
+    """Reports published for the 年度 = the periods of the 年度 (the annual report, Q1–Q4) for
+    which a finished report has been published, whenever it was published (the annual report
+    of a 年度 appears after it ends); a period published twice, or as PDF and CSV, counts once.
+    A ward view counts that ward's reports and the all-ward ones."""
+    records = ReportFile.objects.filter(
+        fiscal_year=fiscal_year, published_at__isnull=False, status=ReportFile.Status.DONE
+    )
+    if period:
+        records = records.filter(quarter=quarter_of(period[0]))
+    if ward:
+        records = records.filter(Q(ward=ward) | Q(ward__isnull=True))
+    count = records.values("quarter").distinct().count()
+    return {"value": Decimal(count), "records": records, "numerator": count}
+
+
+def _expected_intervals(feed: DeviceFeed, start, end) -> tuple[datetime.datetime, int]:
+    """(first interval start, number of whole intervals) of ``feed`` within [start, end)."""
+    step = datetime.timedelta(hours=feed.interval_hours)
+    begin = max(start, feed.created_at)
+    first = feed_interval_start(begin, feed.interval_hours)
+    if first < begin:
+        first += step
+    stop = end
+    if not feed.active:
+        stop = min(stop, feed.deactivated_at or feed.last_used_at or feed.created_at)
+    if stop <= first:
+        return first, 0
+    return first, int((stop - first) / step)
+
+
+def kpi_measurement_availability(
+    fiscal_year: int, ward: Ward | None = None, *, period=None
+) -> dict:
+    """デジタル効果測定システム稼働率 = intervals in which a device feed delivered an accepted
+    batch ÷ the intervals it was expected to send in, in %. A feed expects one delivery per
+    interval of its 送信間隔 (1, 6 or 24 h, starting at Tokyo midnight) from its issue to the end
+    of the period, its deactivation, or now; only whole intervals count. Each missed interval is
+    put down to the receiving side when a portal health check in it found the database down,
+    otherwise to the device (the records list both per feed). No feed: 「データなし」."""
     date_from, date_to = period or fiscal_year_range(fiscal_year)
     start, end = datetime_range(date_from, date_to)
-    records = ReportFile.objects.filter(published_at__gte=start, published_at__lt=end)
-    count = records.values("fiscal_year", "quarter", "ward").distinct().count()
-    return {"value": Decimal(count), "records": records, "numerator": count, "ward_scoped": False}
+    end = min(end, timezone.now())
+    feeds = list(
+        DeviceFeed.objects.filter(created_at__lt=end)
+        .filter(Q(deactivated_at__isnull=True) | Q(deactivated_at__gt=start))
+        .select_related("project")
+        .order_by("project__title", "pk")
+    )
+    if ward:
+        feeds = [feed for feed in feeds if feed.project.ward_id == ward.pk]
+    delivered: dict[int, set] = {}
+    for feed_id, moment in FeedDelivery.objects.filter(
+        feed__in=feeds, interval_start__gte=start, interval_start__lt=end
+    ).values_list("feed_id", "interval_start"):
+        delivered.setdefault(feed_id, set()).add(moment)
+    down = list(
+        HealthCheck.objects.filter(at__gte=start, at__lt=end, database_ok=False).values_list(
+            "at", flat=True
+        )
+    )
+    records, expected_total, delivered_total = [], 0, 0
+    for feed in feeds:
+        first, count = _expected_intervals(feed, start, end)
+        if not count:
+            continue
+        last = first + datetime.timedelta(hours=feed.interval_hours) * count
+        got = {m for m in delivered.get(feed.pk, set()) if first <= m < last}
+        receiving = {feed_interval_start(at, feed.interval_hours) for at in down}
+        missed_receiving = len({m for m in receiving if first <= m < last} - got)
+        expected_total += count
+        delivered_total += len(got)
+        records.append(
+            {
+                "label": _(
+                    "%(project)s — %(feed)s: %(got)d / %(n)d 区間（未受信のうち受信側の停止 %(down)d）"
+                )
+                % {
+                    "project": feed.project.title,
+                    "feed": feed.name,
+                    "got": len(got),
+                    "n": count,
+                    "down": missed_receiving,
+                },
+                "value": pct(len(got), count),
+                "project_id": feed.project_id,
+            }
+        )
+    return {
+        "value": pct(delivered_total, expected_total),
+        "records": records,
+        "numerator": delivered_total,
+        "denominator": expected_total,
+        "note": "" if feeds else _("機器・アプリ連携がありません"),
+    }

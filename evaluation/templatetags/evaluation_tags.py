@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
+from evaluation.models import RespondentType
+
 register = template.Library()
 
 
@@ -28,3 +30,9 @@ def kpi_value(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, key) if mapping else key
+
+
+@register.filter
+def respondent_label(value: str) -> str:
+    """住民 / 連携団体 / 職員 for a respondent type."""
+    return str(RespondentType(value).label) if value in RespondentType.values else value

@@ -537,7 +537,8 @@ def journey_evaluation(j, evaluator) -> None:
     form.locator("select[name=member]").select_option(label="山田 花子")
     form.locator("select[name=kind]").select_option(index=0)
     form.locator("select[name=fiscal_year]").select_option(str(fy))
-    form.locator("input[name=score]").fill("4")
+    for select in form.locator("select[name^=score_]").all():
+        select.select_option("4")  # one 1–5 score per criterion of the rubric
     form.locator("textarea[name=comment]").fill("見守りの質が向上した。")
     form.locator("textarea[name=recommendations]").fill("訪問記録の様式を統一する")
     due = form.locator("input[name=action_due_date]")

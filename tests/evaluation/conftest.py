@@ -184,9 +184,9 @@ def planted(db, coordinator, org_a, org_b):
     CaseReuse.objects.create(case=best, ward=ward("13113"), reused_on=datetime.date(2026, 4, 1))
     CaseReuse.objects.create(case=failure, ward=chiyoda, reused_on=datetime.date(2025, 6, 1))
 
-    # Activity: April 2 users, May 1 user → 3 / 12 months = 0.25 → 0.3.
+    # Activity: April 2 users, May 1 user, March 2026 (the 年度's last month) 1 user.
     u1, u2 = (
-        UserFactory(username="active1", role="approver"),
+        UserFactory(username="active1", role="approver", ward=chiyoda),
         UserFactory(username="active2", role="approver"),
     )
     for user, day in [
@@ -194,6 +194,7 @@ def planted(db, coordinator, org_a, org_b):
         (u1, (2025, 4, 15)),
         (u2, (2025, 4, 20)),
         (u1, (2025, 5, 3)),
+        (u1, (2026, 3, 31)),
     ]:
         DailyActivity.objects.create(user=user, day=datetime.date(*day))
     DailyActivity.objects.create(user=u2, day=datetime.date(2025, 3, 31))

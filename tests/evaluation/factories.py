@@ -2,6 +2,7 @@ import datetime
 
 import factory
 
+from evaluation.committee.models import RubricCriterion
 from evaluation.models import (
     CommitteeMember,
     IndicatorKind,
@@ -38,6 +39,14 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"評価委員{n}")
     affiliation = "城南大学 教授"
+
+
+def rubric_scores(*scores: int, comment: str = "") -> dict:
+    """{criterion: (score, comment)} for every active rubric criterion: one score for all of
+    them, or one per criterion in the rubric's order."""
+    criteria = list(RubricCriterion.objects.filter(active=True).order_by("order", "name"))
+    values = scores * len(criteria) if len(scores) == 1 else scores
+    return {c: (value, comment) for c, value in zip(criteria, values, strict=True)}
 
 
 def install_status_change_spy(monkeypatch) -> list[dict]:

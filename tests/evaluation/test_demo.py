@@ -1,8 +1,10 @@
 from evaluation import demo
+from evaluation.committee.models import CommitteeOpinion, RubricScore
 from evaluation.models import (
     CaseReuse,
     CaseStudy,
     Continuation,
+    FeedDelivery,
     ImprovementAction,
     Measurement,
     PaymentSchedule,
@@ -10,6 +12,7 @@ from evaluation.models import (
     Review,
     SatisfactionSurvey,
 )
+from evaluation.questionnaires.models import Questionnaire, QuestionnaireResponse
 from matching.projects.models import Project
 from portal.demo import users
 from portal.registry import DemoContext
@@ -25,6 +28,11 @@ MODELS = (
     CaseReuse,
     PaymentSchedule,
     SatisfactionSurvey,
+    RubricScore,
+    CommitteeOpinion,
+    Questionnaire,
+    QuestionnaireResponse,
+    FeedDelivery,
 )
 
 

@@ -42,7 +42,7 @@ def coordination(monkeypatch):
 
 def test_every_kpi_of_the_design_table_is_computed(planted, no_coordination):
     results = kpis_for(FY)
-    assert len(results) == len(KPI_SPECS) == 23
+    assert len(results) == len(KPI_SPECS) == 26
     targets = {r.code: r.target for r in results}
     assert targets["collaborations_created"] == 200
     assert targets["match_success_rate"] == 60
@@ -92,9 +92,16 @@ def test_registered_organisations_and_issues(planted):
 
 
 def test_monthly_active_users(planted):
+    # The 年度's last month, March 2026: active1 only; a whole number, never a mean of months.
     result = kpi_compute("monthly_active_users", FY)
-    assert (result.numerator, result.denominator) == (3, 12)
-    assert result.value == Decimal("0.3")
+    assert result.value == 1
+    assert [(r["label"], r["value"]) for r in result.records][:3] == [
+        ("2025-04", 2),
+        ("2025-05", 1),
+        ("2025-06", 0),
+    ]
+    assert value("monthly_active_users", 2024) == 1  # March 2025: active2
+    assert value("monthly_active_users", quarter=1) == 0  # June 2025
 
 
 def test_user_satisfaction_uses_platform_surveys_of_the_year(planted):
@@ -195,8 +202,10 @@ def test_cases_reused_by_another_ward(planted):
 
 
 def test_reports_published(planted):
-    assert value("reports_published") == 2
-    assert value("reports_published", 2026) == 1
+    # Reports on 年度2025: the annual (published twice), Q1, and Q2 published on 1 April 2026.
+    assert value("reports_published") == 3
+    assert value("reports_published", 2026) == 0
+    assert value("reports_published", quarter=2) == 1
 
 
 def test_quarter_restricts_the_period(planted):

@@ -23,7 +23,7 @@ def test_csv_layout_one_row_per_indicator_with_bom(planted):
         == CSV_HEADERS
         == ["fiscal_year", "indicator", "value", "target", "baseline", "unit"]
     )
-    assert len(rows) == 1 + 23
+    assert len(rows) == 1 + 26
     by_name = {row[1]: row for row in rows[1:]}
     assert by_name["プラットフォーム経由の連携事業数（年度）"] == [
         "2025",
@@ -45,7 +45,7 @@ def test_csv_layout_one_row_per_indicator_with_bom(planted):
 
 def test_csv_of_a_year_without_data_has_empty_values(db):
     rows = list(csv.reader(io.StringIO(report_csv(fiscal_year=2010).decode("utf-8-sig"))))
-    assert len(rows) == 24
+    assert len(rows) == 27
     assert {row[2] for row in rows[1:]} <= {"", "0"}
 
 

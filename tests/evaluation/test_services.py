@@ -5,17 +5,21 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from evaluation import measurements, services
+from evaluation.committee import services as committee_services
 from evaluation.models import (
     CaseStudy,
     Continuation,
-    ImprovementAction,
     IndicatorDefinition,
     Measurement,
-    Review,
 )
 from evaluation.selectors import continuation_due, payment_statuses
 from matching.projects.models import Project
-from tests.evaluation.factories import IndicatorFactory, MemberFactory, install_status_change_spy
+from tests.evaluation.factories import (
+    IndicatorFactory,
+    MemberFactory,
+    install_status_change_spy,
+    rubric_scores,
+)
 from tests.issues.factories import field
 from tests.matching.factories import ProjectFactory
 from tests.portal.factories import ward
@@ -115,66 +119,13 @@ def test_survey_score_outside_one_to_five_is_refused(project, score):
         services.survey_response_record(project=project, respondent_type="resident", score=score)
 
 
-def test_review_creates_one_action_per_recommendation(project):
-    member = MemberFactory()
-    review = services.review_submit(
-        project=project,
-        member=member,
-        kind="annual",
-        fiscal_year=2025,
-        score=4,
-        recommendations=["住民への周知を強化する", "", "  測定方法を統一する "],
-    )
-    assert list(review.actions.values_list("recommendation", flat=True)) == [
-        "住民への周知を強化する",
-        "測定方法を統一する",
-    ]
-    with pytest.raises(ValidationError, match="すでに登録"):
-        services.review_submit(
-            project=project, member=member, kind="annual", fiscal_year=2025, score=3
-        )
-
-
-@pytest.mark.parametrize("score", [0, 6])
-def test_review_score_outside_one_to_five_stores_nothing(project, score):
-    with pytest.raises(ValidationError, match="1〜5"):
-        services.review_submit(
-            project=project,
-            member=MemberFactory(),
-            kind="annual",
-            fiscal_year=2025,
-            score=score,
-            recommendations=["A"],
-        )
-    assert not Review.objects.exists() and not ImprovementAction.objects.exists()
-
-
-def test_member_with_declared_conflict_cannot_score(project):
-    member = MemberFactory(name="山田委員")
-    services.conflict_declare(member=member, project=project, reason="連携団体の役員を兼務")
-    with pytest.raises(ValidationError, match=r"山田委員.*利益相反"):
-        services.review_submit(
-            project=project,
-            member=member,
-            kind="annual",
-            fiscal_year=2025,
-            score=5,
-            recommendations=["A"],
-        )
-    assert not Review.objects.exists() and not ImprovementAction.objects.exists()
-    # Another project is fine.
-    services.review_submit(
-        project=ProjectFactory(), member=member, kind="annual", fiscal_year=2025, score=5
-    )
-
-
 def test_improvement_action_flow_with_optimistic_locking(project):
-    review = services.review_submit(
+    review = committee_services.review_submit(
         project=project,
         member=MemberFactory(),
         kind="midterm",
         fiscal_year=2025,
-        score=3,
+        scores=rubric_scores(3),
         recommendations=["周知を強化"],
     )
     action = review.actions.get()

@@ -5,9 +5,10 @@ import pytest
 from django.urls import reverse
 
 from evaluation import services
+from evaluation.committee.services import conflict_declare
 from evaluation.models import ImprovementAction, Measurement, Review
 from portal import registry
-from tests.evaluation.factories import IndicatorFactory, MemberFactory
+from tests.evaluation.factories import IndicatorFactory, MemberFactory, rubric_scores
 from tests.matching.factories import ProjectFactory
 
 INTERNAL = ["evaluation:dashboard", "evaluation:actions", "evaluation:continuation"]
@@ -99,27 +100,24 @@ def test_evaluator_records_measurement_and_sees_clear_errors(client, planted, ev
 def test_review_form_refuses_conflicted_member(client, planted, evaluator):
     p1 = planted["projects"][0]
     member = MemberFactory(name="利害委員")
-    services.conflict_declare(member=member, project=p1, reason="顧問")
+    conflict_declare(member=member, project=p1, reason="顧問")
     client.force_login(evaluator)
+    rubric = {f"score_{c.pk}": 5 for c in rubric_scores(5)}
     response = client.post(
         reverse("evaluation:review_add", args=[p1.pk]),
-        {
-            "member": member.pk,
-            "kind": "annual",
-            "fiscal_year": 2025,
-            "score": 5,
-            "recommendations": "A",
-        },
+        {"member": member.pk, "kind": "annual", "fiscal_year": 2025, "recommendations": "A"}
+        | rubric,
         follow=True,
     )
     assert "利益相反" in response.content.decode()
     assert not Review.objects.filter(member=member).exists()
     response = client.post(
         reverse("evaluation:review_add", args=[p1.pk]),
-        {"member": MemberFactory().pk, "kind": "annual", "fiscal_year": 2025, "score": 7},
+        {"member": MemberFactory().pk, "kind": "annual", "fiscal_year": 2025}
+        | dict.fromkeys(rubric, 7),
         follow=True,
     )
-    assert Review.objects.filter(score=7).count() == 0
+    assert Review.objects.filter(fiscal_year=2025).count() == 3  # the planted ones only
 
 
 def test_action_update_by_htmx_and_stale_version(client, planted, evaluator):
