@@ -26,7 +26,8 @@ def test_every_organisation_proposal_and_invitation_of_the_demo_reaches_a_person
         assert pk in with_contacts, f"{name} has no contact with an address"
 
     reach = {(o.topic, o.topic_id, o.organization_id): o for o in Outreach.objects.all()}
-    proposals = list(Proposal.objects.values_list("pk", "organization_id"))
+    # The ward's proposals (a partner's own proposal starts at the organisation: nothing to reach).
+    proposals = list(Proposal.objects.filter(origin="ward").values_list("pk", "organization_id"))
     assert proposals
     for pk, org_id in proposals:
         row = reach.get(("proposal", pk, org_id))

@@ -80,6 +80,8 @@ def test_the_statement_covers_every_public_page():
         "matching:proposal_link",  # a signed, expiring link from a mail
         "matching:invitation_link",  # a signed, expiring link from a mail
         "portal:password_reset_confirm",  # a signed, expiring link from a mail
+        "evaluation:questionnaire_answer",  # a signed, single-use link from a mail
+        "evaluation:questionnaire_public",  # a signed link from a QR code
         "portal:password_reset_done",  # shown after a reset is asked for
         "portal:password_reset_complete",  # shown after a new password is set
     }
