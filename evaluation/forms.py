@@ -183,11 +183,11 @@ class PaymentForm(OnceFormMixin, PortalForm):
             )
 
 
-class DeviceFeedForm(PortalForm):
+class DeviceFeedForm(OnceFormMixin, PortalForm):
     name = forms.CharField(label=_("連携名（機器・アプリ）"), max_length=100)
 
 
-class CaseForm(PortalModelForm):
+class CaseForm(OnceFormMixin, PortalModelForm):
     success_factors = forms.MultipleChoiceField(
         label=_("成功要因"),
         choices=CaseFactor.choices,

@@ -35,7 +35,7 @@ from portal.access import (
 from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.formtools import messages_form_errors, messages_service_errors
 from portal.models import Role, Ward
-from portal.once import already_created, create_once
+from portal.once import already_created, create_once, created_redirect
 
 EDITORS = {Role.EVALUATOR, Role.ADMIN}
 continuation_editor_required = role_required(Role.COORDINATOR, Role.EVALUATOR, Role.ADMIN)
@@ -390,7 +390,16 @@ def feed_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages_form_errors(request, form)
         return _back(project, "#feeds")
-    feed, token = feeds.device_feed_create(project=project, name=form.cleaned_data["name"])
+    once = create_once(
+        request,
+        form,
+        name="evaluation:feed",
+        create=lambda: feeds.device_feed_create(project=project, name=form.cleaned_data["name"]),
+        url=lambda _made: reverse("evaluation:project_detail", args=[project.pk]) + "#feeds",
+    )
+    if once.repeated or once.created is None:
+        return already_created(request, once)
+    feed, token = once.created
     # The token is shown once, on this response only; only its hash is stored.
     ctx = _project_context(request, project, new_token=token, new_feed=feed)
     response = render(request, "evaluation/project_detail.html", ctx)
@@ -536,12 +545,19 @@ def case_edit(
     form = forms.CaseForm(request.POST or None, instance=case)
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.case_save(project=project, data=form.cleaned_data, case=case)
+            once = create_once(
+                request,
+                form,
+                name="evaluation:case",
+                create=lambda: services.case_save(
+                    project=project, data=form.cleaned_data, case=case
+                ),
+                url=lambda saved: reverse("evaluation:case_detail", args=[saved.pk]),
+            )
         except ValidationError as exc:
             messages_service_errors(request, exc)
         else:
-            messages.success(request, _("事例を保存しました。"))
-            return redirect("evaluation:case_detail", pk=case.pk)
+            return created_redirect(request, once, _("事例を保存しました。"))
     return render(
         request, "evaluation/case_form.html", {"form": form, "project": project, "case": case}
     )

@@ -138,6 +138,14 @@ def already_created(request: HttpRequest, once: Once[Any]) -> HttpResponse:
     return redirect(once.url or "/")
 
 
+def created_redirect(request: HttpRequest, once: Once[Any], success: str) -> HttpResponse:
+    """After ``create_once``: the record's page with ``success``, or the repeat's notice."""
+    if once.repeated:
+        return already_created(request, once)
+    messages.success(request, success)
+    return redirect(once.url)
+
+
 def receipts_sweep(*, older_than_days: int = 7) -> int:
     """Receipts older than any form left open in a browser: nothing can repeat them."""
     import datetime

@@ -16,7 +16,7 @@ from portal.once import OnceFormMixin
 SCORE_CHOICES = [("", "—")] + [(n, str(n)) for n in range(5, 0, -1)]
 
 
-class CommitteeMemberForm(PortalModelForm):
+class CommitteeMemberForm(OnceFormMixin, PortalModelForm):
     class Meta:
         model = CommitteeMember
         fields = ["name", "affiliation", "background", "appointed_on", "active"]

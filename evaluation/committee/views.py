@@ -21,7 +21,7 @@ from evaluation.views import project_form_post
 from portal.access import AuthenticatedRequest, evaluator_required
 from portal.fiscal import fiscal_year_label
 from portal.formtools import messages_form_errors, messages_service_errors
-from portal.once import already_created, create_once
+from portal.once import already_created, create_once, created_redirect
 
 
 @evaluator_required
@@ -30,12 +30,17 @@ def committee(request: AuthenticatedRequest) -> HttpResponse:
     form = forms.CommitteeMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.committee_member_create(data=form.cleaned_data)
+            once = create_once(
+                request,
+                form,
+                name="evaluation:committee-member",
+                create=lambda: services.committee_member_create(data=form.cleaned_data),
+                url=lambda _member: reverse("evaluation:committee"),
+            )
         except ValidationError as exc:
             messages_service_errors(request, exc)
         else:
-            messages.success(request, _("委員を登録しました。"))
-            return redirect("evaluation:committee")
+            return created_redirect(request, once, _("委員を登録しました。"))
     fiscal_year, _ward = PeriodForm(request.GET or None).period()
     report = committee_selectors.committee_report(fiscal_year=fiscal_year)
     overall = report["overall"]

@@ -65,7 +65,7 @@ class ConsultationForm(OnceFormMixin, PortalModelForm):
         return data
 
 
-class ConsultationUpdateForm(PortalForm):
+class ConsultationUpdateForm(OnceFormMixin, PortalForm):
     status = forms.ChoiceField(
         label=_("状態"), choices=[("", "—"), *ConsultationStatus.choices], required=False
     )

@@ -29,7 +29,7 @@ from portal.models import (
     FaqEntry,
     UnansweredQuestion,
 )
-from portal.once import already_created, create_once
+from portal.once import already_created, create_once, created_redirect
 from portal.ratelimit import client_address
 from portal.services import access_log_record
 from portal.support import services as support
@@ -248,18 +248,23 @@ def consultation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = ConsultationUpdateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            support.consultation_update(
-                consultation=consultation,
-                by=request.user,
-                status=form.cleaned_data["status"],
-                note=form.cleaned_data["note"],
-                assigned_to=form.cleaned_data["assigned_to"],
+            once = create_once(
+                request,
+                form,
+                name="portal:consultation-update",
+                create=lambda: support.consultation_update(
+                    consultation=consultation,
+                    by=request.user,
+                    status=form.cleaned_data["status"],
+                    note=form.cleaned_data["note"],
+                    assigned_to=form.cleaned_data["assigned_to"],
+                ),
+                url=lambda _done: reverse("portal:consultation_detail", args=[consultation.pk]),
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
-            messages.success(request, _("相談を更新しました。"))
-            return redirect("portal:consultation_detail", pk=consultation.pk)
+            return created_redirect(request, once, _("相談を更新しました。"))
     access_log_record(
         kind=AccessLog.Kind.VIEW_PERSONAL, request=request, detail=f"consultation={pk}"
     )

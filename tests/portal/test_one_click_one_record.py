@@ -159,3 +159,49 @@ def test_the_same_token_from_another_user_does_not_reveal_the_record(client, coo
     other.force_login(UserFactory(role="coordinator", ward=ward("13101")))
     other.post(reverse("issues:create"), {**issue_data(title="他の人の課題"), "form_token": token})
     assert Issue.objects.count() == 2
+
+
+def test_the_remaining_create_forms_sent_twice_make_one_record(client, evaluator, coordinator):
+    """Committee member, case study, device feed and a consultation's note: the forms the second
+    probe found still making two records from one double click."""
+    from evaluation.models import CaseStudy, CommitteeMember, DeviceFeed
+    from portal.models import ConsultationNote
+
+    project = ProjectFactory()
+    client.force_login(evaluator)
+    member_url = reverse("evaluation:committee")
+    first, second = _twice(
+        client,
+        member_url,
+        {"name": "再送 花子", "affiliation": "", "background": "academic", "appointed_on": ""},
+    )
+    assert (
+        first.status_code == 302 and CommitteeMember.objects.filter(name="再送 花子").count() == 1
+    )
+    assert "既に登録されています" in second.content.decode()
+
+    case_url = reverse("evaluation:case_new", args=[project.pk])
+    first, second = _twice(
+        client,
+        case_url,
+        {"kind": "best", "title": "二重送信の事例", "summary": "概要", "lessons": ""},
+    )
+    assert first.status_code == 302, first.content.decode()[:1500]
+    assert CaseStudy.objects.filter(title="二重送信の事例").count() == 1
+
+    project_url = reverse("evaluation:project_detail", args=[project.pk])
+    feed_url = reverse("evaluation:feed_add", args=[project.pk])
+    first, second = _twice(client, feed_url, {"name": "歩数計"}, form_url=project_url)
+    assert first.status_code == 200 and DeviceFeed.objects.filter(name="歩数計").count() == 1
+    assert "既に登録されています" in second.content.decode()
+
+    consultation = ConsultationRequest.objects.create(
+        name="相談者", email="a@example.jp", topic="start", message="相談", ward=ward("13101")
+    )
+    client.force_login(coordinator)
+    detail_url = reverse("portal:consultation_detail", args=[consultation.pk])
+    first, second = _twice(
+        client, detail_url, {"status": "", "assigned_to": "", "note": "二重メモ"}
+    )
+    assert first.status_code == 302, first.content.decode()[:1500]
+    assert ConsultationNote.objects.filter(request=consultation, text="二重メモ").count() == 1
