@@ -70,11 +70,14 @@ def thread_messages(thread: Thread | None, *, viewer: User) -> list[Message]:
     thread.viewer_read_upto = next(  # type: ignore[attr-defined]
         (read.last_message_id for read in reads if read.user_id == viewer.pk), 0
     )
+    # The viewer reads every message shown now (their marker moves when the page is served).
+    others = [read for read in reads if read.user_id != viewer.pk]
     for message in messages:
+        readers = [read.user for read in others if read.last_message_id >= message.pk]
+        if message.author_id != viewer.pk:
+            readers.insert(0, viewer)
         message.read_by = [  # type: ignore[attr-defined]
-            read.user
-            for read in reads
-            if read.last_message_id >= message.pk and read.user_id != message.author_id
+            user for user in readers if user.pk != message.author_id
         ]
         message.mine = message.author_id == viewer.pk  # type: ignore[attr-defined]
     return messages

@@ -170,6 +170,8 @@ def test_partner_writes_the_ward_is_told_replies_and_the_partner_sees_it_read(
     # The partner's own first message was read by the coordinator (per person).
     first = page.split("現地調査の日程を相談させてください。", 1)[1]
     assert f"既読: {coordinator}" in first
+    # The reply is shown to the partner, who is reading it now.
+    assert f"既読: {partner_a}" in page.split("12月3日はいかがでしょうか。", 1)[1]
     assert ThreadRead.objects.get(user=partner_a).last_message_id == Message.objects.last().pk
 
 
