@@ -31,12 +31,28 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}/{path.lstrip('/')}"
 
 
-def mail_send(*, to: list[str], subject: str, body: str) -> None:
-    """Queue one message to `to` (addresses) after commit; empty `to` sends nothing."""
+def mail_send(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    attachments: list[tuple[str, str, str]] | None = None,
+) -> None:
+    """Queue one message to `to` (addresses) after commit; empty `to` sends nothing.
+
+    `attachments`: (filename, text, mimetype) each, e.g. a booking's .ics; text only, so the
+    task's arguments stay JSON for the broker.
+    """
     from portal import tasks
     from portal.services import task_enqueue
 
     addresses = sorted({address for address in to if address})
     if not addresses:
         return
-    task_enqueue(tasks.mail_deliver, to=addresses, subject=header_text(subject), body=body)
+    task_enqueue(
+        tasks.mail_deliver,
+        to=addresses,
+        subject=header_text(subject),
+        body=body,
+        attachments=[list(attachment) for attachment in attachments or []],
+    )

@@ -3,7 +3,7 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 
 from portal.services import health_check_record
 
@@ -37,13 +37,30 @@ def submission_receipts_sweep() -> int:
 MAIL_RETRIES = 5
 
 
+def message_send(
+    *, to: list[str], subject: str, body: str, attachments: list[list[str]] | None = None
+) -> None:
+    """Hand one message to the mail server; ``attachments`` as [filename, text, mimetype]."""
+    message = EmailMessage(
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+    )
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
+    message.send()
+
+
 @shared_task(bind=True, acks_late=True, max_retries=MAIL_RETRIES)
-def mail_deliver(self, *, to: list[str], subject: str, body: str) -> bool:
+def mail_deliver(
+    self,
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    attachments: list[list[str]] | None = None,
+) -> bool:
     """Deliver one queued message (portal.mail.mail_send); True when the server took it."""
     try:
-        send_mail(
-            subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=to
-        )
+        message_send(to=to, subject=subject, body=body, attachments=attachments)
     except (OSError, smtplib.SMTPException) as exc:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             # In-process (no broker) there is no queue to retry from; the action stands.

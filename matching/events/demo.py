@@ -185,15 +185,16 @@ def load(ctx: DemoContext) -> None:
             coordinator = rng.choice(coordinators)
             fmt = rng.choice(formats)
             ref = f"demo-event-{year}{month:02d}-{number}"
+            # The demo's key is an internal note: public pages never show it.
             event, created = Event.objects.get_or_create(
-                description__startswith=f"[{ref}]",
+                internal_notes=f"[{ref}]",
                 defaults={
                     "title": rng.choice(TITLES).format(theme=theme.name),
                     "theme": theme,
                     "format": fmt,
                     "venue": rng.choice(VENUES) if fmt != "online" else "",
                     "meeting_url": "https://meet.example.jp/renkei" if fmt != "venue" else "",
-                    "description": f"[{ref}] 地域課題の担当者と企業・大学が直接話し合い、連携の可能性を探ります。",
+                    "description": "地域課題の担当者と企業・大学が直接話し合い、連携の可能性を探ります。",
                     "starts_at": starts,
                     "ends_at": starts + datetime.timedelta(hours=2),
                     "capacity": rng.choice([20, 30, 40]),

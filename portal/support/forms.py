@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.formtools import PortalForm, PortalModelForm
+from portal.formtools import PhoneField, PortalForm, PortalModelForm, one_contact_require
 from portal.models import (
     STAFF_ROLES,
     ConsultationRequest,
@@ -41,6 +41,7 @@ class AskForm(PortalForm):
 class ConsultationForm(OnceFormMixin, PortalModelForm):
     # Honeypot: hidden from people by CSS; a bot filling every input gives itself away.
     website = forms.CharField(label=_("この欄は空欄のままにしてください"), required=False)
+    phone = PhoneField(required=False)
 
     class Meta:
         model = ConsultationRequest
@@ -52,16 +53,9 @@ class ConsultationForm(OnceFormMixin, PortalModelForm):
         self.fields["ward"].queryset = Ward.objects.order_by("code")
         self.fields["ward"].empty_label = _("区を選ばない")
 
-    def clean_phone(self):
-        phone = self.cleaned_data.get("phone", "").strip()
-        if phone and not all(ch.isdigit() or ch in "-+() " for ch in phone):
-            raise forms.ValidationError(_("電話番号は数字とハイフンで入力してください。"))
-        return phone
-
     def clean(self):
         data = super().clean()
-        if not (data.get("email") or data.get("phone")) and not self.has_error("email"):
-            raise forms.ValidationError(_("メールアドレスか電話番号のどちらかを入力してください。"))
+        one_contact_require(self, data)
         return data
 
 
