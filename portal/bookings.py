@@ -82,10 +82,13 @@ def link_read(token: str, *, kind: str) -> tuple[int, str]:
 # --- dates and mails --------------------------------------------------------------------------
 
 
-def day_text(moment: datetime.datetime) -> str:
-    """The Tokyo date with its weekday in the active language: 2026年6月3日（水） / Wed 3 June 2026."""
+def day_text(moment: datetime.date) -> str:
+    """A day with its weekday in the active language: 2026年6月3日（水） / Wed 3 June 2026.
+    A datetime is read as its Tokyo date."""
+    if isinstance(moment, datetime.datetime):
+        moment = timezone.localtime(moment)
     # Translators: a Django date format (https://docs.djangoproject.com/en/stable/ref/templates/builtins/#date).
-    return dateformat.format(timezone.localtime(moment), _("Y年n月j日（D）"))
+    return dateformat.format(moment, _("Y年n月j日（D）"))
 
 
 def moment_text(moment: datetime.datetime) -> str:

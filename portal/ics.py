@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils import timezone
 
 
@@ -88,6 +90,8 @@ def ics_text(appointment: Appointment) -> str:
     return "\r\n".join(ics_fold(line) for line in lines) + "\r\n"
 
 
-def uid_host(host: str) -> str:
-    """The host part of a UID: the site's host without a port."""
-    return host.split(":")[0] or "localhost"
+def site_uid(name: str) -> str:
+    """A UID for appointment ``name`` ("event-12"): the same wherever the file comes from (a
+    download, a mail), because the host is the site's (SITE_URL), not a request's."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"{name}@{host}"

@@ -33,6 +33,14 @@ def submission_receipts_sweep() -> int:
     return receipts_sweep()
 
 
+@shared_task(acks_late=True)
+def advice_reminders() -> int:
+    """Each morning: mail the bookers of tomorrow's advice sessions (Tokyo dates), once each."""
+    from portal.support.advice.services import advice_reminders_send
+
+    return advice_reminders_send()
+
+
 # SMTP outages are usually short: retry over about half an hour before giving up.
 MAIL_RETRIES = 5
 

@@ -7,13 +7,10 @@ meeting URL, which only people with a seat and staff receive. Internal notes are
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from matching.events.models import Event, EventFormat, EventStatus
-from portal.ics import Appointment, ics_text, uid_host
+from portal.ics import Appointment, ics_text, site_uid
 
 
 def event_location(event: Event, *, with_meeting_url: bool) -> str:
@@ -39,7 +36,7 @@ def event_to_ics(event: Event, *, with_meeting_url: bool, url: str = "") -> str:
     )
     return ics_text(
         Appointment(
-            uid=f"event-{event.pk}@{uid_host(urlsplit(settings.SITE_URL).netloc)}",
+            uid=site_uid(f"event-{event.pk}"),
             starts_at=event.starts_at,
             ends_at=event.ends_at,
             summary=event.title,
