@@ -199,14 +199,15 @@ def load(ctx: DemoContext) -> None:
                     "ends_at": starts + datetime.timedelta(hours=2),
                     "capacity": rng.choice([20, 30, 40]),
                     "registration_deadline": starts - datetime.timedelta(days=3),
-                    # Every month ahead has at least one public event residents can join.
-                    "public": rng.random() < 0.4 or (starts > timezone.now() and number == 0),
+                    "public": rng.random() < 0.4,
                     "created_by": coordinator,
                 },
             )
-            if created and event.public and starts > timezone.now():
-                event.resident_signup = True
-                event.save(update_fields=["resident_signup"])
+            if number <= 2 and starts > timezone.now() and not event.resident_signup:
+                # The first three events of each month ahead are open to residents, with a few
+                # sign-ups (also in a database loaded before residents could sign up).
+                event.public = event.resident_signup = True
+                event.save(update_fields=["public", "resident_signup"])
                 _resident_sign_ups(event, random.Random(f"{ctx.seed}-residents-{ref}"))  # noqa: S311
             if created:
                 if coordinator.ward_id:

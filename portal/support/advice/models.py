@@ -75,10 +75,8 @@ class AdviceSlot(models.Model):
 
     @property
     def where(self) -> str:
-        """The place, as public pages show it: an online slot never shows its URL."""
-        if self.format == AdviceFormat.ONLINE:
-            return str(_("オンライン"))
-        return self.place
+        """The place, as public pages show it ("" online: the URL goes to the booker only)."""
+        return "" if self.format == AdviceFormat.ONLINE else self.place
 
 
 class AdviceBooking(models.Model):
