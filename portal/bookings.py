@@ -9,19 +9,23 @@ event (matching.events) and an advice-session booking (portal.support.advice).
   and a link never opens another booking.
 - The date line of a mail or a page: the Tokyo date with its weekday, in the reader's language.
 - The confirmation mail itself, written in the language the person booked in.
+- The page the link opens: the booking, or why the link is refused; its cancel button.
 """
 
 from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone, translation
 from django.utils.functional import Promise
@@ -149,3 +153,42 @@ def booking_mail_send(
             body=body,
             attachments=attachments,
         )
+
+
+# --- the page the signed link opens --------------------------------------------------------------
+
+
+def booking_link_open[T](
+    request: HttpRequest, token: str, *, read: Callable[[str], T], template: str, log: str
+) -> T | HttpResponse:
+    """The booking a signed link names (``read``), or the page ``template`` saying why not:
+    410 for an expired link, 404 for a changed one; the refusal goes to the access log."""
+    from portal.models import AccessLog
+    from portal.services import access_log_record
+
+    try:
+        return read(token)
+    except ValidationError as exc:
+        access_log_record(kind=AccessLog.Kind.DENIED, request=request, detail=f"{log} {exc.code}")
+        return render(
+            request,
+            template,
+            {"refusal": " ".join(exc.messages)},
+            status=410 if exc.code == "expired" else 404,
+        )
+
+
+def booking_link_cancel(
+    request: HttpRequest, token: str, *, cancel: Callable[..., object], done: str
+) -> HttpResponse:
+    """The cancel button of a booking's page: ``cancel(token=…)``, its refusal or ``done`` as
+    the message, back to the same page (a second press says it is already cancelled)."""
+    from portal.formtools import messages_service_errors
+
+    try:
+        cancel(token=token)
+    except ValidationError as exc:
+        messages_service_errors(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect(request.path)

@@ -39,7 +39,7 @@ from portal.access import (
     signed_in_required,
     staff_required,
 )
-from portal.bookings import moment_text, when_text
+from portal.bookings import booking_link_cancel, booking_link_open, moment_text, when_text
 from portal.formtools import form_add_service_errors, messages_service_errors
 from portal.models import STAFF_ROLES, AccessLog, Role
 from portal.once import already_created, create_once
@@ -453,18 +453,13 @@ def _signed_up_message(request: HttpRequest, invitation: Invitation) -> None:
 
 def _seat_or_refusal(request: HttpRequest, token: str) -> Invitation | HttpResponse:
     """The resident's place a signed link opens, or the page that says why it does not."""
-    try:
-        return residents.resident_place(token)
-    except ValidationError as exc:
-        access_log_record(
-            kind=AccessLog.Kind.DENIED, request=request, detail=f"event-seat link {exc.code}"
-        )
-        return render(
-            request,
-            "matching/events/seat.html",
-            {"refusal": " ".join(exc.messages)},
-            status=410 if exc.code == "expired" else 404,
-        )
+    return booking_link_open(
+        request,
+        token,
+        read=residents.resident_place,
+        template="matching/events/seat.html",
+        log="event-seat link",
+    )
 
 
 @public
@@ -477,15 +472,11 @@ def event_seat(request: HttpRequest, token: str) -> HttpResponse:
     found = _seat_or_refusal(request, token)
     if isinstance(found, HttpResponse):
         return found
-    invitation = found
     if request.method == "POST":
-        try:
-            residents.resident_cancel(token=token)
-        except ValidationError as exc:
-            messages_service_errors(request, exc)
-        else:
-            messages.success(request, _("お申し込みを取り消しました。"))
-        return redirect("matching:event_seat", token=token)
+        return booking_link_cancel(
+            request, token, cancel=residents.resident_cancel, done=_("お申し込みを取り消しました。")
+        )
+    invitation = found
     event = invitation.event
     holds_seat = invitation.status == InvitationStatus.REGISTERED
     return render(

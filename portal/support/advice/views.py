@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.access import AuthenticatedRequest, coordinator_required, public
-from portal.bookings import day_text
+from portal.bookings import booking_link_cancel, booking_link_open, day_text
 from portal.formtools import form_add_service_errors, messages_service_errors
-from portal.models import AccessLog, AdviceBooking, AdviceSlot, Ward
+from portal.models import AccessLog, AdviceSlot, Ward
 from portal.once import already_created, create_once
 from portal.permissions import permission_or_refuse
 from portal.services import access_log_record
@@ -38,36 +38,26 @@ def advice_slots(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _booking_or_refusal(request: HttpRequest, token: str) -> AdviceBooking | HttpResponse:
-    try:
-        return services.advice_booking_from_token(token)
-    except ValidationError as exc:
-        access_log_record(
-            kind=AccessLog.Kind.DENIED, request=request, detail=f"advice link {exc.code}"
-        )
-        return render(
-            request,
-            "portal/advice/booking.html",
-            {"refusal": " ".join(exc.messages)},
-            status=410 if exc.code == "expired" else 404,
-        )
-
-
 @public
 def advice_booking(request: HttpRequest, token: str) -> HttpResponse:
     """The booker's own page (from the signed link of their mail); POST cancels the booking.
     Opening the link changes nothing (mail scanners open links), only the button does."""
-    found = _booking_or_refusal(request, token)
+    found = booking_link_open(
+        request,
+        token,
+        read=services.advice_booking_from_token,
+        template="portal/advice/booking.html",
+        log="advice link",
+    )
     if isinstance(found, HttpResponse):
         return found
     if request.method == "POST":
-        try:
-            services.advice_booking_cancel(token=token)
-        except ValidationError as exc:
-            messages_service_errors(request, exc)
-        else:
-            messages.success(request, _("個別相談会のご予約を取り消しました。"))
-        return redirect("portal:advice_booking", token=token)
+        return booking_link_cancel(
+            request,
+            token,
+            cancel=services.advice_booking_cancel,
+            done=_("個別相談会のご予約を取り消しました。"),
+        )
     booking = found
     live = booking.cancelled_at is None
     return render(
