@@ -28,6 +28,14 @@ class Ward(models.Model):
     def __str__(self) -> str:
         return self.name_ja
 
+    @property
+    def local_name(self) -> str:
+        """The name in the active language: 千代田区, or Chiyoda in the English UI."""
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name_ja
+
 
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("地域連携コーディネーター")

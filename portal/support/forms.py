@@ -42,7 +42,7 @@ class AskForm(PortalForm):
 
 class AdviceSlotChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.when} {obj.ward} {obj.get_format_display()} {obj.where}".strip()
+        return f"{obj.when} {obj.ward.local_name} {obj.get_format_display()} {obj.where}".strip()
 
 
 class ConsultationForm(OnceFormMixin, PortalModelForm):

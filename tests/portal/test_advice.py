@@ -345,3 +345,14 @@ def test_the_receipt_number_shows_on_the_staff_screens(client, coordinator):
         reverse("portal:consultation_detail", args=[consultation.pk])
     ).content.decode()
     assert consultation.receipt_number in listing and consultation.receipt_number in detail
+
+
+def test_the_public_list_names_the_ward_in_the_interface_language(client, coordinator):
+    _slot(coordinator)
+    assert (
+        '<td data-label="区">千代田区</td>'
+        in client.get(reverse("portal:advice_slots")).content.decode()
+    )
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("portal:advice_slots")).content.decode()
+    assert ">Chiyoda</td>" in page and "千代田区" not in page

@@ -183,7 +183,7 @@ def booking_ics(booking: AdviceBooking) -> str:
             uid=site_uid(f"advice-{booking.pk}"),
             starts_at=slot.starts_at,
             ends_at=slot.ends_at,
-            summary=_("個別相談会（%(ward)s）") % {"ward": slot.ward},
+            summary=_("個別相談会（%(ward)s）") % {"ward": slot.ward.local_name},
             description=_("受付番号: %(code)s") % {"code": booking.consultation.receipt_number},
             location=location,
             url=absolute_url(reverse("portal:advice_booking", args=[booking_token(booking)])),
