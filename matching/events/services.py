@@ -374,8 +374,7 @@ def invitation_register(*, invitation: Invitation) -> Invitation:
     """Register an invitee; when the event is full they join the waiting list instead."""
     event = Event.objects.select_for_update().get(pk=invitation.event_id)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    user = invitation.user
-    if user is None:
+    if invitation.is_resident:
         raise ValueError("a resident's place is made by matching.events.residents")
     now = timezone.now()
     if event.status != EventStatus.OPEN:
