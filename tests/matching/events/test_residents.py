@@ -298,7 +298,7 @@ def test_demo_tags_left_in_descriptions_move_to_internal_notes(coordinator):
 
     from django.apps import apps
 
-    migration = import_module("matching.migrations.0007_event_resident_signup")
+    migration = import_module("matching.migrations.0010_event_resident_signup")
     old = services.event_create(created_by=coordinator, data=_event_data(public=True))
     Event.objects.filter(pk=old.pk).update(
         description=f"{TAG} 地域課題の担当者と企業・大学が直接話し合います。", internal_notes=""
