@@ -327,6 +327,9 @@ if PRODUCTION:
 EVENT_CHECKIN_OPENS_BEFORE_MINUTES = int(
     os.environ.get("EVENT_CHECKIN_OPENS_BEFORE_MINUTES", "120")
 )
+# The link in a booking's confirmation mail (a resident's event seat, an advice session) opens
+# and cancels it for this many days (portal.bookings); longer than bookings are taken ahead.
+BOOKING_LINK_MAX_AGE_DAYS = int(os.environ.get("BOOKING_LINK_MAX_AGE_DAYS", "180"))
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Off on purpose: the admin export neutralises cells with portal.tabular.cell_neutralize (see
@@ -356,5 +359,10 @@ CELERY_BEAT_SCHEDULE = {
     "event-deadline-reminders": {
         "task": "matching.tasks.event_deadline_reminders",
         "schedule": crontab(minute=15),
+    },
+    # In the morning (Tokyo, CELERY_TIMEZONE) of the day before each advice session.
+    "advice-session-reminders": {
+        "task": "portal.tasks.advice_reminders",
+        "schedule": crontab(hour=9, minute=0),
     },
 }

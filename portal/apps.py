@@ -43,12 +43,14 @@ def _register_coordination(registry) -> None:
     from portal.coordinators.services import consultation_caseload
     from portal.demo import coordination as demo_coordination
     from portal.models import STAFF_ROLES, Role
+    from portal.support.advice import demo as demo_advice
 
     staff = [*STAFF_ROLES]
     coordinators = [Role.COORDINATOR, Role.ADMIN]
     registry.demo_loader_register(
         key="portal.coordination", order=45, loader=demo_coordination.load
     )
+    registry.demo_loader_register(key="portal.advice", order=46, loader=demo_advice.load)
     registry.caseload_provider_register(key="portal.consultations", provider=consultation_caseload)
     registry.menu_register(
         label=_("コーディネーター"), url_name="portal:coordinator_overview", roles=staff, order=600
@@ -58,6 +60,9 @@ def _register_coordination(registry) -> None:
     )
     registry.menu_register(
         label=_("相談対応"), url_name="portal:consultation_list", roles=coordinators, order=620
+    )
+    registry.menu_register(
+        label=_("個別相談会"), url_name="portal:advice_day", roles=coordinators, order=625
     )
     registry.menu_register(
         label=_("ヘルプ"),

@@ -123,3 +123,26 @@ def messages_form_errors(request, form: forms.BaseForm) -> None:
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else str(error))
+
+
+class PhoneField(forms.CharField):
+    """A phone number as people write it: digits with hyphens, spaces, brackets or a leading
+    +; compared through portal.identifiers.phone_key, stored as typed."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("label", _("電話番号"))
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        # Full-width digits and brackets from a Japanese IME are the same characters.
+        folded = unicodedata.normalize("NFKC", value or "")
+        if folded and not all(ch.isdigit() or ch in "-+() " for ch in folded):
+            raise ValidationError(_("電話番号は数字とハイフンで入力してください。"))
+
+
+def one_contact_require(form: forms.BaseForm, data: dict) -> None:
+    """A form asking for an e-mail address or a phone number needs at least one of the two."""
+    if not (data.get("email") or data.get("phone")) and not form.has_error("email"):
+        raise ValidationError(_("メールアドレスか電話番号のどちらかを入力してください。"))

@@ -25,6 +25,9 @@ and digits into plain ones and half-width katakana into full-width):
 - 法人番号 (``corporate_number_key``): spaces and dashes removed; stored in this form.
 - Check-in codes (``checkin_code_key``): spaces and dashes removed, upper case. ``0``/``O`` and
   ``1``/``I`` are not folded: generated codes avoid those letters and the demo's use the digits.
+- Phone numbers (``phone_key``): the digits only; an international ``+81`` becomes the domestic
+  leading ``0``. ``０３－１２３４－５６７８``, ``03 1234 5678``, ``(03)1234-5678`` and
+  ``+81 3-1234-5678`` are one number (a resident's sign-up is found by it).
 - Free text (``search_text`` for the stored side, ``search_words`` for the search box): lower
   case, whitespace runs collapsed. ``ｺﾞﾐ集積所のｶﾗｽ被害`` is found by カラス, ゴミ or ｺﾞﾐ. The same
   fold as the registry's ``Organization.search_text``, so both searches behave alike.
@@ -112,6 +115,15 @@ _DASH_IN_CODE = re.compile(
 
 def _search_fold(value: object) -> str:
     return _DASH_IN_CODE.sub("-", _nfkc(value).lower())
+
+
+def phone_key(value: object) -> str:
+    """A phone number as compared: its digits, ``+81`` read as the domestic ``0``."""
+    text = _nfkc(value).strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text.startswith(("+81", "+ 81")):
+        digits = "0" + digits.removeprefix("81").lstrip("0")
+    return digits
 
 
 def search_text(*parts: object) -> str:

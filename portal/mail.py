@@ -92,6 +92,7 @@ def mail_send(
     html: str = "",
     kind: str = "general",
     recipient: User | None = None,
+    attachments: list[tuple[str, str, str]] | None = None,
 ) -> None:
     """Queue one message per address in `to` after commit; empty `to` sends nothing.
 
@@ -99,15 +100,23 @@ def mail_send(
     MailLog row, written in the caller's transaction as 送信待ち and settled by the delivery
     task (送信済み / 送信失敗). `html` adds an HTML alternative to the plain-text `body`; `kind`
     (a NoticeKind value) and `recipient` (the portal user, when there is one) are recorded in
-    the log for staff.
+    the log for staff. `attachments`: (filename, text, mimetype) each, e.g. a booking's .ics;
+    text only, so the task's arguments stay JSON for the broker.
     """
     from portal import tasks
     from portal.models import MailLog
     from portal.services import task_enqueue
 
     subject = header_text(subject)
+    files = [list(attachment) for attachment in attachments or []]
     for address in sorted({address for address in to if address}):
         log = MailLog.objects.create(to=address, recipient=recipient, kind=kind, subject=subject)
         task_enqueue(
-            tasks.mail_deliver, to=[address], subject=subject, body=body, html=html, log_id=log.pk
+            tasks.mail_deliver,
+            to=[address],
+            subject=subject,
+            body=body,
+            html=html,
+            log_id=log.pk,
+            attachments=files,
         )

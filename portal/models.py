@@ -28,6 +28,14 @@ class Ward(models.Model):
     def __str__(self) -> str:
         return self.name_ja
 
+    @property
+    def local_name(self) -> str:
+        """The name in the active language: 千代田区, or Chiyoda in the English UI."""
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name_ja
+
 
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("地域連携コーディネーター")
@@ -456,8 +464,12 @@ class ConsultationStatus(models.TextChoices):
 
 
 class ConsultationRequest(models.Model):
-    """相談: from anyone (an SME, a resident group), routed to a coordinator of the ward."""
+    """相談: from anyone (an SME, a resident group), routed to a coordinator of the ward.
 
+    Its 受付番号 (portal.bookings) is given on the first save, however the request is made.
+    """
+
+    receipt_number = models.CharField(_("受付番号"), max_length=12, unique=True, editable=False)
     name = models.CharField(_("お名前"), max_length=100)
     organization = models.CharField(_("団体名"), max_length=200, blank=True)
     email = models.EmailField(_("メールアドレス"), blank=True)
@@ -485,6 +497,8 @@ class ConsultationRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The language the request was written in: its mails are written in it too.
+    language = models.CharField(max_length=8, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -494,6 +508,13 @@ class ConsultationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.get_topic_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.receipt_number:
+            from portal.bookings import receipt_number_free
+
+            self.receipt_number = receipt_number_free(ConsultationRequest, "receipt_number")
+        super().save(*args, **kwargs)
 
 
 class ConsultationNote(models.Model):
@@ -532,6 +553,7 @@ class SubmissionReceipt(models.Model):
         return f"{self.scope} {self.key[:8]}…"
 
 
-# Kept in its own module; imported here so the app label stays "portal".
+# Kept in their own modules; imported here so the app label stays "portal".
 from portal.imports.models import ImportJob  # noqa: E402,F401
+from portal.support.advice.models import AdviceBooking, AdviceFormat, AdviceSlot  # noqa: E402,F401
 from portal.textengine.models import TextEmbedding  # noqa: E402,F401

@@ -50,6 +50,9 @@ def of_own_ward(user, obj) -> bool:
 can_certify_coordinator = is_admin | is_approver
 rules.add_perm("portal.certify_coordinator", can_certify_coordinator)
 
+# 個別相談会: a coordinator runs their own ward's advice-session slots; admins every ward's.
+rules.add_perm("portal.manage_advice_slot", is_admin | (is_coordinator & of_own_ward))
+
 
 def permission_or_refuse(user, perm: str, obj=None, *, hidden: bool = False) -> None:
     """Raise unless `user` has `perm` on `obj`: Http404 for an object they may not see

@@ -47,8 +47,36 @@ def submission_receipts_sweep() -> int:
     return receipts_sweep()
 
 
+@shared_task(acks_late=True)
+def advice_reminders() -> int:
+    """Each morning: mail the bookers of tomorrow's advice sessions (Tokyo dates), once each."""
+    from portal.support.advice.services import advice_reminders_send
+
+    return advice_reminders_send()
+
+
 # SMTP outages are usually short: retry over about half an hour before giving up.
 MAIL_RETRIES = 5
+
+
+def message_send(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html: str = "",
+    attachments: list[list[str]] | None = None,
+) -> None:
+    """Hand one message to the mail server: text `body`, an HTML alternative when `html` is
+    given, ``attachments`` as [filename, text, mimetype]."""
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
+    message.send()
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAIL_RETRIES)
@@ -60,6 +88,7 @@ def mail_deliver(
     body: str,
     html: str = "",
     log_id: int | None = None,
+    attachments: list[list[str]] | None = None,
 ) -> bool:
     """Deliver one queued message (portal.mail.mail_send); True when the server took it.
 
@@ -68,13 +97,8 @@ def mail_deliver(
     """
     log = MailLog.objects.filter(pk=log_id) if log_id else MailLog.objects.none()
     log.update(attempts=F("attempts") + 1)
-    message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
-    )
-    if html:
-        message.attach_alternative(html, "text/html")
     try:
-        message.send()
+        message_send(to=to, subject=subject, body=body, html=html, attachments=attachments)
     except (OSError, smtplib.SMTPException) as exc:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             # In-process (no broker) there is no queue to retry from; the action stands.

@@ -6,6 +6,7 @@ from portal.imports import views as import_views
 from portal.notices import views as notices
 from portal.statements import views as statements
 from portal.support import views as support
+from portal.support.advice import views as advice
 
 app_name = "portal"
 
@@ -63,6 +64,11 @@ urlpatterns = [
     ),
     path("consult/", support.consultation_new, name="consultation_new"),
     path("consult/thanks/", support.consultation_thanks, name="consultation_thanks"),
+    path("consult/booking/<str:token>/", advice.advice_booking, name="advice_booking"),
+    path("help/advice/", advice.advice_slots, name="advice_slots"),
+    path("advice/", advice.advice_day, name="advice_day"),
+    path("advice/new/", advice.advice_slot_create, name="advice_slot_create"),
+    path("advice/<int:pk>/withdraw/", advice.advice_slot_withdraw, name="advice_slot_withdraw"),
     path("consultations/", support.consultation_list, name="consultation_list"),
     path("consultations/<int:pk>/", support.consultation_detail, name="consultation_detail"),
     # statements and basics

@@ -189,15 +189,16 @@ def load(ctx: DemoContext) -> None:
             coordinator = rng.choice(coordinators)
             fmt = rng.choice(formats)
             ref = f"demo-event-{year}{month:02d}-{number}"
+            # The demo's key is an internal note: public pages never show it.
             event, created = Event.objects.get_or_create(
-                description__startswith=f"[{ref}]",
+                internal_notes=f"[{ref}]",
                 defaults={
                     "title": rng.choice(TITLES).format(theme=theme.name),
                     "theme": theme,
                     "format": fmt,
                     "venue": rng.choice(VENUES) if fmt != "online" else "",
                     "meeting_url": "https://meet.example.jp/renkei" if fmt != "venue" else "",
-                    "description": f"[{ref}] 地域課題の担当者と企業・大学が直接話し合い、連携の可能性を探ります。",
+                    "description": "地域課題の担当者と企業・大学が直接話し合い、連携の可能性を探ります。",
                     "starts_at": starts,
                     "ends_at": starts + datetime.timedelta(hours=2),
                     "capacity": rng.choice([20, 30, 40]),
@@ -206,6 +207,12 @@ def load(ctx: DemoContext) -> None:
                     "created_by": coordinator,
                 },
             )
+            if number <= 2 and starts > timezone.now() and not event.resident_signup:
+                # The first three events of each month ahead are open to residents, with a few
+                # sign-ups (also in a database loaded before residents could sign up).
+                event.public = event.resident_signup = True
+                event.save(update_fields=["public", "resident_signup"])
+                _resident_sign_ups(event, random.Random(f"{ctx.seed}-residents-{ref}"))  # noqa: S311
             if created:
                 if coordinator.ward_id:
                     event.wards.add(coordinator.ward_id)
@@ -272,6 +279,41 @@ def load(ctx: DemoContext) -> None:
                         invitation.save()
     _budgets_and_support(rng, coordinators, today)
     ctx.log(f"  matching events: {Event.objects.count()}")
+
+
+RESIDENTS = [
+    ("田中 美和", "miwa.tanaka@example.jp", "", 2, ""),
+    ("Nguyen Van An", "an.nguyen@example.com", "", 1, "英語での案内を希望します。"),
+    ("小川 正", "", "03-5555-0101", 1, "車いすで参加します。"),
+    ("石井 家", "ishii.family@example.jp", "090-5555-0102", 3, ""),
+]
+
+
+def _resident_sign_ups(event, rng: random.Random) -> None:
+    """A few residents with a seat on an upcoming public event (no mail: demo data)."""
+    from matching.events.models import Invitation, InvitationStatus, InviteeRole
+    from portal.bookings import receipt_number_free
+    from portal.identifiers import email_key, phone_key
+
+    for name, email, phone, party, needs in rng.sample(RESIDENTS, 2):
+        Invitation.objects.get_or_create(
+            event=event,
+            user=None,
+            name=name,
+            defaults={
+                "role": InviteeRole.RESIDENT,
+                "email": email,
+                "phone": phone,
+                "email_key": email_key(email),
+                "phone_key": phone_key(phone),
+                "party_size": party,
+                "accessibility_needs": needs,
+                "language": "en" if email.endswith(".com") else "ja",
+                "status": InvitationStatus.REGISTERED,
+                "responded_at": timezone.now(),
+                "checkin_code": receipt_number_free(Invitation, "checkin_code"),
+            },
+        )
 
 
 def _budgets_and_support(rng: random.Random, coordinators: list, today: datetime.date) -> None:

@@ -6,9 +6,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from matching.events.models import Event, EventTheme, PairOutcome
+from matching.events.models import PARTY_SIZE_MAX, Event, EventTheme, PairOutcome
 from matching.events.services import event_validate
-from portal.formtools import DateTimeInput, PortalForm, PortalModelForm
+from portal.formtools import (
+    DateTimeInput,
+    FoldedEmailField,
+    PhoneField,
+    PortalForm,
+    PortalModelForm,
+    one_contact_require,
+)
 from portal.models import Ward
 from portal.once import OnceFormMixin
 
@@ -35,13 +42,16 @@ class EventForm(OnceFormMixin, PortalModelForm):
             "capacity",
             "registration_deadline",
             "public",
+            "resident_signup",
             "description",
+            "internal_notes",
         ]
         widgets = {
             "starts_at": DateTimeInput(),
             "ends_at": DateTimeInput(),
             "registration_deadline": DateTimeInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
+            "internal_notes": forms.Textarea(attrs={"rows": 2}),
         }
 
     def clean(self):
@@ -65,8 +75,44 @@ class ThemeForm(PortalModelForm):
         fields = ["name", "order"]
 
 
+class ResidentSignUpForm(OnceFormMixin, PortalForm):
+    """A resident's sign-up on a public event's page (matching.events.residents)."""
+
+    name = forms.CharField(label=_("お名前"), max_length=100)
+    email = FoldedEmailField(
+        label=_("メールアドレス"),
+        required=False,
+        help_text=_("受付番号と当日のご案内をお送りします。"),
+    )
+    phone = PhoneField(required=False)
+    party_size = forms.TypedChoiceField(
+        label=_("人数（ご本人を含む）"),
+        coerce=int,
+        choices=[(n, n) for n in range(1, PARTY_SIZE_MAX + 1)],
+        initial=1,
+    )
+    accessibility_needs = forms.CharField(
+        label=_("配慮してほしいこと（任意）"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("車いす席、手話通訳、要約筆記、やさしい日本語、英語での案内など。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+
+    def clean(self):
+        data = super().clean()
+        one_contact_require(self, data)
+        return data
+
+
 class CheckInForm(PortalForm):
-    code = forms.CharField(label=_("受付コード"), max_length=20)
+    code = forms.CharField(label=_("受付コード・受付番号"), max_length=20)
 
 
 class CloseForm(PortalForm):
@@ -88,7 +134,7 @@ class CloseForm(PortalForm):
         self.fields["attended"] = forms.MultipleChoiceField(
             label=_("出席者"),
             required=False,
-            choices=[(str(inv.pk), inv.invitee) for inv in self.registrants],
+            choices=[(str(inv.pk), inv.person) for inv in self.registrants],
             initial=[str(inv.pk) for inv in self.registrants if inv.checked_in_at],
             widget=forms.CheckboxSelectMultiple,
         )

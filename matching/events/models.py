@@ -64,6 +64,19 @@ class Event(Versioned):
     public = models.BooleanField(
         _("住民に公開"), default=False, help_text=_("公開ページとカレンダーに掲載します。")
     )
+    resident_signup = models.BooleanField(
+        _("住民の参加申込を受け付ける"),
+        default=False,
+        help_text=_(
+            "公開ページから住民が申し込めます。席は招待者と同じ定員・キャンセル待ちで数えます。"
+        ),
+    )
+    internal_notes = models.TextField(
+        _("内部メモ"),
+        blank=True,
+        max_length=2000,
+        help_text=_("職員だけが見るメモです。公開ページやカレンダーには載りません。"),
+    )
     status = models.CharField(
         _("状態"), max_length=10, choices=EventStatus.choices, default=EventStatus.OPEN
     )
@@ -140,9 +153,22 @@ class InvitationStatus(models.TextChoices):
 class InviteeRole(models.TextChoices):
     PARTNER = "partner", _("連携候補の団体")
     OWNER = "owner", _("課題の担当者")
+    RESIDENT = "resident", _("住民")
+
+
+# Statuses that hold a place: a seat, or a place on the waiting list.
+ACTIVE_STATUSES = (InvitationStatus.REGISTERED, InvitationStatus.WAITLISTED)
+PARTY_SIZE_MAX = 5
 
 
 class Invitation(models.Model):
+    """A place at an event: an invitee's (a portal user) or a resident's sign-up (no account).
+
+    Both count against the same capacity, in people (``party_size``; an invitee is one), and
+    wait on the same waiting list (matching.events.services). A resident's ``checkin_code`` is
+    the 受付番号 of the confirmation mail, given at sign-up and kept when the seat is cancelled.
+    """
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
     # A portal user (a member or the issue's owner), or, for an organisation without members,
     # one of its contacts, who answers through a mailed link (partners.reach).
@@ -180,12 +206,43 @@ class Invitation(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(_("受付時刻"), null=True, blank=True)
     attended = models.BooleanField(_("出席"), null=True, blank=True)
+    # A resident's sign-up (user is None): who, how to reach them, how many, what they need.
+    name = models.CharField(_("お名前"), max_length=100, blank=True)
+    email = models.EmailField(_("メールアドレス"), blank=True)
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    # portal.identifiers keys: one person signs up once per event however they type it.
+    email_key = models.CharField(max_length=254, blank=True, editable=False)
+    phone_key = models.CharField(max_length=20, blank=True, editable=False)
+    party_size = models.PositiveSmallIntegerField(_("人数"), default=1)
+    accessibility_needs = models.TextField(_("配慮してほしいこと"), blank=True, max_length=1000)
+    language = models.CharField(max_length=8, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["event", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "user"], name="unique_event_invitation")
+            models.UniqueConstraint(fields=["event", "user"], name="unique_event_invitation"),
+            models.CheckConstraint(
+                condition=models.Q(party_size__gte=1, party_size__lte=PARTY_SIZE_MAX),
+                name="invitation_party_size_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False)
+                | models.Q(contact__isnull=False)
+                | (~models.Q(name="") & (~models.Q(email_key="") | ~models.Q(phone_key=""))),
+                name="invitation_user_or_resident_contact",
+            ),
+            # The race guard of "one sign-up per person and event" (the service says it first).
+            models.UniqueConstraint(
+                fields=["event", "email_key"],
+                condition=~models.Q(email_key="") & models.Q(status__in=ACTIVE_STATUSES),
+                name="unique_active_resident_email",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "phone_key"],
+                condition=~models.Q(phone_key="") & models.Q(status__in=ACTIVE_STATUSES),
+                name="unique_active_resident_phone",
+            ),
         ]
         verbose_name = _("イベントの招待")
         verbose_name_plural = _("イベントの招待")
@@ -193,6 +250,18 @@ class Invitation(models.Model):
     @property
     def invitee(self) -> str:
         """Who is invited, as staff read it: the user, else the contact (by mail)."""
+        return self.person
+
+    @property
+    def person(self) -> str:
+        """Who holds the place, as the desk and the staff lists show it: the user, else the
+        organisation's contact (invited by mail), else the resident who signed up."""
         if self.user_id is not None:
             return str(self.user)
-        return self.contact.name if self.contact_id is not None and self.contact else "—"
+        if self.contact_id is not None and self.contact:
+            return self.contact.name
+        return self.name or "—"
+
+    @property
+    def is_resident(self) -> bool:
+        return self.user_id is None and self.contact_id is None

@@ -7,7 +7,8 @@ import datetime
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from matching.events.models import (
@@ -26,12 +27,23 @@ from portal.models import User
 TARGET_EVENTS_PER_MONTH = 4
 
 
+def _people(status: str) -> Coalesce:
+    """Subquery: the people (party sizes) of an event's places in ``status``."""
+    places = (
+        Invitation.objects.filter(event=OuterRef("pk"), status=status)
+        .values("event")
+        .annotate(people=Sum("party_size"))
+        .values("people")
+    )
+    return Coalesce(Subquery(places, output_field=IntegerField()), 0)
+
+
 def events_with_counts() -> QuerySet[Event]:
-    registered = Q(invitations__status=InvitationStatus.REGISTERED)
-    waitlisted = Q(invitations__status=InvitationStatus.WAITLISTED)
+    """Events with ``registered`` and ``waitlisted`` in people (a resident's party of three
+    is three) and ``pair_count``; subqueries, so the programme's pairs multiply nothing."""
     return Event.objects.select_related("theme").annotate(
-        registered=Count("invitations", filter=registered, distinct=True),
-        waitlisted=Count("invitations", filter=waitlisted, distinct=True),
+        registered=_people(InvitationStatus.REGISTERED),
+        waitlisted=_people(InvitationStatus.WAITLISTED),
         pair_count=Count("pairs", distinct=True),
     )
 
@@ -92,7 +104,7 @@ def event_registrants(*, event: Event) -> QuerySet[Invitation]:
     return (
         event.invitations.filter(status=InvitationStatus.REGISTERED)
         .select_related("user", "contact", "organization")
-        .order_by("organization__name", "user__username", "contact__name")
+        .order_by("organization__name", "user__username", "contact__name", "name")
     )
 
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime
-import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matching.events.models import (
+    ACTIVE_STATUSES,
     Event,
     EventPair,
     EventStatus,
@@ -23,6 +25,7 @@ from matching.events.models import (
     InviteeRole,
     PairOutcome,
 )
+from matching.events.notices import resident_notice_send
 from matching.models import Candidate
 from partners.models import Outreach
 from partners.reach.services import (
@@ -31,14 +34,13 @@ from partners.reach.services import (
     organization_members,
     organization_reach,
 )
+from portal.bookings import receipt_number_free
 from portal.fiscal import date_with_weekday, tokyo_span
 from portal.identifiers import checkin_code_key
 from portal.locking import row_lock_current
 from portal.models import NoticeKind, User
 from portal.services import notification_send
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the desk
-CODE_LENGTH = 8
 EVENT_FIELDS = (
     "title",
     "theme",
@@ -51,6 +53,8 @@ EVENT_FIELDS = (
     "capacity",
     "registration_deadline",
     "public",
+    "resident_signup",
+    "internal_notes",
 )
 # The fields invitees plan around: a change to any of them is sent to everyone with a seat.
 WHEN_AND_WHERE = ("starts_at", "ends_at", "format", "venue", "meeting_url")
@@ -134,6 +138,10 @@ def event_validate(data: dict[str, Any]) -> None:
         )
     if data.get("capacity") is not None and data["capacity"] < 1:
         errors["capacity"] = _("定員は1人以上にしてください。")
+    if data.get("resident_signup") and not data.get("public"):
+        errors["resident_signup"] = _(
+            "住民の参加申込を受け付けるには、イベントを住民に公開してください。"
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -162,7 +170,7 @@ def event_update(
     if current.status != EventStatus.OPEN:
         raise ValidationError(_("終了または中止したイベントは編集できません。"))
     event_validate(data)
-    registered = current.invitations.filter(status=InvitationStatus.REGISTERED).count()
+    registered = seats_taken(current)
     if data.get("capacity") is not None and data["capacity"] < registered:
         raise ValidationError(
             {
@@ -188,11 +196,13 @@ def event_update(
 
 def _tell_about_the_move(event: Event) -> None:
     """Everyone holding or waiting for a seat learns the new date, time or place."""
-    holders = list(
-        event.invitations.filter(
-            status__in=[InvitationStatus.REGISTERED, InvitationStatus.WAITLISTED]
-        ).select_related("user", "contact")
+    places = list(
+        event.invitations.filter(status__in=ACTIVE_STATUSES).select_related("user", "contact")
     )
+    for invitation in places:
+        if invitation.is_resident:
+            resident_notice_send(invitation=invitation, kind="moved")
+    holders = [invitation for invitation in places if not invitation.is_resident]
     if holders:
         starts, ends = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
         _tell(
@@ -345,20 +355,18 @@ def invitations_claim(user: User, link) -> int:
     )
 
 
-def _new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+def seats_taken(event: Event) -> int:
+    """People holding a seat: invitees (one each) and residents' parties (1–5), registered."""
+    return event.invitations.filter(status=InvitationStatus.REGISTERED).aggregate(
+        n=Coalesce(Sum("party_size"), 0)
+    )["n"]
 
 
 def _assign_code(invitation: Invitation) -> None:
-    for _attempt in range(5):
-        invitation.checkin_code = _new_code()
-        try:
-            with transaction.atomic():
-                invitation.save()
-            return
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not allocate a unique check-in code")
+    """A seat's 受付コード (a resident keeps the 受付番号 given at sign-up)."""
+    if not invitation.checkin_code:
+        invitation.checkin_code = receipt_number_free(Invitation, "checkin_code")
+    invitation.save()
 
 
 @transaction.atomic
@@ -366,16 +374,17 @@ def invitation_register(*, invitation: Invitation) -> Invitation:
     """Register an invitee; when the event is full they join the waiting list instead."""
     event = Event.objects.select_for_update().get(pk=invitation.event_id)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.is_resident:
+        raise ValueError("a resident's place is made by matching.events.residents")
     now = timezone.now()
     if event.status != EventStatus.OPEN:
         raise ValidationError(_("このイベントは受付を終了しています。"))
     if now > event.registration_deadline:
         raise ValidationError(_("申込締切を過ぎているため、参加登録できません。"))
-    if invitation.status in {InvitationStatus.REGISTERED, InvitationStatus.WAITLISTED}:
+    if invitation.status in ACTIVE_STATUSES:
         return invitation
-    registered = event.invitations.filter(status=InvitationStatus.REGISTERED).count()
     invitation.responded_at = now
-    if registered < event.capacity:
+    if seats_taken(event) + invitation.party_size <= event.capacity:
         invitation.status = InvitationStatus.REGISTERED
         _assign_code(invitation)
         message = _("イベント「%(title)s」の参加登録が完了しました。受付コード：%(code)s")
@@ -407,49 +416,69 @@ def invitation_decline(*, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if event.status != EventStatus.OPEN:
         raise ValidationError(_("このイベントは受付を終了しています。"))
+    place_give_up(event=event, invitation=invitation)
+    return invitation
+
+
+def place_give_up(*, event: Event, invitation: Invitation) -> None:
+    """An invitee or a resident gives up a seat or a waiting place; a freed seat goes to the
+    waiting list. The caller holds the event's and the invitation's row locks."""
     if invitation.checked_in_at is not None:
         raise ValidationError(_("受付済みのため取り消せません。"))
     freed = invitation.status == InvitationStatus.REGISTERED
     invitation.status = InvitationStatus.DECLINED
-    invitation.checkin_code = None
+    if not invitation.is_resident:
+        # An invitee's code is for the desk only; a resident's is the 受付番号 of their mails.
+        invitation.checkin_code = None
     invitation.waitlisted_at = None
     invitation.responded_at = timezone.now()
     invitation.save()
     if freed:
         waiting_list_promote(event=event)
-    return invitation
 
 
 def waiting_list_promote(*, event: Event) -> list[Invitation]:
-    """Fill every free seat from the waiting list, longest-waiting first; each is told.
+    """Fill the free seats from the waiting list in waiting order; each promoted one is told.
 
+    Seats are counted in people. A party larger than the seats left keeps its place at the
+    head of the list, and the next ones that fit are seated: no seat stays empty while someone
+    who fits in it waits, and the larger party is first in line for the next seats.
     Called whenever seats may have freed up (a decline or cancelled registration, a raised
     capacity), inside the caller's transaction with the event row locked.
     """
-    registered = event.invitations.filter(status=InvitationStatus.REGISTERED).count()
-    free = event.capacity - registered
+    free = event.capacity - seats_taken(event)
     if free <= 0:
         return []
-    waiting = list(
+    promoted: list[Invitation] = []
+    waiting = (
         event.invitations.select_for_update()
-        .filter(status=InvitationStatus.WAITLISTED)
+        .filter(status=InvitationStatus.WAITLISTED, party_size__lte=free)
         .select_related("user", "contact")
-        .order_by("waitlisted_at", "pk")[:free]
+        .order_by("waitlisted_at", "pk")
     )
     for invitation in waiting:
+        if invitation.party_size > free:
+            continue
+        free -= invitation.party_size
         invitation.status = InvitationStatus.REGISTERED
         invitation.waitlisted_at = None
         _assign_code(invitation)
-        _tell(
-            [invitation],
-            message=_(
-                "キャンセルが出たため、イベント「%(title)s」に参加登録されました。受付コード：%(code)s"
+        promoted.append(invitation)
+        if invitation.is_resident:
+            resident_notice_send(invitation=invitation, kind="promoted")
+        else:
+            _tell(
+                [invitation],
+                message=_(
+                    "キャンセルが出たため、イベント「%(title)s」に参加登録されました。受付コード：%(code)s"
+                )
+                % {"title": event.title, "code": invitation.checkin_code},
+                subject=_("イベントの参加登録: %(title)s") % {"title": event.title},
+                lines=_seat_lines(event, invitation),
             )
-            % {"title": event.title, "code": invitation.checkin_code},
-            subject=_("イベントの参加登録: %(title)s") % {"title": event.title},
-            lines=_seat_lines(event, invitation),
-        )
-    return waiting
+        if free <= 0:
+            break
+    return promoted
 
 
 def checkin_window(event: Event) -> tuple[datetime.datetime, datetime.datetime]:
@@ -491,6 +520,7 @@ def event_check_in(*, event: Event, code: str) -> Invitation:
         .first()
     )
     if invitation is None:
+        # A resident's 受付番号 and an invitee's 受付コード are looked up alike.
         raise ValidationError(_("この受付コードはこのイベントの参加登録にありません。"))
     if invitation.checked_in_at is not None:
         raise ValidationError(
@@ -542,11 +572,15 @@ def event_cancel(*, event: Event) -> Event:
     event.status = EventStatus.CANCELLED
     event.version += 1
     event.save()
-    invitees = list(
+    places = list(
         event.invitations.exclude(status=InvitationStatus.DECLINED).select_related(
             "user", "contact"
         )
     )
+    for invitation in places:
+        if invitation.is_resident:
+            resident_notice_send(invitation=invitation, kind="event_cancelled")
+    invitees = [invitation for invitation in places if not invitation.is_resident]
     if invitees:
         _tell(
             invitees,
@@ -562,6 +596,8 @@ def event_deadline_reminders_send(*, within: datetime.timedelta | None = None) -
     within = within or datetime.timedelta(days=2)
     now = timezone.now()
     pending = Invitation.objects.filter(
+        # Residents are never "invited": they sign up themselves.
+        Q(user__isnull=False) | Q(contact__isnull=False),
         status=InvitationStatus.INVITED,
         reminded_at__isnull=True,
         event__status=EventStatus.OPEN,

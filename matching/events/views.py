@@ -9,21 +9,29 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from matching.events import selectors, services
+from matching.events import residents, selectors, services
 from matching.events.forms import (
     CheckInForm,
     CloseForm,
     EventForm,
+    ResidentSignUpForm,
     ThemeForm,
 )
 from matching.events.ics import event_to_ics
-from matching.events.models import Event, EventStatus, EventTheme, Invitation, InvitationStatus
+from matching.events.models import (
+    Event,
+    EventStatus,
+    EventTheme,
+    Invitation,
+    InvitationStatus,
+)
+from matching.events.notices import public_page_url, seat_token
 from partners.models import Outreach
 from partners.reach.services import LinkRefused, contact_link_find, join_refusal
 from partners.reach.views import join_handle, link_refused, path_without_token
@@ -35,10 +43,12 @@ from portal.access import (
     signed_in_required,
     staff_required,
 )
+from portal.bookings import booking_link_cancel, booking_link_open, moment_text, when_text
 from portal.formtools import form_add_service_errors, messages_service_errors
 from portal.models import STAFF_ROLES, AccessLog, Role
 from portal.once import already_created, create_once
 from portal.permissions import permission_or_refuse
+from portal.ratelimit import client_address
 from portal.services import access_log_record
 
 
@@ -159,9 +169,16 @@ def event_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         pair.reach = reach.get(pair.organization_id)
     user = request.user
     can_manage = user.has_perm("matching.manage_event", event)
+    # People, not rows: a resident's party of three takes three seats.
     counts = dict.fromkeys(InvitationStatus.values, 0)
     for invitation in invitations:
-        counts[invitation.status] += 1
+        counts[invitation.status] += invitation.party_size
+    # Residents' contacts are for the people who run the event (and the access log).
+    sees_residents = can_manage and any(invitation.is_resident for invitation in invitations)
+    if sees_residents:
+        access_log_record(
+            kind=AccessLog.Kind.VIEW_PERSONAL, request=request, detail=f"event-residents={pk}"
+        )
     return render(
         request,
         "matching/events/detail.html",
@@ -171,6 +188,7 @@ def event_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "invitations": invitations,
             "counts": counts,
             "can_manage": can_manage and event.status == EventStatus.OPEN,
+            "sees_residents": sees_residents,
             "is_closed": event.status == EventStatus.CLOSED,
             "wards": event.wards.all(),
         },
@@ -259,9 +277,14 @@ def event_checkin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             result = {"ok": False, "message": " ".join(exc.messages)}
         else:
+            message = (
+                _("%(name)s さん（%(n)s人）を受け付けました。")
+                if invitation.party_size > 1
+                else _("%(name)s さんを受け付けました。")
+            )
             result = {
                 "ok": True,
-                "message": _("%(name)s さんを受け付けました。") % {"name": invitation.invitee},
+                "message": message % {"name": invitation.person, "n": invitation.party_size},
             }
         if not request.htmx:
             (messages.success if result["ok"] else messages.error)(request, result["message"])
@@ -276,7 +299,9 @@ def event_checkin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "form": CheckInForm() if result.get("ok") else form,
         "registrants": registrants,
         "result": result,
-        "checked_in": sum(1 for r in registrants if r.checked_in_at),
+        # People, as the capacity counts them (a resident's party checks in together).
+        "people": sum(r.party_size for r in registrants),
+        "checked_in": sum(r.party_size for r in registrants if r.checked_in_at),
         "window_opens": opens,
         "window_closes": closes,
     }
@@ -444,31 +469,160 @@ def public_events(request: HtmxRequest) -> HttpResponse:
 
 @public
 def public_event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A public event's page; when it takes residents, their sign-up form (no account)."""
     event = get_object_or_404(
         Event.objects.select_related("theme").exclude(status=EventStatus.CANCELLED),
         pk=pk,
         public=True,
     )
+    refusal = residents.signup_refusal(event)
+    form = None if refusal else ResidentSignUpForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form is not None:
+        if residents.signup_rate_limited(client=client_address(request)):
+            messages.error(
+                request,
+                _("短時間に多くのお申し込みがありました。しばらくしてからもう一度お試しください。"),
+            )
+            status = 429
+        elif form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                once = create_once(
+                    request,
+                    form,
+                    name="matching:event_signup",
+                    create=lambda: residents.resident_sign_up(
+                        event=event, data=data, language=translation.get_language() or ""
+                    ),
+                    url=lambda invitation: reverse(
+                        "matching:event_seat", args=[seat_token(invitation)]
+                    ),
+                )
+            except residents.AlreadySignedUp as exc:
+                residents.resident_confirmation_resend(invitation=exc.invitation)
+                form_add_service_errors(form, exc)
+            except ValidationError as exc:
+                form_add_service_errors(form, exc)
+            else:
+                if once.repeated:
+                    return already_created(request, once)
+                assert once.created is not None
+                _signed_up_message(request, once.created)
+                return redirect(once.url)
+    elif request.method == "POST":
+        messages.error(request, refusal)
+    taken = services.seats_taken(event)
     return render(
         request,
         "matching/events/public_detail.html",
-        {"event": event, "wards": event.wards.all()},
+        {
+            "event": event,
+            "wards": event.wards.all(),
+            "when": when_text(event.starts_at, event.ends_at),
+            "deadline": moment_text(event.registration_deadline),
+            "form": form,
+            "refusal": refusal,
+            "seats_left": max(event.capacity - taken, 0),
+        },
+        status=status,
+    )
+
+
+def _signed_up_message(request: HttpRequest, invitation: Invitation) -> None:
+    if invitation.status == InvitationStatus.REGISTERED:
+        text = _("お申し込みを受け付けました。受付番号は %(code)s です。")
+    else:
+        text = _("満席のため、キャンセル待ちで受け付けました。受付番号は %(code)s です。")
+    text %= {"code": invitation.checkin_code}
+    if invitation.email:
+        text += " " + _("確認のメールをお送りしました。")
+    messages.success(request, text)
+
+
+def _seat_or_refusal(request: HttpRequest, token: str) -> Invitation | HttpResponse:
+    """The resident's place a signed link opens, or the page that says why it does not."""
+    return booking_link_open(
+        request,
+        token,
+        read=residents.resident_place,
+        template="matching/events/seat.html",
+        log="event-seat link",
+    )
+
+
+@public
+def event_seat(request: HttpRequest, token: str) -> HttpResponse:
+    """A resident's own sign-up, opened from the signed link of their mail; POST cancels it.
+
+    The link names the place and its 受付番号; opening it changes nothing (mail scanners open
+    links), only the button does.
+    """
+    found = _seat_or_refusal(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    if request.method == "POST":
+        return booking_link_cancel(
+            request, token, cancel=residents.resident_cancel, done=_("お申し込みを取り消しました。")
+        )
+    invitation = found
+    event = invitation.event
+    holds_seat = invitation.status == InvitationStatus.REGISTERED
+    return render(
+        request,
+        "matching/events/seat.html",
+        {
+            "invitation": invitation,
+            "event": event,
+            "token": token,
+            "when": when_text(event.starts_at, event.ends_at),
+            "meeting_url": event.meeting_url if holds_seat else "",
+            "cancellable": invitation.status != InvitationStatus.DECLINED
+            and event.status == EventStatus.OPEN
+            and timezone.now() < event.starts_at,
+        },
+    )
+
+
+def _ics_response(event: Event, *, with_meeting_url: bool, url: str) -> HttpResponse:
+    response = HttpResponse(
+        event_to_ics(event, with_meeting_url=with_meeting_url, url=url),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
+    return response
+
+
+@public
+def event_seat_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """The .ics of a resident's place: with the meeting URL while they hold a seat."""
+    found = _seat_or_refusal(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    return _ics_response(
+        found.event,
+        with_meeting_url=found.status == InvitationStatus.REGISTERED,
+        url=public_page_url(found.event),
     )
 
 
 @public
 def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """Anyone gets a public event's .ics without the meeting URL; staff and invitees with a
+    seat get it with the URL, and only they may have a non-public event's."""
     event = get_object_or_404(Event.objects.select_related("theme"), pk=pk)
     user = request.user
-    allowed = event.public or (
-        user.is_authenticated
-        and (user.role in STAFF_ROLES or event.invitations.filter(user=user).exists())
+    staff = user.is_authenticated and user.role in STAFF_ROLES
+    statuses = (
+        set(event.invitations.filter(user=user).values_list("status", flat=True))
+        if user.is_authenticated
+        else set()
     )
-    if not allowed:
+    if not (event.public or staff or statuses):
         raise Http404
-    response = HttpResponse(
-        event_to_ics(event, host=request.get_host(), url=request.build_absolute_uri()),
-        content_type="text/calendar; charset=utf-8",
+    seat_holder = InvitationStatus.REGISTERED in statuses
+    return _ics_response(
+        event,
+        with_meeting_url=staff or seat_holder,
+        url=public_page_url(event) if event.public else request.build_absolute_uri(),
     )
-    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
-    return response

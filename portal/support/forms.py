@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.formtools import PortalForm, PortalModelForm
+from portal.formtools import PhoneField, PortalForm, PortalModelForm, one_contact_require
 from portal.models import (
     STAFF_ROLES,
+    AdviceSlot,
     ConsultationRequest,
     ConsultationStatus,
     FaqCategory,
@@ -17,6 +18,7 @@ from portal.models import (
     Ward,
 )
 from portal.once import OnceFormMixin
+from portal.support.advice.services import advice_slots_open
 
 
 class FaqCategoryForm(PortalModelForm):
@@ -38,9 +40,27 @@ class AskForm(PortalForm):
     q = forms.CharField(label=_("質問"), max_length=500, strip=True)
 
 
+class AdviceSlotChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.when} {obj.ward.local_name} {obj.get_format_display()} {obj.where}".strip()
+
+
 class ConsultationForm(OnceFormMixin, PortalModelForm):
     # Honeypot: hidden from people by CSS; a bot filling every input gives itself away.
     website = forms.CharField(label=_("この欄は空欄のままにしてください"), required=False)
+    phone = PhoneField(required=False)
+    slot = AdviceSlotChoice(
+        label=_("個別相談会の予約（任意）"),
+        queryset=AdviceSlot.objects.none(),
+        required=False,
+        empty_label=_("予約しない"),
+        error_messages={
+            "invalid_choice": _(
+                "この枠は直前に別の方が予約したか、受付を終了しました。別の枠を選んでください。"
+            )
+        },
+        help_text=_("コーディネーターと直接話せる相談会の空き枠です。選ぶと予約まで済みます。"),
+    )
 
     class Meta:
         model = ConsultationRequest
@@ -51,17 +71,11 @@ class ConsultationForm(OnceFormMixin, PortalModelForm):
         super().__init__(*args, **kwargs)
         self.fields["ward"].queryset = Ward.objects.order_by("code")
         self.fields["ward"].empty_label = _("区を選ばない")
-
-    def clean_phone(self):
-        phone = self.cleaned_data.get("phone", "").strip()
-        if phone and not all(ch.isdigit() or ch in "-+() " for ch in phone):
-            raise forms.ValidationError(_("電話番号は数字とハイフンで入力してください。"))
-        return phone
+        self.fields["slot"].queryset = advice_slots_open()
 
     def clean(self):
         data = super().clean()
-        if not (data.get("email") or data.get("phone")) and not self.has_error("email"):
-            raise forms.ValidationError(_("メールアドレスか電話番号のどちらかを入力してください。"))
+        one_contact_require(self, data)
         return data
 
 

@@ -18,8 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.bookings import receipt_number_free
 from portal.coordinators.services import coordinator_least_loaded
 from portal.models import (
+    AdviceSlot,
     ConsultationNote,
     ConsultationRequest,
     ConsultationStatus,
@@ -30,6 +32,7 @@ from portal.models import (
 )
 from portal.ratelimit import rate_limit_spent
 from portal.services import notification_send
+from portal.support.advice.services import advice_book, consultation_mail_send
 
 # Below this cosine similarity the assistant says it found nothing and offers a consultation.
 ANSWER_THRESHOLD = 0.15
@@ -243,21 +246,46 @@ def consultation_rate_limited(*, client: str) -> bool:
 
 
 @transaction.atomic
-def consultation_submit(*, data: dict[str, Any]) -> ConsultationRequest:
-    """Store a request and route it to the least-loaded coordinator of the chosen ward."""
+def consultation_submit(
+    *, data: dict[str, Any], language: str = "", slot: AdviceSlot | None = None
+) -> ConsultationRequest:
+    """Store a request with its 受付番号 and route it: to the coordinator of the advice
+    session it books (``slot``), else to the least-loaded coordinator of the chosen ward.
+
+    The request and its booking are stored together or not at all (a slot booked a moment
+    earlier by someone else refuses both). The person gets an acknowledgement with the
+    受付番号 (and the booking, its .ics and cancel link) in ``language``, after commit.
+    """
     if not (data.get("email") or data.get("phone")):
         raise ValidationError(_("メールアドレスか電話番号のどちらかを入力してください。"))
     consultation = ConsultationRequest(**data)
-    consultation.assigned_to = coordinator_least_loaded(ward=data.get("ward"))
+    consultation.receipt_number = receipt_number_free(ConsultationRequest, "receipt_number")
+    consultation.language = language[:8]
+    if slot is not None and consultation.ward_id is None:
+        consultation.ward = slot.ward
+    session_coordinator = slot.coordinator if slot is not None else None
+    if session_coordinator is not None and session_coordinator.is_active:
+        consultation.assigned_to = session_coordinator
+    else:
+        consultation.assigned_to = coordinator_least_loaded(ward=consultation.ward)
     consultation.full_clean()
     consultation.save()
+    booking = advice_book(consultation=consultation, slot=slot) if slot is not None else None
     if consultation.assigned_to is not None:
+        message = _("新しい相談が届きました：%(topic)s（%(name)s）") % {
+            "topic": consultation.get_topic_display(),
+            "name": consultation.name,
+        }
+        if booking is not None:
+            message += " " + _("個別相談会 %(when)s") % {"when": booking.slot.when}
         notification_send(
             recipients=[consultation.assigned_to],
-            message=_("新しい相談が届きました：%(topic)s（%(name)s）")
-            % {"topic": consultation.get_topic_display(), "name": consultation.name},
+            message=message,
             url=reverse("portal:consultation_detail", args=[consultation.pk]),
         )
+    consultation_mail_send(
+        consultation=consultation, booking=booking, kind="booked" if booking else "received"
+    )
     return consultation
 
 

@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -24,6 +25,7 @@ from portal.access import (
 )
 from portal.models import (
     AccessLog,
+    ConsultationRequest,
     ConsultationStatus,
     FaqCategory,
     FaqEntry,
@@ -33,6 +35,7 @@ from portal.once import already_created, create_once, created_redirect
 from portal.ratelimit import client_address
 from portal.services import access_log_record
 from portal.support import services as support
+from portal.support.advice import services as advice
 from portal.support.forms import (
     AskForm,
     ConsultationForm,
@@ -193,7 +196,9 @@ def unanswered_dismiss(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @public
 def consultation_new(request: HttpRequest) -> HttpResponse:
-    form = ConsultationForm(request.POST or None)
+    """The consultation form; an advice-session slot may be booked with it (?slot= preselects)."""
+    initial = {"slot": request.GET.get("slot")} if request.GET.get("slot", "").isdigit() else {}
+    form = ConsultationForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if request.POST.get("website"):  # honeypot: pretend success, store nothing
             return redirect("portal:consultation_thanks")
@@ -206,24 +211,44 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = dict(form.cleaned_data)
             data.pop("website", None)
+            slot = data.pop("slot", None)
             try:
                 once = create_once(
                     request,
                     form,
                     name="portal:consultation_new",
-                    create=lambda: support.consultation_submit(data=data),
+                    create=lambda: support.consultation_submit(
+                        data=data, language=translation.get_language() or "", slot=slot
+                    ),
                     url=lambda _consultation: reverse("portal:consultation_thanks"),
                 )
             except ValidationError as exc:
                 form.add_error(None, _errors(exc))
             else:
+                if once.created is not None:
+                    request.session[THANKS_KEY] = _thanks(once.created)
                 return redirect(once.url)
     return render(request, "portal/consult/form.html", {"form": form})
 
 
+THANKS_KEY = "consultation_received"
+
+
+def _thanks(consultation: ConsultationRequest) -> dict[str, str]:
+    """What the thanks page shows: the 受付番号 and the booking's own page, if any."""
+    booking = consultation.advice_bookings.filter(cancelled_at__isnull=True).first()
+    return {
+        "number": consultation.receipt_number,
+        "booking": advice.booking_token(booking) if booking else "",
+        "email": consultation.email,
+    }
+
+
 @public
 def consultation_thanks(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/consult/thanks.html", {})
+    return render(
+        request, "portal/consult/thanks.html", {"received": request.session.get(THANKS_KEY)}
+    )
 
 
 @coordinator_required
@@ -275,6 +300,7 @@ def consultation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "item": consultation,
             "notes": consultation.notes.select_related("author"),
+            "bookings": advice.consultation_bookings(consultation),
             "form": form,
             "history": history,
         },

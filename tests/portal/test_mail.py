@@ -77,7 +77,7 @@ def test_a_mail_server_outage_keeps_the_action_and_logs(
     def refuse(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("gone")
 
-    monkeypatch.setattr("portal.tasks.EmailMultiAlternatives.send", refuse)
+    monkeypatch.setattr("portal.tasks.message_send", refuse)
     with (
         caplog.at_level(logging.ERROR, logger="portal.tasks"),
         django_capture_on_commit_callbacks(execute=True),
@@ -95,7 +95,7 @@ def test_a_worker_hands_a_failed_delivery_back_for_a_retry(monkeypatch):
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError
 
-    monkeypatch.setattr("portal.tasks.EmailMultiAlternatives.send", refuse)
+    monkeypatch.setattr("portal.tasks.message_send", refuse)
     # Called as a worker would (not eagerly): the failure goes back to Celery to retry later.
     with pytest.raises(ConnectionRefusedError):
         mail_deliver(to=["member@example.jp"], subject="s", body="b")

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matching.events import services as event_services
-from matching.events.ics import ics_escape, ics_fold
 from matching.events.models import EventTheme
+from portal.ics import ics_escape, ics_fold
 
 
 def _event(coordinator, **overrides):
@@ -35,8 +35,10 @@ def _unfold(text: str) -> list[str]:
     return text.replace("\r\n ", "").split("\r\n")
 
 
-def test_ics_download_is_valid_icalendar(client, coordinator):
+def test_ics_download_is_valid_icalendar(client, coordinator, settings):
+    settings.SITE_URL = "https://renkei.example.city.tokyo.jp"
     event = _event(coordinator)
+    client.force_login(coordinator)
     response = client.get(reverse("matching:event_ics", args=[event.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
@@ -51,7 +53,8 @@ def test_ics_download_is_valid_icalendar(client, coordinator):
     assert lines[0] == "BEGIN:VCALENDAR"
     assert "VERSION:2.0" in lines
     assert lines[-2] == "END:VCALENDAR"
-    assert f"UID:event-{event.pk}@testserver" in lines
+    # One UID wherever the file comes from (a download, a mail): the site's host.
+    assert f"UID:event-{event.pk}@renkei.example.city.tokyo.jp" in lines
     assert "SUMMARY:防災・DX交流会\\; 企業\\, 大学\\\\区" in lines
     start_utc = event.starts_at.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     assert f"DTSTART:{start_utc}" in lines

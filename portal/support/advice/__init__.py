@@ -1,0 +1,1 @@
+# 個別相談会 (advice sessions): slots coordinators publish, bookings from consultation requests.
