@@ -26,7 +26,6 @@ from matching.events.models import (
     PairOutcome,
 )
 from matching.events.notices import resident_notice_send
-from matching.models import Candidate
 from partners.models import Outreach
 from partners.reach.services import (
     Notice,
@@ -170,6 +169,17 @@ def event_update(
     if current.status != EventStatus.OPEN:
         raise ValidationError(_("終了または中止したイベントは編集できません。"))
     event_validate(data)
+    moved_to = data.get("starts_at")
+    if moved_to and moved_to != current.starts_at and moved_to < timezone.now():
+        # Moving an open event into the past would leave places to decline and a waiting list
+        # to promote for something already over.
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "開催日時を過去に移すことはできません。終わった回は「終了」で記録してください。"
+                )
+            }
+        )
     registered = seats_taken(current)
     if data.get("capacity") is not None and data["capacity"] < registered:
         raise ValidationError(
@@ -222,13 +232,14 @@ def _tell_about_the_move(event: Event) -> None:
 
 
 @transaction.atomic
-def event_programme_set(*, event: Event, candidate_ids: list[int]) -> list[EventPair]:
-    """The programme: one pair per chosen shortlisted candidate (issue ↔ organisation)."""
+def event_programme_set(*, event: Event, candidate_ids: list[int], user: User) -> list[EventPair]:
+    """The programme: one pair per chosen shortlisted candidate (issue ↔ organisation), among
+    the pairs the programme screen offers `user` (their ward's, unless they see all wards)."""
+    from matching.events.selectors import shortlisted_candidates
+
     if event.status != EventStatus.OPEN:
         raise ValidationError(_("終了または中止したイベントのプログラムは変更できません。"))
-    candidates = list(
-        Candidate.objects.filter(pk__in=candidate_ids, shortlisted=True).select_related("resource")
-    )
+    candidates = list(shortlisted_candidates(user=user).filter(pk__in=candidate_ids))
     if len(candidates) != len(set(candidate_ids)):
         raise ValidationError(_("候補リストに入っていない組み合わせは選べません。"))
     keep: set[tuple[int, int]] = set()

@@ -203,7 +203,7 @@ def event_programme(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("candidates") if v.isdigit()]
         try:
-            services.event_programme_set(event=event, candidate_ids=ids)
+            services.event_programme_set(event=event, candidate_ids=ids, user=request.user)
         except ValidationError as exc:
             messages_service_errors(request, exc)
         else:

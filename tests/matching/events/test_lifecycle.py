@@ -166,7 +166,9 @@ def test_event_lifecycle_end_to_end(
 
 def test_close_needs_every_outcome_and_changes_nothing_otherwise(coordinator, programme):
     event = event_services.event_create(created_by=coordinator, data=_event_data())
-    event_services.event_programme_set(event=event, candidate_ids=[c.pk for c in programme])
+    event_services.event_programme_set(
+        event=event, candidate_ids=[c.pk for c in programme], user=coordinator
+    )
     Event.objects.filter(pk=event.pk).update(starts_at=_dt(-1), ends_at=_dt(-1, 16))
     first = event.pairs.first()
     with pytest.raises(ValidationError, match="すべての組み合わせ"):
@@ -273,8 +275,35 @@ def test_programme_accepts_only_shortlisted_candidates(coordinator, org_a):
     candidate = _shortlisted(IssueFactory(), org_a)
     Candidate.objects.filter(pk=candidate.pk).update(shortlisted=False)
     with pytest.raises(ValidationError):
-        event_services.event_programme_set(event=event, candidate_ids=[candidate.pk])
+        event_services.event_programme_set(
+            event=event, candidate_ids=[candidate.pk], user=coordinator
+        )
     assert not event.pairs.exists()
+
+
+def test_programme_refuses_another_wards_shortlisted_pair(coordinator, org_a):
+    """The form offers the organiser's own ward's pairs; a POST naming another ward's is refused
+    (#15 kind 4: the write path checks what the form checks)."""
+    from tests.portal.factories import ward
+
+    event = event_services.event_create(created_by=coordinator, data=_event_data())
+    shinjuku = _shortlisted(IssueFactory(ward=ward("13104")), org_a)
+    with pytest.raises(ValidationError, match="候補リストに入っていない"):
+        event_services.event_programme_set(
+            event=event, candidate_ids=[shinjuku.pk], user=coordinator
+        )
+    assert not event.pairs.exists()
+
+
+def test_an_open_event_cannot_be_moved_into_the_past(coordinator):
+    """#15 kind 8: the probe moved an open event to yesterday; after it "ended", places could
+    still be declined and a waitlisted person was told they had a seat."""
+    event = event_services.event_create(created_by=coordinator, data=_event_data())
+    past = _event_data(starts_at=_dt(-1), ends_at=_dt(-1, 16), registration_deadline=_dt(-2))
+    with pytest.raises(ValidationError, match="過去に移す"):
+        event_services.event_update(event=event, data=past, version=1)
+    event.refresh_from_db()
+    assert event.starts_at == _event_data()["starts_at"] and event.version == 1
 
 
 def test_stale_edit_is_refused(coordinator):
