@@ -53,6 +53,7 @@ PUBLIC_PAGES: tuple[tuple[str, object], ...] = (
     ("portal:help_centre", _("ヘルプ")),
     ("portal:faq_entry", _("よくある質問の各項目")),
     ("portal:consultation_new", _("相談フォーム")),
+    ("portal:advice_slots", _("個別相談会の空き枠")),
     ("partners:register", _("連携団体の登録")),
     ("portal:login", _("ログイン")),
     ("portal:password_reset", _("パスワードの再設定")),

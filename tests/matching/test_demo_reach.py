@@ -47,5 +47,8 @@ def test_every_organisation_proposal_and_invitation_of_the_demo_reaches_a_person
         assert row is not None and row.reached, f"event {event_id}: organisation {org_id}"
         assert (event_id, org_id) in invited
     for invitation in Invitation.objects.select_related("user", "contact"):
-        address = invitation.user.email if invitation.user else invitation.contact.email
+        if invitation.is_resident:  # signed up themselves: their own address or phone
+            address = invitation.email or invitation.phone
+        else:
+            address = invitation.user.email if invitation.user else invitation.contact.email
         assert address, f"invitation {invitation.pk} has no one to reach"

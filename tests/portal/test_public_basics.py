@@ -81,6 +81,9 @@ def test_the_statement_covers_every_public_page():
         "matching:invitation_link",  # a signed, expiring link from a mail
         "portal:password_reset_confirm",  # a signed, expiring link from a mail
         "evaluation:questionnaire_answer",  # a signed, single-use link from a mail
+        "matching:event_seat",  # a resident's signed link from the confirmation mail
+        "matching:event_seat_ics",  # calendar file behind that link
+        "portal:advice_booking",  # a booking's signed link from the confirmation mail
         "evaluation:questionnaire_public",  # a signed link from a QR code
         "portal:password_reset_done",  # shown after a reset is asked for
         "portal:password_reset_complete",  # shown after a new password is set
