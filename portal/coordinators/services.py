@@ -8,6 +8,7 @@ for the evaluation report come from :func:`coordination_figures` (re-exported by
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from portal.models import (
     Ward,
 )
 from portal.permissions import can_certify_coordinator
+from portal.rounding import half_up
 
 # Targets from the seed (DESIGN.md, pillar 2).
 TARGET_COORDINATORS = 30
@@ -40,8 +42,9 @@ TARGET_TRAINED_SHARE = 0.5
 TARGET_SUFFICIENT_SHARE = 0.7
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+def _share(part: int, whole: int) -> Decimal | None:
+    """``part / whole`` unrounded: whoever shows it rounds once (portal.rounding), never twice."""
+    return Decimal(part) / Decimal(whole) if whole else None
 
 
 # --- caseload ---------------------------------------------------------------------------------
@@ -139,7 +142,7 @@ def ward_overview(*, fiscal_year: int) -> dict[str, Any]:
         "total": total,
         "target": TARGET_COORDINATORS,
         "wards_without": sum(1 for w in wards if not w["coordinators"]),
-        "average_supported": round(sum(supported) / total, 1) if total else None,
+        "average_supported": half_up(Decimal(sum(supported)) / total, 1) if total else None,
         "target_supported": TARGET_SUPPORTED_CASES,
     }
 
@@ -290,7 +293,7 @@ def coordination_figures(
 ) -> dict[str, Any]:
     """Pillar-2 figures for one fiscal year, as plain numbers for the evaluation report.
 
-    Shares are floats in 0..1 (None when there is nothing to divide by). ``overview`` is
+    Shares are unrounded Decimals in 0..1 (None when there is nothing to divide by). ``overview`` is
     :func:`ward_overview` of the same year when the caller already has it (the coordinators
     screen shows both; computing the caseload twice was a third of that page's time).
     """
