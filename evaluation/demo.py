@@ -26,7 +26,7 @@ from evaluation.models import (
     SatisfactionSurvey,
 )
 from evaluation.services import INDICATOR_FIELDS, continuation_due_date
-from matching.projects.models import Project
+from matching.projects.models import PROJECT_UNDERWAY, Project
 from partners.models import Organization, OrgStatus
 from portal.models import Field, Role, User, Ward
 from portal.registry import DemoContext
@@ -249,7 +249,7 @@ def _projects() -> list[Project]:
             User.objects.filter(role=Role.COORDINATOR, ward=ward).order_by("username").first()
             or User.objects.filter(role=Role.COORDINATOR).order_by("username").first()
         )
-        status = Project.Status.RUNNING
+        status = Project.Status.PILOT
         if end and end < timezone.localdate():
             status = Project.Status.COMPLETED
         elif start > timezone.localdate():
@@ -452,7 +452,7 @@ def _continuations(projects: list[Project], today: datetime.date) -> None:
     due.sort(key=lambda item: (item[0], item[1].pk))
     for index, (when, project, years) in enumerate(due[:-1]):
         state = ["continued", "developed", "continued", "ended"][index % 4]
-        if project.status == Project.Status.RUNNING and state == "ended":
+        if project.status in PROJECT_UNDERWAY and state == "ended":
             state = "continued"
         Continuation.objects.get_or_create(
             project=project,

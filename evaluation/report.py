@@ -25,7 +25,7 @@ from evaluation.selectors import (
     gap_by_field,
     payments_due_total,
 )
-from matching.projects.models import Project
+from matching.projects.models import PROJECT_UNDERWAY, Project
 from portal.fiscal import (
     date_both,
     fiscal_year_label,
@@ -234,7 +234,7 @@ def report_context(
         projects.values("ward__code", "ward__name_ja")
         .annotate(
             n=Count("id"),
-            running=Count("id", filter=Q(status=Project.Status.RUNNING)),
+            running=Count("id", filter=Q(status__in=PROJECT_UNDERWAY)),
             completed=Count("id", filter=Q(status=Project.Status.COMPLETED)),
             cancelled=Count("id", filter=Q(status=Project.Status.CANCELLED)),
             public=Sum("public_cost"),

@@ -20,6 +20,12 @@ class MatchingConfig(AppConfig):
         registry.menu_register(
             label=_("提案"), url_name="matching:partner_proposals", roles=[Role.PARTNER], order=300
         )
+        registry.menu_register(
+            label=_("連携事業"),
+            url_name="matching:project_list",
+            roles=[*staff, Role.PARTNER],
+            order=350,
+        )
         registry.card_register(
             key="matching.review",
             title=_("確認待ちのマッチング候補"),

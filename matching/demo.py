@@ -190,16 +190,16 @@ def _project(rng, proposal, issue, resource, answered, today) -> None:
         status = Project.Status.PREPARING
     elif age > 330:
         status = rng.choices(
-            [Project.Status.COMPLETED, Project.Status.RUNNING, Project.Status.CANCELLED],
+            [Project.Status.COMPLETED, Project.Status.PILOT, Project.Status.CANCELLED],
             weights=[70, 20, 10],
         )[0]
     elif age > 120:
         status = rng.choices(
-            [Project.Status.RUNNING, Project.Status.COMPLETED, Project.Status.CANCELLED],
+            [Project.Status.PILOT, Project.Status.COMPLETED, Project.Status.CANCELLED],
             weights=[75, 20, 5],
         )[0]
     else:
-        status = Project.Status.RUNNING
+        status = Project.Status.PILOT
     end = None
     if status in (Project.Status.COMPLETED, Project.Status.CANCELLED):
         end = min(start + datetime.timedelta(days=rng.randint(120, 330)), today)

@@ -7,6 +7,11 @@
 - An event is run by an admin, its creator, or a coordinator of one of its wards.
 - A proposal is answered by a member of the proposed organisation while that organisation is
   approved (a suspended or merged organisation's members can no longer accept).
+- A project (連携事業) is seen by admins and evaluators, by staff of its ward (all staff for a
+  ward-independent project), by its own coordinator, and by members of its organisations
+  (read-only, plus what they report from their side). It is run — status, period, costs,
+  documents, problem handling — by admins, evaluators, and coordinators of its ward or its own
+  coordinator. Members of its organisations report progress, add documents and raise problems.
 """
 
 from __future__ import annotations
@@ -14,7 +19,15 @@ from __future__ import annotations
 import rules
 
 from partners.models import Membership, OrgStatus
-from portal.permissions import is_admin, is_approver, is_coordinator, is_partner, of_own_ward
+from portal.permissions import (
+    is_admin,
+    is_approver,
+    is_coordinator,
+    is_evaluator,
+    is_partner,
+    is_staff_member,
+    of_own_ward,
+)
 
 
 @rules.predicate
@@ -38,6 +51,20 @@ def _member_of_approved_organization(user, proposal) -> bool:
     ).exists()
 
 
+@rules.predicate
+def _coordinates_project(user, project) -> bool:
+    return project.coordinator_id is not None and project.coordinator_id == user.pk
+
+
+@rules.predicate
+def _member_of_project(user, project) -> bool:
+    membership = Membership.objects.filter(user=user).only("organization_id").first()
+    return (
+        membership is not None
+        and project.organizations.filter(pk=membership.organization_id).exists()
+    )
+
+
 can_decide = is_admin | (is_coordinator & of_own_ward)
 can_approve = is_admin | (is_approver & _approver_of_issue_ward)
 can_run_matching = is_admin | is_coordinator
@@ -45,9 +72,21 @@ can_see_approvals = is_admin | is_approver
 can_manage_event = is_admin | (is_coordinator & _runs_event)
 can_answer_proposal = is_partner & _member_of_approved_organization
 
+can_manage_project = (
+    is_admin | is_evaluator | (is_coordinator & (of_own_ward | _coordinates_project))
+)
+can_report_on_project = is_partner & _member_of_project
+can_view_project = can_manage_project | (is_staff_member & of_own_ward) | can_report_on_project
+can_add_to_project = can_manage_project | can_report_on_project
+
 rules.add_perm("matching.decide_candidate", can_decide)
 rules.add_perm("matching.approve_candidate", can_approve)
 rules.add_perm("matching.run_matching", can_run_matching)
 rules.add_perm("matching.see_approvals", can_see_approvals)
 rules.add_perm("matching.manage_event", can_manage_event)
 rules.add_perm("matching.answer_proposal", can_answer_proposal)
+rules.add_perm("matching.view_project", can_view_project)
+rules.add_perm("matching.manage_project", can_manage_project)
+rules.add_perm("matching.report_progress", can_report_on_project)
+# Documents and problems come from either side: the ward's staff or the partner's members.
+rules.add_perm("matching.add_to_project", can_add_to_project)

@@ -60,6 +60,7 @@ CASELOAD_LABELS = {
     "issues": _lazy("担当中の地域課題"),
     "projects": _lazy("進行中の連携事業"),
     "consultations": _lazy("対応中の相談"),
+    "problems": _lazy("対応中の連携事業の課題・トラブル"),
     "resolved_issues": _lazy("年度内に解決した課題"),
 }
 

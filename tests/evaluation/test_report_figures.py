@@ -88,9 +88,7 @@ def test_a_long_label_that_would_leave_the_drawing_goes_inside_the_bar():
 def test_csv_cells_are_rounded_half_up(monkeypatch):
     from evaluation.kpi.base import KpiResult
 
-    row = KpiResult(
-        code="x", label="満足度", pillar=1, unit="点", target=Decimal(4), baseline=None
-    )
+    row = KpiResult(code="x", label="満足度", pillar=1, unit="点", target=Decimal(4), baseline=None)
     row.value = Decimal("4.125")
     monkeypatch.setattr("evaluation.report.report_rows", lambda **kwargs: [row])
     text = report_csv(fiscal_year=2025).decode("utf-8-sig")

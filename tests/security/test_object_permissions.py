@@ -55,7 +55,7 @@ def test_another_wards_coordinator_cannot_close_a_project_through_its_continuati
     client, coordinator_other_ward
 ):
     project = ProjectFactory(
-        ward=ward("13101"), start_date=datetime.date(2024, 4, 1), status=Project.Status.RUNNING
+        ward=ward("13101"), start_date=datetime.date(2024, 4, 1), status=Project.Status.PILOT
     )
     client.force_login(coordinator_other_ward)
     response = client.post(
@@ -63,7 +63,7 @@ def test_another_wards_coordinator_cannot_close_a_project_through_its_continuati
     )
     assert response.status_code == 403
     project.refresh_from_db()
-    assert project.status == Project.Status.RUNNING
+    assert project.status == Project.Status.PILOT
     assert not project.continuations.exists()
 
 
