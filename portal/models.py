@@ -483,4 +483,5 @@ class SubmissionReceipt(models.Model):
 
 
 # Kept in its own module; imported here so the app label stays "portal".
+from portal.coordinators.models import Certification  # noqa: E402,F401
 from portal.imports.models import ImportJob  # noqa: E402,F401
