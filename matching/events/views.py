@@ -146,7 +146,7 @@ def event_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     invitations = event.invitations.select_related("user", "organization").order_by(
         "status", "waitlisted_at", "user__username"
     )
-    pairs = event.pairs.select_related("issue", "organization", "resource")
+    pairs = event.pairs.select_related("issue", "organization", "resource", "proposal", "project")
     user = request.user
     can_manage = user.has_perm("matching.manage_event", event)
     counts = dict.fromkeys(InvitationStatus.values, 0)
@@ -268,6 +268,8 @@ def event_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 minutes=form.cleaned_data["minutes"],
                 attended_ids=form.attended_ids(),
                 outcomes=form.outcomes(),
+                follow_ups=form.follow_ups(),
+                closed_by=request.user,
             )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
