@@ -9,11 +9,13 @@ class MatchingConfig(AppConfig):
     def ready(self) -> None:
         from matching import demo, permissions, selectors  # noqa: F401  (permissions register)
         from matching.events import demo as events_demo
+        from matching.projects import demo as projects_demo
         from portal import registry
         from portal.models import STAFF_ROLES, Role
 
         staff = [*STAFF_ROLES]
         registry.demo_loader_register(key="matching.engine", order=30, loader=demo.load)
+        registry.demo_loader_register(key="matching.projects", order=42, loader=projects_demo.load)
         registry.menu_register(
             label=_("マッチング"), url_name="matching:home", roles=staff, order=300
         )
