@@ -22,6 +22,7 @@ from evaluation.models import Measurement, MeasurementSource, ProjectIndicator
 from matching.models import Project
 from portal.cleantext import control_character_find
 from portal.models import User
+from portal.rounding import half_up
 from portal.tabular import cell_is_formula
 
 
@@ -36,7 +37,7 @@ def value_parse(indicator: ProjectIndicator, value: Any) -> Decimal | None:
         raise ValidationError(_("値は数値で入力してください。")) from exc
     if not number.is_finite() or abs(number) >= Decimal("1e12"):
         raise ValidationError(_("値が大きすぎるか、数値ではありません。"))
-    return number.quantize(Decimal("0.01"))
+    return half_up(number, 2)  # stored with two decimals, 四捨五入 (1.005 → 1.01)
 
 
 def _parse_date(value: Any) -> datetime.date:

@@ -75,12 +75,15 @@ def progress_report_add(*, project: Project, user: User, data: dict[str, Any]) -
     """
     if not can_report_on_project(user, project):
         raise PermissionDenied(_("この連携事業の進捗を報告できるのは連携団体の担当者です。"))
+    organization_id = _organization_id(user)
+    if organization_id is None:  # can_report_on_project has checked the membership
+        raise PermissionDenied
     reported_on = data.get("reported_on") or timezone.localdate()
     _not_in_future(reported_on)
     with transaction.atomic():
         report = ProgressReport.objects.create(
             project=project,
-            organization_id=_organization_id(user),
+            organization_id=organization_id,
             reported_on=reported_on,
             body=data["body"].strip(),
             next_steps=(data.get("next_steps") or "").strip(),

@@ -76,7 +76,7 @@ def lifecycle_walk(project: Project, rng: random.Random, today: datetime.date) -
         )[0]
         steps.append((outcome, concluded))
         later = concluded + datetime.timedelta(days=rng.randint(90, 240))
-        if outcome == S.CONTINUING and later <= today:
+        if outcome == S.CONTINUING and later <= today and rng.random() < 0.5:
             steps.append((rng.choice([S.ADOPTED, S.ADOPTED, S.COMPLETED]), later))
         elif (
             outcome == S.ADOPTED
@@ -84,7 +84,10 @@ def lifecycle_walk(project: Project, rng: random.Random, today: datetime.date) -
             and rng.random() < 0.3
         ):
             steps.append((S.COMPLETED, later + datetime.timedelta(days=300)))
-    notes = {S.ADOPTED: "区の通常事業として予算化", S.CANCELLED: "団体側の体制が確保できず中止"}
+    notes: dict[str, str] = {
+        S.ADOPTED: "区の通常事業として予算化",
+        S.CANCELLED: "団体側の体制が確保できず中止",
+    }
     for status, day in steps:
         services.project_status_change(
             project=project, status=status, changed_by=None, on=day, note=notes.get(status, "")
@@ -95,6 +98,7 @@ def load(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed + 42)  # noqa: S311  # nosec B311 - demo data, not security
     today = timezone.localdate()
     followed = _event_follow_ups(rng)
+    _upcoming(rng, today)
     walked = 0
     for project in Project.objects.annotate(steps=Count("status_changes")).filter(steps__lte=1):
         before = project.status
@@ -161,6 +165,33 @@ def _event_follow_ups(rng: random.Random) -> int:
     return made
 
 
+def _upcoming(rng: random.Random, today: datetime.date) -> None:
+    """A few projects a coordinator entered directly that start in the coming weeks (準備中)."""
+
+    if Project.objects.filter(start_date__gt=today, proposal__isnull=True).count() >= 3:
+        return
+    issues = Issue.objects.filter(
+        status=IssueStatus.OPEN, candidates__current=True, candidates__rank=1
+    ).select_related("ward", "field", "coordinator")
+    for issue in issues.distinct().order_by("ref")[:3]:
+        candidate = issue.candidates.filter(current=True, rank=1).select_related(
+            "resource__organization"
+        )[0]
+        services.project_create(
+            title=f"{issue.title}（{candidate.resource.organization.name}）"[:200],
+            summary=f"{candidate.resource.title}を活用する事業。協定の締結を準備中。",
+            issues=[issue],
+            organizations=[candidate.resource.organization],
+            start_date=today + datetime.timedelta(days=rng.randint(14, 60)),
+            resource=candidate.resource,
+            ward=issue.ward,
+            field=issue.field,
+            coordinator=issue.coordinator,
+            public_cost=rng.choice([300_000, 600_000]),
+            partner_cost=rng.choice([0, 200_000]),
+        )
+
+
 def _in_kind(rng: random.Random, projects: list[Project]) -> None:
     """Some projects show a full split: the ward lends a room, the organisation its equipment."""
     for project in projects:
@@ -188,29 +219,28 @@ def _in_kind(rng: random.Random, projects: list[Project]) -> None:
         )
 
 
-def _member(project: Project) -> tuple[User | None, int | None]:
-    membership = (
+def _member(project: Project) -> Membership | None:
+    return (
         Membership.objects.filter(organization__in=project.organizations.all())
         .select_related("user")
         .order_by("pk")
         .first()
     )
-    return (membership.user, membership.organization_id) if membership else (None, None)
 
 
 def _progress(rng: random.Random, projects: list[Project], today: datetime.date) -> None:
     for project in projects:
-        user, organization_id = _member(project)
-        if user is None or project.progress_reports.exists():
+        member = _member(project)
+        if member is None or project.progress_reports.exists():
             continue
         body, next_steps = rng.choice(PROGRESS)
         ProgressReport.objects.create(
             project=project,
-            organization_id=organization_id,
+            organization_id=member.organization_id,
             reported_on=min(project.start_date + datetime.timedelta(days=60), today),
             body=body,
             next_steps=next_steps,
-            reported_by=user,
+            reported_by=member.user,
         )
 
 
@@ -221,7 +251,7 @@ def _problems(rng: random.Random, projects: list[Project]) -> int:
         if project.problems.exists():
             continue
         kind, title, description = PROBLEMS[index % len(PROBLEMS)]
-        partner, organization_id = _member(project)
+        member = _member(project)
         status = [ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS, ProblemStatus.RESOLVED][index % 3]
         coordinator = project.coordinator or staff
         resolved = status == ProblemStatus.RESOLVED
@@ -231,8 +261,8 @@ def _problems(rng: random.Random, projects: list[Project]) -> int:
             title=title,
             description=description,
             status=status,
-            organization_id=organization_id if partner else None,
-            raised_by=partner or coordinator,
+            organization_id=member.organization_id if member else None,
+            raised_by=member.user if member else coordinator,
             assigned_to=coordinator,
             resolution=rng.choice(RESOLUTIONS) if resolved else "",
             resolved_at=timezone.now() if resolved else None,

@@ -3,7 +3,7 @@ outside support, coordinator budgets and grants."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -68,16 +68,18 @@ class ProjectCreateForm(OnceFormMixin, PortalForm):
         ).order_by("ref")
         if user.role == Role.COORDINATOR:
             # A coordinator enters projects of their own ward only.
-            self.fields["ward"].queryset = Ward.objects.filter(pk=user.ward_id)
+            cast(forms.ModelChoiceField, self.fields["ward"]).queryset = Ward.objects.filter(
+                pk=user.ward_id or 0
+            )
             self.fields["ward"].initial = user.ward_id
             issues = issues.filter(Q(ward_id=user.ward_id) | Q(ward__isnull=True))
             self.fields["coordinator"].initial = user.pk
-        self.fields["issues"].queryset = issues
-        self.fields["coordinator"].queryset = _coordinators(
+        cast(forms.ModelMultipleChoiceField, self.fields["issues"]).queryset = issues
+        cast(forms.ModelChoiceField, self.fields["coordinator"]).queryset = _coordinators(
             None if user.role != Role.COORDINATOR else user.ward
         )
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self):
         data = super().clean()
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
@@ -111,9 +113,11 @@ class ProjectEditForm(PortalForm):
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {name: getattr(project, name) for name in self.base_fields})
         super().__init__(*args, **kwargs)
-        self.fields["coordinator"].queryset = _coordinators(project.ward)
+        cast(forms.ModelChoiceField, self.fields["coordinator"]).queryset = _coordinators(
+            project.ward
+        )
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self):
         data = super().clean()
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
@@ -138,7 +142,9 @@ class StatusForm(PortalForm):
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = PROJECT_TRANSITIONS.get(project.status, set())
-        self.fields["status"].choices = [(s.value, s.label) for s in Project.Status if s in allowed]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            (s.value, s.label) for s in Project.Status if s in allowed
+        ]
         self.fields["changed_on"].initial = timezone.localdate()
 
 
@@ -246,7 +252,9 @@ class ProblemUpdateForm(PortalForm):
     def __init__(self, *args: Any, problem: ProjectProblem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = PROBLEM_TRANSITIONS.get(ProblemStatus(problem.status), set())
-        self.fields["status"].choices = [(s.value, s.label) for s in ProblemStatus if s in allowed]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            (s.value, s.label) for s in ProblemStatus if s in allowed
+        ]
         self.fields["resolution"].initial = problem.resolution
 
 

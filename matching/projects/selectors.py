@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -116,7 +117,7 @@ def budgets_with_balance(*, user: User | None = None) -> QuerySet[CoordinatorBud
 
 
 def _caseload_add(
-    result: dict[int, dict[str, int]], user_id: int, key: str, row: dict[str, int]
+    result: dict[int, dict[str, int]], user_id: int, key: str, row: Mapping[str, Any]
 ) -> None:
     figures = result.setdefault(user_id, {})
     figures[key] = row["active"]
@@ -152,7 +153,7 @@ def caseload_by_coordinator(user_ids: list[int], fiscal_year: int) -> dict[int, 
     ):
         _caseload_add(result, row["coordinator_id"], "issues", row)
     live = list(PROJECT_LIVE)
-    for row in (
+    for project_row in (
         Project.objects.filter(coordinator_id__in=user_ids)
         .values("coordinator_id")
         .annotate(
@@ -163,8 +164,8 @@ def caseload_by_coordinator(user_ids: list[int], fiscal_year: int) -> dict[int, 
             ),
         )
     ):
-        _caseload_add(result, row["coordinator_id"], "projects", row)
-    for row in (
+        _caseload_add(result, project_row["coordinator_id"], "projects", project_row)
+    for problem_row in (
         ProjectProblem.objects.filter(assigned_to_id__in=user_ids)
         .values("assigned_to_id")
         .annotate(
@@ -180,5 +181,5 @@ def caseload_by_coordinator(user_ids: list[int], fiscal_year: int) -> dict[int, 
             ),
         )
     ):
-        _caseload_add(result, row["assigned_to_id"], "problems", row)
+        _caseload_add(result, problem_row["assigned_to_id"], "problems", problem_row)
     return result

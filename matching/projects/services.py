@@ -4,7 +4,7 @@ support. What either side adds to a project (progress, documents, problems) is i
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -130,7 +130,13 @@ def project_create(
     return project
 
 
-def proposal_costs(proposal: Proposal) -> dict[str, int]:
+class ProposalCosts(TypedDict):
+    public_cost: int
+    partner_cost: int
+    in_kind_value: int
+
+
+def proposal_costs(proposal: Proposal) -> ProposalCosts:
     """The budget a proposal carries, as project_create's cost arguments (yen)."""
     return {
         "public_cost": proposal.public_cost,
@@ -254,10 +260,11 @@ def project_costs_recount(project: Project, *, changed_by: User | None = None) -
 
 
 def project_costs_set(
-    *, project: Project, parties: dict[int | None, dict[str, Any]], changed_by: User
+    *, project: Project, parties: dict[int | None, dict[str, Any]], changed_by: User | None
 ) -> Project:
     """Set each party's contribution: ``parties`` maps None (the ward) or an organisation's pk
-    (one of the project's organisations) to {"cash": yen, "in_kind": yen, "in_kind_note": str}.
+    (one of the project's organisations) to {"cash": yen, "in_kind": yen, "in_kind_note": str};
+    ``changed_by`` None is the system (the demo data).
 
     PermissionDenied without matching.manage_project; ValidationError for an organisation that
     is not part of the project or a negative amount, with nothing changed.
@@ -274,9 +281,15 @@ def project_costs_set(
         # One editor of a project's costs at a time: the totals are recounted from all rows.
         Project.objects.select_for_update().filter(pk=project.pk).first()
         for organization_id, values in parties.items():
-            contribution = ProjectContribution.objects.filter(
+            rows = ProjectContribution.objects.filter(project=project)
+            stored = (
+                rows.filter(organization__isnull=True)
+                if organization_id is None
+                else rows.filter(organization_id=organization_id)
+            ).first()
+            contribution = stored or ProjectContribution(
                 project=project, organization_id=organization_id
-            ).first() or ProjectContribution(project=project, organization_id=organization_id)
+            )
             contribution.cash = int(values.get("cash") or 0)
             contribution.in_kind = int(values.get("in_kind") or 0)
             contribution.in_kind_note = str(values.get("in_kind_note") or "").strip()[:200]

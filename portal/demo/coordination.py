@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Sequence
 
 from django.utils import timezone
 
@@ -359,7 +360,7 @@ def load(ctx: DemoContext) -> None:
     )
 
 
-def _certifications(coordinators: list[User], levels: list[str], current_fy: int) -> None:
+def _certifications(coordinators: list[User], levels: Sequence[str], current_fy: int) -> None:
     """Each coordinator certified once by an approver (or an admin), with the basis recorded;
     a few raised one level this year. Left alone when a coordinator already has a decision."""
     from portal.coordinators.services import certification_basis, coordinator_certify
