@@ -43,7 +43,9 @@ from portal.tabular import XLSX_MAGIC, TabularError, content_problem, csv_decode
 PENDING_MAX_AGE_SECONDS = 2 * 3600
 
 
-class SpreadsheetFileField(forms.FileField):
+class CheckedFileField(forms.FileField):
+    """A file upload with a size limit whose bytes ``check`` judges (a subclass says how)."""
+
     def __init__(self, *, max_bytes: int, **kwargs) -> None:
         self.max_bytes = max_bytes
         super().__init__(**kwargs)
@@ -59,17 +61,26 @@ class SpreadsheetFileField(forms.FileField):
                 code="too_large",
             )
         upload.seek(0)
-        data = upload.read()
+        content = upload.read()
         upload.seek(0)
-        problem = content_problem(data)
+        self.check(upload, content)
+        return upload
+
+    def check(self, upload, content: bytes) -> None:
+        """Raise forms.ValidationError when ``content`` is not what this field accepts."""
+        raise NotImplementedError
+
+
+class SpreadsheetFileField(CheckedFileField):
+    def check(self, upload, content: bytes) -> None:
+        problem = content_problem(content)
         if problem:
             raise forms.ValidationError(problem, code="content")
-        if not data.startswith(XLSX_MAGIC):
+        if not content.startswith(XLSX_MAGIC):
             try:
-                csv_decode(data)
+                csv_decode(content)
             except TabularError as exc:
                 raise forms.ValidationError(str(exc), code="encoding") from exc
-        return upload
 
 
 # Document kinds recognised by content: extension → (content type, test of the bytes).
@@ -126,26 +137,11 @@ def _is_text(data: bytes) -> bool:
     return True
 
 
-class DocumentFileField(forms.FileField):
+class DocumentFileField(CheckedFileField):
     """A document upload judged by its bytes; the cleaned file carries ``content_type_checked``."""
 
-    def __init__(self, *, max_bytes: int, **kwargs) -> None:
-        self.max_bytes = max_bytes
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        if upload is None:
-            return upload
-        if upload.size > self.max_bytes:
-            raise forms.ValidationError(
-                _("ファイルが大きすぎます（上限 %(mb)s MB）。"),
-                params={"mb": f"{self.max_bytes / (1024 * 1024):g}"},
-                code="too_large",
-            )
-        upload.seek(0)
-        kind = document_kind(upload.name or "", upload.read())
-        upload.seek(0)
+    def check(self, upload, content: bytes) -> None:
+        kind = document_kind(upload.name or "", content)
         if kind is None:
             raise forms.ValidationError(
                 _(
@@ -156,7 +152,6 @@ class DocumentFileField(forms.FileField):
                 code="content",
             )
         upload.content_type_checked = kind
-        return upload
 
 
 def _pending_dir() -> Path:

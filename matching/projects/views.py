@@ -7,7 +7,8 @@ answers 404 to a coordinator; a form a person may not use is neither shown nor a
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -269,8 +270,21 @@ def project_costs(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _add_from_form(request, project: Project, *, form, name: str, anchor: str, create, done: str):
-    """The shape of the page's add forms: validate, create once, back to the section."""
+def _add_from_form(
+    request: AuthenticatedRequest,
+    pk: int,
+    *,
+    perm: str,
+    form_class,
+    anchor: str,
+    create: Callable[[Project, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """The shape of the project page's add forms: the project if seen (404), the permission the
+    form is shown with (403), then validate, create once per form token, back to the section."""
+    project = _project(request, pk)
+    permission_or_refuse(request.user, perm, project)
+    form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         messages_form_errors(request, form)
         return _to_project(project, anchor)
@@ -278,8 +292,8 @@ def _add_from_form(request, project: Project, *, form, name: str, anchor: str, c
         once = create_once(
             request,
             form,
-            name=name,
-            create=create,
+            name=request.resolver_match.view_name if request.resolver_match else perm,
+            create=lambda: create(project, form.cleaned_data),
             url=lambda _row: reverse("matching:project_detail", args=[project.pk]) + anchor,
         )
     except ValidationError as exc:
@@ -294,17 +308,14 @@ def _add_from_form(request, project: Project, *, form, name: str, anchor: str, c
 @require_POST
 @partner_required
 def project_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk)
-    permission_or_refuse(request.user, "matching.report_progress", project)
-    form = ProgressForm(request.POST)
     return _add_from_form(
         request,
-        project,
-        form=form,
-        name="matching:project_progress",
+        pk,
+        perm="matching.report_progress",
+        form_class=ProgressForm,
         anchor="#progress",
-        create=lambda: activity.progress_report_add(
-            project=project, user=request.user, data=form.cleaned_data
+        create=lambda project, data: activity.progress_report_add(
+            project=project, user=request.user, data=data
         ),
         done=_("進捗を報告しました。"),
     )
@@ -313,22 +324,32 @@ def project_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @signed_in_required
 def project_document_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk)
-    permission_or_refuse(request.user, "matching.add_to_project", project)
-    form = DocumentForm(request.POST, request.FILES)
     return _add_from_form(
         request,
-        project,
-        form=form,
-        name="matching:project_document_add",
+        pk,
+        perm="matching.add_to_project",
+        form_class=DocumentForm,
         anchor="#documents",
-        create=lambda: activity.project_document_add(
-            project=project,
-            user=request.user,
-            title=form.cleaned_data["title"],
-            upload=form.cleaned_data["file"],
+        create=lambda project, data: activity.project_document_add(
+            project=project, user=request.user, title=data["title"], upload=data["file"]
         ),
         done=_("資料を登録しました。"),
+    )
+
+
+@require_POST
+@signed_in_required
+def project_problem_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return _add_from_form(
+        request,
+        pk,
+        perm="matching.add_to_project",
+        form_class=ProblemForm,
+        anchor="#problems",
+        create=lambda project, data: activity.problem_raise(
+            project=project, user=request.user, data=data
+        ),
+        done=_("課題を登録しました。担当コーディネーターに通知しました。"),
     )
 
 
@@ -344,25 +365,6 @@ def project_document(request: AuthenticatedRequest, pk: int, document_id: int) -
         as_attachment=True,
         filename=document.original_name,
         content_type=document.content_type,
-    )
-
-
-@require_POST
-@signed_in_required
-def project_problem_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk)
-    permission_or_refuse(request.user, "matching.add_to_project", project)
-    form = ProblemForm(request.POST)
-    return _add_from_form(
-        request,
-        project,
-        form=form,
-        name="matching:project_problem_add",
-        anchor="#problems",
-        create=lambda: activity.problem_raise(
-            project=project, user=request.user, data=form.cleaned_data
-        ),
-        done=_("課題を登録しました。担当コーディネーターに通知しました。"),
     )
 
 
