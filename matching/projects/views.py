@@ -357,11 +357,16 @@ def project_problem_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def project_document(request: AuthenticatedRequest, pk: int, document_id: int) -> FileResponse:
     project = _project(request, pk)
     document = get_object_or_404(ProjectDocument, pk=document_id, project=project)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None  # the record outlived its file (a restored database)
     access_log_record(
         kind=AccessLog.Kind.EXPORT, request=request, detail=f"project document {document.pk}"
     )
+    # Always a download, with the type its bytes were checked to be: never shown inline.
     return FileResponse(
-        document.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=document.original_name,
         content_type=document.content_type,
