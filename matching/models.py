@@ -216,11 +216,6 @@ class Proposal(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     response_reason = models.TextField(blank=True, max_length=2000)
     responded_at = models.DateTimeField(null=True, blank=True)
-    # The budget the proposal carries (yen): the project an accepted proposal becomes starts
-    # with this cost split instead of ¥0 (matching.projects.services.project_create).
-    public_cost = models.PositiveBigIntegerField(_("公的負担（円）"), default=0)
-    partner_cost = models.PositiveBigIntegerField(_("団体負担（円）"), default=0)
-    in_kind_value = models.PositiveBigIntegerField(_("現物提供の評価額（円）"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

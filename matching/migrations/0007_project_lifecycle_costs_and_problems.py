@@ -16,36 +16,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='historicalproposal',
-            name='in_kind_value',
-            field=models.PositiveBigIntegerField(default=0, verbose_name='現物提供の評価額（円）'),
-        ),
-        migrations.AddField(
-            model_name='historicalproposal',
-            name='partner_cost',
-            field=models.PositiveBigIntegerField(default=0, verbose_name='団体負担（円）'),
-        ),
-        migrations.AddField(
-            model_name='historicalproposal',
-            name='public_cost',
-            field=models.PositiveBigIntegerField(default=0, verbose_name='公的負担（円）'),
-        ),
-        migrations.AddField(
-            model_name='proposal',
-            name='in_kind_value',
-            field=models.PositiveBigIntegerField(default=0, verbose_name='現物提供の評価額（円）'),
-        ),
-        migrations.AddField(
-            model_name='proposal',
-            name='partner_cost',
-            field=models.PositiveBigIntegerField(default=0, verbose_name='団体負担（円）'),
-        ),
-        migrations.AddField(
-            model_name='proposal',
-            name='public_cost',
-            field=models.PositiveBigIntegerField(default=0, verbose_name='公的負担（円）'),
-        ),
         migrations.AlterField(
             model_name='historicalproject',
             name='status',

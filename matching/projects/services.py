@@ -4,7 +4,7 @@ support. What either side adds to a project (progress, documents, problems) is i
 from __future__ import annotations
 
 import datetime
-from typing import Any, TypedDict
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -128,21 +128,6 @@ def project_create(
                 issue.status, issue.status_changed_at = moved.status, moved.status_changed_at
                 issue.version = moved.version
     return project
-
-
-class ProposalCosts(TypedDict):
-    public_cost: int
-    partner_cost: int
-    in_kind_value: int
-
-
-def proposal_costs(proposal: Proposal) -> ProposalCosts:
-    """The budget a proposal carries, as project_create's cost arguments (yen)."""
-    return {
-        "public_cost": proposal.public_cost,
-        "partner_cost": proposal.partner_cost,
-        "in_kind_value": proposal.in_kind_value,
-    }
 
 
 def _may_manage(user: User | None, project: Project) -> None:

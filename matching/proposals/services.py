@@ -17,7 +17,7 @@ from matching.models import (
     Proposal,
 )
 from matching.permissions import can_answer_proposal
-from matching.projects.services import project_create, proposal_costs
+from matching.projects.services import project_create
 from partners.models import Membership
 from portal.models import User
 from portal.services import notification_send
@@ -106,8 +106,6 @@ def proposal_respond(*, proposal: Proposal, user: User, accept: bool, reason: st
                 field=issue.field,
                 coordinator=issue.coordinator,
                 created_by=user,
-                # The budget the proposal carried: the project does not start at ¥0.
-                **proposal_costs(locked),
             )
         staff = [u for u in {issue.coordinator, locked.created_by} if u is not None and u.is_active]
         if staff:

@@ -194,27 +194,3 @@ def test_costs_of_an_organisation_outside_the_project_are_refused(org_a, org_b, 
         )
     project.refresh_from_db()
     assert project.public_cost == 100_000
-
-
-def test_an_accepted_proposal_carries_its_budget_into_the_project(org_a, partner_a, coordinator):
-    from matching.models import Proposal
-    from matching.proposals.services import proposal_respond
-    from tests.partners.factories import ResourceFactory
-
-    issue = IssueFactory(ward=ward("13101"), coordinator=coordinator)
-    proposal = Proposal.objects.create(
-        issue=issue,
-        resource=ResourceFactory(organization=org_a),
-        organization=org_a,
-        deadline=timezone.localdate() + datetime.timedelta(days=7),
-        public_cost=600_000,
-        partner_cost=250_000,
-        in_kind_value=80_000,
-    )
-    proposal_respond(proposal=proposal, user=partner_a, accept=True)
-    project = Project.objects.get(proposal=proposal)
-    assert (project.public_cost, project.partner_cost, project.in_kind_value) == (
-        600_000,
-        250_000,
-        80_000,
-    )
