@@ -106,7 +106,7 @@ def _seed(n: int, fiscal_year: int) -> str:
             ward=rng.choice(wards),
             field=rng.choice(fields),
             start_date=start - datetime.timedelta(days=rng.randint(0, 700)),
-            status="running",
+            status="pilot",
             public_cost=rng.randint(1, 50) * 100_000,
             partner_cost=rng.randint(1, 30) * 100_000,
             in_kind_value=rng.randint(0, 20) * 100_000,

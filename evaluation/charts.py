@@ -1,6 +1,9 @@
 """Small server-side SVG charts for the PDF report (WeasyPrint runs no JavaScript).
 
 Every text is escaped with format_html; the markup is built here, never from user input as-is.
+A bar never leaves its drawing: a value above the axis maximum (a KPI at 188.7 % of its target on
+an axis that ends at 150 %) draws a bar that stops at the axis, marked with a break, and its
+label — the real value, rounded half up (portal.rounding) — stays inside the drawing.
 """
 
 from __future__ import annotations
@@ -11,11 +14,24 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from portal.rounding import figure_text
+
 COLOURS = ("#0031d8", "#e25100", "#259d63", "#7f19dd")
 
 
 def _num(value) -> float:
     return float(value or 0)
+
+
+def value_label(value, unit: str = "") -> str:
+    """The label a bar or column carries: one decimal at most, rounded half up."""
+    return f"{figure_text(value, 1, trim=True)}{unit}"
+
+
+def text_width(text: str, font_size: float) -> float:
+    """A generous estimate of the drawn width of ``text``: full-width characters take 1 em,
+    others 0.62 em (digits and Latin letters of the report's font are narrower than that)."""
+    return sum(font_size if ord(ch) > 0x2E7F else font_size * 0.62 for ch in text)
 
 
 def hbar_chart(
@@ -48,20 +64,17 @@ def hbar_chart(
             )
         )
         for s_index, value in enumerate(values):
-            w = 0 if value is None else max(0.0, _num(value) / peak * plot_w)
-            by = y + s_index * bar_h
             parts.append(
-                format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
-                    '<text x="{}" y="{}" font-size="9">{}</text>',
-                    label_width,
-                    by,
-                    f"{w:.1f}",
-                    bar_h - 2,
-                    COLOURS[s_index % len(COLOURS)],
-                    f"{label_width + w + 3:.1f}",
-                    by + bar_h - 4,
-                    "—" if value is None else f"{value}{unit}",
+                _hbar(
+                    value,
+                    x=label_width,
+                    y=y + s_index * bar_h,
+                    height=bar_h,
+                    length=plot_w,
+                    peak=peak,
+                    colour=COLOURS[s_index % len(COLOURS)],
+                    label="—" if value is None else value_label(value, unit),
+                    right_edge=width,
                 )
             )
     legend_y = top + group_h * max(len(rows), 1) + 6
@@ -95,6 +108,70 @@ def hbar_chart(
     )
 
 
+def _hbar(
+    value,
+    *,
+    x: int,
+    y: int,
+    height: int,
+    length: int,
+    peak: float,
+    colour: str,
+    label: str,
+    right_edge: int,
+) -> SafeString:
+    """One bar of at most ``length`` (the axis maximum ``peak``) and its value label.
+
+    A value above ``peak`` stops at the axis and carries a white break mark at its end; its
+    label goes after the bar when it fits before ``right_edge``, inside the bar's end otherwise.
+    """
+    number = 0.0 if value is None else max(0.0, _num(value))
+    over = number > peak
+    w = min(number, peak) / peak * length
+    font = 9
+    label_w = text_width(label, font)
+    after = x + w + 3
+    if after + label_w <= right_edge - 2:
+        text = format_html(
+            '<text x="{}" y="{}" font-size="{}">{}</text>',
+            f"{after:.1f}",
+            y + height - 4,
+            font,
+            label,
+        )
+    else:
+        text = format_html(
+            '<text x="{}" y="{}" font-size="{}" text-anchor="end" fill="#fff">{}</text>',
+            f"{x + w - 8:.1f}",
+            y + height - 4,
+            font,
+            label,
+        )
+    mark = (
+        format_html(
+            '<path d="M{} {} l4 {} M{} {} l4 {}" stroke="#fff" stroke-width="1.5"/>',
+            f"{x + w - 6:.1f}",
+            y,
+            height - 2,
+            f"{x + w - 3:.1f}",
+            y,
+            height - 2,
+        )
+        if over
+        else ""
+    )
+    return format_html(
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>{}{}',
+        x,
+        y,
+        f"{w:.1f}",
+        height - 2,
+        colour,
+        mark,
+        text,
+    )
+
+
 def column_chart(
     labels: list[str], values: Sequence[Decimal | float | None], *, title: str, target=None
 ) -> SafeString:
@@ -119,7 +196,7 @@ def column_chart(
                 COLOURS[0],
                 f"{x + step * 0.3:.1f}",
                 f"{top + plot_h - h - 3:.1f}",
-                "データなし" if value is None else value,
+                "データなし" if value is None else value_label(value),
                 f"{x + step * 0.3:.1f}",
                 height - 10,
                 label,
@@ -138,7 +215,7 @@ def column_chart(
                 f"{ty:.1f}",
                 width - 80,
                 f"{ty - 3:.1f}",
-                target,
+                value_label(target),
             )
         )
     parts.append(

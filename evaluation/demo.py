@@ -31,7 +31,7 @@ from evaluation.models import (
 )
 from evaluation.questionnaires import demo as questionnaire_demo
 from evaluation.services import INDICATOR_FIELDS, continuation_due_date
-from matching.projects.models import Project
+from matching.projects.models import PROJECT_UNDERWAY, Project
 from partners.models import Organization, OrgStatus
 from portal.fiscal import datetime_range
 from portal.models import Field, Role, User, Ward
@@ -251,7 +251,7 @@ def _projects() -> list[Project]:
             User.objects.filter(role=Role.COORDINATOR, ward=ward).order_by("username").first()
             or User.objects.filter(role=Role.COORDINATOR).order_by("username").first()
         )
-        status = Project.Status.RUNNING
+        status = Project.Status.PILOT
         if end and end < timezone.localdate():
             status = Project.Status.COMPLETED
         elif start > timezone.localdate():
@@ -449,7 +449,7 @@ def _continuations(projects: list[Project], today: datetime.date) -> None:
     due.sort(key=lambda item: (item[0], item[1].pk))
     for index, (when, project, years) in enumerate(due[:-1]):
         state = ["continued", "developed", "continued", "ended"][index % 4]
-        if project.status == Project.Status.RUNNING and state == "ended":
+        if project.status in PROJECT_UNDERWAY and state == "ended":
             state = "continued"
         Continuation.objects.get_or_create(
             project=project,
@@ -532,7 +532,7 @@ def _payments(project: Project, today: datetime.date) -> None:
 def _feeds(projects: list[Project], rng: random.Random, today: datetime.date) -> None:
     """Two sensor feeds delivering daily since FY2024, with the odd missed day, for the
     measurement-system availability KPI (the feed's token is never shown: demo only)."""
-    running = [p for p in projects if p.status == Project.Status.RUNNING][:2]
+    running = [p for p in projects if p.status == Project.Status.PILOT][:2]
     for index, project in enumerate(running):
         name = ["見守りセンサー", "来場者カウンター"][index]
         if DeviceFeed.objects.filter(project=project, name=name).exists():

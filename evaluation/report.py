@@ -27,7 +27,7 @@ from evaluation.selectors import (
     gap_by_field,
     payments_due_total,
 )
-from matching.projects.models import Project
+from matching.projects.models import PROJECT_UNDERWAY, Project
 from portal.fiscal import (
     date_label,
     fiscal_year_label,
@@ -35,6 +35,7 @@ from portal.fiscal import (
     period_range,
 )
 from portal.models import Ward
+from portal.rounding import half_up, percent
 from portal.tabular import csv_bytes
 
 CSV_HEADERS = ["fiscal_year", "indicator", "value", "target", "baseline", "unit"]
@@ -69,10 +70,19 @@ def report_csv(*, fiscal_year: int, quarter: int | None = None, ward: Ward | Non
 
 
 def _plain(value: Decimal | None) -> str:
-    if value is None:
+    """A CSV cell: at most two decimals rounded half up, no separators, no trailing zeros."""
+    rounded = half_up(value, 2)
+    if rounded is None:
         return ""
-    text = format(value, "f")
+    text = format(rounded, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def committee_score_distribution(scores: list[dict]) -> list[tuple[int, int]]:
+    """[(5, n), (4, n), …, (1, n)]: projects per average committee score rounded half up
+    (四捨五入, as the report's column 「平均評点（四捨五入）」 says: 4.5 counts as 5, 3.5 as 4)."""
+    rounded = [half_up(row["avg"]) for row in scores]
+    return [(score, sum(1 for r in rounded if r == score)) for score in range(5, 0, -1)]
 
 
 # The PDF report's Japanese font, looked up in this order (docs/decisions/0006):
@@ -185,10 +195,8 @@ def report_context(
         beneficiaries=Sum("beneficiaries"),
     )
     cost_total = sum((totals[k] or 0) for k in ("public", "partner", "in_kind"))
-    totals["partner_share"] = (
-        round(((totals["partner"] or 0) + (totals["in_kind"] or 0)) * 100 / cost_total, 1)
-        if cost_total
-        else None
+    totals["partner_share"] = percent(
+        (totals["partner"] or 0) + (totals["in_kind"] or 0), cost_total
     )
     with_data = [k for k in kpis if k.has_data]
     met = [k for k in with_data if k.met]
@@ -196,15 +204,7 @@ def report_context(
     created = [kpi_compute("collaborations_created", fy, ward).value for fy in years]
     step(45)
     achievement_rows = [
-        (
-            str(k.label),
-            [
-                None
-                if k.value is None or not k.target
-                else round(float(k.value / k.target * 100), 1)
-            ],
-        )
-        for k in kpis
+        (str(k.label), [None if k.value is None else percent(k.value, k.target or 0)]) for k in kpis
     ]
     gap = gap_by_field(fiscal_year=fiscal_year, ward=ward)
     step(55)
@@ -236,7 +236,7 @@ def report_context(
         projects.values("ward__code", "ward__name_ja")
         .annotate(
             n=Count("id"),
-            running=Count("id", filter=Q(status=Project.Status.RUNNING)),
+            running=Count("id", filter=Q(status__in=PROJECT_UNDERWAY)),
             completed=Count("id", filter=Q(status=Project.Status.COMPLETED)),
             cancelled=Count("id", filter=Q(status=Project.Status.CANCELLED)),
             public=Sum("public_cost"),
@@ -251,9 +251,7 @@ def report_context(
         for value, label in ImprovementAction.Status.choices
     ]
     pending_actions = [a for a in actions if a.status != ImprovementAction.Status.IMPLEMENTED]
-    score_distribution = [
-        (score, sum(1 for row in scores if round(row["avg"]) == score)) for score in range(5, 0, -1)
-    ]
+    score_distribution = committee_score_distribution(scores)
     stock_codes = {"registered_organisations", "issues_in_database", "coordinators"}
     has_data = bool(totals["n"]) or any(k.value for k in kpis if k.code not in stock_codes)
     return {

@@ -24,7 +24,7 @@ from evaluation.models import (
     SatisfactionSurvey,
 )
 from evaluation.permissions import can_record_continuation
-from matching.projects.models import Project
+from matching.projects.models import PROJECT_UNDERWAY, Project
 from portal.models import User, Ward
 
 INDICATOR_FIELDS = (
@@ -182,7 +182,7 @@ def continuation_record(
             },
         )
         closing: dict[str, str] = {
-            Project.Status.RUNNING: Project.Status.COMPLETED,
+            **dict.fromkeys(PROJECT_UNDERWAY, Project.Status.COMPLETED),
             Project.Status.PREPARING: Project.Status.CANCELLED,  # it never started
         }
         if state == Continuation.State.ENDED and project.status in closing:

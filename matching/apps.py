@@ -10,6 +10,7 @@ class MatchingConfig(AppConfig):
         from matching import demo, permissions, selectors, tasks  # noqa: F401  (permissions)
         from matching.events import demo as events_demo
         from matching.offers import demo as offers_demo
+        from matching.projects import demo as projects_demo
         from matching.proposals import selectors as proposal_selectors
         from portal import registry
         from portal.models import STAFF_ROLES, Role
@@ -21,6 +22,7 @@ class MatchingConfig(AppConfig):
         staff = [*STAFF_ROLES]
         registry.demo_loader_register(key="matching.engine", order=30, loader=demo.load)
         registry.demo_loader_register(key="matching.offers", order=35, loader=offers_demo.load)
+        registry.demo_loader_register(key="matching.projects", order=42, loader=projects_demo.load)
         registry.menu_register(
             label=_("マッチング"), url_name="matching:home", roles=staff, order=300
         )
@@ -38,6 +40,12 @@ class MatchingConfig(AppConfig):
             url_name="matching:conversations",
             roles=[Role.PARTNER, Role.COORDINATOR, Role.APPROVER, Role.ADMIN],
             order=310,
+        )
+        registry.menu_register(
+            label=_("連携事業"),
+            url_name="matching:project_list",
+            roles=[*staff, Role.PARTNER],
+            order=350,
         )
         registry.card_register(
             key="matching.review",

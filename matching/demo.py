@@ -14,11 +14,10 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from issues.models import Issue, IssueStatus
+from issues.models import Issue
 from issues.workflow import PROJECT_NOT_STARTED_FROM
 from matching.models import Candidate, Decision, ExposureLog, MatchChunk, MatchRun, Proposal
 from matching.projects import services as project_services
-from matching.projects.models import Project
 from matching.proposals import services as proposal_services
 from matching.runs import services as run_services
 from partners.models import Outreach
@@ -182,7 +181,7 @@ def _proposal(rng, decision, candidate, day, approver, made) -> int:
         Proposal.objects.filter(pk=proposal.pk).update(
             status=Proposal.Status.ACCEPTED, responded_at=_aware(answered, 16)
         )
-        _project(rng, proposal, issue, resource, answered, today)
+        _project(rng, proposal, issue, resource, answered)
         return 1
     if roll < 0.85:
         Proposal.objects.filter(pk=proposal.pk).update(
@@ -195,27 +194,11 @@ def _proposal(rng, decision, candidate, day, approver, made) -> int:
     return 0
 
 
-def _project(rng, proposal, issue, resource, answered, today) -> None:
+def _project(rng, proposal, issue, resource, answered) -> None:
+    """The project an accepted proposal became, 準備中 with its cost split; its lifecycle is
+    walked with dated steps by matching.projects.demo (order 42)."""
     start = answered + datetime.timedelta(days=rng.randint(7, 45))
     start = min(start, LAST_DAY)
-    age = (today - start).days
-    if start > today:
-        status = Project.Status.PREPARING
-    elif age > 330:
-        status = rng.choices(
-            [Project.Status.COMPLETED, Project.Status.RUNNING, Project.Status.CANCELLED],
-            weights=[70, 20, 10],
-        )[0]
-    elif age > 120:
-        status = rng.choices(
-            [Project.Status.RUNNING, Project.Status.COMPLETED, Project.Status.CANCELLED],
-            weights=[75, 20, 5],
-        )[0]
-    else:
-        status = Project.Status.RUNNING
-    end = None
-    if status in (Project.Status.COMPLETED, Project.Status.CANCELLED):
-        end = min(start + datetime.timedelta(days=rng.randint(120, 330)), today)
     public = rng.choice([0, 200_000, 500_000, 800_000, 1_200_000, 2_000_000, 3_500_000])
     partner_cost = rng.choice([0, 100_000, 300_000, 600_000, 1_000_000, 2_500_000])
     project_services.project_create(
@@ -229,15 +212,9 @@ def _project(rng, proposal, issue, resource, answered, today) -> None:
         ward=issue.ward,
         field=issue.field,
         coordinator=issue.coordinator,
-        status=status,
-        end_date=end,
         public_cost=public,
         partner_cost=partner_cost,
         in_kind_value=rng.choice([0, 50_000, 150_000, 400_000]),
         participants=rng.randint(5, 80),
         beneficiaries=rng.randint(20, 600),
     )
-    if status == Project.Status.COMPLETED:
-        Issue.objects.filter(pk=issue.pk, status=IssueStatus.COLLABORATING).update(
-            status=IssueStatus.RESOLVED
-        )

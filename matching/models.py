@@ -329,5 +329,10 @@ from matching.projects.models import (  # noqa: E402,F401
     CoordinatorBudget,
     ExternalSupport,
     Grant,
+    ProgressReport,
     Project,
+    ProjectContribution,
+    ProjectDocument,
+    ProjectProblem,
+    ProjectStatusChange,
 )

@@ -15,6 +15,11 @@
   admins, coordinators and approvers of the subject's ward (any ward's when it has none), and
   the members of the subject's organisation(s). Evaluators are no party to it. A member of a
   suspended organisation still reads its threads but no longer writes.
+- A project (連携事業) is seen by admins and evaluators, by staff of its ward (all staff for a
+  ward-independent project), by its own coordinator, and by members of its organisations
+  (read-only, plus what they report from their side). It is run — status, period, costs,
+  documents, problem handling — by admins, evaluators, and coordinators of its ward or its own
+  coordinator. Members of its organisations report progress, add documents and raise problems.
 """
 
 from __future__ import annotations
@@ -23,7 +28,15 @@ import rules
 
 from matching.models import Project, Proposal
 from partners.models import Membership, OrgStatus
-from portal.permissions import is_admin, is_approver, is_coordinator, is_partner, of_own_ward
+from portal.permissions import (
+    is_admin,
+    is_approver,
+    is_coordinator,
+    is_evaluator,
+    is_partner,
+    is_staff_member,
+    of_own_ward,
+)
 
 
 def subject_ward_id(subject: Proposal | Project) -> int | None:
@@ -108,6 +121,20 @@ def _member_of_approved_subject_organization(user, subject) -> bool:
     )
 
 
+@rules.predicate
+def _coordinates_project(user, project) -> bool:
+    return project.coordinator_id is not None and project.coordinator_id == user.pk
+
+
+@rules.predicate
+def _member_of_project(user, project) -> bool:
+    membership = Membership.objects.filter(user=user).only("organization_id").first()
+    return (
+        membership is not None
+        and project.organizations.filter(pk=membership.organization_id).exists()
+    )
+
+
 can_decide = is_admin | (is_coordinator & of_own_ward)
 can_approve = is_admin | (is_approver & _approver_of_issue_ward)
 can_run_matching = is_admin | is_coordinator
@@ -120,6 +147,13 @@ _ward_side = is_admin | ((is_coordinator | is_approver) & _staff_of_subject_ward
 can_view_conversation = _ward_side | (is_partner & _member_of_subject_organization)
 can_write_conversation = _ward_side | (is_partner & _member_of_approved_subject_organization)
 
+can_manage_project = (
+    is_admin | is_evaluator | (is_coordinator & (of_own_ward | _coordinates_project))
+)
+can_report_on_project = is_partner & _member_of_project
+can_view_project = can_manage_project | (is_staff_member & of_own_ward) | can_report_on_project
+can_add_to_project = can_manage_project | can_report_on_project
+
 rules.add_perm("matching.decide_candidate", can_decide)
 rules.add_perm("matching.approve_candidate", can_approve)
 rules.add_perm("matching.run_matching", can_run_matching)
@@ -130,3 +164,8 @@ rules.add_perm("matching.propose_to_issue", can_propose)
 rules.add_perm("matching.publish_call", can_publish_call)
 rules.add_perm("matching.view_conversation", can_view_conversation)
 rules.add_perm("matching.write_conversation", can_write_conversation)
+rules.add_perm("matching.view_project", can_view_project)
+rules.add_perm("matching.manage_project", can_manage_project)
+rules.add_perm("matching.report_progress", can_report_on_project)
+# Documents and problems come from either side: the ward's staff or the partner's members.
+rules.add_perm("matching.add_to_project", can_add_to_project)

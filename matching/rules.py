@@ -154,13 +154,10 @@ class ResourceTable:
 
 
 def running_projects_per_resource() -> dict[int, int]:
-    from matching.projects.models import Project
+    from matching.projects.models import PROJECT_LIVE, Project
 
     return dict(
-        Project.objects.filter(
-            resource__isnull=False,
-            status__in=[Project.Status.PREPARING, Project.Status.RUNNING],
-        )
+        Project.objects.filter(resource__isnull=False, status__in=PROJECT_LIVE)
         .values("resource_id")
         .annotate(n=Count("id"))
         .values_list("resource_id", "n")

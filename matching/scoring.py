@@ -303,15 +303,15 @@ def resources_fingerprint() -> tuple:
     """Changes whenever anything the resource table is built from changes (3 cheap queries)."""
     from django.db.models import Count, Max, Q
 
-    from matching.projects.models import Project
+    from matching.projects.models import PROJECT_LIVE, Project
     from partners.models import Organization
 
     resources = Resource.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
     organizations = Organization.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
     projects = Project.objects.aggregate(
         n=Count("pk"),
-        active=Count("pk", filter=Q(status__in=["preparing", "running"])),
-        completed=Count("pk", filter=Q(status="completed")),
+        active=Count("pk", filter=Q(status__in=PROJECT_LIVE)),
+        completed=Count("pk", filter=Q(status=Project.Status.COMPLETED)),
     )
     return (
         tuple(resources.values()),

@@ -24,6 +24,7 @@ from partners.models import Membership, Organization
 from portal.choices import SDG_GOALS
 from portal.identifiers import search_words
 from portal.models import Role, User
+from portal.rounding import percent
 
 FEATURE_LABELS = {
     "text": gettext_lazy("本文の類似度"),
@@ -268,9 +269,9 @@ def fairness_figures(*, kind: str = ExposureLog.Kind.PROPOSED) -> dict[str, Any]
     n_orgs = Organization.objects.filter(status="approved").count()
     top_n = max(1, math.ceil(0.1 * max(n_orgs, len(rows)))) if rows else 0
     top_total = sum(row["total"] for row in rows[:top_n])
-    share = round(100 * top_total / total, 1) if total else None
+    share = percent(top_total, total)
     for row in rows:
-        row["percent"] = round(100 * row["total"] / total, 1) if total else 0
+        row["percent"] = percent(row["total"], total) or 0
     return {
         "rows": rows[:50],
         "total": total,

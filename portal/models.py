@@ -554,6 +554,7 @@ class SubmissionReceipt(models.Model):
 
 
 # Kept in their own modules; imported here so the app label stays "portal".
+from portal.coordinators.models import Certification  # noqa: E402,F401
 from portal.imports.models import ImportJob  # noqa: E402,F401
 from portal.support.advice.models import AdviceBooking, AdviceFormat, AdviceSlot  # noqa: E402,F401
 from portal.textengine.models import TextEmbedding  # noqa: E402,F401

@@ -1,4 +1,12 @@
-"""Spreadsheet uploads: checked by content (not by name), size-limited, kept out of reach.
+"""Uploads: checked by content (not by name), size-limited, kept out of reach.
+
+Documents attached to a record (a project's plan, agreement, minutes, photos) pass
+DocumentFileField: PDF, PNG, JPEG, Office Open XML (Word, Excel, PowerPoint) and plain text or
+CSV, each recognised by its bytes, with a name whose extension says the same; anything else is
+refused with the list of what is accepted. Such files are served only through a view that checks
+the permission of the record they belong to (no URL serves MEDIA_ROOT).
+
+Spreadsheet uploads:
 
 Every upload screen (issue import, resource import, measurement upload) uses the same field,
 and the field asks the spreadsheet reader (portal.tabular) what it would refuse, so a file is
@@ -18,8 +26,10 @@ portal.tasks.pending_imports_sweep).
 
 from __future__ import annotations
 
+import io
 import secrets
 import time
+import zipfile
 from pathlib import Path
 
 from django import forms
@@ -33,7 +43,9 @@ from portal.tabular import XLSX_MAGIC, TabularError, content_problem, csv_decode
 PENDING_MAX_AGE_SECONDS = 2 * 3600
 
 
-class SpreadsheetFileField(forms.FileField):
+class CheckedFileField(forms.FileField):
+    """A file upload with a size limit whose bytes ``check`` judges (a subclass says how)."""
+
     def __init__(self, *, max_bytes: int, **kwargs) -> None:
         self.max_bytes = max_bytes
         super().__init__(**kwargs)
@@ -49,17 +61,97 @@ class SpreadsheetFileField(forms.FileField):
                 code="too_large",
             )
         upload.seek(0)
-        data = upload.read()
+        content = upload.read()
         upload.seek(0)
-        problem = content_problem(data)
+        self.check(upload, content)
+        return upload
+
+    def check(self, upload, content: bytes) -> None:
+        """Raise forms.ValidationError when ``content`` is not what this field accepts."""
+        raise NotImplementedError
+
+
+class SpreadsheetFileField(CheckedFileField):
+    def check(self, upload, content: bytes) -> None:
+        problem = content_problem(content)
         if problem:
             raise forms.ValidationError(problem, code="content")
-        if not data.startswith(XLSX_MAGIC):
+        if not content.startswith(XLSX_MAGIC):
             try:
-                csv_decode(data)
+                csv_decode(content)
             except TabularError as exc:
                 raise forms.ValidationError(str(exc), code="encoding") from exc
-        return upload
+
+
+# Document kinds recognised by content: extension → (content type, test of the bytes).
+OOXML_PARTS = {
+    ".docx": "word/document.xml",
+    ".xlsx": "xl/workbook.xml",
+    ".pptx": "ppt/presentation.xml",
+}
+DOCUMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".txt": "text/plain; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+}
+
+
+def document_kind(name: str, data: bytes) -> str | None:
+    """The content type of a document whose bytes are what its extension says, else None."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".pdf":
+        ok = data.startswith(b"%PDF-")
+    elif suffix == ".png":
+        ok = data.startswith(b"\x89PNG\r\n\x1a\n")
+    elif suffix in {".jpg", ".jpeg"}:
+        ok = data.startswith(b"\xff\xd8\xff")
+    elif suffix in OOXML_PARTS:
+        ok = data.startswith(XLSX_MAGIC) and _zip_has(
+            data, {"[Content_Types].xml", OOXML_PARTS[suffix]}
+        )
+    elif suffix in {".txt", ".csv"}:
+        ok = b"\x00" not in data and _is_text(data)
+    else:
+        ok = False
+    return DOCUMENT_TYPES[suffix] if ok else None
+
+
+def _zip_has(data: bytes, names: set[str]) -> bool:
+    try:
+        return names <= set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        csv_decode(data)
+    except TabularError:
+        return False
+    return True
+
+
+class DocumentFileField(CheckedFileField):
+    """A document upload judged by its bytes; the cleaned file carries ``content_type_checked``."""
+
+    def check(self, upload, content: bytes) -> None:
+        kind = document_kind(upload.name or "", content)
+        if kind is None:
+            raise forms.ValidationError(
+                _(
+                    "この形式のファイルは登録できないか、ファイルの中身が拡張子と一致しません。"
+                    "PDF、画像（PNG・JPEG）、Word・Excel・PowerPoint（.docx・.xlsx・.pptx）、"
+                    "テキスト・CSV を選んでください。"
+                ),
+                code="content",
+            )
+        upload.content_type_checked = kind
 
 
 def _pending_dir() -> Path:

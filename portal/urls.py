@@ -37,6 +37,11 @@ urlpatterns = [
     path(
         "coordinators/<int:user_id>/edit/", coordinators.coordinator_edit, name="coordinator_edit"
     ),
+    path(
+        "coordinators/<int:user_id>/certify/",
+        coordinators.coordinator_certify,
+        name="coordinator_certify",
+    ),
     path("training/", coordinators.training_list, name="training_list"),
     path("training/new/", coordinators.training_create, name="training_create"),
     path("training/<int:pk>/", coordinators.training_detail, name="training_detail"),

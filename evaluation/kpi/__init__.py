@@ -49,6 +49,7 @@ from evaluation.kpi.pillar3 import (
     kpi_measurement_availability,
     kpi_reports_published,
 )
+from evaluation.kpi.pilots import kpi_pilot_adoption_rate
 from evaluation.kpi.targets import NONE, POPULATION, SAME, ward_target
 from portal.fiscal import period_range
 from portal.models import Ward
@@ -92,6 +93,15 @@ KPI_SPECS: list[KpiSpec] = [
         D(60),
         D("23.8"),
         kpi_match_success_rate,
+    ),
+    KpiSpec(
+        "pilot_adoption_rate",
+        _("実証から本格導入への移行率"),
+        1,
+        "%",
+        D(40),
+        None,
+        kpi_pilot_adoption_rate,
     ),
     KpiSpec(
         "registered_organisations",

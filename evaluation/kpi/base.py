@@ -16,6 +16,7 @@ from evaluation.kpi.definitions import DEFINITIONS, KpiDefinition
 from matching.projects.models import Project
 from portal import selectors as portal_selectors
 from portal.models import Ward
+from portal.rounding import percent
 
 ONE_DECIMAL = Decimal("0.1")
 TWO_DECIMALS = Decimal("0.01")
@@ -57,7 +58,7 @@ class KpiResult:
         """Value as a share of the target (0–100) for bars."""
         if self.value is None or not self.target:
             return 0
-        return int(min(Decimal(100), self.value * 100 / self.target))
+        return int(min(Decimal(100), percent(self.value, self.target, 0) or 0))
 
     def as_row(self, fiscal_year: int) -> dict[str, Any]:
         return {
@@ -72,12 +73,12 @@ class KpiResult:
 
 
 def pct(numerator: int | Decimal, denominator: int) -> Decimal | None:
-    if not denominator:
-        return None
-    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(ONE_DECIMAL, ROUND_HALF_UP)
+    """numerator ÷ denominator in %, one decimal rounded half up (None when dividing by 0)."""
+    return percent(numerator, denominator, 1)
 
 
 def ratio(numerator: int | Decimal, denominator: int | Decimal, places: Decimal = ONE_DECIMAL):
+    """numerator ÷ denominator rounded half up to ``places`` (None when dividing by 0)."""
     if not denominator:
         return None
     return (Decimal(numerator) / Decimal(denominator)).quantize(places, ROUND_HALF_UP)

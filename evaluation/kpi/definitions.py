@@ -40,6 +40,13 @@ FY_ELAPSED = _("年度のうち経過した月（東京時間）")
 
 D = KpiDefinition
 DEFINITIONS: dict[str, KpiDefinition] = {
+    "pilot_adoption_rate": D(
+        _("期間内に実証を終えて本格導入になった事業の数"),
+        _("期間内に実証（継続を含む）を本格導入・終了・中止で終えた事業の数（最初の1回）"),
+        FY,
+        FLOW,
+        _("連携事業の状態変更の記録（効力日）"),
+    ),
     "collaborations_created": D(
         _("開始日が期間内にある連携事業の数（後に中止した事業を含む）"),
         None,

@@ -122,7 +122,7 @@ def load(projects: list[Project], rng: random.Random, today: datetime.date) -> N
         Questionnaire.objects.filter(pk=platform.pk).update(
             status=Questionnaire.Status.CLOSED, closes_on=datetime.date(fy + 1, 3, 31)
         )
-    project = next((p for p in projects if p.status == Project.Status.RUNNING), None)
+    project = next((p for p in projects if p.status == Project.Status.PILOT), None)
     if project is None:
         return
     title = f"「{project.title[:60]}」参加者アンケート"

@@ -1,30 +1,25 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
 from django.utils.translation import gettext as _
 
 from evaluation.models import RespondentType
+from portal.rounding import figure_text, to_decimal
 
 register = template.Library()
 
 
 @register.filter
 def kpi_value(value) -> str:
-    """A figure for people: 1,234 / 23.8 / 「データなし」 when there is none."""
+    """A figure for people: 1,234 / 23.8 / 「データなし」 when there is none.
+
+    At most two decimals, rounded half up (portal.rounding), trailing zeros dropped.
+    """
     if value is None or value == "":
         return _("データなし")
-    if isinstance(value, str):
-        try:
-            value = Decimal(value)
-        except ArithmeticError:
-            return value
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return f"{int(value):,}"
-    if isinstance(value, Decimal | float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{value:,}"
+    if isinstance(value, str) and to_decimal(value) is None:
+        return value
+    return figure_text(value, 2, trim=True)
 
 
 @register.filter

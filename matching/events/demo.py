@@ -317,7 +317,8 @@ def _resident_sign_ups(event, rng: random.Random) -> None:
 
 
 def _budgets_and_support(rng: random.Random, coordinators: list, today: datetime.date) -> None:
-    from matching.projects.models import CoordinatorBudget, ExternalSupport, Grant, Project
+    from matching.projects.models import CoordinatorBudget, ExternalSupport, Project
+    from matching.projects.services import grant_award
 
     fiscal_year = fiscal_year_of(today)
     projects = list(Project.objects.order_by("pk")[:12])
@@ -327,14 +328,19 @@ def _budgets_and_support(rng: random.Random, coordinators: list, today: datetime
         )
         if created and projects:
             for project in rng.sample(projects, min(2, len(projects))):
-                Grant.objects.create(
+                # Through the service: the grant is added to the project's 公的負担.
+                grant_award(
                     budget=budget,
-                    project=project,
-                    amount=rng.choice([50_000, 80_000, 120_000]),
-                    purpose=rng.choice(["講師謝礼", "会場費", "広報チラシの印刷", "試行用の機材"]),
-                    awarded_on=max(
-                        datetime.date(fiscal_year, 4, 1), today - datetime.timedelta(days=30)
-                    ),
+                    data={
+                        "project": project,
+                        "amount": rng.choice([50_000, 80_000, 120_000]),
+                        "purpose": rng.choice(
+                            ["講師謝礼", "会場費", "広報チラシの印刷", "試行用の機材"]
+                        ),
+                        "awarded_on": max(
+                            datetime.date(fiscal_year, 4, 1), today - datetime.timedelta(days=30)
+                        ),
+                    },
                     created_by=coordinator,
                 )
     bodies = [

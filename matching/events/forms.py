@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from matching.events.models import PARTY_SIZE_MAX, Event, EventTheme, PairOutcome
+from matching.events.models import PARTY_SIZE_MAX, Event, EventTheme, PairFollowUp, PairOutcome
 from matching.events.services import event_validate
 from portal.formtools import (
     DateTimeInput,
@@ -131,6 +131,13 @@ class CloseForm(PortalForm):
                 initial=pair.outcome,
                 error_messages={"required": _("結果を選んでください。")},
             )
+            self.fields[f"follow_up_{pair.pk}"] = forms.ChoiceField(
+                label=_("連携決定の場合の手続き"),
+                choices=PairFollowUp.choices,
+                initial=PairFollowUp.PROPOSAL if pair.resource_id else PairFollowUp.PROJECT,
+                required=False,
+                widget=forms.RadioSelect,
+            )
         self.fields["attended"] = forms.MultipleChoiceField(
             label=_("出席者"),
             required=False,
@@ -140,10 +147,18 @@ class CloseForm(PortalForm):
         )
 
     def outcome_fields(self):
-        return [self[f"outcome_{pair.pk}"] for pair in self.pairs]
+        """(outcome field, follow-up field) per pair, in programme order."""
+        return [(self[f"outcome_{pair.pk}"], self[f"follow_up_{pair.pk}"]) for pair in self.pairs]
 
     def outcomes(self) -> dict[int, str]:
         return {pair.pk: self.cleaned_data[f"outcome_{pair.pk}"] for pair in self.pairs}
+
+    def follow_ups(self) -> dict[int, str]:
+        return {
+            pair.pk: self.cleaned_data[f"follow_up_{pair.pk}"]
+            for pair in self.pairs
+            if self.cleaned_data.get(f"follow_up_{pair.pk}")
+        }
 
     def attended_ids(self) -> set[int]:
         return {int(value) for value in self.cleaned_data["attended"]}

@@ -114,6 +114,13 @@ class PairOutcome(models.TextChoices):
     DROPPED = "dropped", _("見送り")
 
 
+class PairFollowUp(models.TextChoices):
+    """What a 連携決定 becomes when the event is closed (matching.events.services.event_close)."""
+
+    PROPOSAL = "proposal", _("提案を送る（団体が受諾すると連携事業になります）")
+    PROJECT = "project", _("連携事業として登録する（区と団体で合意済み）")
+
+
 class EventPair(models.Model):
     """One programme slot: an issue and an organisation from a shortlisted candidate."""
 
@@ -130,6 +137,14 @@ class EventPair(models.Model):
     )
     order = models.PositiveSmallIntegerField(default=0)
     outcome = models.CharField(_("結果"), max_length=10, choices=PairOutcome.choices, blank=True)
+    # What a 連携決定 led to: the proposal sent, or the project staff confirmed. Only these count
+    # as "became a project" (selectors.pair_outcome_figures), never the outcome alone.
+    proposal = models.ForeignKey(
+        "matching.Proposal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    project = models.ForeignKey(
+        "matching.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     # Not a column: the event page sets it to the organisation's Outreach for this event.
     reach: Any

@@ -5,9 +5,10 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -20,9 +21,9 @@ from matching.events.models import (
     PairOutcome,
 )
 from matching.models import Candidate
-from matching.projects.models import Project
 from portal.fiscal import datetime_range, fiscal_year_range
 from portal.models import User
+from portal.rounding import half_up
 
 TARGET_EVENTS_PER_MONTH = 4
 
@@ -118,39 +119,38 @@ def shortlisted_candidates(*, user: User) -> QuerySet[Candidate]:
     return qs.order_by("issue__ref", "rank")
 
 
-def _project_exists():
-    """Subquery: a Project sharing the pair's issue and organisation, started after the event."""
-    return Exists(
-        Project.objects.filter(
-            issues=OuterRef("issue_id"), organizations=OuterRef("organization_id")
-        ).filter(
-            Q(created_at__gte=OuterRef("event__starts_at"))
-            | Q(start_date__gte=OuterRef("event__starts_at__date"))
-        )
-    )
-
-
 def pair_outcome_figures(
     *, start: datetime.date | None = None, end: datetime.date | None = None
 ) -> dict[str, Any]:
-    """Share of event pairs that became projects (連携決定, or a later Project for the pair)."""
+    """Share of the pairs of closed events (held from ``start`` to ``end``, Tokyo dates) that
+    became projects.
+
+    A pair became a project only when its 連携決定 was followed up in the pipeline and a project
+    exists: entered at once where staff confirmed it, or born from the proposal it sent when the
+    organisation accepted. A 連携決定 with no proposal or project behind it is not counted;
+    ``decided`` and ``proposals`` say how many pairs got that far. ``share`` is an unrounded
+    Decimal in 0..1 (None without pairs).
+    """
     pairs = EventPair.objects.filter(event__status=EventStatus.CLOSED)
     if start:
-        pairs = pairs.filter(event__starts_at__date__gte=start)
+        pairs = pairs.filter(event__starts_at__gte=datetime_range(start, start)[0])
     if end:
-        pairs = pairs.filter(event__starts_at__date__lte=end)
-    rows = pairs.annotate(has_project=_project_exists()).values_list("outcome", "has_project")
-    total = became = 0
+        pairs = pairs.filter(event__starts_at__lt=datetime_range(end, end)[1])
+    rows = pairs.values_list("outcome", "proposal_id", "project_id", "proposal__project__id")
+    total = became = decided = proposals = 0
     outcomes: Counter[str] = Counter()
-    for outcome, has_project in rows:
+    for outcome, proposal_id, project_id, proposal_project_id in rows:
         total += 1
         outcomes[outcome] += 1
-        if outcome == PairOutcome.DECIDED or has_project:
-            became += 1
+        decided += outcome == PairOutcome.DECIDED
+        proposals += proposal_id is not None
+        became += bool(project_id or proposal_project_id)
     return {
         "pairs": total,
+        "decided": decided,
+        "proposals": proposals,
         "became_projects": became,
-        "share": round(became / total, 4) if total else None,
+        "share": Decimal(became) / total if total else None,
         "by_outcome": [(o.label, outcomes.get(o.value, 0)) for o in PairOutcome],
     }
 
@@ -204,7 +204,7 @@ def event_figures(*, fiscal_year: int) -> dict[str, Any]:
     return {
         "fiscal_year": fiscal_year,
         "events": held,
-        "events_per_month": round(held / months_elapsed, 2) if months_elapsed else None,
+        "events_per_month": half_up(Decimal(held) / months_elapsed, 2) if months_elapsed else None,
         "events_per_month_target": TARGET_EVENTS_PER_MONTH,
         "event_pairs": pairs["pairs"],
         "event_pairs_became_projects": pairs["became_projects"],

@@ -23,9 +23,13 @@ from matching.events.models import (
     Invitation,
     InvitationStatus,
     InviteeRole,
+    PairFollowUp,
     PairOutcome,
 )
 from matching.events.notices import resident_notice_send
+from matching.models import Decision
+from matching.projects.services import project_create
+from matching.proposals.services import proposal_create
 from partners.models import Outreach
 from partners.reach.services import (
     Notice,
@@ -37,7 +41,7 @@ from portal.bookings import receipt_number_free
 from portal.fiscal import date_with_weekday, tokyo_span
 from portal.identifiers import checkin_code_key
 from portal.locking import row_lock_current
-from portal.models import NoticeKind, User
+from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
 
 EVENT_FIELDS = (
@@ -550,20 +554,33 @@ def event_close(
     minutes: str,
     attended_ids: set[int],
     outcomes: dict[int, str],
+    follow_ups: dict[int, str] | None = None,
+    closed_by: User | None = None,
 ) -> Event:
-    """Close the event: minutes, who attended, and each pair's outcome (all or nothing)."""
+    """Close the event: minutes, who attended, and each pair's outcome (all or nothing).
+
+    A 連携決定 is followed up through the pipeline's own services (``follow_ups`` maps a pair to
+    a PairFollowUp, proposal by default): a proposal to the organisation (proposal_create; it
+    becomes a project when they accept) or, where the ward's staff confirm the agreement, a
+    project at once (project_create). The pair keeps what it led to.
+    """
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status != EventStatus.OPEN:
         raise ValidationError(_("このイベントは既に終了または中止しています。"))
     if timezone.now() < event.starts_at:
         raise ValidationError(_("開催前のイベントは終了できません。"))
-    pairs = list(event.pairs.all())
+    pairs = list(event.pairs.select_related("issue", "organization", "resource", "candidate"))
     missing = [pair for pair in pairs if outcomes.get(pair.pk) not in PairOutcome.values]
     if missing:
         raise ValidationError(_("すべての組み合わせについて結果を選んでください。"))
+    follow_ups = follow_ups or {}
     for pair in pairs:
         pair.outcome = outcomes[pair.pk]
-        pair.save(update_fields=["outcome"])
+        if pair.outcome == PairOutcome.DECIDED and not (pair.proposal_id or pair.project_id):
+            _decided_follow_up(
+                pair, follow_ups.get(pair.pk) or PairFollowUp.PROPOSAL, event, closed_by
+            )
+        pair.save(update_fields=["outcome", "proposal", "project"])
     registered = event.invitations.filter(status=InvitationStatus.REGISTERED)
     registered.filter(pk__in=attended_ids).update(attended=True)
     registered.exclude(pk__in=attended_ids).update(attended=False)
@@ -573,6 +590,49 @@ def event_close(
     event.version += 1
     event.save()
     return event
+
+
+def _decided_follow_up(pair: EventPair, follow_up: str, event: Event, user: User | None) -> None:
+    """Send the proposal a 連携決定 calls for, or enter its project (staff confirmed it)."""
+    issue, organization = pair.issue, pair.organization
+    note = _("マッチングイベント「%(title)s」で連携決定") % {"title": event.title}
+    if follow_up == PairFollowUp.PROJECT:
+        pair.project = project_create(
+            title=f"{issue.title}（{organization.name}）",
+            summary=note,
+            issues=[issue],
+            organizations=[organization],
+            start_date=timezone.localdate(),
+            resource=pair.resource,
+            ward=issue.ward,
+            field=issue.field,
+            coordinator=issue.coordinator
+            or (user if user and user.role == Role.COORDINATOR else None),
+            created_by=user,
+        )
+        return
+    if follow_up != PairFollowUp.PROPOSAL:
+        raise ValidationError(_("連携決定の後の手続きを選んでください。"))
+    if pair.resource is None:
+        raise ValidationError(
+            _(
+                "「%(issue)s × %(org)s」はリソースが決まっていないため提案を送れません。"
+                "連携事業として登録してください。"
+            )
+            % {"issue": issue.title, "org": organization.name}
+        )
+    candidate = pair.candidate
+    decision = Decision.objects.create(
+        issue=issue,
+        resource=pair.resource,
+        candidate=candidate,
+        verdict=Decision.Verdict.APPROVED,
+        comment=note,
+        shown_score=candidate.score if candidate else None,
+        features=((candidate.components or {}).get("features", {}) if candidate else {}),
+        decided_by=user,
+    )
+    pair.proposal = proposal_create(decision=decision, created_by=user, message=note)
 
 
 @transaction.atomic

@@ -160,7 +160,9 @@ def event_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     invitations = event.invitations.select_related("user", "contact", "organization").order_by(
         "status", "waitlisted_at", "user__username", "contact__name"
     )
-    pairs = list(event.pairs.select_related("issue", "organization", "resource"))
+    pairs = list(
+        event.pairs.select_related("issue", "organization", "resource", "proposal", "project")
+    )
     reach = {
         row.organization_id: row
         for row in Outreach.objects.filter(topic=Outreach.Topic.EVENT, topic_id=event.pk)
@@ -324,6 +326,8 @@ def event_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 minutes=form.cleaned_data["minutes"],
                 attended_ids=form.attended_ids(),
                 outcomes=form.outcomes(),
+                follow_ups=form.follow_ups(),
+                closed_by=request.user,
             )
         except ValidationError as exc:
             form_add_service_errors(form, exc)

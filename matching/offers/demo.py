@@ -247,9 +247,7 @@ def _decide(proposal: Proposal, status: str, verdict: str, sent: datetime.date) 
     if status == "accepted":
         project = project_from_proposal(proposal=proposal, created_by=decider)
         if project.start_date <= timezone.localdate():
-            project_status_change(
-                project=project, status=Project.Status.RUNNING, changed_by=decider
-            )
+            project_status_change(project=project, status=Project.Status.PILOT, changed_by=decider)
 
 
 def _thread(proposal: Proposal) -> int:

@@ -26,10 +26,6 @@ class CoordinatorProfileForm(PortalForm):
         widget=forms.CheckboxSelectMultiple,
     )
     background = forms.ChoiceField(label=_("経歴"), choices=CoordinatorBackground.choices)
-    certification_level = forms.ChoiceField(
-        label=_("認定レベル"), choices=CertificationLevel.choices
-    )
-    certified_on = forms.DateField(label=_("認定日"), required=False, widget=DateInput)
     specialities = forms.ModelMultipleChoiceField(
         label=_("専門分野"),
         queryset=Field.objects.all(),
@@ -41,14 +37,31 @@ class CoordinatorProfileForm(PortalForm):
     )
     active = forms.BooleanField(label=_("活動中"), required=False, initial=True)
 
-    def clean(self):
-        data = super().clean()
-        level = data.get("certification_level")
-        if level and level != CertificationLevel.NONE and not data.get("certified_on"):
-            self.add_error(
-                "certified_on", _("認定レベルを設定するときは認定日を入力してください。")
-            )
-        return data
+
+class CertificationForm(PortalForm):
+    """An approver's or admin's certification decision and its basis (portal.certify_coordinator)."""
+
+    level = forms.ChoiceField(label=_("認定レベル"), choices=CertificationLevel.choices)
+    certified_on = forms.DateField(label=_("認定日"), widget=DateInput)
+    training_hours = forms.DecimalField(
+        label=_("研修の修了時間"),
+        min_value=0,
+        max_digits=6,
+        decimal_places=1,
+        help_text=_("修了した研修の合計時間（記録から計算した値を初期表示しています）"),
+    )
+    cases_supported = forms.IntegerField(
+        label=_("支援した案件数"),
+        min_value=0,
+        max_value=100_000,
+        help_text=_("年度内に支援した案件の数（担当案件の記録から計算した値を初期表示しています）"),
+    )
+    assessment = forms.CharField(
+        label=_("評価の所見"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("面談・実績の確認など、このレベルと判断した根拠"),
+    )
 
 
 class TrainingSessionForm(OnceFormMixin, PortalModelForm):

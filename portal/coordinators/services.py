@@ -1,4 +1,5 @@
-"""Coordinator system (支援策②): profiles, caseload, training, network meetings, self-assessment.
+"""Coordinator system (支援策②): profiles, certification, caseload, training, network meetings,
+self-assessment.
 
 Writes are the ``*_save`` / ``*_create`` / ``*_set`` functions; the rest are reads. The figures
 for the evaluation report come from :func:`coordination_figures` (re-exported by
@@ -7,18 +8,24 @@ for the evaluation report come from :func:`coordination_figures` (re-exported by
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import registry
 from portal.fiscal import current_fiscal_year, fiscal_year_instants, fiscal_year_range
+from portal.history import history_stamp
 from portal.models import (
     STAFF_ROLES,
+    Certification,
+    CertificationLevel,
     CoordinatorProfile,
     NetworkMeeting,
     Role,
@@ -30,6 +37,7 @@ from portal.models import (
     Ward,
 )
 from portal.permissions import can_certify_coordinator
+from portal.rounding import half_up
 
 # Targets from the seed (DESIGN.md, pillar 2).
 TARGET_COORDINATORS = 30
@@ -40,8 +48,9 @@ TARGET_TRAINED_SHARE = 0.5
 TARGET_SUFFICIENT_SHARE = 0.7
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+def _share(part: int, whole: int) -> Decimal | None:
+    """``part / whole`` unrounded: whoever shows it rounds once (portal.rounding), never twice."""
+    return Decimal(part) / Decimal(whole) if whole else None
 
 
 # --- caseload ---------------------------------------------------------------------------------
@@ -139,7 +148,7 @@ def ward_overview(*, fiscal_year: int) -> dict[str, Any]:
         "total": total,
         "target": TARGET_COORDINATORS,
         "wards_without": sum(1 for w in wards if not w["coordinators"]),
-        "average_supported": round(sum(supported) / total, 1) if total else None,
+        "average_supported": half_up(Decimal(sum(supported)) / total, 1) if total else None,
         "target_supported": TARGET_SUPPORTED_CASES,
     }
 
@@ -171,32 +180,88 @@ def coordinator_profile_save(
 ) -> CoordinatorProfile:
     """Create or update `user`'s coordinator profile; `changed_by` None is the system.
 
-    The certification (level and date) changes only when `changed_by` may certify
-    (portal.certify_coordinator); anyone else's change of it is refused on that field.
+    The certification is not part of the profile's data: it changes only through
+    :func:`coordinator_certify` (an approver's or admin's decision with its basis).
     """
     if user.role != Role.COORDINATOR:
         raise ValidationError(_("コーディネーターの役割を持つ職員だけにプロフィールを作れます。"))
-    level = data.get("certification_level")
-    if level and level != "none" and not data.get("certified_on"):
-        raise ValidationError(_("認定レベルを設定するときは認定日を入力してください。"))
     profile = CoordinatorProfile.objects.filter(user=user).first() or CoordinatorProfile(user=user)
-    if changed_by is not None and not can_certify_coordinator(changed_by):
-        stored = (profile.certification_level, profile.certified_on)
-        wanted = (
-            data.get("certification_level", stored[0]),
-            data.get("certified_on", stored[1]),
-        )
-        if wanted != stored:
-            raise ValidationError(
-                {"certification_level": _("認定レベルは承認者・管理者だけが変更できます。")}
-            )
-    for name in ("background", "certification_level", "certified_on", "introduction", "active"):
+    for name in ("background", "introduction", "active"):
         if name in data:
             setattr(profile, name, data[name])
+    history_stamp(profile, changed_by)
     profile.save()
     profile.wards.set(wards)
     profile.specialities.set(specialities)
     return profile
+
+
+# --- certification ----------------------------------------------------------------------------
+
+
+def certification_basis(*, user: User, fiscal_year: int | None = None) -> dict[str, Any]:
+    """What an approver looks at before certifying: hours of training sessions `user`
+    completed (all years, Decimal) and cases supported in the fiscal year (caseload figures)."""
+    fiscal_year = fiscal_year or current_fiscal_year()
+    hours = TrainingAttendance.objects.filter(user=user, completed=True).aggregate(
+        total=Sum("session__hours")
+    )["total"]
+    figures = caseload_figures(user_ids=[user.pk], fiscal_year=fiscal_year).get(user.pk, {})
+    return {
+        "training_hours": hours or Decimal(0),
+        "cases_supported": figures.get("supported_year", 0),
+        "fiscal_year": fiscal_year,
+    }
+
+
+def coordinator_certify(
+    *,
+    coordinator: User,
+    level: str,
+    certified_on: datetime.date,
+    training_hours: Decimal,
+    cases_supported: int,
+    assessment: str,
+    decided_by: User,
+) -> Certification:
+    """An approver or admin sets `coordinator`'s certification level, recording its basis.
+
+    The decision is kept as a Certification row (never edited) and shown on the profile.
+    PermissionDenied for anyone without portal.certify_coordinator — the coordinator
+    themself included; ValidationError for a missing assessment, a date in the future or a
+    negative basis, with nothing changed.
+    """
+    if not can_certify_coordinator(decided_by) or decided_by.pk == coordinator.pk:
+        raise PermissionDenied(_("認定レベルは承認者・管理者だけが変更できます。"))
+    if coordinator.role != Role.COORDINATOR:
+        raise ValidationError(_("認定できるのはコーディネーターだけです。"))
+    if level not in CertificationLevel.values:
+        raise ValidationError({"level": _("認定レベルを選んでください。")})
+    if certified_on > timezone.localdate():
+        raise ValidationError({"certified_on": _("認定日に未来の日付は指定できません。")})
+    if training_hours < 0 or cases_supported < 0:
+        raise ValidationError(_("研修時間と案件数は0以上にしてください。"))
+    if not assessment.strip():
+        raise ValidationError({"assessment": _("認定の根拠となる評価の所見を入力してください。")})
+    with transaction.atomic():
+        profile, _created = CoordinatorProfile.objects.select_for_update().get_or_create(
+            user=coordinator, defaults={"active": True}
+        )
+        certification = Certification.objects.create(
+            coordinator=coordinator,
+            level=level,
+            previous_level=profile.certification_level,
+            certified_on=certified_on,
+            training_hours=training_hours,
+            cases_supported=cases_supported,
+            assessment=assessment.strip(),
+            decided_by=decided_by,
+        )
+        profile.certification_level = level
+        profile.certified_on = None if level == CertificationLevel.NONE else certified_on
+        history_stamp(profile, decided_by, _("認定の決定"))
+        profile.save(update_fields=["certification_level", "certified_on", "updated_at"])
+    return certification
 
 
 # --- training, meetings, self-assessment ------------------------------------------------------
@@ -290,7 +355,7 @@ def coordination_figures(
 ) -> dict[str, Any]:
     """Pillar-2 figures for one fiscal year, as plain numbers for the evaluation report.
 
-    Shares are floats in 0..1 (None when there is nothing to divide by). ``overview`` is
+    Shares are unrounded Decimals in 0..1 (None when there is nothing to divide by). ``overview`` is
     :func:`ward_overview` of the same year when the caller already has it (the coordinators
     screen shows both; computing the caseload twice was a third of that page's time).
     """

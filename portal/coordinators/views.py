@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, cast
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from portal.access import (
     AuthenticatedRequest,
+    approver_required,
     coordinator_required,
     staff_required,
 )
 from portal.coordinators import services as coordination
 from portal.coordinators.forms import (
+    CertificationForm,
     CoordinatorProfileForm,
     NetworkMeetingForm,
     SelfAssessmentForm,
     TrainingSessionForm,
 )
 from portal.fiscal import current_fiscal_year, fiscal_year_range
+from portal.formtools import form_add_service_errors
 from portal.models import (
+    CertificationLevel,
     CoordinatorProfile,
     NetworkMeeting,
     Role,
@@ -37,6 +39,7 @@ from portal.models import (
     User,
 )
 from portal.once import already_created, create_once
+from portal.permissions import permission_or_refuse
 from portal.support.forms import (
     staff_choices,
 )
@@ -60,6 +63,7 @@ CASELOAD_LABELS = {
     "issues": _lazy("担当中の地域課題"),
     "projects": _lazy("進行中の連携事業"),
     "consultations": _lazy("対応中の相談"),
+    "problems": _lazy("対応中の連携事業の課題・トラブル"),
     "resolved_issues": _lazy("年度内に解決した課題"),
 }
 
@@ -95,24 +99,6 @@ def coordinator_detail(request: AuthenticatedRequest, user_id: int) -> HttpRespo
     fiscal_year = _fiscal_year(request)
     profile = CoordinatorProfile.objects.filter(user=user).first()
     caseload = coordination.caseload_figures(user_ids=[user.pk], fiscal_year=fiscal_year)
-    history = (
-        profile.history.order_by("-history_date").values(
-            "history_date", "certification_level", "certified_on"
-        )[:20]
-        if profile
-        else []
-    )
-    level_changes = []
-    previous = None
-    for row in reversed(list(history)):
-        if row["certification_level"] != previous:
-            level_changes.append(row)
-            previous = row["certification_level"]
-    # A field declared with choices: the stubs type ``Field.choices`` as optional.
-    level_field = CoordinatorProfile._meta.get_field("certification_level")
-    labels = dict(cast("Iterable[tuple[Any, Any]]", level_field.choices))
-    for row in level_changes:
-        row["label"] = labels.get(row["certification_level"], "")
     return render(
         request,
         "portal/coordinators/detail.html",
@@ -127,10 +113,19 @@ def coordinator_detail(request: AuthenticatedRequest, user_id: int) -> HttpRespo
             ],
             "target": coordination.TARGET_SUPPORTED_CASES,
             "fiscal_year": fiscal_year,
-            "level_changes": list(reversed(level_changes)),
+            "certifications": [
+                (row, _level_label(row.level), _level_label(row.previous_level))
+                for row in user.certifications.select_related("decided_by")
+            ],
             "can_edit": request.user.role == Role.ADMIN or request.user.pk == user.pk,
+            "can_certify": request.user.has_perm("portal.certify_coordinator")
+            and request.user.pk != user.pk,
         },
     )
+
+
+def _level_label(level: str) -> str:
+    return str(CertificationLevel(level).label) if level in CertificationLevel.values else ""
 
 
 @coordinator_required
@@ -144,17 +139,11 @@ def coordinator_edit(request: AuthenticatedRequest, user_id: int) -> HttpRespons
         initial = {
             "wards": list(profile.wards.all()),
             "background": profile.background,
-            "certification_level": profile.certification_level,
-            "certified_on": profile.certified_on,
             "specialities": list(profile.specialities.all()),
             "introduction": profile.introduction,
             "active": profile.active,
         }
     form = CoordinatorProfileForm(request.POST or None, initial=initial)
-    if not request.user.has_perm("portal.certify_coordinator"):
-        # Shown, not editable: a disabled field keeps the stored certification.
-        for name in ("certification_level", "certified_on"):
-            form.fields[name].disabled = True
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         wards = list(data.pop("wards"))
@@ -173,6 +162,41 @@ def coordinator_edit(request: AuthenticatedRequest, user_id: int) -> HttpRespons
             messages.success(request, _("プロフィールを保存しました。"))
             return redirect("portal:coordinator_detail", user_id=person.pk)
     return render(request, "portal/coordinators/edit.html", {"form": form, "person": person})
+
+
+@approver_required
+def coordinator_certify(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    """An approver or admin decides a coordinator's certification level, with its basis."""
+    person = get_object_or_404(User, pk=user_id, role=Role.COORDINATOR)
+    permission_or_refuse(request.user, "portal.certify_coordinator")
+    if person.pk == request.user.pk:
+        raise PermissionDenied
+    basis = coordination.certification_basis(user=person)
+    profile = CoordinatorProfile.objects.filter(user=person).first()
+    form = CertificationForm(
+        request.POST or None,
+        initial={
+            "level": profile.certification_level if profile else CertificationLevel.NONE,
+            "certified_on": timezone.localdate(),
+            "training_hours": basis["training_hours"],
+            "cases_supported": basis["cases_supported"],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            coordination.coordinator_certify(
+                coordinator=person, decided_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, _("認定を記録しました。"))
+            return redirect("portal:coordinator_detail", user_id=person.pk)
+    return render(
+        request,
+        "portal/coordinators/certify.html",
+        {"form": form, "person": person, "profile": profile, "basis": basis},
+    )
 
 
 # --- training, meetings, self-assessment ------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Sequence
 
 from django.utils import timezone
 
@@ -252,8 +253,6 @@ def load(ctx: DemoContext) -> None:
             user=user,
             defaults={
                 "background": backgrounds[index % len(backgrounds)],
-                "certification_level": levels[index % len(levels)],
-                "certified_on": datetime.date(current_fy - 1, 6 + index % 6, 1),
                 "introduction": "企業・大学と地域をつなぐ連携コーディネーターです。お気軽にご相談ください。",
             },
         )
@@ -354,7 +353,45 @@ def load(ctx: DemoContext) -> None:
                 author=assigned,
                 text="電話で状況を伺い、関連する地域課題と登録団体をご紹介した。",
             )
+    _certifications(coordinators, levels, current_fy)
     ctx.log(
         f"  coordination: {CoordinatorProfile.objects.count()} coordinator profiles, "
         f"{FaqEntry.objects.count()} FAQ entries"
     )
+
+
+def _certifications(coordinators: list[User], levels: Sequence[str], current_fy: int) -> None:
+    """Each coordinator certified once by an approver (or an admin), with the basis recorded;
+    a few raised one level this year. Left alone when a coordinator already has a decision."""
+    from portal.coordinators.services import certification_basis, coordinator_certify
+
+    certifier = (
+        User.objects.filter(role=Role.APPROVER, is_active=True).order_by("username").first()
+        or User.objects.filter(role=Role.ADMIN, is_active=True).order_by("username").first()
+    )
+    if certifier is None:
+        return
+    for index, user in enumerate(coordinators):
+        if user.certifications.exists():
+            continue
+        basis = certification_basis(user=user, fiscal_year=current_fy - 1)
+        level = levels[index % len(levels)]
+        coordinator_certify(
+            coordinator=user,
+            level=level,
+            certified_on=datetime.date(current_fy - 1, 6 + index % 6, 1),
+            training_hours=basis["training_hours"],
+            cases_supported=basis["cases_supported"],
+            assessment="研修の修了と担当案件の実績を確認し、面談で連携の進め方を評価した。",
+            decided_by=certifier,
+        )
+        if index % 4 == 0 and level != levels[-1]:
+            coordinator_certify(
+                coordinator=user,
+                level=levels[levels.index(level) + 1],
+                certified_on=min(datetime.date(current_fy, 5, 15), timezone.localdate()),
+                training_hours=basis["training_hours"] + 6,
+                cases_supported=basis["cases_supported"] + 4,
+                assessment="上位研修を修了し、区をまたぐ連携事業を支援した実績を確認した。",
+                decided_by=certifier,
+            )

@@ -42,7 +42,7 @@ def coordination(monkeypatch):
 
 def test_every_kpi_of_the_design_table_is_computed(planted, no_coordination):
     results = kpis_for(FY)
-    assert len(results) == len(KPI_SPECS) == 26
+    assert len(results) == len(KPI_SPECS) == 27
     targets = {r.code: r.target for r in results}
     assert targets["collaborations_created"] == 200
     assert targets["match_success_rate"] == 60

@@ -9,6 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from evaluation import services
+from evaluation.kpi import KPI_SPECS
 from evaluation.models import ReportFile
 from evaluation.report import CSV_HEADERS, report_csv, report_pdf
 from portal.models import AccessLog
@@ -23,7 +24,7 @@ def test_csv_layout_one_row_per_indicator_with_bom(planted):
         == CSV_HEADERS
         == ["fiscal_year", "indicator", "value", "target", "baseline", "unit"]
     )
-    assert len(rows) == 1 + 26
+    assert len(rows) == 1 + len(KPI_SPECS)
     by_name = {row[1]: row for row in rows[1:]}
     assert by_name["プラットフォーム経由の連携事業数（年度）"] == [
         "2025",
@@ -45,7 +46,7 @@ def test_csv_layout_one_row_per_indicator_with_bom(planted):
 
 def test_csv_of_a_year_without_data_has_empty_values(db):
     rows = list(csv.reader(io.StringIO(report_csv(fiscal_year=2010).decode("utf-8-sig"))))
-    assert len(rows) == 27
+    assert len(rows) == 1 + len(KPI_SPECS)
     assert {row[2] for row in rows[1:]} <= {"", "0"}
 
 

@@ -11,7 +11,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"地域見守り連携事業 {n}")
     start_date = datetime.date(2025, 6, 1)
-    status = Project.Status.RUNNING
+    status = Project.Status.PILOT
 
 
 # --- matching fixtures (issue #5) -----------------------------------------------------------

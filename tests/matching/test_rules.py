@@ -101,10 +101,10 @@ def test_capacity_left():
     full = resource(capacity=1)
     left = resource(capacity=2)
     Project.objects.create(
-        title="稼働中", start_date=datetime.date(2026, 4, 1), status="running", resource=full
+        title="稼働中", start_date=datetime.date(2026, 4, 1), status="pilot", resource=full
     )
     Project.objects.create(
-        title="稼働中2", start_date=datetime.date(2026, 4, 1), status="running", resource=left
+        title="稼働中2", start_date=datetime.date(2026, 4, 1), status="pilot", resource=left
     )
     Project.objects.create(
         title="完了", start_date=datetime.date(2025, 4, 1), status="completed", resource=left

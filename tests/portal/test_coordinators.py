@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from portal import fiscal, registry
 from portal.coordinators import services as coordination
-from portal.models import CoordinatorProfile
 from tests.issues.factories import field
 from tests.portal.factories import UserFactory, ward
 
@@ -73,11 +72,7 @@ def test_ward_overview_counts_coordinators_per_ward_against_target(
     extra = UserFactory(username="coord_multi", role="coordinator", ward=ward("13101"))
     profile = coordination.coordinator_profile_save(
         user=extra,
-        data={
-            "background": "npo",
-            "certification_level": "basic",
-            "certified_on": datetime.date(2026, 5, 1),
-        },
+        data={"background": "npo"},
         wards=[ward("13101"), ward("13113")],
         specialities=[field("子育て支援")],
     )
@@ -93,39 +88,6 @@ def test_ward_overview_counts_coordinators_per_ward_against_target(
     rows = {row["user"].username: row for row in overview["rows"]}
     assert rows["coord_chiyoda"]["supported_year"] == 12
     assert rows["coord_chiyoda"]["meets_target"] is False
-
-
-def test_certification_change_keeps_history(coordinator):
-    save = coordination.coordinator_profile_save
-    save(
-        user=coordinator,
-        data={"certification_level": "basic", "certified_on": datetime.date(2025, 6, 1)},
-        wards=[],
-        specialities=[],
-    )
-    save(
-        user=coordinator,
-        data={"certification_level": "intermediate", "certified_on": datetime.date(2026, 6, 1)},
-        wards=[],
-        specialities=[],
-    )
-    profile = CoordinatorProfile.objects.get(user=coordinator)
-    levels = list(
-        profile.history.order_by("history_date").values_list("certification_level", flat=True)
-    )
-    assert levels == ["basic", "intermediate"]
-
-
-def test_level_without_date_is_refused_on_the_screen(client, coordinator, admin_user):
-    # Only someone who may certify sets a level (tests/security/test_object_permissions.py).
-    client.force_login(admin_user)
-    response = client.post(
-        reverse("portal:coordinator_edit", args=[coordinator.pk]),
-        {"background": "company", "certification_level": "advanced", "wards": [ward("13101").pk]},
-    )
-    assert response.status_code == 200
-    assert "認定日を入力" in response.content.decode()
-    assert not CoordinatorProfile.objects.exists()
 
 
 def test_coordinator_edits_only_own_profile(

@@ -12,7 +12,6 @@ from matching.models import Decision, Proposal
 from matching.projects.models import Project
 from matching.proposals.services import proposal_create
 from partners.models import OrgStatus
-from portal.models import CertificationLevel, CoordinatorProfile
 from tests.issues.factories import IssueFactory
 from tests.matching.factories import ProjectFactory
 from tests.partners.factories import ResourceFactory
@@ -55,7 +54,7 @@ def test_another_wards_coordinator_cannot_close_a_project_through_its_continuati
     client, coordinator_other_ward
 ):
     project = ProjectFactory(
-        ward=ward("13101"), start_date=datetime.date(2024, 4, 1), status=Project.Status.RUNNING
+        ward=ward("13101"), start_date=datetime.date(2024, 4, 1), status=Project.Status.PILOT
     )
     client.force_login(coordinator_other_ward)
     response = client.post(
@@ -63,48 +62,13 @@ def test_another_wards_coordinator_cannot_close_a_project_through_its_continuati
     )
     assert response.status_code == 403
     project.refresh_from_db()
-    assert project.status == Project.Status.RUNNING
+    assert project.status == Project.Status.PILOT
     assert not project.continuations.exists()
 
 
 def test_the_wards_own_coordinator_can(client, coordinator):
     project = ProjectFactory(ward=ward("13101"), start_date=datetime.date(2024, 4, 1))
     assert coordinator.has_perm("evaluation.record_continuation", project)
-
-
-def test_a_coordinator_cannot_raise_their_own_certification(client, coordinator):
-    CoordinatorProfile.objects.create(user=coordinator, background="company")
-    client.force_login(coordinator)
-    response = client.post(
-        reverse("portal:coordinator_edit", args=[coordinator.pk]),
-        {
-            "wards": [ward("13101").pk],
-            "background": "company",
-            "certification_level": CertificationLevel.ADVANCED,
-            "certified_on": "2026-11-01",
-            "active": "on",
-        },
-    )
-    assert response.status_code == 302  # the rest of the profile saves
-    profile = CoordinatorProfile.objects.get(user=coordinator)
-    assert profile.certification_level == CertificationLevel.NONE
-    assert profile.certified_on is None
-
-
-def test_an_admin_certifies_a_coordinator(client, coordinator, admin_user):
-    CoordinatorProfile.objects.create(user=coordinator, background="company")
-    client.force_login(admin_user)
-    client.post(
-        reverse("portal:coordinator_edit", args=[coordinator.pk]),
-        {
-            "wards": [ward("13101").pk],
-            "background": "company",
-            "certification_level": CertificationLevel.BASIC,
-            "certified_on": "2026-11-01",
-            "active": "on",
-        },
-    )
-    assert CoordinatorProfile.objects.get(user=coordinator).certification_level == "basic"
 
 
 def test_the_approvals_link_follows_the_permission(client, coordinator):

@@ -13,6 +13,7 @@ from matching.events import selectors as event_selectors
 from matching.events import services as event_services
 from matching.events.models import Event, EventTheme, Invitation, InvitationStatus, PairOutcome
 from matching.models import Candidate
+from matching.proposals.services import proposal_respond
 from portal.fiscal import fiscal_year_of
 from portal.models import Notification
 from tests.issues.factories import IssueFactory
@@ -149,19 +150,27 @@ def test_event_lifecycle_end_to_end(
     assert event.status == "closed"
     assert invitation_a.attended is True
 
-    # Outcomes counted: one of two pairs became a project.
+    # The 連携決定 sent a proposal: it is not a project until the organisation accepts.
+    pairs[0].refresh_from_db()
+    assert pairs[0].proposal is not None and pairs[0].proposal.status == "sent"
     figures = event_selectors.pair_outcome_figures()
-    assert (figures["pairs"], figures["became_projects"], figures["share"]) == (2, 1, 0.5)
-    # A project created later for the dropped pair counts too.
+    assert (figures["pairs"], figures["decided"], figures["proposals"]) == (2, 1, 1)
+    assert (figures["became_projects"], figures["share"]) == (0, 0)
+    # A project made later for the dropped pair, outside the event's follow-up, does not count.
     project = ProjectFactory(start_date=timezone.localdate())
     project.issues.add(pairs[1].issue)
     project.organizations.add(pairs[1].organization)
-    assert event_selectors.pair_outcome_figures()["share"] == 1.0
+    assert event_selectors.pair_outcome_figures()["became_projects"] == 0
+    # The organisation accepts the proposal: now the pair became a project.
+    member = next(
+        p for p in (partner_a, partner_b) if p.membership.organization == pairs[0].organization
+    )
+    proposal_respond(proposal=pairs[0].proposal, user=member, accept=True)
     # The 年度 the event was held in (an hour ago: the previous 年度 just after 1 April 00:00).
     event.refresh_from_db()
     fy = event_selectors.event_figures(fiscal_year=fiscal_year_of(event.starts_at))
     assert fy["events"] == 1
-    assert fy["event_pair_project_share"] == 1.0
+    assert (fy["event_pairs_became_projects"], fy["event_pair_project_share"]) == (1, 0.5)
 
 
 def test_close_needs_every_outcome_and_changes_nothing_otherwise(coordinator, programme):
