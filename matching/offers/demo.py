@@ -247,7 +247,13 @@ def _decide(proposal: Proposal, status: str, verdict: str, sent: datetime.date) 
     if status == "accepted":
         project = project_from_proposal(proposal=proposal, created_by=decider)
         if project.start_date <= timezone.localdate():
-            project_status_change(project=project, status=Project.Status.PILOT, changed_by=decider)
+            # The pilot starts under whoever runs projects (an approver decides, but does not
+            # run them): the demo's admin.
+            project_status_change(
+                project=project,
+                status=Project.Status.PILOT,
+                changed_by=staff_member(Role.ADMIN, None),
+            )
 
 
 def _thread(proposal: Proposal) -> int:

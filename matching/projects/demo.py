@@ -131,6 +131,7 @@ def load(ctx: DemoContext) -> None:
 def _event_follow_ups(rng: random.Random) -> int:
     """A past event's 連携決定 without a follow-up gets the project it led to: one already made
     for the pair's issue and organisation, or a new one confirmed by the staff a few weeks on."""
+    from issues.workflow import PROJECT_NOT_STARTED_FROM
     from matching.events.models import EventPair, EventStatus, PairOutcome
 
     pairs = EventPair.objects.filter(
@@ -144,6 +145,8 @@ def _event_follow_ups(rng: random.Random) -> int:
         project = Project.objects.filter(
             issues=pair.issue_id, organizations=pair.organization_id
         ).first()
+        if project is None and pair.issue.status in PROJECT_NOT_STARTED_FROM:
+            continue  # the issue closed since: the portal would refuse the project too
         if project is None:
             held = timezone.localtime(pair.event.starts_at).date()
             project = services.project_create(

@@ -30,7 +30,9 @@ def held(coordinator, org_a, org_b, partner_a):
     issue_b = IssueFactory(coordinator=coordinator, ward=ward("13101"))
     programme = [_shortlisted(issue_a, org_a), _shortlisted(issue_b, org_b, rank=2)]
     event = event_services.event_create(created_by=coordinator, data=_event_data())
-    event_services.event_programme_set(event=event, candidate_ids=[c.pk for c in programme])
+    event_services.event_programme_set(
+        event=event, candidate_ids=[c.pk for c in programme], user=coordinator
+    )
     yesterday = timezone.now() - datetime.timedelta(days=1)
     type(event).objects.filter(pk=event.pk).update(
         starts_at=yesterday, ends_at=yesterday + datetime.timedelta(hours=2)
