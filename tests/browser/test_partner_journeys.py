@@ -13,6 +13,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from portal.fiscal import date_label
 from tests.browser.journey_helpers import (
     EN_DESKTOP,
     JA_DESKTOP,
@@ -61,7 +62,7 @@ def journey_partner_proposes_and_talks(j, coordinator, approver) -> None:
     call.locator("textarea[name=criteria]").fill("実現性と継続性、費用の妥当性を重視します。")
     call.get_by_role("button", name=t("募集を公開する")).click()
     expect_url(staff, re.compile(rf".*/matching/issues/{issue.pk}/.*"))
-    assert deadline.isoformat() in staff.locator("#open-call").inner_text()
+    assert date_label(deadline, language=j.lang) in staff.locator("#open-call").inner_text()
     j.check(staff, "review with open call")
 
     # The partner finds the issue among those that fit its resources and proposes.

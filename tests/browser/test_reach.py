@@ -16,6 +16,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from portal.fiscal import date_label
 from tests.browser.journey_helpers import (
     EN_DESKTOP,
     JA_DESKTOP,
@@ -74,7 +75,8 @@ def journey_contact_reached(j, coordinator, approver) -> None:
     j.check(contact, "proposal (link)")
     main = contact.locator("#main")
     text = main.inner_text()
-    for shown in (issue.title, NOTE, "地域振興部 協働推進課", deadline.strftime("%Y-%m-%d")):
+    shown_deadline = date_label(deadline, language=j.lang)  # as the page writes dates
+    for shown in (issue.title, NOTE, "地域振興部 協働推進課", shown_deadline):
         assert shown in text, shown
     main.get_by_label(t("受諾する")).check()
     main.get_by_label(t("理由・メッセージ")).fill("ぜひ試行から始めさせてください。")
