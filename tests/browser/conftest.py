@@ -46,3 +46,11 @@ def login(page, live_server, username: str, password: str) -> None:
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン", exact=True).click()
+
+
+@pytest.fixture(autouse=True)
+def _links_point_at_the_live_server(request, settings):
+    """Mails carry absolute links built from SITE_URL: in a browser test they must open the
+    live server the browser drives, not the default 127.0.0.1:8000."""
+    if "live_server" in request.fixturenames:
+        settings.SITE_URL = request.getfixturevalue("live_server").url
