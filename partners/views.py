@@ -44,7 +44,7 @@ from portal.access import (
 from portal.choices import ResourceKind
 from portal.imports.services import import_job_start
 from portal.models import AccessLog, Role, User
-from portal.once import already_created, create_once
+from portal.once import already_created, create_once, created_redirect
 from portal.ratelimit import client_address
 from portal.services import access_log_record
 from portal.tabular import TabularError, csv_bytes, tabular_read, xlsx_bytes
@@ -209,10 +209,7 @@ def contact_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRe
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
-            if once.repeated:
-                return already_created(request, once)
-            messages.success(request, _("担当者を保存しました。"))
-            return redirect(once.url)
+            return created_redirect(request, once, _("担当者を保存しました。"))
     return render(
         request,
         "partners/contact_form.html",
@@ -269,10 +266,7 @@ def resource_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpR
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
-            if once.repeated:
-                return already_created(request, once)
-            messages.success(request, _("リソースを保存しました。"))
-            return redirect(once.url)
+            return created_redirect(request, once, _("リソースを保存しました。"))
     return render(
         request,
         "partners/resource_form.html",

@@ -21,7 +21,7 @@ from evaluation.views import project_form_post
 from portal.access import AuthenticatedRequest, evaluator_required
 from portal.fiscal import fiscal_year_label
 from portal.formtools import messages_form_errors, messages_service_errors
-from portal.once import already_created, create_once, created_redirect
+from portal.once import create_once, created_redirect
 
 
 @evaluator_required
@@ -108,10 +108,7 @@ def opinion_save(request: AuthenticatedRequest) -> HttpResponse:
     except ValidationError as exc:
         messages_service_errors(request, exc)
         return redirect(target)
-    if once.repeated:
-        return already_created(request, once)
-    messages.success(request, _("委員会の意見を保存しました。"))
-    return redirect(once.url)
+    return created_redirect(request, once, _("委員会の意見を保存しました。"))
 
 
 @require_POST

@@ -28,7 +28,7 @@ from portal.access import AuthenticatedRequest, evaluator_required, public, staf
 from portal.fiscal import fiscal_year_label
 from portal.formtools import messages_form_errors, messages_service_errors
 from portal.models import AccessLog, Ward
-from portal.once import already_created, create_once
+from portal.once import create_once, created_redirect
 from portal.ratelimit import client_address, rate_limit_spent
 from portal.services import access_log_record
 
@@ -77,10 +77,7 @@ def questionnaire_create(request: AuthenticatedRequest) -> HttpResponse:
             except ValidationError as exc:
                 messages_service_errors(request, exc)
             else:
-                if once.repeated:
-                    return already_created(request, once)
-                messages.success(request, _("アンケートを作成しました（準備中）。"))
-                return redirect(once.url)
+                return created_redirect(request, once, _("アンケートを作成しました（準備中）。"))
         else:
             messages_form_errors(request, form)
             for row in questions:

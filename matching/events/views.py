@@ -46,7 +46,7 @@ from portal.access import (
 from portal.bookings import booking_link_cancel, booking_link_open, moment_text, when_text
 from portal.formtools import form_add_service_errors, messages_service_errors
 from portal.models import STAFF_ROLES, AccessLog, Role
-from portal.once import already_created, create_once
+from portal.once import already_created, create_once, created_redirect
 from portal.permissions import permission_or_refuse
 from portal.ratelimit import client_address
 from portal.services import access_log_record
@@ -125,10 +125,9 @@ def event_create(request: AuthenticatedRequest) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            if once.repeated:
-                return already_created(request, once)
-            messages.success(request, _("イベントを作成しました。次にプログラムを組みます。"))
-            return redirect(once.url)
+            return created_redirect(
+                request, once, _("イベントを作成しました。次にプログラムを組みます。")
+            )
     return render(request, "matching/events/form.html", {"form": form, "event": None})
 
 

@@ -55,7 +55,7 @@ from portal.formtools import (
     messages_service_errors,
 )
 from portal.models import AccessLog, Role, Ward
-from portal.once import already_created, create_once
+from portal.once import create_once, created_redirect
 from portal.permissions import permission_or_refuse
 from portal.services import access_log_record
 
@@ -134,10 +134,7 @@ def project_create(request: AuthenticatedRequest) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            if once.repeated:
-                return already_created(request, once)
-            messages.success(request, _("連携事業を登録しました。"))
-            return redirect(once.url)
+            return created_redirect(request, once, _("連携事業を登録しました。"))
     return render(
         request,
         "matching/projects/form.html",
@@ -299,10 +296,7 @@ def _add_from_form(
     except ValidationError as exc:
         messages_service_errors(request, exc)
         return _to_project(project, anchor)
-    if once.repeated:
-        return already_created(request, once)
-    messages.success(request, done)
-    return redirect(once.url)
+    return created_redirect(request, once, done)
 
 
 @require_POST
@@ -432,10 +426,7 @@ def external_support_new(request: AuthenticatedRequest) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            if once.repeated:
-                return already_created(request, once)
-            messages.success(request, _("外部支援を記録しました。"))
-            return redirect(once.url)
+            return created_redirect(request, once, _("外部支援を記録しました。"))
     supports = ExternalSupport.objects.select_related("project").order_by("-created_at")[:200]
     return render(
         request,
@@ -498,10 +489,7 @@ def budget_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            if once.repeated:
-                return already_created(request, once)
-            messages.success(request, _("助成を記録しました。"))
-            return redirect(once.url)
+            return created_redirect(request, once, _("助成を記録しました。"))
     return render(
         request,
         "matching/projects/budget_detail.html",

@@ -38,7 +38,7 @@ from portal.models import (
     TrainingSession,
     User,
 )
-from portal.once import already_created, create_once
+from portal.once import create_once, created_redirect
 from portal.permissions import permission_or_refuse
 from portal.support.forms import (
     staff_choices,
@@ -246,10 +246,7 @@ def training_create(request: AuthenticatedRequest) -> HttpResponse:
             ),
             url=lambda session: reverse("portal:training_detail", args=[session.pk]),
         )
-        if once.repeated:
-            return already_created(request, once)
-        messages.success(request, _("研修を登録しました。出席者を記録してください。"))
-        return redirect(once.url)
+        return created_redirect(request, once, _("研修を登録しました。出席者を記録してください。"))
     return render(request, "portal/training/form.html", {"form": form})
 
 
@@ -304,10 +301,7 @@ def meeting_create(request: AuthenticatedRequest) -> HttpResponse:
             ),
             url=lambda meeting: reverse("portal:meeting_detail", args=[meeting.pk]),
         )
-        if once.repeated:
-            return already_created(request, once)
-        messages.success(request, _("情報交換会を記録しました。"))
-        return redirect(once.url)
+        return created_redirect(request, once, _("情報交換会を記録しました。"))
     return render(request, "portal/training/meeting_form.html", {"form": form})
 
 

@@ -31,7 +31,7 @@ from portal.models import (
     FaqEntry,
     UnansweredQuestion,
 )
-from portal.once import already_created, create_once, created_redirect
+from portal.once import create_once, created_redirect
 from portal.ratelimit import client_address
 from portal.services import access_log_record
 from portal.support import services as support
@@ -126,10 +126,7 @@ def faq_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRespon
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
         else:
-            if once.repeated:
-                return already_created(request, once)
-            messages.success(request, _("FAQを保存しました。"))
-            return redirect(once.url)
+            return created_redirect(request, once, _("FAQを保存しました。"))
     return render(request, "portal/help/edit.html", {"form": form, "entry": entry})
 
 

@@ -18,7 +18,7 @@ from portal.access import AuthenticatedRequest, coordinator_required, public
 from portal.bookings import booking_link_cancel, booking_link_open, day_text
 from portal.formtools import form_add_service_errors, messages_service_errors
 from portal.models import AccessLog, AdviceSlot, Ward
-from portal.once import already_created, create_once
+from portal.once import create_once, created_redirect
 from portal.permissions import permission_or_refuse
 from portal.services import access_log_record
 from portal.support.advice import services
@@ -125,10 +125,7 @@ def advice_slot_create(request: AuthenticatedRequest) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            if once.repeated:
-                return already_created(request, once)
-            messages.success(request, _("個別相談会の枠を公開しました。"))
-            return redirect(once.url)
+            return created_redirect(request, once, _("個別相談会の枠を公開しました。"))
     return render(request, "portal/advice/slot_form.html", {"form": form})
 
 
