@@ -466,7 +466,7 @@ def waiting_list_promote(*, event: Event) -> list[Invitation]:
         return []
     promoted: list[Invitation] = []
     waiting = (
-        event.invitations.select_for_update()
+        event.invitations.select_for_update(of=("self",))
         .filter(status=InvitationStatus.WAITLISTED, party_size__lte=free)
         .select_related("user", "contact")
         .order_by("waitlisted_at", "pk")
@@ -529,7 +529,7 @@ def event_check_in(*, event: Event, code: str) -> Invitation:
     # Read out or typed at the desk in any width, with spaces or dashes (portal.identifiers).
     code = checkin_code_key(code)
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .filter(event=event, checkin_code=code, status=InvitationStatus.REGISTERED)
         .select_related("user")
         .first()

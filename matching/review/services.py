@@ -167,7 +167,7 @@ def partner_proposal_decide(
     features = _offered_pairs_features(issue, resource_ids)
     with transaction.atomic():
         locked = (
-            Proposal.objects.select_for_update()
+            Proposal.objects.select_for_update(of=("self",))
             .select_related("issue", "organization", "resource")
             .get(pk=proposal.pk)
         )
