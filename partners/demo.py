@@ -9,7 +9,6 @@ import datetime as dt
 import random
 from typing import cast
 
-from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from partners.models import (
@@ -611,7 +610,7 @@ def _accounts(ctx: DemoContext, catalogue: list[dict]) -> None:
             },
         )
         if created:
-            user.set_password(ctx.password)
+            user.password = ctx.password_hash
             user.save()
         Membership.objects.get_or_create(user=user, defaults={"organization": org})
         ctx.accounts.append((str(Role.PARTNER.label), username, name))
@@ -623,7 +622,6 @@ MEMBER_EVERY = 4
 
 
 def _members(ctx: DemoContext, org_ids: list[int]) -> None:
-    password = make_password(ctx.password)  # hashed once: ~40 accounts share the demo password
     approved = Organization.objects.filter(pk__in=org_ids, status=OrgStatus.APPROVED)
     for number, org in enumerate(approved.order_by("pk")):
         if number % MEMBER_EVERY or org.members.exists():
@@ -635,7 +633,7 @@ def _members(ctx: DemoContext, org_ids: list[int]) -> None:
                 "role": Role.PARTNER,
                 "display_name": contact.name if contact else org.name,
                 "email": f"member@example-{org.pk:04d}.jp",
-                "password": password,
+                "password": ctx.password_hash,
             },
         )
         Membership.objects.get_or_create(user=user, defaults={"organization": org})

@@ -110,6 +110,16 @@ class DemoContext:
     password: str
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (role, username, note)
     log: Callable[[str], None] = print
+    _password_hash: str = field(default="", repr=False)
+
+    @property
+    def password_hash(self) -> str:
+        """`password` hashed once: PBKDF2 costs ~0.5 s a call and every demo account shares it."""
+        if not self._password_hash:
+            from django.contrib.auth.hashers import make_password
+
+            self._password_hash = make_password(self.password)
+        return self._password_hash
 
 
 DemoLoader = Callable[[DemoContext], None]

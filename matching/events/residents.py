@@ -179,7 +179,9 @@ def resident_cancel(*, token: str) -> Invitation:
     """
     found = resident_place(token)
     event = Event.objects.select_for_update().get(pk=found.event_id)
-    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("event").get(pk=found.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("event").get(pk=found.pk)
+    )
     if invitation.status == InvitationStatus.DECLINED:
         raise ValidationError(
             _("このお申し込み（受付番号 %(code)s）は既に取り消されています。")

@@ -66,7 +66,11 @@ def partner_proposal_submit(*, user: User, issue: Issue, data: dict[str, Any]) -
         raise ValidationError({"period_end": _("終了日は開始日以降にしてください。")})
     with transaction.atomic():
         # One proposal at a time per organisation and issue: the issue row serialises them.
-        locked = Issue.objects.select_for_update(of=("self",)).select_related("coordinator").get(pk=issue.pk)
+        locked = (
+            Issue.objects.select_for_update(of=("self",))
+            .select_related("coordinator")
+            .get(pk=issue.pk)
+        )
         if locked.status != IssueStatus.OPEN:
             raise ValidationError(
                 _("この課題は現在、提案を受け付けていません（募集中ではありません）。")

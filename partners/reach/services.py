@@ -277,7 +277,11 @@ def contact_join(
     for a taken username or address, or an organisation that can no longer take members.
     """
     with transaction.atomic():
-        link = ContactLink.objects.select_for_update(of=("self",)).select_related("contact").get(pk=link.pk)
+        link = (
+            ContactLink.objects.select_for_update(of=("self",))
+            .select_related("contact")
+            .get(pk=link.pk)
+        )
         refusal = join_refusal(link, None)
         if refusal is not None:
             raise refusal

@@ -58,7 +58,7 @@ def _user(ctx: DemoContext, username: str, role: str, ward: Ward | None, name: s
         },
     )
     if created:
-        user.set_password(ctx.password)
+        user.password = ctx.password_hash
         if role == Role.ADMIN:
             user.is_staff = user.is_superuser = True
         user.save()
