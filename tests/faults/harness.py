@@ -100,6 +100,9 @@ class PrivateWorker:
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": broker_url,
             "REDIS_URL": broker_url.rsplit("/", 1)[0] + "/0",
+            # Rank as the test process does (tests/conftest.py: TF-IDF only). With the model on,
+            # the worker spends minutes embedding the seeded texts before the first chunk runs.
+            "TEXT_EMBEDDER": "off",
             **{key: str(value) for key, value in env.items()},
         }
         self.process: subprocess.Popen | None = None
