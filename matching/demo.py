@@ -42,6 +42,7 @@ COMMENTS = {
     "rejected": ["", "対象者の規模が合わない。"],
 }
 REJECT_REASONS = ["field_mismatch", "ward", "period", "capacity", "cost"]
+REVIEWED_SHARE = 0.5  # of each ward's matched issues; the rest wait for review
 
 
 def _aware(day: datetime.date, hour: int = 10) -> datetime.datetime:
@@ -92,7 +93,14 @@ def load(ctx: DemoContext) -> None:
         .distinct()
     )
     rng.shuffle(issues)
-    reviewed = issues[: int(len(issues) * 0.6)]
+    # Reviewed per ward, so that every ward's coordinator still has open issues to match (the
+    # sign-in coordinator's ward once had 10 of its 13 issues turned into projects).
+    by_ward: dict[int | None, list[Issue]] = {}
+    for issue in issues:
+        by_ward.setdefault(issue.ward_id, []).append(issue)
+    reviewed = [
+        issue for group in by_ward.values() for issue in group[: int(len(group) * REVIEWED_SHARE)]
+    ]
     decided_issues = set(Decision.objects.values_list("issue_id", flat=True))
     span = (LAST_DAY - FIRST_DAY).days
     made = {"decisions": 0, "proposals": 0, "projects": 0}

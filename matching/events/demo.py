@@ -145,11 +145,13 @@ def load(ctx: DemoContext) -> None:
     candidate_pairs = list(
         Candidate.objects.filter(shortlisted=True)
         .select_related("issue", "resource")
-        .order_by("issue_id", "rank")[:200]
+        .order_by("-issue_id", "rank")[:200]  # not the first ward's: see _upcoming in projects
     )
     if len(candidate_pairs) < 10:
         # No matching run yet: take issue ↔ resource pairs directly so the demo still has a programme.
-        issues = list(Issue.objects.order_by("ref")[:60])
+        # Every n-th issue, so the events take a few from each ward, not a whole first ward.
+        every = max(1, Issue.objects.count() // 60)
+        issues = list(Issue.objects.order_by("ref"))[::every][:60]
         resources = list(Resource.objects.select_related("organization").order_by("ref")[:60])
         pairs_source: list[tuple[Issue, Resource, Candidate | None]] = [
             (issue, resource, None)

@@ -176,7 +176,8 @@ def _upcoming(rng: random.Random, today: datetime.date) -> None:
     issues = Issue.objects.filter(
         status=IssueStatus.OPEN, candidates__current=True, candidates__rank=1
     ).select_related("ward", "field", "coordinator")
-    for issue in issues.distinct().order_by("ref")[:3]:
+    # The last wards': the first ward is the sign-in coordinator's, who needs open issues.
+    for issue in issues.distinct().order_by("-ref")[:3]:
         candidate = issue.candidates.filter(current=True, rank=1).select_related(
             "resource__organization"
         )[0]

@@ -1,20 +1,46 @@
-"""Nothing in the demo data is dropped silently: every organisation can be reached, and every
-proposal and event invitation reached a person (DESIGN "The borders"; issue #13)."""
+"""The demo data `make run` loads, read as a newcomer would: nothing in it is dropped silently
+(DESIGN "The borders"; issue #13), and each ward's coordinator has work waiting.
+
+The demo is loaded once for the module, in a transaction rolled back at its end (~3 minutes).
+"""
 
 from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
+from issues.models import IssueStatus
+from matching import selectors
 from matching.events.models import EventPair, Invitation, InviteeRole
-from matching.models import Proposal
+from matching.models import Candidate, Proposal
 from partners.models import ContactPerson, Membership, Organization, Outreach
+from portal.models import Role, User
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module", autouse=True)
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+        yield
+        transaction.set_rollback(True)
+
+
+def test_every_coordinator_has_open_issues_with_candidates_to_review():
+    for coordinator in User.objects.filter(role=Role.COORDINATOR, ward__isnull=False):
+        waiting = Candidate.objects.filter(
+            current=True,
+            rank=1,
+            verdict="",
+            issue__status=IssueStatus.OPEN,
+            issue__in=selectors.issues_in_scope(coordinator),
+        ).count()
+        assert waiting >= 2, f"{coordinator.username} ({coordinator.ward}): {waiting} to review"
+
+
 def test_every_organisation_proposal_and_invitation_of_the_demo_reaches_a_person():
-    call_command("load_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     with_members = set(Membership.objects.values_list("organization_id", flat=True))
     with_contacts = set(
         ContactPerson.objects.exclude(email="").values_list("organization_id", flat=True)
