@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.utils import translation
 
@@ -64,17 +66,33 @@ def _fast_and_isolated(settings, request):
     translation.deactivate()
 
 
+# Data migrations that seed reference rows: (module, function taking (apps, schema_editor)).
+SEEDING_MIGRATIONS = [
+    ("matching.migrations.0003_events_themes", "load"),
+    ("evaluation.migrations.0004_default_rubric", "add_rubric"),
+]
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Transactional tests flush tables (wards included) when they end; put the wards back."""
+    """Transactional tests flush every table when they end; put the reference rows back.
+
+    serialized_rollback does not cover it: in CI's full run the rows seeded by migrations
+    (event themes, the rubric) were gone from the 14th browser test on. The seeding functions
+    use get_or_create, so running them on the live app registry is a no-op when rows exist.
+    """
     uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
         request.fixturenames
     )
     if uses_db:
-        request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+        transactional = _is_transactional(request)
+        request.getfixturevalue("transactional_db" if transactional else "db")
         from portal.services import reference_data_ensure_loaded
 
         reference_data_ensure_loaded()
+        if transactional:
+            for module, function in SEEDING_MIGRATIONS:
+                getattr(import_module(module), function)(django_apps, None)
 
 
 def _is_transactional(request) -> bool:

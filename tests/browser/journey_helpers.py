@@ -114,6 +114,14 @@ class Journey:
         page.locator("#main").get_by_role("button", name=self.t("ログイン"), exact=True).click()
         page.wait_for_url(re.compile(r".*/dashboard/$"))
 
+    def menu(self, page, label: str) -> None:
+        """Follow the main menu's link `label` (Japanese; translated), opening the folded phone
+        menu first when its button shows."""
+        toggle = page.get_by_role("button", name=self.t("メニュー"))
+        if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+        page.locator("nav.site-nav").get_by_role("link", name=self.t(label), exact=True).click()
+
     def check(self, page, label: str = "") -> None:
         """axe-core on the page as it is now; serious/critical findings are collected."""
         page.wait_for_load_state()

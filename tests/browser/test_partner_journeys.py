@@ -68,7 +68,7 @@ def journey_partner_proposes_and_talks(j, coordinator, approver) -> None:
     # The partner finds the issue among those that fit its resources and proposes.
     partner = j.actor()
     j.login(partner, member.username)
-    partner.locator("nav.site-nav").get_by_role("link", name=t("募集中の課題")).click()
+    j.menu(partner, "募集中の課題")
     expect_url(partner, re.compile(r".*/matching/partner/issues/$"))
     j.check(partner, "open issues")
     partner.locator("article.partner-issue", has_text=issue.title).first.get_by_role(

@@ -36,3 +36,19 @@ def test_django_blank_choice_label_reads_in_japanese():
 
     with translation.override("ja"):
         assert str(BLANK_CHOICE_LABEL) == "- 選択してください -"
+
+
+def test_no_two_menu_entries_of_a_role_read_the_same_in_either_language():
+    # "公開中の課題" and "募集中の課題" were both "Open issues" in a partner's English menu.
+    from portal.models import Role
+    from portal.registry import menu_for
+
+    repeated = {}
+    for role in [None, *Role.values]:
+        for language in ("ja", "en"):
+            with translation.override(language):
+                labels = [str(entry.label) for entry in menu_for(role)]
+            twice = sorted({label for label in labels if labels.count(label) > 1})
+            if twice:
+                repeated[(role, language)] = twice
+    assert repeated == {}
