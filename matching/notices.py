@@ -1,45 +1,30 @@
-"""Telling people on either side: an in-app notice and a mail with an absolute link.
+"""Telling people on either side: an in-app notice and, as each person chose, a mail.
 
-Partners' proposals and conversations reach the other side the same way: the notice is written
-in the caller's transaction, the mail leaves after it commits (portal.mail), and the link in
-the mail is built from SITE_URL, since a person reads it in a mail client.
+Partners' proposals and conversations reach the other side the same way as every other notice
+(portal.services.notification_send): the notice is written in the caller's transaction, the
+mail leaves after it commits, and its link is built from SITE_URL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from partners.models import Membership
-from portal.mail import absolute_url, mail_send
-from portal.models import Role, User
+from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
 
-NOTICE_MAX_CHARS = 300  # portal.Notification.message
 
-
-def people_notify(*, recipients: Iterable[User], message: str, path: str, body: str = "") -> None:
-    """Notice + mail to each active recipient (once each, in a mail of their own); `body`
-    defaults to `message`."""
+def people_notify(
+    *, recipients: Iterable[User | None], message: str, path: str, kind: NoticeKind, body: str = ""
+) -> None:
+    """An in-app notice to each active recipient (once each), and a mail of their own to those
+    who take `kind` by mail (their notice settings); `body` is a further line of the mail."""
     people = list(
         {user.pk: user for user in recipients if user is not None and user.is_active}.values()
     )
-    if not people:
-        return
-    notification_send(recipients=people, message=message[:NOTICE_MAX_CHARS], url=path, email=False)
-    text = f"{body or message}\n\n{absolute_url(path)}\n"
-    # One mail per person: recipients of different organisations never see each other's address.
-    for user in people:
-        mail_send(to=[user.email], subject=message, body=text)
-
-
-def organization_members(organization_ids: Iterable[int]) -> list[User]:
-    """The active portal users acting for these organisations."""
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization_id__in=list(organization_ids), user__is_active=True
-        ).select_related("user")
-    ]
+    if people:
+        notification_send(
+            recipients=people, message=message, url=path, kind=kind, lines=[body] if body else []
+        )
 
 
 def ward_staff(*, ward_id: int | None, responsible: Iterable[User | None] = ()) -> list[User]:

@@ -14,10 +14,11 @@ from issues.models import Issue, IssueStatus
 from issues.services import issue_status_change
 from matching.calls.models import OpenCall
 from matching.models import Candidate, Decision
-from matching.notices import organization_members, people_notify
+from matching.notices import people_notify
 from matching.permissions import can_publish_call
+from partners.reach.services import organization_members
 from portal.history import history_stamp
-from portal.models import User
+from portal.models import NoticeKind, User
 
 PUBLISHABLE = (IssueStatus.REVIEWING, IssueStatus.OPEN)
 
@@ -69,5 +70,6 @@ def open_call_publish(
                 )
                 % {"issue": issue.title, "deadline": f"{deadline:%Y-%m-%d}"},
                 path=reverse("matching:partner_issue", args=[issue.pk]),
+                kind=NoticeKind.PROPOSAL,
             )
     return call

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 
 from matching.conversations import selectors
 from matching.conversations.models import Attachment, Message, Side, Thread, ThreadRead
-from matching.notices import organization_members, people_notify, ward_staff
+from matching.notices import people_notify, ward_staff
 from matching.permissions import (
     can_write_conversation,
     subject_organization_ids,
     subject_ward_id,
 )
+from partners.reach.services import organization_members
 from portal.attachments import (
     attachment_content_type,
     attachment_name,
@@ -26,7 +27,7 @@ from portal.attachments import (
     attachment_upload_to,
 )
 from portal.history import history_stamp
-from portal.models import Role, User
+from portal.models import NoticeKind, Role, User
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -128,6 +129,7 @@ def _other_side_notify(*, subject: Subject, thread: Thread, message: Message) ->
         recipients=[u for u in recipients if author is None or u.pk != author.pk],
         message=_("新しいメッセージ: %(title)s") % {"title": title},
         path=selectors.conversation_url(subject),
+        kind=NoticeKind.MESSAGE,
         body=_("%(author)s さんから「%(title)s」についてのメッセージが届きました。")
         % {"author": author or "—", "title": title}
         + (_("（添付ファイル %(n)s 件）") % {"n": attached} if attached else ""),

@@ -294,7 +294,7 @@ def _invitation_notice(event: Event) -> Notice:
 
 def _organization_invite(event: Event, organization, sent_by: User | None) -> tuple[bool, list]:
     """Invite one programme organisation: its members, else its contacts by mail."""
-    members = organization_members(organization.pk)
+    members = organization_members([organization.pk])
     created = []
     if members:
         for user in members:

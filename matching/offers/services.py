@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from issues.models import Issue, IssueStatus
 from matching.calls.models import OpenCall
 from matching.models import Decision, Proposal
-from matching.notices import organization_members, people_notify, ward_staff
+from matching.notices import people_notify, ward_staff
 from matching.permissions import can_propose
 from matching.proposals.services import PROPOSAL_DAYS, project_from_proposal
 from matching.selectors import partner_organization_id
 from partners.models import ResourceStatus
-from portal.models import User
+from partners.reach.services import organization_members
+from portal.models import NoticeKind, User
 
 
 def open_call_refusal(call: OpenCall | None, today: datetime.date | None = None) -> str:
@@ -123,6 +124,7 @@ def partner_proposal_submit(*, user: User, issue: Issue, data: dict[str, Any]) -
                 "org": proposal.organization.name,
             },
             path=reverse("matching:issue_review", args=[locked.pk]),
+            kind=NoticeKind.PROPOSAL,
         )
     return proposal
 
@@ -154,5 +156,6 @@ def partner_proposal_answer(
         )
         % {"issue": proposal.issue.title},
         path=reverse("matching:partner_proposal", args=[proposal.pk]),
+        kind=NoticeKind.PROPOSAL,
     )
     return proposal

@@ -249,7 +249,7 @@ def proposals_expire(*, today: datetime.date | None = None) -> dict[str, int]:
                 reminded_at=timezone.now()
             ):
                 continue
-            recipients = organization_members(proposal.organization_id)
+            recipients = organization_members([proposal.organization_id])
             if recipients:
                 notification_send(
                     recipients=recipients,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -89,12 +89,12 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def organization_members(organization_id: int) -> list[User]:
-    """The active portal users acting for the organisation."""
+def organization_members(organization_ids: Iterable[int]) -> list[User]:
+    """The active portal users acting for these organisations."""
     return [
         m.user
         for m in Membership.objects.filter(
-            organization_id=organization_id, user__is_active=True
+            organization_id__in=list(organization_ids), user__is_active=True
         ).select_related("user")
     ]
 
@@ -133,7 +133,7 @@ def organization_reach(
     every contact with an address is mailed `contact_template` with a link of their own. Call
     it inside the transaction that decided the send: the mails leave after it commits.
     """
-    members = organization_members(organization.pk)
+    members = organization_members([organization.pk])
     if members:
         notification_send(
             recipients=members,
@@ -181,7 +181,7 @@ def organization_reach(
 def outreach_record(*, organization_id: int, topic: str, topic_id: int) -> Delivery:
     """Record, without sending anything, whom a send to the organisation reaches now: its
     members, else its contacts with an address (the demo's history uses it)."""
-    members = len(organization_members(organization_id))
+    members = len(organization_members([organization_id]))
     contacts = (
         0
         if members

@@ -17,7 +17,7 @@ from matching.models import Decision, Proposal
 from matching.proposals.services import proposal_create
 from partners.models import OrgStatus
 from portal.mail import absolute_url
-from portal.models import AccessLog, Notification
+from portal.models import AccessLog, MailLog, Notification
 from tests.issues.factories import IssueFactory
 from tests.matching.factories import ProjectFactory
 from tests.partners.factories import ResourceFactory
@@ -173,6 +173,27 @@ def test_partner_writes_the_ward_is_told_replies_and_the_partner_sees_it_read(
     # The reply is shown to the partner, who is reading it now.
     assert f"既読: {partner_a}" in page.split("12月3日はいかがでしょうか。", 1)[1]
     assert ThreadRead.objects.get(user=partner_a).last_message_id == Message.objects.last().pk
+
+
+def test_a_message_mails_as_each_person_chose_in_their_notice_settings(
+    client, project, partner_a, coordinator, approver, django_capture_on_commit_callbacks
+):
+    # The coordinator takes messages in the portal only; the approver, who wrote before, by mail.
+    coordinator.mail_muted = ["message"]
+    coordinator.save(update_fields=["mail_muted"])
+    message_post(subject=project, user=approver, body="担当を引き継ぎます。")
+    client.force_login(partner_a)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, project, "資料を添付します。")
+    assert Notification.objects.filter(recipient=coordinator).exists()
+    assert [m.to for m in mail.outbox] == [[approver.email]]
+    sent = mail.outbox[0]
+    assert sent.subject.startswith("[地域連携マッチング] 新しいメッセージ")
+    html, _type = sent.alternatives[0]
+    assert absolute_url(url_of(project)) in html
+    assert absolute_url(reverse("portal:notice_settings")) in sent.body
+    assert MailLog.objects.get(to=approver.email).kind == "message"
 
 
 def test_the_thread_is_created_once_and_keeps_an_audit_trail(

@@ -10,11 +10,13 @@ import re
 import pytest
 import time_machine
 from django.core import mail
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from matching.events import residents, selectors, services
 from matching.events.models import Event, Invitation
+from matching.events.notices import SEAT_LINK
+from portal.bookings import link_read
 from portal.models import AccessLog, Notification
 from tests.matching.events.test_lifecycle import _event_data
 from tests.portal.factories import UserFactory
@@ -155,7 +157,13 @@ def test_sign_up_on_the_page_sends_the_confirmation_with_number_details_and_ics(
         response = client.post(url, _form(email="ＨＡＮＡＫＯ@Example.jp"))
     invitation = Invitation.objects.get(event=event, user=None)
     assert response.status_code == 302
-    assert response["Location"] == reverse("matching:event_seat", args=[_token(invitation)])
+    # The seat link of this sign-up (its token carries a timestamp: read it, do not rebuild it).
+    seat = resolve(response["Location"])
+    assert seat.url_name == "event_seat"
+    assert link_read(seat.kwargs["token"], kind=SEAT_LINK) == (
+        invitation.pk,
+        invitation.checkin_code,
+    )
     assert (invitation.email, invitation.party_size, invitation.status) == (
         "hanako@example.jp",
         2,
