@@ -222,7 +222,7 @@ def proposal_respond(
                 )
                 % {"issue": issue.title, "org": locked.organization.name, "who": who},
                 url=reverse("matching:issue_review", args=[issue.pk]),
-                email=False,
+                kind=NoticeKind.PROPOSAL,
             )
     return locked
 

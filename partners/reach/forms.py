@@ -5,7 +5,8 @@ from django.contrib.auth.password_validation import (
     password_validators_help_text_html,
     validate_password,
 )
-from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.auth.forms import UsernameField
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from portal.formtools import PortalForm
@@ -14,10 +15,12 @@ from portal.formtools import PortalForm
 class JoinForm(PortalForm):
     """A contact's new member account: login ID and password (Django's validators)."""
 
-    username = forms.CharField(
+    # UsernameField folds to NFKC as the login form does, so ｉｋｅｂｕｋｕｒｏ is stored as the
+    # ikebukuro a person types at /login/; ASCII only, as the help text says.
+    username = UsernameField(
         label=_("ログインID"),
         max_length=150,
-        validators=[UnicodeUsernameValidator()],
+        validators=[ASCIIUsernameValidator()],
         help_text=_("半角英数字と @ . + - _ が使えます。"),
     )
     password1 = forms.CharField(

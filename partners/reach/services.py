@@ -276,6 +276,7 @@ def contact_join(
     under a row lock, so two submissions cannot both create an account) and ValidationError
     for a taken username or address, or an organisation that can no longer take members.
     """
+    username = User.normalize_username(username.strip())  # as the login form reads it (NFKC)
     with transaction.atomic():
         link = (
             ContactLink.objects.select_for_update(of=("self",))

@@ -58,6 +58,29 @@ def test_the_contact_creates_a_member_account_and_is_signed_in(client, invited):
     assert client.get(reverse("partners:my_org")).status_code == 200
 
 
+def test_a_login_id_typed_in_full_width_signs_in_as_typed_at_the_login_page(client, invited):
+    _org, link = invited
+    response = client.post(link, {**ACCOUNT, "username": "ｔａｎａｋａ"})
+    assert response.status_code == 302
+    member = Membership.objects.select_related("user").get().user
+    assert member.username == "tanaka"
+    client.logout()
+    for typed in ("tanaka", "ｔａｎａｋａ"):
+        signed_in = client.post(
+            reverse("portal:login"), {"username": typed, "password": ACCOUNT["password1"]}
+        )
+        assert signed_in.status_code == 302, typed
+        client.logout()
+
+
+def test_a_login_id_outside_half_width_letters_and_digits_is_refused(client, invited):
+    _org, link = invited
+    response = client.post(link, {**ACCOUNT, "username": "佐藤健太"})
+    assert response.status_code == 200
+    assert "ログインID" in response.content.decode()
+    assert not Membership.objects.exists()
+
+
 def test_the_link_works_once(client, invited):
     org, link = invited
     client.post(link, ACCOUNT)
