@@ -225,7 +225,15 @@ class Field(models.Model):
         verbose_name_plural = _("分野")
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language: 高齢者支援, or its English name in the English UI."""
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name
 
 
 # ---------------------------------------------------------------------------------------------

@@ -60,6 +60,13 @@ def test_public_page_in_both_languages_without_internal_data(client, planted_iss
     assert planted_issue.ref not in html  # the internal reference number stays internal
     expected_day = "Wed 1 April 2026" if language == "en" else "2026年4月1日（水）"
     assert expected_day in html
+    # The 分野 and the ward in the reader's language (they stayed Japanese in the English UI).
+    issue = Issue.objects.select_related("field", "ward").get(pk=planted_issue.pk)
+    if language == "en":
+        assert issue.field.name_en and issue.field.name_en in html
+        assert issue.ward.name_en in html and issue.ward.name_ja not in html
+    else:
+        assert issue.field.name in html and issue.ward.name_ja in html
     # How to take part: the partner registration and the consultation form.
     assert reverse("partners:register") in html and reverse("portal:consultation_new") in html
 
