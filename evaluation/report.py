@@ -15,6 +15,8 @@ from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from evaluation import charts
 from evaluation.committee.selectors import committee_report
@@ -38,7 +40,18 @@ from portal.models import Ward
 from portal.rounding import half_up, percent
 from portal.tabular import csv_bytes
 
-CSV_HEADERS = ["fiscal_year", "indicator", "value", "target", "baseline", "unit"]
+# The report CSV's columns, in order: (key, Japanese header). The header row is Japanese unless
+# an English one is asked for (--lang en, the UI language); "quarter" only in a quarterly report.
+CSV_COLUMNS = [
+    ("fiscal_year", gettext_lazy("年度")),
+    ("quarter", gettext_lazy("四半期")),
+    ("indicator", gettext_lazy("指標")),
+    ("value", gettext_lazy("値")),
+    ("target", gettext_lazy("目標値")),
+    ("baseline", gettext_lazy("基準値")),
+    ("unit", gettext_lazy("単位")),
+]
+CSV_LANGUAGES = ("ja", "en")
 NO_DATA = "データなし"
 TOP = 10  # projects shown at the top and at the bottom of the committee scores
 ACTION_ROWS = 30  # open / not implemented actions listed in full
@@ -50,23 +63,39 @@ def report_rows(
     return kpis_for(fiscal_year, ward, quarter)
 
 
-def report_csv(*, fiscal_year: int, quarter: int | None = None, ward: Ward | None = None) -> bytes:
-    """One row per KPI: fiscal_year, indicator, value, target, baseline, unit (UTF-8 with BOM).
+def report_csv(
+    *,
+    fiscal_year: int,
+    quarter: int | None = None,
+    ward: Ward | None = None,
+    lang: str = "ja",
+) -> bytes:
+    """One row per KPI (UTF-8 with BOM), headed in ``lang`` ("ja" or "en") from CSV_COLUMNS:
+    年度, [四半期 (第2四半期 / Q2) in a quarterly report], 指標, 値, 目標値, 基準値, 単位.
 
-    A KPI without data has an empty value cell.
+    Indicator names and units are in ``lang`` too. A KPI without data has an empty value cell.
+    ValueError for a language other than CSV_LANGUAGES.
     """
-    rows = [
-        [
-            fiscal_year,
-            str(k.label),
-            _plain(k.value),
-            _plain(k.target),
-            _plain(k.baseline),
-            str(k.unit),
+    if lang not in CSV_LANGUAGES:
+        raise ValueError(f"report CSV language must be one of {CSV_LANGUAGES}, not {lang!r}")
+    columns = [(key, label) for key, label in CSV_COLUMNS if quarter or key != "quarter"]
+    kpis = report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
+    with translation.override(lang):
+        quarter_text = _("第%(q)d四半期") % {"q": quarter} if quarter else ""
+        cells = [
+            {
+                "fiscal_year": fiscal_year,
+                "quarter": quarter_text,
+                "indicator": str(k.label),
+                "value": _plain(k.value),
+                "target": _plain(k.target),
+                "baseline": _plain(k.baseline),
+                "unit": str(k.unit),
+            }
+            for k in kpis
         ]
-        for k in report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
-    ]
-    return csv_bytes(headers=CSV_HEADERS, rows=rows)
+        headers = [str(label) for _key, label in columns]
+    return csv_bytes(headers=headers, rows=[[row[key] for key, _l in columns] for row in cells])
 
 
 def _plain(value: Decimal | None) -> str:
@@ -336,13 +365,15 @@ def report_render(
     quarter: int | None = None,
     ward: Ward | None = None,
     progress: Callable[[int], None] | None = None,
+    lang: str = "ja",
 ) -> tuple[bytes, list[dict]]:
-    """(file content, KPI snapshot) for a report file."""
+    """(file content, KPI snapshot) for a report file; ``lang`` ("ja"/"en") is the CSV's
+    language (the PDF is always Japanese)."""
     step = progress or (lambda pct: None)
     if fmt == "csv":
         kpis = report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
         figures = [k.as_row(fiscal_year) for k in kpis]
-        return report_csv(fiscal_year=fiscal_year, quarter=quarter, ward=ward), figures
+        return report_csv(fiscal_year=fiscal_year, quarter=quarter, ward=ward, lang=lang), figures
     font_paths()  # ReportFontsMissing before any work, never a PDF with tofu
     # The PDF is written in Japanese whoever asked for it (an English session building it
     # in-process included): its labels, dates (和暦) and yen alike.

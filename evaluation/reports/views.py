@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,7 @@ from evaluation import forms, services
 from evaluation.models import (
     ReportFile,
 )
-from evaluation.report import report_csv, report_file_response, report_filename
+from evaluation.report import CSV_LANGUAGES, report_csv, report_file_response, report_filename
 from portal.access import (
     AuthenticatedRequest,
     evaluator_required,
@@ -91,14 +92,21 @@ def report_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def report_csv_download(request: AuthenticatedRequest) -> HttpResponse:
-    """The KPI CSV of a 年度 straight away (small; no worker needed)."""
+    """The KPI CSV of a 年度 straight away (small; no worker needed).
+
+    Headed in the UI language, or in ``?lang=ja|en`` when given (an unknown value is ignored).
+    """
     period = forms.PeriodForm(request.GET or None)
     fiscal_year, ward = period.period()
+    lang = request.GET.get("lang", "")
+    if lang not in CSV_LANGUAGES:
+        lang = "en" if (translation.get_language() or "").startswith("en") else "ja"
     access_log_record(
-        kind=AccessLog.Kind.EXPORT, request=request, detail=f"KPI CSV FY{fiscal_year}"
+        kind=AccessLog.Kind.EXPORT, request=request, detail=f"KPI CSV FY{fiscal_year} {lang}"
     )
     response = HttpResponse(
-        report_csv(fiscal_year=fiscal_year, ward=ward), content_type="text/csv; charset=utf-8"
+        report_csv(fiscal_year=fiscal_year, ward=ward, lang=lang),
+        content_type="text/csv; charset=utf-8",
     )
     name = report_filename(fiscal_year=fiscal_year, quarter=None, fmt="csv")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -11,19 +11,15 @@ from pypdf import PdfReader
 from evaluation import services
 from evaluation.kpi import KPI_SPECS
 from evaluation.models import ReportFile
-from evaluation.report import CSV_HEADERS, report_csv, report_pdf
+from evaluation.report import report_csv, report_pdf
 from portal.models import AccessLog
 
 
 def test_csv_layout_one_row_per_indicator_with_bom(planted):
     data = report_csv(fiscal_year=2025)
     assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert (
-        rows[0]
-        == CSV_HEADERS
-        == ["fiscal_year", "indicator", "value", "target", "baseline", "unit"]
-    )
+    rows = _csv_rows(data)
+    assert rows[0] == ["年度", "指標", "値", "目標値", "基準値", "単位"]
     assert len(rows) == 1 + len(KPI_SPECS)
     by_name = {row[1]: row for row in rows[1:]}
     assert by_name["プラットフォーム経由の連携事業数（年度）"] == [
@@ -44,8 +40,36 @@ def test_csv_layout_one_row_per_indicator_with_bom(planted):
     assert all(row[0] == "2025" for row in rows[1:])
 
 
+def _csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_csv_in_english_has_english_headers_and_indicator_names(planted):
+    rows = _csv_rows(report_csv(fiscal_year=2025, lang="en"))
+    assert rows[0] == ["Fiscal year", "Metric", "Value", "Target", "Baseline", "Unit"]
+    assert len(rows) == 1 + len(KPI_SPECS)
+    names = [row[1] for row in rows[1:]]
+    assert "Collaborations created through the platform (fiscal year)" in names, names
+    assert not any("連携事業数" in name for name in names)
+
+
+def test_quarterly_csv_has_a_quarter_column_in_either_language(planted):
+    ja = _csv_rows(report_csv(fiscal_year=2025, quarter=2))
+    assert ja[0] == ["年度", "四半期", "指標", "値", "目標値", "基準値", "単位"]
+    assert {tuple(row[:2]) for row in ja[1:]} == {("2025", "第2四半期")}
+    en = _csv_rows(report_csv(fiscal_year=2025, quarter=2, lang="en"))
+    assert en[0][:3] == ["Fiscal year", "Quarter", "Metric"]
+    assert {tuple(row[:2]) for row in en[1:]} == {("2025", "Q2")}
+    assert len(ja) == len(en) == 1 + len(KPI_SPECS)
+
+
+def test_csv_refuses_an_unknown_language(db):
+    with pytest.raises(ValueError, match="fr"):
+        report_csv(fiscal_year=2025, lang="fr")
+
+
 def test_csv_of_a_year_without_data_has_empty_values(db):
-    rows = list(csv.reader(io.StringIO(report_csv(fiscal_year=2010).decode("utf-8-sig"))))
+    rows = _csv_rows(report_csv(fiscal_year=2010))
     assert len(rows) == 1 + len(KPI_SPECS)
     assert {row[2] for row in rows[1:]} <= {"", "0"}
 
@@ -98,7 +122,22 @@ def test_quarterly_pdf(planted):
 def test_export_report_command(planted, tmp_path):
     out = tmp_path / "report.csv"
     call_command("export_report", str(out), "--fiscal-year", "2025", "--format", "csv")
-    assert out.read_bytes().startswith(b"\xef\xbb\xbffiscal_year,indicator,value")
+    assert _csv_rows(out.read_bytes())[0] == ["年度", "指標", "値", "目標値", "基準値", "単位"]
+    call_command(
+        "export_report",
+        str(out),
+        "--fiscal-year",
+        "2025",
+        "--format",
+        "csv",
+        "--quarter",
+        "2",
+        "--lang",
+        "en",
+    )
+    rows = _csv_rows(out.read_bytes())
+    assert rows[0] == ["Fiscal year", "Quarter", "Metric", "Value", "Target", "Baseline", "Unit"]
+    assert rows[1][:2] == ["2025", "Q2"]
     pdf = tmp_path / "report.pdf"
     call_command(
         "export_report", str(pdf), "--fiscal-year", "2025", "--format", "pdf", "--quarter", "2"
