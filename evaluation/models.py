@@ -487,6 +487,11 @@ class ReportFile(models.Model):
         PDF = "pdf", "PDF"
         CSV = "csv", "CSV"
 
+    class Language(models.TextChoices):
+        # Each language named in itself, as a language switch does: a reader finds their own.
+        JA = "ja", "日本語"
+        EN = "en", "English"
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("待機中")
         RUNNING = "running", _("作成中")
@@ -499,6 +504,10 @@ class ReportFile(models.Model):
         Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     format = models.CharField(_("形式"), max_length=3, choices=Format.choices)
+    # The CSV's headers and indicator names (evaluation.report.CSV_COLUMNS); a PDF is Japanese.
+    language = models.CharField(
+        _("CSVの言語"), max_length=2, choices=Language.choices, default=Language.JA
+    )
     status = models.CharField(_("状態"), max_length=8, choices=Status.choices, default="queued")
     progress = models.PositiveSmallIntegerField(_("進捗（%）"), default=0)
     file = models.FileField(upload_to=_report_upload_to, blank=True)

@@ -51,7 +51,17 @@ CSV_COLUMNS = [
     ("baseline", gettext_lazy("基準値")),
     ("unit", gettext_lazy("単位")),
 ]
-CSV_LANGUAGES = ("ja", "en")
+CSV_LANGUAGES = tuple(ReportFile.Language.values)
+
+
+def csv_language(requested: str | None = None) -> str:
+    """The report CSV's language: ``requested`` when it is one of CSV_LANGUAGES, otherwise the
+    active UI language ("en" for an English session, "ja" for anything else)."""
+    if requested in CSV_LANGUAGES:
+        return str(requested)
+    return "en" if (translation.get_language() or "").startswith("en") else "ja"
+
+
 NO_DATA = "データなし"
 TOP = 10  # projects shown at the top and at the bottom of the committee scores
 ACTION_ROWS = 30  # open / not implemented actions listed in full

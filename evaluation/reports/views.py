@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +14,7 @@ from evaluation import forms, services
 from evaluation.models import (
     ReportFile,
 )
-from evaluation.report import CSV_LANGUAGES, report_csv, report_file_response, report_filename
+from evaluation.report import csv_language, report_csv, report_file_response, report_filename
 from portal.access import (
     AuthenticatedRequest,
     evaluator_required,
@@ -42,6 +41,7 @@ def reports(request: AuthenticatedRequest) -> HttpResponse:
                     fmt=data["format"],
                     ward=data["ward"],
                     created_by=request.user,
+                    lang=csv_language(data["language"]),
                 )
             except ValidationError as exc:  # e.g. no Japanese font for a PDF on this server
                 messages_service_errors(request, exc)
@@ -98,9 +98,7 @@ def report_csv_download(request: AuthenticatedRequest) -> HttpResponse:
     """
     period = forms.PeriodForm(request.GET or None)
     fiscal_year, ward = period.period()
-    lang = request.GET.get("lang", "")
-    if lang not in CSV_LANGUAGES:
-        lang = "en" if (translation.get_language() or "").startswith("en") else "ja"
+    lang = csv_language(request.GET.get("lang"))
     access_log_record(
         kind=AccessLog.Kind.EXPORT, request=request, detail=f"KPI CSV FY{fiscal_year} {lang}"
     )

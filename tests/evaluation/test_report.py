@@ -186,6 +186,24 @@ def test_report_screen_requests_and_publishes(
     assert report.published_at is not None
 
 
+def test_report_screen_builds_an_english_csv_when_asked(
+    planted, evaluator, client, django_capture_on_commit_callbacks
+):
+    client.force_login(evaluator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("evaluation:reports"),
+            {"fiscal_year": 2025, "format": "csv", "quarter": 3, "language": "en"},
+        )
+    report = ReportFile.objects.latest("pk")
+    assert (report.status, report.quarter, report.language) == ("done", 3, "en")
+    assert "CSV (English)" in client.get(reverse("evaluation:reports")).content.decode()
+    response = client.get(reverse("evaluation:report_download", args=[report.pk]))
+    rows = _csv_rows(b"".join(response.streaming_content))
+    assert rows[0][:3] == ["Fiscal year", "Quarter", "Metric"]
+    assert rows[1][:2] == ["2025", "Q3"]
+
+
 @pytest.mark.parametrize("fmt", ["csv"])
 def test_failed_build_is_recorded(db, monkeypatch, fmt, django_capture_on_commit_callbacks):
     from evaluation import report as builder
