@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -220,11 +220,10 @@ def report_context(
     by_pillar = [
         {"pillar": PILLARS[p], "kpis": [k for k in kpis if k.pillar == p]} for p in sorted(PILLARS)
     ]
-    projects = Project.objects.filter(start_date__lte=date_to).filter(
+    period_projects = Project.objects.filter(start_date__lte=date_to).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=date_from)
     )
-    if ward:
-        projects = projects.filter(ward=ward)
+    projects = period_projects.filter(ward=ward) if ward else period_projects
     totals = projects.aggregate(
         n=Count("id"),
         public=Sum("public_cost"),
@@ -271,19 +270,6 @@ def report_context(
             }
         )
     step(65)
-    ward_rows = list(
-        projects.values("ward__code", "ward__name_ja")
-        .annotate(
-            n=Count("id"),
-            running=Count("id", filter=Q(status__in=PROJECT_UNDERWAY)),
-            completed=Count("id", filter=Q(status=Project.Status.COMPLETED)),
-            cancelled=Count("id", filter=Q(status=Project.Status.CANCELLED)),
-            public=Sum("public_cost"),
-            partner=Sum("partner_cost"),
-            in_kind=Sum("in_kind_value"),
-        )
-        .order_by("ward__code")
-    )
     actions_total = len(actions)
     actions_by_status = [
         (str(label), sum(1 for a in actions if a.status == value))
@@ -344,9 +330,38 @@ def report_context(
         "pending_actions": pending_actions[:ACTION_ROWS],
         "pending_more": max(0, len(pending_actions) - ACTION_ROWS),
         "highlights": highlights,
-        "ward_rows": ward_rows,
+        "ward_appendix": ward_appendix(period_projects),
         "report_css": mark_safe(report_css()),  # noqa: S308  # nosec B308 B703 — our own stylesheet and font paths
     }
+
+
+def ward_appendix(projects: QuerySet[Project]) -> list[dict]:
+    """The appendix's table: [{"ward": Ward, "figures": dict | None}] for all 23 wards in code
+    order, then {"ward": None, "figures": dict} when some projects have no ward.
+
+    figures = {n, running, completed, cancelled (projects), public, partner, in_kind (yen)} of
+    ``projects`` (the report period's projects of every ward, whichever ward the report is for,
+    so the appendix compares all 23); None for a ward without a project in the period, which the
+    PDF prints as 「データなし」 rather than zeros that would read as measured. Two queries.
+    """
+    by_ward = {
+        row.pop("ward"): row
+        for row in projects.order_by()
+        .values("ward")
+        .annotate(
+            n=Count("id"),
+            running=Count("id", filter=Q(status__in=PROJECT_UNDERWAY)),
+            completed=Count("id", filter=Q(status=Project.Status.COMPLETED)),
+            cancelled=Count("id", filter=Q(status=Project.Status.CANCELLED)),
+            public=Sum("public_cost"),
+            partner=Sum("partner_cost"),
+            in_kind=Sum("in_kind_value"),
+        )
+    }
+    rows = [{"ward": w, "figures": by_ward.get(w.pk)} for w in Ward.objects.order_by("code")]
+    if None in by_ward:
+        rows.append({"ward": None, "figures": by_ward[None]})
+    return rows
 
 
 def report_pdf_from_context(context: dict) -> bytes:

@@ -12,7 +12,7 @@ from evaluation import services
 from evaluation.kpi import KPI_SPECS
 from evaluation.models import ReportFile
 from evaluation.report import report_csv, report_pdf
-from portal.models import AccessLog
+from portal.models import AccessLog, Ward
 
 
 def test_csv_layout_one_row_per_indicator_with_bom(planted):
@@ -111,6 +111,21 @@ def test_pdf_of_a_year_without_data_still_renders_and_says_so(db):
     assert "2010年度（平成22年度）" in text
     assert "記録はありません" in text
     assert "データなし" in text
+
+
+def test_pdf_appendix_lists_all_23_wards_and_says_which_have_no_data(planted):
+    text = _pdf_text(report_pdf(fiscal_year=2025, ward=planted["chiyoda"]))
+    appendix = text[text.index("付録. 23区別の連携事業") :]
+    names = list(Ward.objects.order_by("code").values_list("name_ja", flat=True))
+    assert len(names) == 23
+    positions = [appendix.index(name) for name in names]
+    assert positions == sorted(positions)  # 団体コード順: 千代田区 … 江戸川区
+    lines = {line.split()[0]: line for line in appendix.splitlines() if line.split()}
+    # 港区 has no project in FY2025: said in words, not a row of zeros.
+    assert lines["港区"].split()[1:] == ["データなし"], lines["港区"]
+    # Wards with projects show their counts even in 千代田区's own report.
+    assert "データなし" not in lines["千代田区"] and "データなし" not in lines["世田谷区"]
+    assert lines["世田谷区"].split()[1] == "1"
 
 
 def test_quarterly_pdf(planted):
