@@ -22,7 +22,7 @@ from evaluation import charts
 from evaluation.committee.selectors import committee_report
 from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpis_for
 from evaluation.kpi.base import KpiResult
-from evaluation.models import CaseFactor, CaseStudy, ImprovementAction, ReportFile
+from evaluation.models import CaseFactor, CaseStudy, ImprovementAction, ReportFile, ReportIssuer
 from evaluation.selectors import (
     actions_for,
     committee_scores_by_project,
@@ -287,7 +287,9 @@ def report_context(
         "fy_label": fiscal_year_label(fiscal_year),
         "period_from": date_label(date_from, wareki=True),
         "period_to": date_label(date_to, wareki=True),
+        # The date of issue is the day in Tokyo the file is built (not UTC's date before 9:00).
         "created_on": date_label(timezone.localdate(), wareki=True),
+        "issuer": ReportIssuer.objects.order_by("pk").first(),
         "kpis": kpis,
         "by_pillar": by_pillar,
         "kpi_with_data": len(with_data),

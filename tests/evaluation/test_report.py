@@ -1,16 +1,18 @@
 import csv
+import datetime
 import io
 import subprocess
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
 from evaluation import services
 from evaluation.kpi import KPI_SPECS
-from evaluation.models import ReportFile
+from evaluation.models import ReportFile, ReportIssuer
 from evaluation.report import report_csv, report_pdf
 from portal.models import AccessLog, Ward
 
@@ -126,6 +128,21 @@ def test_pdf_appendix_lists_all_23_wards_and_says_which_have_no_data(planted):
     # Wards with projects show their counts even in 千代田区's own report.
     assert "データなし" not in lines["千代田区"] and "データなし" not in lines["世田谷区"]
     assert lines["世田谷区"].split()[1] == "1"
+
+
+def test_pdf_cover_names_the_issuer_and_the_tokyo_date_of_issue(db):
+    # 2026-03-31 23:30 UTC is already 1 April in Tokyo: the cover dates the issue in Tokyo.
+    with time_machine.travel(datetime.datetime(2026, 3, 31, 23, 30, tzinfo=datetime.UTC)):
+        unset = _pdf_text(report_pdf(fiscal_year=2025))
+        ReportIssuer.objects.create(
+            issuer="世田谷区", department="政策経営部 地域連携推進課", contact="03-5432-0000"
+        )
+        text = _pdf_text(report_pdf(fiscal_year=2025))
+    cover = text[: text.index("1. ")]
+    assert "発行者" in cover and "世田谷区 政策経営部 地域連携推進課" in cover
+    assert "連絡先" in cover and "03-5432-0000" in cover
+    assert "発行日" in cover and "令和8年4月1日（水）" in cover
+    assert "未設定" in unset[: unset.index("1. ")] and "未設定" not in cover
 
 
 def test_quarterly_pdf(planted):
