@@ -346,8 +346,8 @@ def ward_appendix(projects: QuerySet[Project]) -> list[dict]:
     so the appendix compares all 23); None for a ward without a project in the period, which the
     PDF prints as 「データなし」 rather than zeros that would read as measured. Two queries.
     """
-    by_ward = {
-        row.pop("ward"): row
+    by_ward: dict[int | None, dict] = {
+        row["ward"]: dict(row)
         for row in projects.order_by()
         .values("ward")
         .annotate(
