@@ -59,3 +59,13 @@ admin.site.register(models.CaseReuse)
 class ReportFileAdmin(admin.ModelAdmin):
     list_display = ["fiscal_year", "quarter", "format", "status", "published_at"]
     exclude = ["file"]  # files are downloaded only through the permission-checked view
+
+
+@admin.register(models.ReportIssuer)
+class ReportIssuerAdmin(admin.ModelAdmin):
+    """One row: the issuer printed on every report's cover."""
+
+    list_display = ["issuer", "department", "contact", "updated_at"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not models.ReportIssuer.objects.exists()

@@ -26,6 +26,7 @@ from evaluation.models import (
     Measurement,
     PaymentSchedule,
     ProjectIndicator,
+    ReportIssuer,
     Review,
     SatisfactionSurvey,
 )
@@ -200,6 +201,15 @@ def load(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed + 50)  # noqa: S311 — demo data, not security
     today = timezone.localdate()
     _library()
+    # The reports' cover names an issuer; a fictional office and a number reserved for drama.
+    ReportIssuer.objects.get_or_create(
+        pk=1,
+        defaults={
+            "issuer": "特別区 地域連携推進協議会",
+            "department": "事務局（評価担当）",
+            "contact": "03-5555-0123",
+        },
+    )
     projects = _projects()
     if not projects:
         ctx.log("evaluation: no projects to attach demo data to")

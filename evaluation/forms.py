@@ -14,9 +14,11 @@ from evaluation.models import (
     IndicatorKind,
     Level,
     ProjectIndicator,
+    ReportFile,
     RespondentType,
     Term,
 )
+from evaluation.report import csv_language
 from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.formtools import PortalForm, PortalModelForm
 from portal.models import Ward
@@ -70,10 +72,15 @@ class ReportRequestForm(PortalForm):
     ward = forms.ModelChoiceField(
         label=_("区"), queryset=Ward.objects.all(), required=False, empty_label=_("全区")
     )
+    language = forms.ChoiceField(
+        label=_("CSVの言語"), choices=ReportFile.Language.choices, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["fiscal_year"].choices = fiscal_year_choices()
+        # Unless chosen, a CSV is in the language of the screen it was asked for on.
+        self.fields["language"].initial = csv_language()
 
 
 class IndicatorAddForm(OnceFormMixin, PortalForm):

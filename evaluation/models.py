@@ -480,12 +480,46 @@ def _report_upload_to(instance: ReportFile, filename: str) -> str:
     return f"evaluation/reports/{uuid.uuid4().hex}{suffix}"
 
 
+class ReportIssuer(models.Model):
+    """Who issues the evaluation report, printed on its cover; one row, edited by staff in the
+    admin (「報告書の発行者」) so a change of department or contact needs no deploy.
+
+    The cover prints the first row, or says 未設定 before one is saved.
+    """
+
+    issuer = models.CharField(
+        _("発行者"), max_length=100, help_text=_("区名または組織名。例: 特別区長会事務局")
+    )
+    department = models.CharField(
+        _("担当部署"), max_length=100, blank=True, help_text=_("例: 地域連携推進課")
+    )
+    contact = models.CharField(
+        _("連絡先"),
+        max_length=200,
+        blank=True,
+        help_text=_("電話番号またはメールアドレス。例: 03-0000-0000"),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("報告書の発行者")
+        verbose_name_plural = _("報告書の発行者")
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (self.issuer, self.department) if part)
+
+
 class ReportFile(models.Model):
     """A generated annual / quarterly report, kept for download (served only through a view)."""
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"
         CSV = "csv", "CSV"
+
+    class Language(models.TextChoices):
+        # Each language named in itself, as a language switch does: a reader finds their own.
+        JA = "ja", "日本語"
+        EN = "en", "English"
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("待機中")
@@ -499,6 +533,10 @@ class ReportFile(models.Model):
         Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     format = models.CharField(_("形式"), max_length=3, choices=Format.choices)
+    # The CSV's headers and indicator names (evaluation.report.CSV_COLUMNS); a PDF is Japanese.
+    language = models.CharField(
+        _("CSVの言語"), max_length=2, choices=Language.choices, default=Language.JA
+    )
     status = models.CharField(_("状態"), max_length=8, choices=Status.choices, default="queued")
     progress = models.PositiveSmallIntegerField(_("進捗（%）"), default=0)
     file = models.FileField(upload_to=_report_upload_to, blank=True)

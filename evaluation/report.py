@@ -10,17 +10,19 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from evaluation import charts
 from evaluation.committee.selectors import committee_report
 from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpis_for
 from evaluation.kpi.base import KpiResult
-from evaluation.models import CaseFactor, CaseStudy, ImprovementAction, ReportFile
+from evaluation.models import CaseFactor, CaseStudy, ImprovementAction, ReportFile, ReportIssuer
 from evaluation.selectors import (
     actions_for,
     committee_scores_by_project,
@@ -38,7 +40,28 @@ from portal.models import Ward
 from portal.rounding import half_up, percent
 from portal.tabular import csv_bytes
 
-CSV_HEADERS = ["fiscal_year", "indicator", "value", "target", "baseline", "unit"]
+# The report CSV's columns, in order: (key, Japanese header). The header row is Japanese unless
+# an English one is asked for (--lang en, the UI language); "quarter" only in a quarterly report.
+CSV_COLUMNS = [
+    ("fiscal_year", gettext_lazy("年度")),
+    ("quarter", gettext_lazy("四半期")),
+    ("indicator", gettext_lazy("指標")),
+    ("value", gettext_lazy("値")),
+    ("target", gettext_lazy("目標値")),
+    ("baseline", gettext_lazy("基準値")),
+    ("unit", gettext_lazy("単位")),
+]
+CSV_LANGUAGES = tuple(ReportFile.Language.values)
+
+
+def csv_language(requested: str | None = None) -> str:
+    """The report CSV's language: ``requested`` when it is one of CSV_LANGUAGES, otherwise the
+    active UI language ("en" for an English session, "ja" for anything else)."""
+    if requested in CSV_LANGUAGES:
+        return str(requested)
+    return "en" if (translation.get_language() or "").startswith("en") else "ja"
+
+
 NO_DATA = "データなし"
 TOP = 10  # projects shown at the top and at the bottom of the committee scores
 ACTION_ROWS = 30  # open / not implemented actions listed in full
@@ -50,23 +73,39 @@ def report_rows(
     return kpis_for(fiscal_year, ward, quarter)
 
 
-def report_csv(*, fiscal_year: int, quarter: int | None = None, ward: Ward | None = None) -> bytes:
-    """One row per KPI: fiscal_year, indicator, value, target, baseline, unit (UTF-8 with BOM).
+def report_csv(
+    *,
+    fiscal_year: int,
+    quarter: int | None = None,
+    ward: Ward | None = None,
+    lang: str = "ja",
+) -> bytes:
+    """One row per KPI (UTF-8 with BOM), headed in ``lang`` ("ja" or "en") from CSV_COLUMNS:
+    年度, [四半期 (第2四半期 / Q2) in a quarterly report], 指標, 値, 目標値, 基準値, 単位.
 
-    A KPI without data has an empty value cell.
+    Indicator names and units are in ``lang`` too. A KPI without data has an empty value cell.
+    ValueError for a language other than CSV_LANGUAGES.
     """
-    rows = [
-        [
-            fiscal_year,
-            str(k.label),
-            _plain(k.value),
-            _plain(k.target),
-            _plain(k.baseline),
-            str(k.unit),
+    if lang not in CSV_LANGUAGES:
+        raise ValueError(f"report CSV language must be one of {CSV_LANGUAGES}, not {lang!r}")
+    columns = [(key, label) for key, label in CSV_COLUMNS if quarter or key != "quarter"]
+    kpis = report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
+    with translation.override(lang):
+        quarter_text = _("第%(q)d四半期") % {"q": quarter} if quarter else ""
+        cells = [
+            {
+                "fiscal_year": fiscal_year,
+                "quarter": quarter_text,
+                "indicator": str(k.label),
+                "value": _plain(k.value),
+                "target": _plain(k.target),
+                "baseline": _plain(k.baseline),
+                "unit": str(k.unit),
+            }
+            for k in kpis
         ]
-        for k in report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
-    ]
-    return csv_bytes(headers=CSV_HEADERS, rows=rows)
+        headers = [str(label) for _key, label in columns]
+    return csv_bytes(headers=headers, rows=[[row[key] for key, _l in columns] for row in cells])
 
 
 def _plain(value: Decimal | None) -> str:
@@ -181,11 +220,10 @@ def report_context(
     by_pillar = [
         {"pillar": PILLARS[p], "kpis": [k for k in kpis if k.pillar == p]} for p in sorted(PILLARS)
     ]
-    projects = Project.objects.filter(start_date__lte=date_to).filter(
+    period_projects = Project.objects.filter(start_date__lte=date_to).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=date_from)
     )
-    if ward:
-        projects = projects.filter(ward=ward)
+    projects = period_projects.filter(ward=ward) if ward else period_projects
     totals = projects.aggregate(
         n=Count("id"),
         public=Sum("public_cost"),
@@ -232,19 +270,6 @@ def report_context(
             }
         )
     step(65)
-    ward_rows = list(
-        projects.values("ward__code", "ward__name_ja")
-        .annotate(
-            n=Count("id"),
-            running=Count("id", filter=Q(status__in=PROJECT_UNDERWAY)),
-            completed=Count("id", filter=Q(status=Project.Status.COMPLETED)),
-            cancelled=Count("id", filter=Q(status=Project.Status.CANCELLED)),
-            public=Sum("public_cost"),
-            partner=Sum("partner_cost"),
-            in_kind=Sum("in_kind_value"),
-        )
-        .order_by("ward__code")
-    )
     actions_total = len(actions)
     actions_by_status = [
         (str(label), sum(1 for a in actions if a.status == value))
@@ -262,7 +287,9 @@ def report_context(
         "fy_label": fiscal_year_label(fiscal_year),
         "period_from": date_label(date_from, wareki=True),
         "period_to": date_label(date_to, wareki=True),
+        # The date of issue is the day in Tokyo the file is built (not UTC's date before 9:00).
         "created_on": date_label(timezone.localdate(), wareki=True),
+        "issuer": ReportIssuer.objects.order_by("pk").first(),
         "kpis": kpis,
         "by_pillar": by_pillar,
         "kpi_with_data": len(with_data),
@@ -305,9 +332,38 @@ def report_context(
         "pending_actions": pending_actions[:ACTION_ROWS],
         "pending_more": max(0, len(pending_actions) - ACTION_ROWS),
         "highlights": highlights,
-        "ward_rows": ward_rows,
+        "ward_appendix": ward_appendix(period_projects),
         "report_css": mark_safe(report_css()),  # noqa: S308  # nosec B308 B703 — our own stylesheet and font paths
     }
+
+
+def ward_appendix(projects: QuerySet[Project]) -> list[dict]:
+    """The appendix's table: [{"ward": Ward, "figures": dict | None}] for all 23 wards in code
+    order, then {"ward": None, "figures": dict} when some projects have no ward.
+
+    figures = {n, running, completed, cancelled (projects), public, partner, in_kind (yen)} of
+    ``projects`` (the report period's projects of every ward, whichever ward the report is for,
+    so the appendix compares all 23); None for a ward without a project in the period, which the
+    PDF prints as 「データなし」 rather than zeros that would read as measured. Two queries.
+    """
+    by_ward: dict[int | None, dict] = {
+        row["ward"]: dict(row)
+        for row in projects.order_by()
+        .values("ward")
+        .annotate(
+            n=Count("id"),
+            running=Count("id", filter=Q(status__in=PROJECT_UNDERWAY)),
+            completed=Count("id", filter=Q(status=Project.Status.COMPLETED)),
+            cancelled=Count("id", filter=Q(status=Project.Status.CANCELLED)),
+            public=Sum("public_cost"),
+            partner=Sum("partner_cost"),
+            in_kind=Sum("in_kind_value"),
+        )
+    }
+    rows = [{"ward": w, "figures": by_ward.get(w.pk)} for w in Ward.objects.order_by("code")]
+    if None in by_ward:
+        rows.append({"ward": None, "figures": by_ward[None]})
+    return rows
 
 
 def report_pdf_from_context(context: dict) -> bytes:
@@ -336,13 +392,15 @@ def report_render(
     quarter: int | None = None,
     ward: Ward | None = None,
     progress: Callable[[int], None] | None = None,
+    lang: str = "ja",
 ) -> tuple[bytes, list[dict]]:
-    """(file content, KPI snapshot) for a report file."""
+    """(file content, KPI snapshot) for a report file; ``lang`` ("ja"/"en") is the CSV's
+    language (the PDF is always Japanese)."""
     step = progress or (lambda pct: None)
     if fmt == "csv":
         kpis = report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
         figures = [k.as_row(fiscal_year) for k in kpis]
-        return report_csv(fiscal_year=fiscal_year, quarter=quarter, ward=ward), figures
+        return report_csv(fiscal_year=fiscal_year, quarter=quarter, ward=ward, lang=lang), figures
     font_paths()  # ReportFontsMissing before any work, never a PDF with tofu
     # The PDF is written in Japanese whoever asked for it (an English session building it
     # in-process included): its labels, dates (和暦) and yen alike.

@@ -284,8 +284,12 @@ def report_request(
     quarter: int | None = None,
     ward: Ward | None = None,
     created_by: User | None = None,
+    lang: str = "ja",
 ) -> ReportFile:
-    """Queues a report build on the worker; the file is kept for download."""
+    """Queues a report build on the worker; the file is kept for download.
+
+    ``lang`` ("ja"/"en") is the language of a CSV's headers; a PDF is always Japanese.
+    """
     from evaluation import tasks
     from portal.services import task_enqueue
 
@@ -299,7 +303,12 @@ def report_request(
         except ReportFontsMissing as exc:
             raise ValidationError(str(exc)) from exc
     report = ReportFile.objects.create(
-        fiscal_year=fiscal_year, quarter=quarter, ward=ward, format=fmt, created_by=created_by
+        fiscal_year=fiscal_year,
+        quarter=quarter,
+        ward=ward,
+        format=fmt,
+        language=lang,
+        created_by=created_by,
     )
     task_enqueue(tasks.report_build, report_id=report.pk)
     return report
@@ -325,6 +334,7 @@ def report_build(*, report: ReportFile) -> ReportFile:
             ward=report.ward,
             fmt=report.format,
             progress=lambda pct: report_progress(report=report, progress=pct),
+            lang=report.language,
         )
     except Exception as exc:
         ReportFile.objects.filter(pk=report.pk).update(

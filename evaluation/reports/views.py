@@ -14,7 +14,7 @@ from evaluation import forms, services
 from evaluation.models import (
     ReportFile,
 )
-from evaluation.report import report_csv, report_file_response, report_filename
+from evaluation.report import csv_language, report_csv, report_file_response, report_filename
 from portal.access import (
     AuthenticatedRequest,
     evaluator_required,
@@ -41,6 +41,7 @@ def reports(request: AuthenticatedRequest) -> HttpResponse:
                     fmt=data["format"],
                     ward=data["ward"],
                     created_by=request.user,
+                    lang=csv_language(data["language"]),
                 )
             except ValidationError as exc:  # e.g. no Japanese font for a PDF on this server
                 messages_service_errors(request, exc)
@@ -91,14 +92,19 @@ def report_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def report_csv_download(request: AuthenticatedRequest) -> HttpResponse:
-    """The KPI CSV of a 年度 straight away (small; no worker needed)."""
+    """The KPI CSV of a 年度 straight away (small; no worker needed).
+
+    Headed in the UI language, or in ``?lang=ja|en`` when given (an unknown value is ignored).
+    """
     period = forms.PeriodForm(request.GET or None)
     fiscal_year, ward = period.period()
+    lang = csv_language(request.GET.get("lang"))
     access_log_record(
-        kind=AccessLog.Kind.EXPORT, request=request, detail=f"KPI CSV FY{fiscal_year}"
+        kind=AccessLog.Kind.EXPORT, request=request, detail=f"KPI CSV FY{fiscal_year} {lang}"
     )
     response = HttpResponse(
-        report_csv(fiscal_year=fiscal_year, ward=ward), content_type="text/csv; charset=utf-8"
+        report_csv(fiscal_year=fiscal_year, ward=ward, lang=lang),
+        content_type="text/csv; charset=utf-8",
     )
     name = report_filename(fiscal_year=fiscal_year, quarter=None, fmt="csv")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

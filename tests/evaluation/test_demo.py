@@ -9,6 +9,7 @@ from evaluation.models import (
     Measurement,
     PaymentSchedule,
     ProjectIndicator,
+    ReportIssuer,
     Review,
     SatisfactionSurvey,
 )
@@ -33,6 +34,7 @@ MODELS = (
     Questionnaire,
     QuestionnaireResponse,
     FeedDelivery,
+    ReportIssuer,
 )
 
 

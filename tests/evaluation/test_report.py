@@ -1,29 +1,27 @@
 import csv
+import datetime
 import io
 import subprocess
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
 from evaluation import services
 from evaluation.kpi import KPI_SPECS
-from evaluation.models import ReportFile
-from evaluation.report import CSV_HEADERS, report_csv, report_pdf
-from portal.models import AccessLog
+from evaluation.models import ReportFile, ReportIssuer
+from evaluation.report import report_csv, report_pdf
+from portal.models import AccessLog, Ward
 
 
 def test_csv_layout_one_row_per_indicator_with_bom(planted):
     data = report_csv(fiscal_year=2025)
     assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert (
-        rows[0]
-        == CSV_HEADERS
-        == ["fiscal_year", "indicator", "value", "target", "baseline", "unit"]
-    )
+    rows = _csv_rows(data)
+    assert rows[0] == ["年度", "指標", "値", "目標値", "基準値", "単位"]
     assert len(rows) == 1 + len(KPI_SPECS)
     by_name = {row[1]: row for row in rows[1:]}
     assert by_name["プラットフォーム経由の連携事業数（年度）"] == [
@@ -44,8 +42,36 @@ def test_csv_layout_one_row_per_indicator_with_bom(planted):
     assert all(row[0] == "2025" for row in rows[1:])
 
 
+def _csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_csv_in_english_has_english_headers_and_indicator_names(planted):
+    rows = _csv_rows(report_csv(fiscal_year=2025, lang="en"))
+    assert rows[0] == ["Fiscal year", "Metric", "Value", "Target", "Baseline", "Unit"]
+    assert len(rows) == 1 + len(KPI_SPECS)
+    names = [row[1] for row in rows[1:]]
+    assert "Collaborations created through the platform (fiscal year)" in names, names
+    assert not any("連携事業数" in name for name in names)
+
+
+def test_quarterly_csv_has_a_quarter_column_in_either_language(planted):
+    ja = _csv_rows(report_csv(fiscal_year=2025, quarter=2))
+    assert ja[0] == ["年度", "四半期", "指標", "値", "目標値", "基準値", "単位"]
+    assert {tuple(row[:2]) for row in ja[1:]} == {("2025", "第2四半期")}
+    en = _csv_rows(report_csv(fiscal_year=2025, quarter=2, lang="en"))
+    assert en[0][:3] == ["Fiscal year", "Quarter", "Metric"]
+    assert {tuple(row[:2]) for row in en[1:]} == {("2025", "Q2")}
+    assert len(ja) == len(en) == 1 + len(KPI_SPECS)
+
+
+def test_csv_refuses_an_unknown_language(db):
+    with pytest.raises(ValueError, match="fr"):
+        report_csv(fiscal_year=2025, lang="fr")
+
+
 def test_csv_of_a_year_without_data_has_empty_values(db):
-    rows = list(csv.reader(io.StringIO(report_csv(fiscal_year=2010).decode("utf-8-sig"))))
+    rows = _csv_rows(report_csv(fiscal_year=2010))
     assert len(rows) == 1 + len(KPI_SPECS)
     assert {row[2] for row in rows[1:]} <= {"", "0"}
 
@@ -89,6 +115,36 @@ def test_pdf_of_a_year_without_data_still_renders_and_says_so(db):
     assert "データなし" in text
 
 
+def test_pdf_appendix_lists_all_23_wards_and_says_which_have_no_data(planted):
+    text = _pdf_text(report_pdf(fiscal_year=2025, ward=planted["chiyoda"]))
+    appendix = text[text.index("付録. 23区別の連携事業") :]
+    names = list(Ward.objects.order_by("code").values_list("name_ja", flat=True))
+    assert len(names) == 23
+    positions = [appendix.index(name) for name in names]
+    assert positions == sorted(positions)  # 団体コード順: 千代田区 … 江戸川区
+    lines = {line.split()[0]: line for line in appendix.splitlines() if line.split()}
+    # 港区 has no project in FY2025: said in words, not a row of zeros.
+    assert lines["港区"].split()[1:] == ["データなし"], lines["港区"]
+    # Wards with projects show their counts even in 千代田区's own report.
+    assert "データなし" not in lines["千代田区"] and "データなし" not in lines["世田谷区"]
+    assert lines["世田谷区"].split()[1] == "1"
+
+
+def test_pdf_cover_names_the_issuer_and_the_tokyo_date_of_issue(db):
+    # 2026-03-31 23:30 UTC is already 1 April in Tokyo: the cover dates the issue in Tokyo.
+    with time_machine.travel(datetime.datetime(2026, 3, 31, 23, 30, tzinfo=datetime.UTC)):
+        unset = _pdf_text(report_pdf(fiscal_year=2025))
+        ReportIssuer.objects.create(
+            issuer="世田谷区", department="政策経営部 地域連携推進課", contact="03-5432-0000"
+        )
+        text = _pdf_text(report_pdf(fiscal_year=2025))
+    cover = text[: text.index("1. ")]
+    assert "発行者" in cover and "世田谷区 政策経営部 地域連携推進課" in cover
+    assert "連絡先" in cover and "03-5432-0000" in cover
+    assert "発行日" in cover and "令和8年4月1日（水）" in cover
+    assert "未設定" in unset[: unset.index("1. ")] and "未設定" not in cover
+
+
 def test_quarterly_pdf(planted):
     text = _pdf_text(report_pdf(fiscal_year=2025, quarter=1))
     assert "第1四半期" in text
@@ -98,7 +154,22 @@ def test_quarterly_pdf(planted):
 def test_export_report_command(planted, tmp_path):
     out = tmp_path / "report.csv"
     call_command("export_report", str(out), "--fiscal-year", "2025", "--format", "csv")
-    assert out.read_bytes().startswith(b"\xef\xbb\xbffiscal_year,indicator,value")
+    assert _csv_rows(out.read_bytes())[0] == ["年度", "指標", "値", "目標値", "基準値", "単位"]
+    call_command(
+        "export_report",
+        str(out),
+        "--fiscal-year",
+        "2025",
+        "--format",
+        "csv",
+        "--quarter",
+        "2",
+        "--lang",
+        "en",
+    )
+    rows = _csv_rows(out.read_bytes())
+    assert rows[0] == ["Fiscal year", "Quarter", "Metric", "Value", "Target", "Baseline", "Unit"]
+    assert rows[1][:2] == ["2025", "Q2"]
     pdf = tmp_path / "report.pdf"
     call_command(
         "export_report", str(pdf), "--fiscal-year", "2025", "--format", "pdf", "--quarter", "2"
@@ -145,6 +216,24 @@ def test_report_screen_requests_and_publishes(
     client.post(reverse("evaluation:report_publish", args=[report.pk]))
     report.refresh_from_db()
     assert report.published_at is not None
+
+
+def test_report_screen_builds_an_english_csv_when_asked(
+    planted, evaluator, client, django_capture_on_commit_callbacks
+):
+    client.force_login(evaluator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("evaluation:reports"),
+            {"fiscal_year": 2025, "format": "csv", "quarter": 3, "language": "en"},
+        )
+    report = ReportFile.objects.latest("pk")
+    assert (report.status, report.quarter, report.language) == ("done", 3, "en")
+    assert "CSV (English)" in client.get(reverse("evaluation:reports")).content.decode()
+    response = client.get(reverse("evaluation:report_download", args=[report.pk]))
+    rows = _csv_rows(b"".join(response.streaming_content))
+    assert rows[0][:3] == ["Fiscal year", "Quarter", "Metric"]
+    assert rows[1][:2] == ["2025", "Q3"]
 
 
 @pytest.mark.parametrize("fmt", ["csv"])

@@ -284,10 +284,29 @@ def test_kpi_csv_download(client, planted, coordinator):
     client.force_login(coordinator)
     response = client.get(reverse("evaluation:report_csv"), {"fy": 2025})
     assert response.status_code == 200
-    assert response.content.startswith(
-        b"\xef\xbb\xbffiscal_year,indicator,value,target,baseline,unit"
-    )
+    assert response.content.decode("utf-8-sig").startswith("年度,指標,値,目標値,基準値,単位\r\n")
     assert "FY2025" in response["Content-Disposition"]
+    english = client.get(reverse("evaluation:report_csv"), {"fy": 2025, "lang": "en"})
+    assert english.content.decode("utf-8-sig").startswith(
+        "Fiscal year,Metric,Value,Target,Baseline,Unit\r\n"
+    )
+
+
+def test_kpi_csv_download_follows_the_ui_language(client, planted, coordinator):
+    client.force_login(coordinator)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    url = reverse("evaluation:report_csv")
+    text = client.get(url, {"fy": 2025}).content.decode("utf-8-sig")
+    assert text.startswith("Fiscal year,Metric,Value")
+    assert "Collaborations created through the platform (fiscal year)" in text
+    japanese = client.get(url, {"fy": 2025, "lang": "ja"}).content.decode("utf-8-sig")
+    assert japanese.startswith("年度,指標,値")
+    # An unknown ?lang= is ignored, not an error: the UI language still heads the file.
+    assert (
+        client.get(url, {"fy": 2025, "lang": "xx"})
+        .content.decode("utf-8-sig")
+        .startswith("Fiscal year,")
+    )
 
 
 def test_uploading_a_measurement_file_twice_says_how_many_rows_were_already_there(
