@@ -43,6 +43,7 @@ COMMENTS = {
 }
 REJECT_REASONS = ["field_mismatch", "ward", "period", "capacity", "cost"]
 REVIEWED_SHARE = 0.5  # of each ward's matched issues; the rest wait for review
+KEEP_WAITING = 2  # matched issues per ward never reviewed by the demo, however few it has
 
 
 def _aware(day: datetime.date, hour: int = 10) -> datetime.datetime:
@@ -99,7 +100,9 @@ def load(ctx: DemoContext) -> None:
     for issue in issues:
         by_ward.setdefault(issue.ward_id, []).append(issue)
     reviewed = [
-        issue for group in by_ward.values() for issue in group[: int(len(group) * REVIEWED_SHARE)]
+        issue
+        for group in by_ward.values()
+        for issue in group[: min(int(len(group) * REVIEWED_SHARE), len(group) - KEEP_WAITING)]
     ]
     decided_issues = set(Decision.objects.values_list("issue_id", flat=True))
     span = (LAST_DAY - FIRST_DAY).days
