@@ -32,6 +32,7 @@ from evaluation.selectors import (
 from matching.projects.models import PROJECT_UNDERWAY, Project
 from portal.fiscal import (
     date_label,
+    english,
     fiscal_year_label,
     period_label,
     period_range,
@@ -59,7 +60,7 @@ def csv_language(requested: str | None = None) -> str:
     active UI language ("en" for an English session, "ja" for anything else)."""
     if requested in CSV_LANGUAGES:
         return str(requested)
-    return "en" if (translation.get_language() or "").startswith("en") else "ja"
+    return "en" if english() else "ja"
 
 
 NO_DATA = "データなし"
@@ -79,17 +80,20 @@ def report_csv(
     quarter: int | None = None,
     ward: Ward | None = None,
     lang: str = "ja",
+    kpis: list[KpiResult] | None = None,
 ) -> bytes:
     """One row per KPI (UTF-8 with BOM), headed in ``lang`` ("ja" or "en") from CSV_COLUMNS:
     年度, [四半期 (第2四半期 / Q2) in a quarterly report], 指標, 値, 目標値, 基準値, 単位.
 
     Indicator names and units are in ``lang`` too. A KPI without data has an empty value cell.
-    ValueError for a language other than CSV_LANGUAGES.
+    ``kpis``: the period's KPIs when the caller computed them already (report_render), else
+    computed here. ValueError for a language other than CSV_LANGUAGES.
     """
     if lang not in CSV_LANGUAGES:
         raise ValueError(f"report CSV language must be one of {CSV_LANGUAGES}, not {lang!r}")
     columns = [(key, label) for key, label in CSV_COLUMNS if quarter or key != "quarter"]
-    kpis = report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
+    if kpis is None:
+        kpis = report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
     with translation.override(lang):
         quarter_text = _("第%(q)d四半期") % {"q": quarter} if quarter else ""
         cells = [
@@ -400,7 +404,10 @@ def report_render(
     if fmt == "csv":
         kpis = report_rows(fiscal_year=fiscal_year, quarter=quarter, ward=ward)
         figures = [k.as_row(fiscal_year) for k in kpis]
-        return report_csv(fiscal_year=fiscal_year, quarter=quarter, ward=ward, lang=lang), figures
+        content = report_csv(
+            fiscal_year=fiscal_year, quarter=quarter, ward=ward, lang=lang, kpis=kpis
+        )
+        return content, figures
     font_paths()  # ReportFontsMissing before any work, never a PDF with tofu
     # The PDF is written in Japanese whoever asked for it (an English session building it
     # in-process included): its labels, dates (和暦) and yen alike.

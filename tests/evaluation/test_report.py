@@ -7,14 +7,26 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
 from evaluation import services
 from evaluation.kpi import KPI_SPECS
 from evaluation.models import ReportFile, ReportIssuer
-from evaluation.report import report_csv, report_pdf
+from evaluation.report import report_csv, report_pdf, report_render, report_rows
 from portal.models import AccessLog, Ward
+
+
+def test_a_csv_report_computes_its_kpis_once(planted):
+    # The worker's CSV build computed every KPI twice: once for the snapshot, once for the file.
+    with CaptureQueriesContext(connection) as kpis_alone:
+        report_rows(fiscal_year=2025)
+    with CaptureQueriesContext(connection) as build:
+        content, figures = report_render(fiscal_year=2025, fmt="csv")
+    assert len(build) == len(kpis_alone)
+    assert content == report_csv(fiscal_year=2025) and len(figures) == len(KPI_SPECS)
 
 
 def test_csv_layout_one_row_per_indicator_with_bom(planted):
