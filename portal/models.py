@@ -31,10 +31,9 @@ class Ward(models.Model):
     @property
     def local_name(self) -> str:
         """The name in the active language: 千代田区, or Chiyoda in the English UI."""
-        from django.utils.translation import get_language
+        from portal.fiscal import english
 
-        english = (get_language() or "").startswith("en")
-        return self.name_en if english and self.name_en else self.name_ja
+        return self.name_en if english() and self.name_en else self.name_ja
 
 
 class Role(models.TextChoices):
@@ -230,10 +229,9 @@ class Field(models.Model):
     @property
     def local_name(self) -> str:
         """The name in the active language: 高齢者支援, or its English name in the English UI."""
-        from django.utils.translation import get_language
+        from portal.fiscal import english
 
-        english = (get_language() or "").startswith("en")
-        return self.name_en if english and self.name_en else self.name
+        return self.name_en if english() and self.name_en else self.name
 
 
 # ---------------------------------------------------------------------------------------------

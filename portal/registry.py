@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.utils.functional import Promise
@@ -110,16 +111,13 @@ class DemoContext:
     password: str
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (role, username, note)
     log: Callable[[str], None] = print
-    _password_hash: str = field(default="", repr=False)
 
-    @property
+    @cached_property
     def password_hash(self) -> str:
         """`password` hashed once: PBKDF2 costs ~0.5 s a call and every demo account shares it."""
-        if not self._password_hash:
-            from django.contrib.auth.hashers import make_password
+        from django.contrib.auth.hashers import make_password
 
-            self._password_hash = make_password(self.password)
-        return self._password_hash
+        return make_password(self.password)
 
 
 DemoLoader = Callable[[DemoContext], None]
