@@ -389,6 +389,7 @@ class SkillSelfAssessment(models.Model):
 
 class FaqCategory(models.Model):
     name = models.CharField(_("カテゴリ名"), max_length=100, unique=True)
+    name_en = models.CharField(_("カテゴリ名（英語）"), max_length=100, blank=True)
     order = models.PositiveSmallIntegerField(_("表示順"), default=100)
 
     class Meta:
@@ -397,7 +398,22 @@ class FaqCategory(models.Model):
         verbose_name_plural = _("FAQカテゴリ")
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language: the English name in the English UI when there is one
+        (as Ward.local_name and Field.local_name), else the Japanese."""
+        from portal.fiscal import english
+
+        return self.name_en if english() and self.name_en else self.name
+
+    @property
+    def language(self) -> str:
+        """The language `local_name` is written in ("en" or "ja"), for the element's lang."""
+        from portal.fiscal import english
+
+        return "en" if english() and self.name_en else "ja"
 
 
 class FaqEntry(Versioned):
@@ -406,6 +422,13 @@ class FaqEntry(Versioned):
     )
     question = models.CharField(_("質問"), max_length=300)
     answer = models.TextField(_("回答"), max_length=5000)
+    question_en = models.CharField(
+        _("質問（英語）"),
+        max_length=300,
+        blank=True,
+        help_text=_("英語表示のときに質問と回答の代わりに表示します（両方を入力してください）。"),
+    )
+    answer_en = models.TextField(_("回答（英語）"), max_length=5000, blank=True)
     keywords = models.CharField(
         _("キーワード"),
         max_length=300,
@@ -424,6 +447,24 @@ class FaqEntry(Versioned):
 
     def __str__(self) -> str:
         return self.question
+
+    @property
+    def language(self) -> str:
+        """"en" when the English UI shows this entry in English (both English texts filled),
+        else "ja": the language of local_question/local_answer, for the element's lang."""
+        from portal.fiscal import english
+
+        return "en" if english() and self.question_en and self.answer_en else "ja"
+
+    @property
+    def local_question(self) -> str:
+        """The question in the active language, the Japanese one where no English is given."""
+        return self.question_en if self.language == "en" else self.question
+
+    @property
+    def local_answer(self) -> str:
+        """The answer in the active language, the Japanese one where no English is given."""
+        return self.answer_en if self.language == "en" else self.answer
 
 
 class UnansweredQuestion(models.Model):

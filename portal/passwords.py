@@ -23,6 +23,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.access import public
 from portal.formtools import FoldedEmailField, TextSafetyMixin
@@ -42,7 +43,7 @@ WINDOW = 60 * 60
 
 
 class PortalPasswordResetForm(TextSafetyMixin, PasswordResetForm):
-    email = FoldedEmailField(label=_("登録しているメールアドレス"), max_length=254)
+    email = FoldedEmailField(label=gettext_lazy("登録しているメールアドレス"), max_length=254)
 
     def get_users(self, email: str) -> Iterator[Any]:
         yield from User.objects.filter(is_active=True, email__iexact=email_key(email))

@@ -114,7 +114,9 @@ _index_cache: dict[str, _FaqIndex] = {}
 
 def _document(entry: FaqEntry) -> str:
     # The question and keywords carry the topic; they count twice against the answer's prose.
-    return f"{entry.question}\n{entry.keywords}\n{entry.question}\n{entry.keywords}\n{entry.answer}"
+    # The English texts are indexed too, so a question asked in English finds its entry.
+    topic = f"{entry.question}\n{entry.question_en}\n{entry.keywords}"
+    return f"{topic}\n{topic}\n{entry.answer}\n{entry.answer_en}"
 
 
 def _faq_index() -> _FaqIndex | None:
@@ -218,7 +220,11 @@ def help_search(*, query: str) -> list[FaqEntry]:
     text_match = Q()
     for word in words:
         text_match &= (
-            Q(question__icontains=word) | Q(answer__icontains=word) | Q(keywords__icontains=word)
+            Q(question__icontains=word)
+            | Q(answer__icontains=word)
+            | Q(question_en__icontains=word)
+            | Q(answer_en__icontains=word)
+            | Q(keywords__icontains=word)
         )
     seen = {entry.pk for entry in ranked}
     return ranked + [entry for entry in published.filter(text_match) if entry.pk not in seen]
