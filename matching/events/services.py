@@ -377,6 +377,15 @@ def seats_taken(event: Event) -> int:
     )["n"]
 
 
+def seats_open(event: Event) -> int:
+    """Seats (people) a new registration may take now: none while anyone waits, since the
+    seats that free up belong to the waiting list in order of application (see
+    waiting_list_promote); else the capacity less the seats taken. Two queries."""
+    if event.invitations.filter(status=InvitationStatus.WAITLISTED).exists():
+        return 0
+    return max(event.capacity - seats_taken(event), 0)
+
+
 def _assign_code(invitation: Invitation) -> None:
     """A seat's 受付コード (a resident keeps the 受付番号 given at sign-up)."""
     if not invitation.checkin_code:
@@ -399,7 +408,7 @@ def invitation_register(*, invitation: Invitation) -> Invitation:
     if invitation.status in ACTIVE_STATUSES:
         return invitation
     invitation.responded_at = now
-    if seats_taken(event) + invitation.party_size <= event.capacity:
+    if invitation.party_size <= seats_open(event):
         invitation.status = InvitationStatus.REGISTERED
         _assign_code(invitation)
         message = _("イベント「%(title)s」の参加登録が完了しました。受付コード：%(code)s")
@@ -453,13 +462,15 @@ def place_give_up(*, event: Event, invitation: Invitation) -> None:
 
 
 def waiting_list_promote(*, event: Event) -> list[Invitation]:
-    """Fill the free seats from the waiting list in waiting order; each promoted one is told.
+    """Fill the free seats from the waiting list strictly in order of application (お申し込み順,
+    as the waiting-list mail and seat page promise); each promoted one is told.
 
-    Seats are counted in people. A party larger than the seats left keeps its place at the
-    head of the list, and the next ones that fit are seated: no seat stays empty while someone
-    who fits in it waits, and the larger party is first in line for the next seats.
-    Called whenever seats may have freed up (a decline or cancelled registration, a raised
-    capacity), inside the caller's transaction with the event row locked.
+    Seats are counted in people. When the first waiting party is larger than the seats left,
+    it keeps its place and nobody behind it is seated: the free seats stay empty until enough
+    free up for it (a later, smaller party never overtakes an earlier one, and no one is
+    offered part of a party's places). Called whenever seats may have freed up (a decline or
+    cancelled registration, a raised capacity), inside the caller's transaction with the event
+    row locked.
     """
     free = event.capacity - seats_taken(event)
     if free <= 0:
@@ -467,13 +478,13 @@ def waiting_list_promote(*, event: Event) -> list[Invitation]:
     promoted: list[Invitation] = []
     waiting = (
         event.invitations.select_for_update(of=("self",))
-        .filter(status=InvitationStatus.WAITLISTED, party_size__lte=free)
+        .filter(status=InvitationStatus.WAITLISTED)
         .select_related("user", "contact")
         .order_by("waitlisted_at", "pk")
     )
     for invitation in waiting:
         if invitation.party_size > free:
-            continue
+            break
         free -= invitation.party_size
         invitation.status = InvitationStatus.REGISTERED
         invitation.waitlisted_at = None
@@ -491,8 +502,6 @@ def waiting_list_promote(*, event: Event) -> list[Invitation]:
                 subject=_("イベントの参加登録: %(title)s") % {"title": event.title},
                 lines=_seat_lines(event, invitation),
             )
-        if free <= 0:
-            break
     return promoted
 
 
