@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from issues.fields import HISTORY_FIELDS
 from issues.models import OPEN_STATUSES, PUBLIC_STATUSES, Issue, IssueLink, IssueStatus
 from portal.fiscal import current_fiscal_year, fiscal_year_instants
+from portal.history import history_reason_label
 from portal.identifiers import search_words
 from portal.models import Role, User, Ward
 from portal.sdgs import sdg_filter
@@ -150,7 +151,7 @@ def issue_history(issue: Issue, *, include_internal: bool, limit: int = 50) -> l
                 "at": record.history_date,
                 "user": record.history_user,
                 "type": record.history_type,
-                "reason": record.history_change_reason or "",
+                "reason": history_reason_label(record.history_change_reason),
                 "changes": changes,
             }
         )

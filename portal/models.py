@@ -450,7 +450,7 @@ class FaqEntry(Versioned):
 
     @property
     def language(self) -> str:
-        """"en" when the English UI shows this entry in English (both English texts filled),
+        """ "en" when the English UI shows this entry in English (both English texts filled),
         else "ja": the language of local_question/local_answer, for the element's lang."""
         from portal.fiscal import english
 

@@ -197,7 +197,7 @@ def partner_proposal_decide(
             for resource_id in resource_ids
         ]
         locked.verdict = verdict
-        history_stamp(locked, user, reason=str(Decision.Verdict(verdict).label))
+        history_stamp(locked, user, reason=Decision.Verdict(verdict).label)
         locked.save(update_fields=["verdict"])
         if verdict in FINAL_VERDICTS:
             # The pair is settled: the engine's list must not offer it again.

@@ -55,7 +55,9 @@ class FaqEntryForm(OnceFormMixin, PortalModelForm):
         # half a pair would be silently ignored, so it is refused with a message instead.
         for field, other in (("question_en", "answer_en"), ("answer_en", "question_en")):
             if data.get(other) and not data.get(field):
-                self.add_error(field, _("英語で表示するには、英語の質問と回答の両方を入力してください。"))
+                self.add_error(
+                    field, _("英語で表示するには、英語の質問と回答の両方を入力してください。")
+                )
         return data
 
 
