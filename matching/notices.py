@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from portal.localtext import LocalText
 from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
 
 
 def people_notify(
-    *, recipients: Iterable[User | None], message: str, path: str, kind: NoticeKind, body: str = ""
+    *,
+    recipients: Iterable[User | None],
+    message: str | LocalText,
+    path: str,
+    kind: NoticeKind,
+    body: str = "",
 ) -> None:
     """An in-app notice to each active recipient (once each), and a mail of their own to those
     who take `kind` by mail (their notice settings); `body` is a further line of the mail."""

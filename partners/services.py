@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from partners import resources as sheet
 from partners.models import (
@@ -35,6 +36,7 @@ from portal.identifiers import (
     reference_key,
     search_text,
 )
+from portal.localtext import LocalText
 from portal.locking import row_lock_current
 from portal.mail import absolute_url, mail_send
 from portal.models import Field, NoticeKind, Role, User, Ward
@@ -275,7 +277,9 @@ def _reviewers_notify(organization: Organization) -> None:
     )
     notification_send(
         recipients=list(reviewers),
-        message=_("新しい団体登録の審査待ち: %(name)s") % {"name": organization.name},
+        message=LocalText(
+            gettext_noop("新しい団体登録の審査待ち: %(name)s"), {"name": organization.name}
+        ),
         url=reverse("partners:org_detail", args=[organization.pk]),
     )
 
@@ -309,12 +313,13 @@ def organization_review(
         history_stamp(organization, reviewed_by)
         organization.save(update_fields=["status", "review_note", "updated_at"])
         members = [m.user for m in organization.members.select_related("user")]
-        message = _("団体「%(org)s」の審査結果: %(status)s") % {
-            "org": organization.name,
-            "status": status.label,
-        }
-        if reason:
-            message = f"{message} — {reason}"
+        params = {"org": organization.name, "status": status.label, "reason": reason}
+        message = LocalText(
+            gettext_noop("団体「%(org)s」の審査結果: %(status)s — %(reason)s")
+            if reason
+            else gettext_noop("団体「%(org)s」の審査結果: %(status)s"),
+            params,
+        )
         if members:
             notification_send(
                 recipients=members,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from portal.choices import DEFAULT_FIELDS
 from portal.client import client_ip
+from portal.localtext import LocalText
 from portal.mail import absolute_url, mail_template_send
 from portal.models import (
     AccessLog,
@@ -66,7 +67,7 @@ def access_log_record(
 def notification_send(
     *,
     recipients: list[User],
-    message: str,
+    message: str | LocalText,
     url: str = "",
     email: bool = True,
     kind: str = NoticeKind.GENERAL,
@@ -79,11 +80,20 @@ def notification_send(
     The mail has a short subject (`subject`, else `message`), `message` and any further `lines`
     (dates, venue…) as text and HTML, and `url` (a site path) as an absolute link. The notices
     are written in the caller's transaction; the mail leaves after it commits (portal.mail),
-    so a rolled-back action has notified and mailed no one.
+    so a rolled-back action has notified and mailed no one. A `message` given as a LocalText
+    is stored as its msgid and parameters and shown in each reader's language; a plain string
+    is stored as it is.
     """
-    Notification.objects.bulk_create(
-        [Notification(recipient=user, message=message[:300], url=url) for user in recipients]
+    stored, japanese = (
+        (message.stored(), message.japanese()) if isinstance(message, LocalText) else ({}, message)
     )
+    Notification.objects.bulk_create(
+        [
+            Notification(recipient=user, message=japanese[:300], text=stored, url=url)
+            for user in recipients
+        ]
+    )
+    message = str(message)
     if not email:
         return
     for user in recipients:

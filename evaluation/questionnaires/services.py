@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from evaluation.models import SatisfactionSurvey
 from evaluation.questionnaires.models import (
@@ -31,9 +32,11 @@ from evaluation.questionnaires.models import (
     QuestionnaireResponse,
 )
 from partners.models import Membership, OrgStatus
+from portal.localtext import LocalText
 from portal.mail import absolute_url, header_text, mail_send
-from portal.models import STAFF_ROLES, Notification, Role, User
+from portal.models import STAFF_ROLES, Role, User
 from portal.once import AlreadySubmitted, receipt_claim
+from portal.services import notification_send
 
 INVITATION_SALT = "evaluation.questionnaire.invitation"
 PUBLIC_SALT = "evaluation.questionnaire.public"
@@ -207,10 +210,13 @@ def invitations_send(*, questionnaire: Questionnaire, group: str) -> int:
                 nonce=secrets.token_urlsafe(24),
             )
             url = invitation_url(invitation)
-            Notification.objects.create(
-                recipient=user,
-                message=(_("アンケートへの回答のお願い: %(t)s") % {"t": questionnaire.title})[:300],
+            notification_send(
+                recipients=[user],
+                message=LocalText(
+                    gettext_noop("アンケートへの回答のお願い: %(t)s"), {"t": questionnaire.title}
+                ),
                 url=url,
+                email=False,  # the mail below carries the respondent's own link
             )
             if user.email:
                 mail_send(

@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from matching.conversations import selectors
 from matching.conversations.models import Attachment, Message, Side, Thread, ThreadRead
@@ -27,6 +28,7 @@ from portal.attachments import (
     attachment_upload_to,
 )
 from portal.history import history_stamp
+from portal.localtext import LocalText
 from portal.models import NoticeKind, Role, User
 
 if TYPE_CHECKING:
@@ -127,7 +129,7 @@ def _other_side_notify(*, subject: Subject, thread: Thread, message: Message) ->
     attached = message.attachments.count()
     people_notify(
         recipients=[u for u in recipients if author is None or u.pk != author.pk],
-        message=_("新しいメッセージ: %(title)s") % {"title": title},
+        message=LocalText(gettext_noop("新しいメッセージ: %(title)s"), {"title": title}),
         path=selectors.conversation_url(subject),
         kind=NoticeKind.MESSAGE,
         body=_("%(author)s さんから「%(title)s」についてのメッセージが届きました。")

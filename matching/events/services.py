@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from matching.events.models import (
     ACTIVE_STATUSES,
@@ -38,8 +39,9 @@ from partners.reach.services import (
     organization_reach,
 )
 from portal.bookings import receipt_number_free
-from portal.fiscal import date_with_weekday, tokyo_span
+from portal.fiscal import tokyo_span
 from portal.identifiers import checkin_code_key
+from portal.localtext import LocalText
 from portal.locking import row_lock_current
 from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
@@ -92,7 +94,7 @@ def event_lines(event: Event, *, registered: bool = False) -> list[str]:
 def _tell(
     invitations: list[Invitation],
     *,
-    message: str,
+    message: str | LocalText,
     subject: str,
     lines: list[str],
     kind: str = NoticeKind.EVENT,
@@ -218,18 +220,22 @@ def _tell_about_the_move(event: Event) -> None:
             resident_notice_send(invitation=invitation, kind="moved")
     holders = [invitation for invitation in places if not invitation.is_resident]
     if holders:
-        starts, ends = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+        ends = timezone.localtime(event.ends_at)
         _tell(
             holders,
-            message=_(
-                "イベント「%(title)s」の日時・会場が変わりました：%(when)s〜%(end)s %(place)s"
-            )
-            % {
-                "title": event.title,
-                "when": f"{date_with_weekday(starts.date())} {starts:%H:%M}",
-                "end": f"{ends:%H:%M}",
-                "place": event.venue if event.format != "online" else _("オンライン"),
-            },
+            message=LocalText(
+                gettext_noop(
+                    "イベント「%(title)s」の日時・会場が変わりました：%(when)s〜%(end)s %(place)s"
+                ),
+                {
+                    "title": event.title,
+                    "when": event.starts_at,
+                    "end": f"{ends:%H:%M}",
+                    "place": event.venue
+                    if event.format != "online"
+                    else LocalText(gettext_noop("オンライン")),
+                },
+            ),
             subject=_("イベントの日時・会場の変更"),
             lines=event_lines(event, registered=True),
         )
@@ -273,14 +279,12 @@ class InviteOutcome:
 
 
 def _invitation_notice(event: Event) -> Notice:
-    deadline = timezone.localtime(event.registration_deadline)
     return Notice(
         kind=NoticeKind.EVENT,
-        message=_("イベント「%(title)s」への招待が届きました（申込締切 %(deadline)s）")
-        % {
-            "title": event.title,
-            "deadline": f"{date_with_weekday(deadline.date())} {deadline:%H:%M}",
-        },
+        message=LocalText(
+            gettext_noop("イベント「%(title)s」への招待が届きました（申込締切 %(deadline)s）"),
+            {"title": event.title, "deadline": event.registration_deadline},
+        ),
         subject=_("イベントへの招待: %(title)s") % {"title": event.title},
         member_path=_my_events_url(),
         topic=Outreach.Topic.EVENT,
@@ -411,12 +415,16 @@ def invitation_register(*, invitation: Invitation) -> Invitation:
     if invitation.party_size <= seats_open(event):
         invitation.status = InvitationStatus.REGISTERED
         _assign_code(invitation)
-        message = _("イベント「%(title)s」の参加登録が完了しました。受付コード：%(code)s")
+        message = LocalText(
+            gettext_noop("イベント「%(title)s」の参加登録が完了しました。受付コード：%(code)s")
+        )
     else:
         invitation.status = InvitationStatus.WAITLISTED
         invitation.waitlisted_at = now
         invitation.save()
-        message = _("イベント「%(title)s」は満席のため、キャンセル待ちに登録しました。")
+        message = LocalText(
+            gettext_noop("イベント「%(title)s」は満席のため、キャンセル待ちに登録しました。")
+        )
     _tell(
         [invitation],
         message=message % {"title": event.title, "code": invitation.checkin_code or ""},
@@ -495,10 +503,12 @@ def waiting_list_promote(*, event: Event) -> list[Invitation]:
         else:
             _tell(
                 [invitation],
-                message=_(
-                    "キャンセルが出たため、イベント「%(title)s」に参加登録されました。受付コード：%(code)s"
-                )
-                % {"title": event.title, "code": invitation.checkin_code},
+                message=LocalText(
+                    gettext_noop(
+                        "キャンセルが出たため、イベント「%(title)s」に参加登録されました。受付コード：%(code)s"
+                    ),
+                    {"title": event.title, "code": invitation.checkin_code},
+                ),
                 subject=_("イベントの参加登録: %(title)s") % {"title": event.title},
                 lines=_seat_lines(event, invitation),
             )
@@ -664,7 +674,9 @@ def event_cancel(*, event: Event) -> Event:
     if invitees:
         _tell(
             invitees,
-            message=_("イベント「%(title)s」は中止になりました。") % {"title": event.title},
+            message=LocalText(
+                gettext_noop("イベント「%(title)s」は中止になりました。"), {"title": event.title}
+            ),
             subject=_("イベントの中止: %(title)s") % {"title": event.title},
             lines=[_("日時: %(when)s") % {"when": tokyo_span(event.starts_at, event.ends_at)}],
         )
@@ -686,15 +698,16 @@ def event_deadline_reminders_send(*, within: datetime.timedelta | None = None) -
     ).select_related("event", "user", "contact")
     sent = 0
     for invitation in pending:
-        deadline = timezone.localtime(invitation.event.registration_deadline)
         with transaction.atomic():
             _tell(
                 [invitation],
-                message=_("イベント「%(title)s」の申込締切が近づいています（%(deadline)s）")
-                % {
-                    "title": invitation.event.title,
-                    "deadline": f"{date_with_weekday(deadline.date())} {deadline:%H:%M}",
-                },
+                message=LocalText(
+                    gettext_noop("イベント「%(title)s」の申込締切が近づいています（%(deadline)s）"),
+                    {
+                        "title": invitation.event.title,
+                        "deadline": invitation.event.registration_deadline,
+                    },
+                ),
                 subject=_("イベントの申込締切が近づいています"),
                 lines=event_lines(invitation.event),
                 kind=NoticeKind.REMINDER,

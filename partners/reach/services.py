@@ -32,6 +32,7 @@ from partners.models import (
     OrgStatus,
     Outreach,
 )
+from portal.localtext import LocalText
 from portal.mail import absolute_url, mail_template_send
 from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
@@ -74,7 +75,7 @@ class Notice:
     """
 
     kind: str
-    message: str
+    message: str | LocalText
     subject: str
     member_path: str
     topic: str

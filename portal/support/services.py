@@ -17,14 +17,17 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.bookings import receipt_number_free
 from portal.coordinators.services import coordinator_least_loaded
+from portal.localtext import LocalText
 from portal.models import (
     AdviceSlot,
     ConsultationNote,
     ConsultationRequest,
     ConsultationStatus,
+    ConsultationTopic,
     FaqCategory,
     FaqEntry,
     UnansweredQuestion,
@@ -278,12 +281,18 @@ def consultation_submit(
     consultation.save()
     booking = advice_book(consultation=consultation, slot=slot) if slot is not None else None
     if consultation.assigned_to is not None:
-        message = _("新しい相談が届きました：%(topic)s（%(name)s）") % {
-            "topic": consultation.get_topic_display(),
+        params = {
+            "topic": ConsultationTopic(consultation.topic).label,
             "name": consultation.name,
         }
-        if booking is not None:
-            message += " " + _("個別相談会 %(when)s") % {"when": booking.slot.when}
+        message = (
+            LocalText(gettext_noop("新しい相談が届きました：%(topic)s（%(name)s）"), params)
+            if booking is None
+            else LocalText(
+                gettext_noop("新しい相談が届きました：%(topic)s（%(name)s） 個別相談会 %(when)s"),
+                {**params, "when": booking.slot.starts_at},
+            )
+        )
         notification_send(
             recipients=[consultation.assigned_to],
             message=message,
@@ -327,7 +336,9 @@ def consultation_update(
         consultation.assigned_to = assigned_to
         notification_send(
             recipients=[assigned_to],
-            message=_("相談の担当になりました：%(name)s") % {"name": consultation.name},
+            message=LocalText(
+                gettext_noop("相談の担当になりました：%(name)s"), {"name": consultation.name}
+            ),
             url=reverse("portal:consultation_detail", args=[consultation.pk]),
         )
     consultation.save()

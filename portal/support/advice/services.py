@@ -17,11 +17,12 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from portal.bookings import booking_mail_send, language_of, link_read, link_token, when_text
 from portal.fiscal import datetime_range
 from portal.ics import Appointment, ics_text, site_uid
+from portal.localtext import LocalText
 from portal.mail import absolute_url
 from portal.models import (
     AdviceBooking,
@@ -152,8 +153,10 @@ def advice_booking_cancel(*, token: str) -> AdviceBooking:
     if coordinator is not None and coordinator.is_active:
         notification_send(
             recipients=[coordinator],
-            message=_("個別相談会の予約が取り消されました：%(when)s %(name)s")
-            % {"when": booking.slot.when, "name": booking.consultation.name},
+            message=LocalText(
+                gettext_noop("個別相談会の予約が取り消されました：%(when)s %(name)s"),
+                {"when": booking.slot.starts_at, "name": booking.consultation.name},
+            ),
             url=reverse("portal:advice_day") + f"?date={_day_of(booking.slot)}",
         )
     consultation_mail_send(consultation=booking.consultation, booking=booking, kind="cancelled")
