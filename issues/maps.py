@@ -54,7 +54,7 @@ def ward_map(*, counts: dict[str, int], url_for: Callable[[Ward], str]) -> dict:
                 "cls": classes.get(ward.code, 0),
                 "url": url_for(ward),
                 "label": ngettext("%(ward)s %(n)d件", "%(ward)s %(n)d件", count)
-                % {"ward": ward.name_ja, "n": count},
+                % {"ward": ward.local_name, "n": count},
             }
         )
     return {

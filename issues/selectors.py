@@ -105,8 +105,8 @@ def issue_history(issue: Issue, *, include_internal: bool, limit: int = 50) -> l
         issue.history.select_related("history_user").order_by("-history_id")[: limit + 1]
     )
     names: dict[str, dict[Any, str]] = {
-        "ward": {w.pk: w.name_ja for w in Ward.objects.all()},
-        "field": {f.pk: f.name for f in Field.objects.all()},
+        "ward": {w.pk: w.local_name for w in Ward.objects.all()},
+        "field": {f.pk: f.local_name for f in Field.objects.all()},
     }
     user_ids = {r.coordinator_id for r in records if r.coordinator_id}
     names["coordinator"] = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,7 @@ class Ward(models.Model):
         verbose_name_plural = _("区")
 
     def __str__(self) -> str:
-        return self.name_ja
+        return self.local_name
 
     @property
     def local_name(self) -> str:
@@ -48,6 +49,16 @@ STAFF_ROLES = frozenset({Role.COORDINATOR, Role.APPROVER, Role.EVALUATOR, Role.A
 
 
 class User(AbstractUser):
+    # Django's own name for it, ユーザー名 in its Japanese catalogue (the login error says so),
+    # is ログインID everywhere else in the portal: one term for one field.
+    username = models.CharField(
+        _("ログインID"),
+        max_length=150,
+        unique=True,
+        help_text=_("150文字以内。英数字と @ . + - _ が使えます。"),
+        validators=[UnicodeUsernameValidator()],
+        error_messages={"unique": _("このログインIDは既に使われています。")},
+    )
     role = models.CharField(_("役割"), max_length=20, choices=Role.choices, default=Role.PARTNER)
     ward = models.ForeignKey(
         Ward,
@@ -139,7 +150,11 @@ class NoticeKind(models.TextChoices):
 
 class Notification(models.Model):
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # The Japanese text (search, the admin, notices from before `text` existed) …
     message = models.CharField(_("内容"), max_length=300)
+    # … and the msgid with its parameters (portal.localtext.LocalText.stored()), so that a
+    # notice is shown in the reader's language rather than in that of whoever caused it.
+    text = models.JSONField(default=dict, blank=True)
     url = models.CharField(_("リンク"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -152,6 +167,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def local_message(self) -> str:
+        """The notice in the active language (the stored Japanese text for an old notice)."""
+        from portal.localtext import LocalText
+
+        return str(LocalText.from_stored(self.text)) if self.text else self.message
 
 
 class MailLog(models.Model):
