@@ -168,6 +168,10 @@ def my_org(request: AuthenticatedRequest) -> HttpResponse:
 
 @partner_required
 def my_profile(request: AuthenticatedRequest) -> HttpResponse:
+    organization = selectors.own_organization(request.user)
+    if organization.status == OrgStatus.CHANGES_REQUESTED:
+        # The ward asked for corrections: the profile page is where the member makes them.
+        return _registration_revise(request, organization)
     organization, refused = _approved_or_status_page(request)
     if refused:
         return refused
@@ -188,6 +192,48 @@ def my_profile(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, _("プロフィールを更新しました。"))
             return redirect("partners:my_org")
     return render(request, "partners/profile_form.html", {"form": form, "org": organization})
+
+
+@partner_required
+def my_registration(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A member of organisation `pk` (another organisation's answers 404): its registration,
+    to correct and resubmit while the ward asks for changes (修正依頼中)."""
+    organization = selectors.own_organization(request.user)
+    if organization.pk != pk:
+        raise Http404
+    if organization.status != OrgStatus.CHANGES_REQUESTED:
+        messages.info(request, _("この登録は修正依頼中ではありません。"))
+        return redirect("partners:my_org")
+    return _registration_revise(request, organization)
+
+
+def _registration_revise(request: AuthenticatedRequest, organization) -> HttpResponse:
+    """The ward's request (its reason) and the registration in the sign-up's own checks
+    (OrganizationForm, identity fields editable); a valid POST resubmits it for review."""
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registration_resubmit(
+                organization=organization,
+                data=form.cleaned_data,
+                by=request.user,
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(
+                request, _("登録内容を修正して再申請しました。区の担当者が確認します。")
+            )
+            return redirect("partners:my_org")
+    if request.method == "POST":
+        messages.error(request, _("入力内容を確認してください。登録内容は変更されていません。"))
+    return render(
+        request,
+        "partners/registration_revise.html",
+        {"form": form, "org": organization},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @partner_required
