@@ -10,7 +10,8 @@ could not deliver.
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.utils import translation
 from django.utils.functional import Promise, lazy
@@ -80,7 +81,7 @@ def later(message: str | Promise, **values: Any) -> Promise:
     def text() -> str:
         return str(message) % {name: str(value) for name, value in values.items()}
 
-    return lazy(text, str)()
+    return cast(Promise, lazy(text, str)())
 
 
 def mail_render(template: str, context: dict[str, Any], *, language: str) -> tuple[str, str]:
@@ -167,3 +168,9 @@ def mail_send(
             log_id=log.pk,
             attachments=files,
         )
+
+
+def later_call(function: Callable[..., str], *args: Any) -> Promise:
+    """`function(*args)` (a date with its weekday, a span of time) computed when read, so in
+    the reader's language like `later`'s texts: `later(msg, when=later_call(day_text, d))`."""
+    return cast(Promise, lazy(function, str)(*args))
