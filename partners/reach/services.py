@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from partners.models import (
     ContactLink,
@@ -327,7 +328,7 @@ def contact_invite(*, contact: ContactPerson, by: User) -> ContactLink:
         contact_mail(
             contact=contact,
             template="partners/mail/join",
-            subject=_("利用者アカウント作成のご案内"),
+            subject=gettext_lazy("利用者アカウント作成のご案内"),
             kind=NoticeKind.GENERAL,
             context={
                 "link": absolute_url(reverse("partners:join", args=[token])),

@@ -165,3 +165,18 @@ def test_a_person_chooses_the_language_of_their_mail_and_bad_choice_changes_noth
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.language == "en" and "review" not in user.mail_muted
+
+
+@pytest.mark.django_db
+def test_english_ui_staff_invite_a_contact_without_account_in_japanese(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    org = OrganizationFactory(name="株式会社みなとテック")
+    contact = ContactPersonFactory(organization=org, name="田中 一郎")
+    client.force_login(coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("partners:contact_invite", args=[org.pk, contact.pk]))
+    [sent] = mail.outbox
+    assert sent.subject == "[地域連携マッチング] 利用者アカウント作成のご案内"
+    assert sent.body.startswith("田中 一郎 様") and FOOTER_JA in sent.body
