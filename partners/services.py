@@ -386,7 +386,12 @@ def registration_resubmit(
     if "corporate_number" in data:
         data = {**data, "corporate_number": corporate_number_key(data["corporate_number"])}
     with transaction.atomic():
-        before = organization.corporate_number
+        # From the stored row: the form has already written its values onto `organization`.
+        before = (
+            Organization.objects.select_for_update()
+            .values_list("corporate_number", flat=True)
+            .get(pk=organization.pk)
+        )
         saved = _organization_save(
             organization,
             data=data,
