@@ -39,7 +39,7 @@ from portal.identifiers import (
     search_text,
 )
 from portal.locking import row_lock_current
-from portal.mail import absolute_url, language_for, later, mail_template_send
+from portal.mail import absolute_url, language_or_default, later, mail_template_send
 from portal.models import Field, NoticeKind, Role, User, Ward
 from portal.ratelimit import rate_limit_count, rate_limit_retry_at
 from portal.services import notification_send
@@ -195,7 +195,7 @@ def registration_submit(*, data: dict[str, Any]) -> Registration:
             role=Role.PARTNER,
             display_name=data["contact_name"],
             # The language the person registered in is the one they read the portal's mail in.
-            language=language_for(User(language=translation.get_language() or "")),
+            language=language_or_default(translation.get_language() or ""),
         )
         user.set_unusable_password()
         user.save()

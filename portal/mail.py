@@ -66,9 +66,13 @@ def language_for(user: User | None) -> str:
     else the portal's (LANGUAGE_CODE, 'ja'); a contact without an account (None) gets the
     portal's. Never the language of the request that caused it: a coordinator reading the
     English UI writes to a Japanese partner in Japanese."""
+    return language_or_default(getattr(user, "language", "") or "")
+
+
+def language_or_default(language: str) -> str:
+    """`language` when the portal speaks it (settings.LANGUAGES), else LANGUAGE_CODE."""
     from django.conf import settings
 
-    language = getattr(user, "language", "") or ""
     supported = {code for code, _name in settings.LANGUAGES}
     return language if language in supported else settings.LANGUAGE_CODE
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from partners.models import OrgStatus
 from portal.mail import header_text, language_for
-from portal.models import Notification
+from portal.models import Notification, User
 from portal.services import notification_send
 from tests.partners.factories import ContactPersonFactory, OrganizationFactory, partner_user
 from tests.portal.factories import UserFactory
@@ -93,6 +93,8 @@ def test_the_same_number_mail_greets_by_name_and_has_the_footer(
             }
         )
     [sent] = [m for m in mail.outbox if m.to == [contact.email]]
+    # The applicant registered in Japanese: their own mails stay in it (User.language).
+    assert User.objects.get(email="apply@example.jp").language == "ja"
     assert sent.body.startswith("本物 花子 様")
     assert "1180301018771" in sent.body and FOOTER_JA in sent.body
     assert FOOTER_JA in sent.alternatives[0].content
