@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from partners.models import OrgStatus
 from portal.mail import header_text, language_for
@@ -79,7 +80,8 @@ def test_the_same_number_mail_greets_by_name_and_has_the_footer(
 
     holder = OrganizationFactory(name="株式会社ほんもの", corporate_number="1180301018771")
     contact = ContactPersonFactory(organization=holder, name="本物 花子")
-    with django_capture_on_commit_callbacks(execute=True):
+    # Someone applies in the English UI; the holder's contact has no account: Japanese.
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
         registration_submit(
             data={
                 "name": "株式会社にせもの",
@@ -93,8 +95,9 @@ def test_the_same_number_mail_greets_by_name_and_has_the_footer(
             }
         )
     [sent] = [m for m in mail.outbox if m.to == [contact.email]]
-    # The applicant registered in Japanese: their own mails stay in it (User.language).
-    assert User.objects.get(email="apply@example.jp").language == "ja"
+    # The applicant's own mails come in the language they registered in (User.language).
+    assert User.objects.get(email="apply@example.jp").language == "en"
+    assert sent.subject == "[地域連携マッチング] 同じ法人番号での登録申し込み"
     assert sent.body.startswith("本物 花子 様")
     assert "1180301018771" in sent.body and FOOTER_JA in sent.body
     assert FOOTER_JA in sent.alternatives[0].content
