@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.functional import Promise
+
 from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
 
 
 def people_notify(
-    *, recipients: Iterable[User | None], message: str, path: str, kind: NoticeKind, body: str = ""
+    *,
+    recipients: Iterable[User | None],
+    message: str | Promise,
+    path: str,
+    kind: NoticeKind,
+    body: str | Promise = "",
 ) -> None:
     """An in-app notice to each active recipient (once each), and a mail of their own to those
-    who take `kind` by mail (their notice settings); `body` is a further line of the mail."""
+    who take `kind` by mail (their notice settings); `body` is a further line of the mail.
+    `message` and `body` are lazy texts (portal.mail.later): each reads them in their language."""
     people = list(
         {user.pk: user for user in recipients if user is not None and user.is_active}.values()
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +12,12 @@ from celery import Task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from portal.choices import DEFAULT_FIELDS
 from portal.client import client_ip
-from portal.mail import absolute_url, mail_template_send
+from portal.mail import absolute_url, language_for, mail_template_send
 from portal.models import (
     AccessLog,
     DailyActivity,
@@ -66,24 +67,29 @@ def access_log_record(
 def notification_send(
     *,
     recipients: list[User],
-    message: str,
+    message: str | Promise,
     url: str = "",
     email: bool = True,
     kind: str = NoticeKind.GENERAL,
-    subject: str = "",
-    lines: list[str] | None = None,
+    subject: str | Promise = "",
+    lines: Sequence[str | Promise] = (),
 ) -> None:
     """An in-app notice to each recipient, and the same by e-mail to those with an address who
     take `kind` (a NoticeKind) by mail (User.mail_muted; `email=False` never mails).
 
-    The mail has a short subject (`subject`, else `message`), `message` and any further `lines`
-    (dates, venue…) as text and HTML, and `url` (a site path) as an absolute link. The notices
-    are written in the caller's transaction; the mail leaves after it commits (portal.mail),
-    so a rolled-back action has notified and mailed no one.
+    Each recipient reads it in their own language (portal.mail.language_for), not the language
+    of whoever caused it: pass `message`, `subject` and `lines` as lazy texts (gettext_lazy,
+    portal.mail.later) so each is translated per recipient. The mail has a short subject
+    (`subject`, else `message`), `message` and any further `lines` (dates, venue…) as text and
+    HTML, and `url` (a site path) as an absolute link. The notices are written in the caller's
+    transaction; the mail leaves after it commits (portal.mail), so a rolled-back action has
+    notified and mailed no one.
     """
-    Notification.objects.bulk_create(
-        [Notification(recipient=user, message=message[:300], url=url) for user in recipients]
-    )
+    notices = []
+    for user in recipients:
+        with translation.override(language_for(user)):
+            notices.append(Notification(recipient=user, message=str(message)[:300], url=url))
+    Notification.objects.bulk_create(notices)
     if not email:
         return
     for user in recipients:
@@ -94,7 +100,7 @@ def notification_send(
                 context={
                     "name": str(user),
                     "message": message,
-                    "lines": lines or [],
+                    "lines": list(lines),
                     "link": absolute_url(url) if url else "",
                 },
                 subject=subject or message,

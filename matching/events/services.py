@@ -13,11 +13,14 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from matching.events.models import (
     ACTIVE_STATUSES,
     Event,
+    EventFormat,
     EventPair,
     EventStatus,
     Invitation,
@@ -41,6 +44,7 @@ from portal.bookings import receipt_number_free
 from portal.fiscal import date_with_weekday, tokyo_span
 from portal.identifiers import checkin_code_key
 from portal.locking import row_lock_current
+from portal.mail import later, later_call
 from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
 
@@ -71,30 +75,47 @@ def _my_events_url() -> str:
     return reverse("matching:event_my_invitations")
 
 
-def event_lines(event: Event, *, registered: bool = False) -> list[str]:
+def event_lines(event: Event, *, registered: bool = False) -> list[str | Promise]:
     """What every mail about an event says: date and time with the weekday (Tokyo), the
     venue, and — only to people holding or waiting for a seat — the online meeting URL."""
-    lines = [
-        _("日時: %(when)s") % {"when": tokyo_span(event.starts_at, event.ends_at)},
-        _("形式: %(format)s") % {"format": event.get_format_display()},
+    lines: list[str | Promise] = [
+        _when_line(event),
+        later(gettext_lazy("形式: %(format)s"), format=EventFormat(event.format).label),
     ]
     if event.venue:
-        lines.append(_("会場: %(venue)s") % {"venue": event.venue})
+        lines.append(later(gettext_lazy("会場: %(venue)s"), venue=event.venue))
     if event.meeting_url:
         lines.append(
-            _("オンライン会議のURL: %(url)s") % {"url": event.meeting_url}
+            later(gettext_lazy("オンライン会議のURL: %(url)s"), url=event.meeting_url)
             if registered
-            else _("オンライン会議のURLは参加登録した方にお知らせします。")
+            else gettext_lazy("オンライン会議のURLは参加登録した方にお知らせします。")
         )
     return lines
+
+
+def _moment(moment: datetime.datetime) -> Promise:
+    """A Tokyo date with its weekday and the time, in the reader's language."""
+    return later(
+        gettext_lazy("%(day)s %(time)s"),
+        day=later_call(date_with_weekday, moment.date()),
+        time=f"{moment:%H:%M}",
+    )
+
+
+def _when_line(event: Event) -> Promise:
+    """日時: the event's Tokyo span, in the reader's language (read when the notice is written)."""
+    return later(
+        gettext_lazy("日時: %(when)s"),
+        when=later_call(tokyo_span, event.starts_at, event.ends_at),
+    )
 
 
 def _tell(
     invitations: list[Invitation],
     *,
-    message: str,
-    subject: str,
-    lines: list[str],
+    message: str | Promise,
+    subject: str | Promise,
+    lines: list[str | Promise],
     kind: str = NoticeKind.EVENT,
 ) -> None:
     """Tell invitees: users in-app (and by mail as each chose), contacts by mail."""
@@ -221,16 +242,16 @@ def _tell_about_the_move(event: Event) -> None:
         starts, ends = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
         _tell(
             holders,
-            message=_(
-                "イベント「%(title)s」の日時・会場が変わりました：%(when)s〜%(end)s %(place)s"
-            )
-            % {
-                "title": event.title,
-                "when": f"{date_with_weekday(starts.date())} {starts:%H:%M}",
-                "end": f"{ends:%H:%M}",
-                "place": event.venue if event.format != "online" else _("オンライン"),
-            },
-            subject=_("イベントの日時・会場の変更"),
+            message=later(
+                gettext_lazy(
+                    "イベント「%(title)s」の日時・会場が変わりました：%(when)s〜%(end)s %(place)s"
+                ),
+                title=event.title,
+                when=_moment(starts),
+                end=f"{ends:%H:%M}",
+                place=event.venue if event.format != "online" else gettext_lazy("オンライン"),
+            ),
+            subject=gettext_lazy("イベントの日時・会場の変更"),
             lines=event_lines(event, registered=True),
         )
 
@@ -276,12 +297,12 @@ def _invitation_notice(event: Event) -> Notice:
     deadline = timezone.localtime(event.registration_deadline)
     return Notice(
         kind=NoticeKind.EVENT,
-        message=_("イベント「%(title)s」への招待が届きました（申込締切 %(deadline)s）")
-        % {
-            "title": event.title,
-            "deadline": f"{date_with_weekday(deadline.date())} {deadline:%H:%M}",
-        },
-        subject=_("イベントへの招待: %(title)s") % {"title": event.title},
+        message=later(
+            gettext_lazy("イベント「%(title)s」への招待が届きました（申込締切 %(deadline)s）"),
+            title=event.title,
+            deadline=_moment(deadline),
+        ),
+        subject=later(gettext_lazy("イベントへの招待: %(title)s"), title=event.title),
         member_path=_my_events_url(),
         topic=Outreach.Topic.EVENT,
         topic_id=event.pk,
@@ -402,25 +423,27 @@ def invitation_register(*, invitation: Invitation) -> Invitation:
     if seats_taken(event) + invitation.party_size <= event.capacity:
         invitation.status = InvitationStatus.REGISTERED
         _assign_code(invitation)
-        message = _("イベント「%(title)s」の参加登録が完了しました。受付コード：%(code)s")
+        message = gettext_lazy(
+            "イベント「%(title)s」の参加登録が完了しました。受付コード：%(code)s"
+        )
     else:
         invitation.status = InvitationStatus.WAITLISTED
         invitation.waitlisted_at = now
         invitation.save()
-        message = _("イベント「%(title)s」は満席のため、キャンセル待ちに登録しました。")
+        message = gettext_lazy("イベント「%(title)s」は満席のため、キャンセル待ちに登録しました。")
     _tell(
         [invitation],
-        message=message % {"title": event.title, "code": invitation.checkin_code or ""},
-        subject=_("イベントの参加登録: %(title)s") % {"title": event.title},
+        message=later(message, title=event.title, code=invitation.checkin_code or ""),
+        subject=later(gettext_lazy("イベントの参加登録: %(title)s"), title=event.title),
         lines=_seat_lines(event, invitation),
     )
     return invitation
 
 
-def _seat_lines(event: Event, invitation: Invitation) -> list[str]:
+def _seat_lines(event: Event, invitation: Invitation) -> list[str | Promise]:
     lines = event_lines(event, registered=True)
     if invitation.checkin_code:
-        lines.append(_("受付コード: %(code)s") % {"code": invitation.checkin_code})
+        lines.append(later(gettext_lazy("受付コード: %(code)s"), code=invitation.checkin_code))
     return lines
 
 
@@ -484,11 +507,15 @@ def waiting_list_promote(*, event: Event) -> list[Invitation]:
         else:
             _tell(
                 [invitation],
-                message=_(
-                    "キャンセルが出たため、イベント「%(title)s」に参加登録されました。受付コード：%(code)s"
-                )
-                % {"title": event.title, "code": invitation.checkin_code},
-                subject=_("イベントの参加登録: %(title)s") % {"title": event.title},
+                message=later(
+                    gettext_lazy(
+                        "キャンセルが出たため、イベント「%(title)s」に参加登録されました。"
+                        "受付コード：%(code)s"
+                    ),
+                    title=event.title,
+                    code=invitation.checkin_code,
+                ),
+                subject=later(gettext_lazy("イベントの参加登録: %(title)s"), title=event.title),
                 lines=_seat_lines(event, invitation),
             )
         if free <= 0:
@@ -655,9 +682,11 @@ def event_cancel(*, event: Event) -> Event:
     if invitees:
         _tell(
             invitees,
-            message=_("イベント「%(title)s」は中止になりました。") % {"title": event.title},
-            subject=_("イベントの中止: %(title)s") % {"title": event.title},
-            lines=[_("日時: %(when)s") % {"when": tokyo_span(event.starts_at, event.ends_at)}],
+            message=later(
+                gettext_lazy("イベント「%(title)s」は中止になりました。"), title=event.title
+            ),
+            subject=later(gettext_lazy("イベントの中止: %(title)s"), title=event.title),
+            lines=[_when_line(event)],
         )
     return event
 
@@ -681,12 +710,12 @@ def event_deadline_reminders_send(*, within: datetime.timedelta | None = None) -
         with transaction.atomic():
             _tell(
                 [invitation],
-                message=_("イベント「%(title)s」の申込締切が近づいています（%(deadline)s）")
-                % {
-                    "title": invitation.event.title,
-                    "deadline": f"{date_with_weekday(deadline.date())} {deadline:%H:%M}",
-                },
-                subject=_("イベントの申込締切が近づいています"),
+                message=later(
+                    gettext_lazy("イベント「%(title)s」の申込締切が近づいています（%(deadline)s）"),
+                    title=invitation.event.title,
+                    deadline=_moment(deadline),
+                ),
+                subject=gettext_lazy("イベントの申込締切が近づいています"),
                 lines=event_lines(invitation.event),
                 kind=NoticeKind.REMINDER,
             )

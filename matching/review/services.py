@@ -33,6 +33,7 @@ from matching.proposals.services import deadline_check, proposal_create
 from matching.scoring import engine_load, pair_features
 from portal.history import history_stamp
 from portal.locking import Conflict
+from portal.mail import later
 from portal.models import Role, User
 from portal.services import notification_send
 
@@ -94,8 +95,9 @@ def _approval_requested(*, issue: Issue, what: str) -> None:
     if recipients:
         notification_send(
             recipients=recipients,
-            message=_("承認依頼: %(issue)s × %(resource)s")
-            % {"issue": issue.title, "resource": what},
+            message=later(
+                gettext_lazy("承認依頼: %(issue)s × %(resource)s"), issue=issue.title, resource=what
+            ),
             url=reverse("matching:issue_review", args=[issue.pk]),
             email=False,
         )

@@ -17,14 +17,17 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal.bookings import receipt_number_free
+from portal.bookings import receipt_number_free, when_text
 from portal.coordinators.services import coordinator_least_loaded
+from portal.mail import later, later_call
 from portal.models import (
     AdviceSlot,
     ConsultationNote,
     ConsultationRequest,
     ConsultationStatus,
+    ConsultationTopic,
     FaqCategory,
     FaqEntry,
     UnansweredQuestion,
@@ -272,12 +275,20 @@ def consultation_submit(
     consultation.save()
     booking = advice_book(consultation=consultation, slot=slot) if slot is not None else None
     if consultation.assigned_to is not None:
-        message = _("新しい相談が届きました：%(topic)s（%(name)s）") % {
-            "topic": consultation.get_topic_display(),
-            "name": consultation.name,
-        }
+        message = later(
+            gettext_lazy("新しい相談が届きました：%(topic)s（%(name)s）"),
+            topic=ConsultationTopic(consultation.topic).label,
+            name=consultation.name,
+        )
         if booking is not None:
-            message += " " + _("個別相談会 %(when)s") % {"when": booking.slot.when}
+            message = later(
+                gettext_lazy("%(result)s — %(reason)s"),
+                result=message,
+                reason=later(
+                    gettext_lazy("個別相談会 %(when)s"),
+                    when=later_call(when_text, booking.slot.starts_at, booking.slot.ends_at),
+                ),
+            )
         notification_send(
             recipients=[consultation.assigned_to],
             message=message,
@@ -321,7 +332,7 @@ def consultation_update(
         consultation.assigned_to = assigned_to
         notification_send(
             recipients=[assigned_to],
-            message=_("相談の担当になりました：%(name)s") % {"name": consultation.name},
+            message=later(gettext_lazy("相談の担当になりました：%(name)s"), name=consultation.name),
             url=reverse("portal:consultation_detail", args=[consultation.pk]),
         )
     consultation.save()
