@@ -18,6 +18,8 @@ $(BIN)/.installed: requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	@touch $@
 
+# Links in mails and the address load_demo prints follow HOST and PORT unless SITE_URL is set.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(BIN)/.installed ## Start the portal with demo data on http://127.0.0.1:8000 (SQLite, tasks in-process)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo

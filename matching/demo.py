@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from issues.models import Issue
+from issues.models import Issue, IssueStatus
 from issues.workflow import PROJECT_NOT_STARTED_FROM
 from matching.models import Candidate, Decision, ExposureLog, MatchChunk, MatchRun, Proposal
 from matching.projects import services as project_services
@@ -44,6 +44,27 @@ COMMENTS = {
 REJECT_REASONS = ["field_mismatch", "ward", "period", "capacity", "cost"]
 REVIEWED_SHARE = 0.5  # of each ward's matched issues; the rest wait for review
 KEEP_WAITING = 2  # matched issues per ward never reviewed by the demo, however few it has
+
+
+def kept_for_review() -> set[int]:
+    """Ids of the issues the demo leaves for each ward's coordinator to review: per ward, the
+    `KEEP_WAITING` 募集中 issues with the lowest 整理番号 whose rank-1 candidate has no verdict.
+
+    Every later demo step (reviews, events, partner proposals, projects) leaves them alone, so
+    each coordinator signs in to work waiting whatever day the demo is loaded: the steps' choices
+    depend on today's date, and once took all of 品川区's open issues.
+    """
+    rows = (
+        Candidate.objects.filter(current=True, rank=1, verdict="", issue__status=IssueStatus.OPEN)
+        .order_by("issue__ward_id", "issue__ref")
+        .values_list("issue__ward_id", "issue_id")
+    )
+    kept: dict[int | None, list[int]] = {}
+    for ward_id, issue_id in rows:
+        group = kept.setdefault(ward_id, [])
+        if len(group) < KEEP_WAITING:
+            group.append(issue_id)
+    return {pk for group in kept.values() for pk in group}
 
 
 def _aware(day: datetime.date, hour: int = 10) -> datetime.datetime:
@@ -89,20 +110,19 @@ def load(ctx: DemoContext) -> None:
     admin = User.objects.filter(role=Role.ADMIN).first()
     issues = list(
         Issue.objects.filter(candidates__current=True, candidates__rank=1)
+        .exclude(pk__in=kept_for_review())
         .select_related("ward", "field", "coordinator")
         .order_by("ref")
         .distinct()
     )
     rng.shuffle(issues)
-    # Reviewed per ward, so that every ward's coordinator still has open issues to match (the
-    # sign-in coordinator's ward once had 10 of its 13 issues turned into projects).
+    # Reviewed per ward, so that every ward's coordinator has more than the kept issues to match
+    # (the sign-in coordinator's ward once had 10 of its 13 issues turned into projects).
     by_ward: dict[int | None, list[Issue]] = {}
     for issue in issues:
         by_ward.setdefault(issue.ward_id, []).append(issue)
     reviewed = [
-        issue
-        for group in by_ward.values()
-        for issue in group[: min(int(len(group) * REVIEWED_SHARE), len(group) - KEEP_WAITING)]
+        issue for group in by_ward.values() for issue in group[: int(len(group) * REVIEWED_SHARE)]
     ]
     decided_issues = set(Decision.objects.values_list("issue_id", flat=True))
     span = (LAST_DAY - FIRST_DAY).days

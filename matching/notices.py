@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.functional import Promise
+
 from portal.localtext import LocalText
 from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
@@ -17,13 +19,15 @@ from portal.services import notification_send
 def people_notify(
     *,
     recipients: Iterable[User | None],
-    message: str | LocalText,
+    message: str | Promise | LocalText,
     path: str,
     kind: NoticeKind,
-    body: str = "",
+    body: str | Promise = "",
 ) -> None:
     """An in-app notice to each active recipient (once each), and a mail of their own to those
-    who take `kind` by mail (their notice settings); `body` is a further line of the mail."""
+    who take `kind` by mail (their notice settings); `body` is a further line of the mail.
+    `message` (a LocalText, or lazy) and `body` (lazy: portal.mail.later) are read by each in
+    their language."""
     people = list(
         {user.pk: user for user in recipients if user is not None and user.is_active}.values()
     )

@@ -290,7 +290,9 @@ class MatchContext:
     resources: ResourceTable
     resource_matrix: sparse.csr_matrix
     resource_matrix_t: sparse.csr_matrix
-    resource_dense: np.ndarray | None  # (n_resources, dim) embeddings, None: TF-IDF only
+    # (dim, n_resources) embeddings, transposed and contiguous once per resource table rather
+    # than per chunk (0.24 s at 10k resources); None: TF-IDF only.
+    resource_dense_t: np.ndarray | None
     coefficients: dict[str, float]
     model: str  # "hand" or "learned"
     top_k: int
@@ -327,12 +329,13 @@ def context_build(
     key = (engine.version_id, resources_fingerprint())
     cached = _resource_cache.get("entry")
     if cached is not None and cached[0] == key:
-        resources, vectors, matrix_t = cached[1]
+        resources, vectors, matrix_t, dense_t = cached[1]
     else:
         resources = load_resources(lookups)
         vectors = engine.resource_vectors(resources.ids)
         matrix_t = sparse.csr_matrix(vectors.sparse.T)
-        _resource_cache["entry"] = (key, (resources, vectors, matrix_t))
+        dense_t = None if vectors.dense is None else np.ascontiguousarray(vectors.dense.T)
+        _resource_cache["entry"] = (key, (resources, vectors, matrix_t, dense_t))
     if engine.ranker is not None and allow_learned:
         coefficients, model = dict(engine.ranker.coefficients), "learned"
     else:
@@ -344,7 +347,7 @@ def context_build(
         resources=resources,
         resource_matrix=vectors.sparse,
         resource_matrix_t=matrix_t,
-        resource_dense=vectors.dense,
+        resource_dense_t=dense_t,
         coefficients=coefficients,
         model=model,
         top_k=top_k,
@@ -378,9 +381,7 @@ def compute_matches(issue_ids: list[int], ctx: MatchContext) -> dict[int, list[P
     if not len(issues) or not len(ctx.resources):
         return results
     queries = ctx.engine.issue_vectors(issues.ids)
-    dense_t = None
-    if ctx.resource_dense is not None and queries.dense is not None:
-        dense_t = np.ascontiguousarray(ctx.resource_dense.T)
+    dense_t = ctx.resource_dense_t if queries.dense is not None else None
     k = max(1, ctx.top_k)
     n_res = len(ctx.resources)
     for start in range(0, len(issues), BLOCK_ROWS):

@@ -193,8 +193,12 @@ class OrganizationForm(OrganizationIdentityMixin, VersionedFormMixin, PortalMode
             "serves_all_wards": _("チェックを外すと、下で選んだ区だけが対象になります。"),
         }
 
-    def __init__(self, *args, partner: bool = False, **kwargs):
+    def __init__(self, *args, partner: bool = False, registration: bool = False, **kwargs):
+        """`partner`: the member's profile (identity fields disabled); `registration`: the
+        member corrects a registration (修正依頼), with the sign-up's checks (RegistrationForm:
+        a company gives its 法人番号)."""
         super().__init__(*args, **kwargs)
+        self.registration = registration
         cast(forms.CharField, self.fields["corporate_number"]).max_length = 20
         self.fields["corporate_number"].validators = []
         cast(forms.ModelChoiceField, self.fields["wards_served"]).queryset = Ward.objects.order_by(
@@ -207,6 +211,8 @@ class OrganizationForm(OrganizationIdentityMixin, VersionedFormMixin, PortalMode
 
     def clean(self) -> dict:
         cleaned = cast("dict[str, Any]", super().clean())  # Django's clean() returns cleaned_data
+        if self.registration:
+            self._check_corporate_number_required(cleaned)
         if not cleaned.get("serves_all_wards") and not cleaned.get("wards_served"):
             self.add_error(
                 "wards_served", _("活動できる区を1つ以上選ぶか、「全区で活動可能」にしてください。")

@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ForeignKey, ForeignObjectRel, ManyToManyField, Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from partners import resources as sheet
 from partners.models import (
@@ -38,7 +39,7 @@ from portal.identifiers import (
 )
 from portal.localtext import LocalText
 from portal.locking import row_lock_current
-from portal.mail import absolute_url, mail_send
+from portal.mail import absolute_url, language_or_default, later, mail_template_send
 from portal.models import Field, NoticeKind, Role, User, Ward
 from portal.ratelimit import rate_limit_count, rate_limit_retry_at
 from portal.services import notification_send
@@ -193,6 +194,8 @@ def registration_submit(*, data: dict[str, Any]) -> Registration:
             email=email,
             role=Role.PARTNER,
             display_name=data["contact_name"],
+            # The language the person registered in is the one they read the portal's mail in.
+            language=language_or_default(translation.get_language() or ""),
         )
         user.set_unusable_password()
         user.save()
@@ -216,70 +219,96 @@ def registration_submit(*, data: dict[str, Any]) -> Registration:
 
 
 def _registration_mail(*, user: User, org: Organization, link: str) -> None:
-    body = _(
-        "%(name)s 様\n\n地域連携マッチングへの団体登録を受け付けました。\n"
-        "団体名: %(org)s\nログインID: %(username)s\n\n"
-        "次のリンクからパスワードを設定してください（有効期限があります）。\n%(link)s\n\n"
-        "区の担当者が登録内容を確認し、承認されるとリソースの追加や公開ができるようになります。"
-    ) % {"name": user.display_name, "org": org.name, "username": user.username, "link": link}
-    mail_send(
-        to=[user.email],
-        subject=_("[地域連携マッチング] 団体登録の受付とパスワード設定のご案内"),
-        body=body,
+    mail_template_send(
+        to=user.email,
+        template="portal/mail/notice",
+        context={
+            "name": user.display_name,
+            "message": gettext_lazy("地域連携マッチングへの団体登録を受け付けました。"),
+            "lines": [
+                later(gettext_lazy("団体名: %(org)s"), org=org.name),
+                later(gettext_lazy("ログインID: %(username)s"), username=user.username),
+                gettext_lazy(
+                    "次のリンクからパスワードを設定してください（有効期限があります）。"
+                    "区の担当者が登録内容を確認し、承認されるとリソースの追加や公開が"
+                    "できるようになります。"
+                ),
+            ],
+            "link": link,
+        },
+        subject=gettext_lazy("団体登録の受付とパスワード設定のご案内"),
+        recipient=user,
     )
 
 
 def _known_address_mail(*, user: User, organization_name: str) -> None:
-    body = _(
-        "%(name)s 様\n\n"
-        "このメールアドレスで、団体「%(org)s」の登録の申し込みがありました。"
-        "このアドレスは既にログインID「%(username)s」で登録されているため、新しい登録はしていません。\n\n"
-        "ログイン: %(login)s\n"
-        "パスワードを忘れた場合: %(reset)s\n\n"
-        "お心当たりがない場合は、このメールを破棄してください。"
-    ) % {
-        "name": user.display_name or user.username,
-        "org": organization_name,
-        "username": user.username,
-        "login": absolute_url(reverse("portal:login")),
-        "reset": absolute_url(reverse("portal:password_reset")),
-    }
-    mail_send(
-        to=[user.email], subject=_("[地域連携マッチング] 団体登録の申し込みについて"), body=body
+    mail_template_send(
+        to=user.email,
+        template="portal/mail/notice",
+        context={
+            "name": user.display_name or user.username,
+            "message": later(
+                gettext_lazy(
+                    "このメールアドレスで、団体「%(org)s」の登録の申し込みがありました。"
+                    "このアドレスは既にログインID「%(username)s」で登録されているため、"
+                    "新しい登録はしていません。お心当たりがない場合は、このメールを破棄してください。"
+                ),
+                org=organization_name,
+                username=user.username,
+            ),
+            "lines": [
+                later(
+                    gettext_lazy("パスワードを忘れた場合: %(reset)s"),
+                    reset=absolute_url(reverse("portal:password_reset")),
+                )
+            ],
+            "link": absolute_url(reverse("portal:login")),
+        },
+        subject=gettext_lazy("団体登録の申し込みについて"),
+        recipient=user,
     )
 
 
 def _same_number_mail(organization: Organization) -> None:
-    """Tell the organisations already holding this 法人番号 that someone registered with it."""
+    """Tell the contacts of the organisations already holding this 法人番号 that someone
+    registered with it: each by name, in the portal's language (a contact has no account)."""
     if not organization.corporate_number:
         return
     holders = Organization.objects.filter(corporate_number=organization.corporate_number).exclude(
         Q(pk=organization.pk) | Q(status=OrgStatus.MERGED)
     )
-    addresses = list(
-        ContactPerson.objects.filter(organization__in=holders).values_list("email", flat=True)
+    message = later(
+        gettext_lazy(
+            "貴団体と同じ法人番号（%(number)s）で、新しい団体登録の申し込みがありました"
+            "（団体名: %(org)s）。区の担当者が重複を確認します。"
+            "お心当たりがない場合は、区の担当者にお知らせください。"
+        ),
+        number=organization.corporate_number,
+        org=organization.name,
     )
-    body = _(
-        "貴団体と同じ法人番号（%(number)s）で、新しい団体登録の申し込みがありました"
-        "（団体名: %(org)s）。区の担当者が重複を確認します。"
-        "お心当たりがない場合は、区の担当者にお知らせください。"
-    ) % {"number": organization.corporate_number, "org": organization.name}
-    mail_send(
-        to=addresses, subject=_("[地域連携マッチング] 同じ法人番号での登録申し込み"), body=body
-    )
+    for contact in ContactPerson.objects.filter(organization__in=holders).exclude(email=""):
+        mail_template_send(
+            to=contact.email,
+            template="portal/mail/notice",
+            context={"name": contact.name, "message": message},
+            subject=gettext_lazy("同じ法人番号での登録申し込み"),
+        )
 
 
-def _reviewers_notify(organization: Organization) -> None:
-    """Approvers and admins, and the coordinators of the organisation's ward, get a notice."""
+NEW_REGISTRATION = gettext_noop("新しい団体登録の審査待ち: %(name)s")
+
+
+def _reviewers_notify(organization: Organization, message: str = NEW_REGISTRATION) -> None:
+    """Approvers and admins, and the coordinators of the organisation's ward, get `message`
+    (a gettext_noop msgid naming the organisation as %(name)s, kept as a LocalText so each
+    reads it in their language) as a notice, and by mail after commit."""
     reviewers = User.objects.filter(is_active=True).filter(
         Q(role__in=[Role.APPROVER, Role.ADMIN])
         | Q(role=Role.COORDINATOR, ward=organization.ward_id, ward__isnull=False)
     )
     notification_send(
         recipients=list(reviewers),
-        message=LocalText(
-            gettext_noop("新しい団体登録の審査待ち: %(name)s"), {"name": organization.name}
-        ),
+        message=LocalText(message, {"name": organization.name}),
         url=reverse("partners:org_detail", args=[organization.pk]),
     )
 
@@ -327,7 +356,7 @@ def organization_review(
                 url=reverse("partners:my_org"),
                 kind=NoticeKind.REVIEW,
                 # The reason is in the mail's text, not its subject.
-                subject=_("団体の審査結果: %(status)s") % {"status": status.label},
+                subject=later(gettext_lazy("団体の審査結果: %(status)s"), status=status.label),
             )
     return organization
 
@@ -337,18 +366,74 @@ def organization_update(
 ) -> None:
     """Save the profile; `version` from the form refuses a save over someone else's newer one."""
     with transaction.atomic():
-        organization = row_lock_current(organization, version=version)
-        organization.version += 1
-        for name in ORG_FIELDS:
-            if name in data:
-                setattr(organization, name, data[name])
-        history_stamp(organization, by)
-        organization.full_clean(exclude=["merged_into"])
-        organization.save()
-        if "wards_served" in data:
-            wards = [] if organization.serves_all_wards else list(data["wards_served"])
-            organization.wards_served.set(wards)
-        organization_search_refresh(organization_ids=[organization.pk])
+        _organization_save(organization, data=data, by=by, version=version)
+
+
+def registration_resubmit(
+    *, organization: Organization, data: dict[str, Any], by: User, version: int | None = None
+) -> Organization:
+    """A member corrects a registration the ward answered with 修正依頼 and sends it back.
+
+    `data`: the cleaned fields of OrganizationForm (the sign-up's identity checks). Saves them,
+    sets 修正依頼中 → 審査中 (the history row records who resubmitted), and notifies the same
+    reviewers as a new registration (after commit); a 法人番号 changed to one another
+    organisation holds tells that organisation, as a new registration would. ValidationError
+    (nothing changed) when the registration is no longer 修正依頼中 or the form is stale.
+    """
+    if "corporate_number" in data:
+        data = {**data, "corporate_number": corporate_number_key(data["corporate_number"])}
+    with transaction.atomic():
+        # From the stored row: the form has already written its values onto `organization`.
+        before = (
+            Organization.objects.select_for_update()
+            .values_list("corporate_number", flat=True)
+            .get(pk=organization.pk)
+        )
+        saved = _organization_save(
+            organization,
+            data=data,
+            by=by,
+            version=version,
+            status=OrgStatus.PENDING,
+            reason="registration resubmitted",
+        )
+        if saved.corporate_number != before:
+            _same_number_mail(saved)
+        _reviewers_notify(saved, gettext_noop("修正された団体登録の審査待ち: %(name)s"))
+    return saved
+
+
+def _organization_save(
+    organization: Organization,
+    *,
+    data: dict[str, Any],
+    by: User,
+    version: int | None,
+    status: OrgStatus | None = None,
+    reason: str = "",
+) -> Organization:
+    """Lock, check `version`, write `data` (ORG_FIELDS) and, when given, move from 修正依頼中
+    to `status`; inside the caller's transaction. Returns the saved row."""
+    organization = row_lock_current(organization, version=version)
+    if status is not None:
+        if organization.status != OrgStatus.CHANGES_REQUESTED:
+            raise ValidationError(
+                _("この登録は修正依頼中ではないため、再申請できません（現在: %(status)s）。")
+                % {"status": organization.get_status_display()}
+            )
+        organization.status = status
+    organization.version += 1
+    for name in ORG_FIELDS:
+        if name in data:
+            setattr(organization, name, data[name])
+    history_stamp(organization, by, reason)
+    organization.full_clean(exclude=["merged_into"])
+    organization.save()
+    if "wards_served" in data:
+        wards = [] if organization.serves_all_wards else list(data["wards_served"])
+        organization.wards_served.set(wards)
+    organization_search_refresh(organization_ids=[organization.pk])
+    return organization
 
 
 def organization_merge(

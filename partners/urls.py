@@ -12,6 +12,7 @@ urlpatterns = [
     path("join/<str:token>/", reach.join, name="join"),
     path("my/", views.my_org, name="my_org"),
     path("my/profile/", views.my_profile, name="my_profile"),
+    path("my/registration/<int:pk>/", views.my_registration, name="my_registration"),
     path("my/contacts/new/", views.contact_edit, name="contact_create"),
     path("my/contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("my/contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from django.contrib import messages
@@ -150,6 +151,28 @@ def _approved_or_status_page(request: AuthenticatedRequest):
     return organization, None
 
 
+def _organization_saved(
+    request: AuthenticatedRequest, form: OrganizationForm, save: Callable[..., object]
+) -> bool:
+    """A POSTed, valid `form` handed to `save` (services.organization_update or
+    registration_resubmit) with its version and without the fields it shows disabled; a
+    refusal of the service (a stale version…) becomes the form's error and False."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    disabled = {name for name, field in form.fields.items() if field.disabled}
+    try:
+        save(
+            organization=form.instance,
+            data={k: v for k, v in form.cleaned_data.items() if k not in disabled},
+            by=request.user,
+            version=form.cleaned_data["version"],
+        )
+    except ValidationError as exc:
+        form.add_error(None, _errors(exc))
+        return False
+    return True
+
+
 @partner_required
 def my_org(request: AuthenticatedRequest) -> HttpResponse:
     organization = selectors.own_organization(request.user)
@@ -168,26 +191,48 @@ def my_org(request: AuthenticatedRequest) -> HttpResponse:
 
 @partner_required
 def my_profile(request: AuthenticatedRequest) -> HttpResponse:
+    organization = selectors.own_organization(request.user)
+    if organization.status == OrgStatus.CHANGES_REQUESTED:
+        # The ward asked for corrections: the profile page is where the member makes them.
+        return _registration_revise(request, organization)
     organization, refused = _approved_or_status_page(request)
     if refused:
         return refused
     form = OrganizationForm(request.POST or None, instance=organization, partner=True)
-    if request.method == "POST" and form.is_valid():
-        disabled = {name for name, field in form.fields.items() if field.disabled}
-        data = {k: v for k, v in form.cleaned_data.items() if k not in disabled}
-        try:
-            services.organization_update(
-                organization=organization,
-                data=data,
-                by=request.user,
-                version=form.cleaned_data["version"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, _errors(exc))
-        else:
-            messages.success(request, _("プロフィールを更新しました。"))
-            return redirect("partners:my_org")
+    if _organization_saved(request, form, services.organization_update):
+        messages.success(request, _("プロフィールを更新しました。"))
+        return redirect("partners:my_org")
     return render(request, "partners/profile_form.html", {"form": form, "org": organization})
+
+
+@partner_required
+def my_registration(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A member of organisation `pk` (another organisation's answers 404): its registration,
+    to correct and resubmit while the ward asks for changes (修正依頼中)."""
+    organization = selectors.own_organization(request.user)
+    if organization.pk != pk:
+        raise Http404
+    if organization.status != OrgStatus.CHANGES_REQUESTED:
+        messages.info(request, _("この登録は修正依頼中ではありません。"))
+        return redirect("partners:my_org")
+    return _registration_revise(request, organization)
+
+
+def _registration_revise(request: AuthenticatedRequest, organization) -> HttpResponse:
+    """The ward's request (its reason) and the registration in the sign-up's own checks
+    (OrganizationForm, identity fields editable); a valid POST resubmits it for review."""
+    form = OrganizationForm(request.POST or None, instance=organization, registration=True)
+    if _organization_saved(request, form, services.registration_resubmit):
+        messages.success(request, _("登録内容を修正して再申請しました。区の担当者が確認します。"))
+        return redirect("partners:my_org")
+    if request.method == "POST":
+        messages.error(request, _("入力内容を確認してください。登録内容は変更されていません。"))
+    return render(
+        request,
+        "partners/registration_revise.html",
+        {"form": form, "org": organization},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @partner_required
@@ -374,19 +419,9 @@ def org_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if organization.status == OrgStatus.MERGED:
         raise Http404
     form = OrganizationForm(request.POST or None, instance=organization)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organization_update(
-                organization=organization,
-                data=form.cleaned_data,
-                by=request.user,
-                version=form.cleaned_data["version"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, _errors(exc))
-        else:
-            messages.success(request, _("団体情報を更新しました。"))
-            return redirect("partners:org_detail", pk=organization.pk)
+    if _organization_saved(request, form, services.organization_update):
+        messages.success(request, _("団体情報を更新しました。"))
+        return redirect("partners:org_detail", pk=organization.pk)
     return render(request, "partners/org_form.html", {"form": form, "org": organization})
 
 

@@ -31,7 +31,7 @@ from django.utils import dateformat, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from portal.mail import mail_send
+from portal.mail import language_or_default, mail_send
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the desk
 RECEIPT_LENGTH = 8
@@ -120,10 +120,7 @@ def when_text(starts_at: datetime.datetime, ends_at: datetime.datetime) -> str:
 @contextmanager
 def language_of(booking_language: str) -> Iterator[None]:
     """Write in the language the person booked in (a supported one, else the site's)."""
-    supported = {code for code, _name in settings.LANGUAGES}
-    with translation.override(
-        booking_language if booking_language in supported else settings.LANGUAGE_CODE
-    ):
+    with translation.override(language_or_default(booking_language)):
         yield
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
@@ -78,6 +79,15 @@ class User(AbstractUser):
     )
     # NoticeKind values this person does not want by mail (in-app notices always arrive).
     mail_muted = models.JSONField(_("メールで受け取らないお知らせ"), default=list, blank=True)
+    # The language this person's mails and notices are written in, whoever's action sent them
+    # (portal.mail.language_for); blank is the portal's own language (LANGUAGE_CODE).
+    language = models.CharField(
+        _("メールとお知らせの言語"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("空欄のときはポータルの標準（日本語）で届きます。"),
+    )
 
     class Meta:
         verbose_name = _("利用者")

@@ -18,7 +18,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -28,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from portal.access import public
 from portal.formtools import FoldedEmailField, TextSafetyMixin
 from portal.identifiers import email_key
-from portal.mail import absolute_url, mail_send
+from portal.mail import absolute_url, mail_template_send
 from portal.models import User
 from portal.ratelimit import (
     client_address,
@@ -70,14 +69,20 @@ class PortalPasswordResetForm(TextSafetyMixin, PasswordResetForm):
                 kwargs={"uidb64": context["uid"], "token": context["token"]},
             )
         )
-        body = render_to_string(email_template_name, {**context, "link": link})
-        mail_send(to=[to_email], subject=_("[地域連携マッチング] パスワードの再設定"), body=body)
+        user = context["user"]
+        mail_template_send(
+            to=to_email,
+            template=email_template_name.removesuffix(".txt"),
+            context={**context, "link": link, "name": user.display_name or user.username},
+            subject=gettext_lazy("パスワードの再設定"),
+            recipient=user,
+        )
 
 
 _request_view = auth_views.PasswordResetView.as_view(
     form_class=PortalPasswordResetForm,
     template_name="portal/password_reset.html",
-    email_template_name="portal/password_reset_mail.txt",
+    email_template_name="portal/mail/password_reset.txt",
     success_url=reverse_lazy("portal:password_reset_done"),
 )
 

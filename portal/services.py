@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +12,13 @@ from celery import Task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from portal.choices import DEFAULT_FIELDS
 from portal.client import client_ip
 from portal.localtext import LocalText
-from portal.mail import absolute_url, mail_template_send
+from portal.mail import absolute_url, language_for, mail_template_send
 from portal.models import (
     AccessLog,
     DailyActivity,
@@ -67,33 +68,34 @@ def access_log_record(
 def notification_send(
     *,
     recipients: list[User],
-    message: str | LocalText,
+    message: str | Promise | LocalText,
     url: str = "",
     email: bool = True,
     kind: str = NoticeKind.GENERAL,
-    subject: str = "",
-    lines: list[str] | None = None,
+    subject: str | Promise = "",
+    lines: Sequence[str | Promise] = (),
 ) -> None:
     """An in-app notice to each recipient, and the same by e-mail to those with an address who
     take `kind` (a NoticeKind) by mail (User.mail_muted; `email=False` never mails).
 
-    The mail has a short subject (`subject`, else `message`), `message` and any further `lines`
-    (dates, venue…) as text and HTML, and `url` (a site path) as an absolute link. The notices
-    are written in the caller's transaction; the mail leaves after it commits (portal.mail),
-    so a rolled-back action has notified and mailed no one. A `message` given as a LocalText
-    is stored as its msgid and parameters and shown in each reader's language; a plain string
-    is stored as it is.
+    Each recipient reads it in their own language (portal.mail.language_for), not the language
+    of whoever caused it: pass `message`, `subject` and `lines` as lazy texts (gettext_lazy,
+    portal.mail.later) or `message` as a LocalText, so each is translated per recipient. A
+    LocalText `message` is also stored as its msgid and parameters (Notification.text) and shown
+    in whatever language the reader later uses, its `message` column the Japanese text; any
+    other `message` is stored as the recipient reads it. The mail has a short subject
+    (`subject`, else `message`), `message` and any further `lines` (dates, venue…) as text and
+    HTML, and `url` (a site path) as an absolute link. The notices are written in the caller's
+    transaction; the mail leaves after it commits (portal.mail), so a rolled-back action has
+    notified and mailed no one.
     """
-    stored, japanese = (
-        (message.stored(), message.japanese()) if isinstance(message, LocalText) else ({}, message)
-    )
-    Notification.objects.bulk_create(
-        [
-            Notification(recipient=user, message=japanese[:300], text=stored, url=url)
-            for user in recipients
-        ]
-    )
-    message = str(message)
+    stored = message.stored() if isinstance(message, LocalText) else {}
+    notices = []
+    for user in recipients:
+        with translation.override(language_for(user)):
+            shown = message.japanese() if isinstance(message, LocalText) else str(message)
+            notices.append(Notification(recipient=user, message=shown[:300], text=stored, url=url))
+    Notification.objects.bulk_create(notices)
     if not email:
         return
     for user in recipients:
@@ -104,7 +106,7 @@ def notification_send(
                 context={
                     "name": str(user),
                     "message": message,
-                    "lines": lines or [],
+                    "lines": list(lines),
                     "link": absolute_url(url) if url else "",
                 },
                 subject=subject or message,

@@ -66,6 +66,30 @@ def _fast_and_isolated(settings, request):
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Empty the per-process caches of fitted indexes before and after every test.
+
+    They are keyed by primary keys, and a rolled-back test hands the next one the same keys
+    (SQLite reuses them): the demo test, run after others in one process, once ranked with a
+    stale engine of an earlier test and left 品川区's coordinator nothing to review.
+    """
+    from issues import similarity
+    from matching.runs.services import _context_cache
+    from matching.scoring import engine_cache_clear
+    from portal.support.services import _index_cache
+
+    def clear() -> None:
+        engine_cache_clear()
+        _context_cache.clear()
+        similarity._cache.clear()
+        _index_cache.clear()
+
+    clear()
+    yield
+    clear()
+
+
 # Data migrations that seed reference rows: (module, function taking (apps, schema_editor)).
 SEEDING_MIGRATIONS = [
     ("matching.migrations.0003_events_themes", "load"),

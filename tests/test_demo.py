@@ -6,6 +6,8 @@ The demo is loaded once for the module, in a transaction rolled back at its end 
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.db import transaction
@@ -13,6 +15,7 @@ from django.test import override_settings
 
 from issues.models import IssueStatus
 from matching import selectors
+from matching.demo import KEEP_WAITING
 from matching.events.models import EventPair, Invitation, InviteeRole
 from matching.models import Candidate, Proposal
 from partners.models import ContactPerson, Membership, Organization, Outreach
@@ -21,13 +24,28 @@ from portal.models import Role, User
 pytestmark = pytest.mark.django_db
 
 
+SITE_URL = "https://renkei.city.example.lg.jp"
+
+
 @pytest.fixture(scope="module", autouse=True)
 def demo(django_db_setup, django_db_blocker):
+    """What load_demo printed."""
+    printed = io.StringIO()
     # TF-IDF only, as every other test ranks (tests/conftest.py sets it per test, not per module).
-    with django_db_blocker.unblock(), transaction.atomic(), override_settings(TEXT_EMBEDDER=""):
-        call_command("load_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
-        yield
+    with (
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+        override_settings(TEXT_EMBEDDER="", SITE_URL=SITE_URL),
+    ):
+        call_command("load_demo", verbosity=0, stdout=printed)
+        yield printed.getvalue()
         transaction.set_rollback(True)
+
+
+def test_load_demo_prints_the_portal_address_and_the_accounts(demo):
+    assert demo.rstrip().endswith(f"→ {SITE_URL}/")
+    assert "127.0.0.1" not in demo
+    assert "partner2" in demo
 
 
 def test_every_coordinator_has_open_issues_with_candidates_to_review():
@@ -39,7 +57,9 @@ def test_every_coordinator_has_open_issues_with_candidates_to_review():
             issue__status=IssueStatus.OPEN,
             issue__in=selectors.issues_in_scope(coordinator),
         ).count()
-        assert waiting >= 1, f"{coordinator.username} ({coordinator.ward}): {waiting} to review"
+        assert waiting >= KEEP_WAITING, (
+            f"{coordinator.username} ({coordinator.ward}): {waiting} to review"
+        )
 
 
 def test_every_organisation_proposal_and_invitation_of_the_demo_reaches_a_person():

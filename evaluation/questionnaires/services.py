@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from evaluation.models import SatisfactionSurvey
 from evaluation.questionnaires.models import (
@@ -33,8 +33,7 @@ from evaluation.questionnaires.models import (
 )
 from partners.models import Membership, OrgStatus
 from portal.localtext import LocalText
-from portal.mail import absolute_url, header_text, mail_send
-from portal.models import STAFF_ROLES, Role, User
+from portal.models import STAFF_ROLES, NoticeKind, Role, User
 from portal.once import AlreadySubmitted, receipt_claim
 from portal.services import notification_send
 
@@ -198,9 +197,6 @@ def invitations_send(*, questionnaire: Questionnaire, group: str) -> int:
     invited = set(questionnaire.invitations.values_list("user_id", flat=True))
     people = [u for u in audience(questionnaire=questionnaire, group=group) if u.pk not in invited]
     respondent_type = "partner" if group == PARTNERS else "staff"
-    subject = header_text(
-        _("[地域連携マッチング] アンケートのお願い: %(t)s") % {"t": questionnaire.title}
-    )
     with transaction.atomic():
         for user in people:
             invitation = QuestionnaireInvitation.objects.create(
@@ -210,24 +206,21 @@ def invitations_send(*, questionnaire: Questionnaire, group: str) -> int:
                 nonce=secrets.token_urlsafe(24),
             )
             url = invitation_url(invitation)
+            # In the invitee's language, not the sender's (portal.mail.language_for).
             notification_send(
                 recipients=[user],
                 message=LocalText(
                     gettext_noop("アンケートへの回答のお願い: %(t)s"), {"t": questionnaire.title}
                 ),
                 url=url,
-                email=False,  # the mail below carries the respondent's own link
-            )
-            if user.email:
-                mail_send(
-                    to=[user.email],
-                    subject=subject,
-                    body=_(
-                        "%(name)s 様\n\nアンケート「%(t)s」へのご回答をお願いします。"
-                        "このリンクはあなた専用で、1回だけ回答できます。\n\n%(url)s\n"
+                lines=[
+                    gettext_lazy(
+                        "このリンクはあなた専用で、1回だけ回答できます。"
+                        "ほかの方には転送しないでください。"
                     )
-                    % {"name": user, "t": questionnaire.title, "url": absolute_url(url)},
-                )
+                ],
+                kind=NoticeKind.GENERAL,
+            )
     return len(people)
 
 

@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
 from matching.conversations import selectors
 from matching.conversations.models import Attachment, Message, Side, Thread, ThreadRead
@@ -29,6 +30,7 @@ from portal.attachments import (
 )
 from portal.history import history_stamp
 from portal.localtext import LocalText
+from portal.mail import later
 from portal.models import NoticeKind, Role, User
 
 if TYPE_CHECKING:
@@ -126,16 +128,28 @@ def _other_side_notify(*, subject: Subject, thread: Thread, message: Message) ->
             ward_id=subject_ward_id(subject),
             responsible=[*selectors.subject_staff(subject), *writers],
         )
-    attached = message.attachments.count()
     people_notify(
         recipients=[u for u in recipients if author is None or u.pk != author.pk],
         message=LocalText(gettext_noop("新しいメッセージ: %(title)s"), {"title": title}),
         path=selectors.conversation_url(subject),
         kind=NoticeKind.MESSAGE,
-        body=_("%(author)s さんから「%(title)s」についてのメッセージが届きました。")
-        % {"author": author or "—", "title": title}
-        + (_("（添付ファイル %(n)s 件）") % {"n": attached} if attached else ""),
+        body=_message_line(author=author or "—", title=title, attached=message.attachments.count()),
     )
+
+
+def _message_line(*, author: object, title: str, attached: int) -> Promise:
+    """Who wrote about what, and how many files came with it, in the reader's language."""
+    line = later(
+        gettext_lazy("%(author)s さんから「%(title)s」についてのメッセージが届きました。"),
+        author=author,
+        title=title,
+    )
+    if not attached:
+        return line
+    files = later(
+        ngettext_lazy("添付ファイル %(n)s 件", "添付ファイル %(n)s 件", attached), n=attached
+    )
+    return later(gettext_lazy("%(result)s — %(reason)s"), result=line, reason=files)
 
 
 def read_mark(*, thread: Thread, user: User, message_id: int) -> None:

@@ -222,7 +222,14 @@ def embeddings_refresh(
 
 
 def engine_version_current() -> EngineVersion:
-    version = EngineVersion.objects.order_by("-created_at", "-pk").first()
+    """The newest engine version (built first if there is none), without its blobs: callers
+    need its id, and the blobs (tens of MB with embeddings) are read once per process by
+    matching.scoring.engine_load. Reading them here cost a single-issue refresh ~1 s."""
+    version = (
+        EngineVersion.objects.defer("index_blob", "vectors_blob")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     return version or engine_version_build()
 
 

@@ -119,6 +119,7 @@ def _invitations_card(user) -> dict:
 def load(ctx: DemoContext) -> None:
     """Events over the last 20 months (and a few ahead), with registrations and outcomes."""
     from issues.models import Issue
+    from matching.demo import kept_for_review
     from matching.events.models import (
         Event,
         EventPair,
@@ -144,14 +145,15 @@ def load(ctx: DemoContext) -> None:
         return
     candidate_pairs = list(
         Candidate.objects.filter(shortlisted=True)
+        .exclude(issue_id__in=kept_for_review())
         .select_related("issue", "resource")
-        .order_by("-issue_id", "rank")[:200]  # not the first ward's: see _upcoming in projects
+        .order_by("-issue_id", "rank")[:200]
     )
     if len(candidate_pairs) < 10:
         # No matching run yet: take issue ↔ resource pairs directly so the demo still has a programme.
         # Every n-th issue, so the events take a few from each ward, not a whole first ward.
         every = max(1, Issue.objects.count() // 60)
-        issues = list(Issue.objects.order_by("ref"))[::every][:60]
+        issues = list(Issue.objects.exclude(pk__in=kept_for_review()).order_by("ref"))[::every][:60]
         resources = list(Resource.objects.select_related("organization").order_by("ref")[:60])
         pairs_source: list[tuple[Issue, Resource, Candidate | None]] = [
             (issue, resource, None)

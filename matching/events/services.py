@@ -13,12 +13,14 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from matching.events.models import (
     ACTIVE_STATUSES,
     Event,
+    EventFormat,
     EventPair,
     EventStatus,
     Invitation,
@@ -43,6 +45,7 @@ from portal.fiscal import tokyo_span
 from portal.identifiers import checkin_code_key
 from portal.localtext import LocalText
 from portal.locking import row_lock_current
+from portal.mail import later, later_call
 from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
 
@@ -73,30 +76,38 @@ def _my_events_url() -> str:
     return reverse("matching:event_my_invitations")
 
 
-def event_lines(event: Event, *, registered: bool = False) -> list[str]:
+def event_lines(event: Event, *, registered: bool = False) -> list[str | Promise]:
     """What every mail about an event says: date and time with the weekday (Tokyo), the
     venue, and — only to people holding or waiting for a seat — the online meeting URL."""
-    lines = [
-        _("日時: %(when)s") % {"when": tokyo_span(event.starts_at, event.ends_at)},
-        _("形式: %(format)s") % {"format": event.get_format_display()},
+    lines: list[str | Promise] = [
+        _when_line(event),
+        later(gettext_lazy("形式: %(format)s"), format=EventFormat(event.format).label),
     ]
     if event.venue:
-        lines.append(_("会場: %(venue)s") % {"venue": event.venue})
+        lines.append(later(gettext_lazy("会場: %(venue)s"), venue=event.venue))
     if event.meeting_url:
         lines.append(
-            _("オンライン会議のURL: %(url)s") % {"url": event.meeting_url}
+            later(gettext_lazy("オンライン会議のURL: %(url)s"), url=event.meeting_url)
             if registered
-            else _("オンライン会議のURLは参加登録した方にお知らせします。")
+            else gettext_lazy("オンライン会議のURLは参加登録した方にお知らせします。")
         )
     return lines
+
+
+def _when_line(event: Event) -> Promise:
+    """日時: the event's Tokyo span, in the reader's language (read when the notice is written)."""
+    return later(
+        gettext_lazy("日時: %(when)s"),
+        when=later_call(tokyo_span, event.starts_at, event.ends_at),
+    )
 
 
 def _tell(
     invitations: list[Invitation],
     *,
-    message: str | LocalText,
-    subject: str,
-    lines: list[str],
+    message: str | Promise | LocalText,
+    subject: str | Promise,
+    lines: list[str | Promise],
     kind: str = NoticeKind.EVENT,
 ) -> None:
     """Tell invitees: users in-app (and by mail as each chose), contacts by mail."""
@@ -236,7 +247,7 @@ def _tell_about_the_move(event: Event) -> None:
                     else LocalText(gettext_noop("オンライン")),
                 },
             ),
-            subject=_("イベントの日時・会場の変更"),
+            subject=gettext_lazy("イベントの日時・会場の変更"),
             lines=event_lines(event, registered=True),
         )
 
@@ -285,7 +296,7 @@ def _invitation_notice(event: Event) -> Notice:
             gettext_noop("イベント「%(title)s」への招待が届きました（申込締切 %(deadline)s）"),
             {"title": event.title, "deadline": event.registration_deadline},
         ),
-        subject=_("イベントへの招待: %(title)s") % {"title": event.title},
+        subject=later(gettext_lazy("イベントへの招待: %(title)s"), title=event.title),
         member_path=_my_events_url(),
         topic=Outreach.Topic.EVENT,
         topic_id=event.pk,
@@ -428,16 +439,16 @@ def invitation_register(*, invitation: Invitation) -> Invitation:
     _tell(
         [invitation],
         message=message % {"title": event.title, "code": invitation.checkin_code or ""},
-        subject=_("イベントの参加登録: %(title)s") % {"title": event.title},
+        subject=later(gettext_lazy("イベントの参加登録: %(title)s"), title=event.title),
         lines=_seat_lines(event, invitation),
     )
     return invitation
 
 
-def _seat_lines(event: Event, invitation: Invitation) -> list[str]:
+def _seat_lines(event: Event, invitation: Invitation) -> list[str | Promise]:
     lines = event_lines(event, registered=True)
     if invitation.checkin_code:
-        lines.append(_("受付コード: %(code)s") % {"code": invitation.checkin_code})
+        lines.append(later(gettext_lazy("受付コード: %(code)s"), code=invitation.checkin_code))
     return lines
 
 
@@ -509,7 +520,7 @@ def waiting_list_promote(*, event: Event) -> list[Invitation]:
                     ),
                     {"title": event.title, "code": invitation.checkin_code},
                 ),
-                subject=_("イベントの参加登録: %(title)s") % {"title": event.title},
+                subject=later(gettext_lazy("イベントの参加登録: %(title)s"), title=event.title),
                 lines=_seat_lines(event, invitation),
             )
     return promoted
@@ -677,8 +688,8 @@ def event_cancel(*, event: Event) -> Event:
             message=LocalText(
                 gettext_noop("イベント「%(title)s」は中止になりました。"), {"title": event.title}
             ),
-            subject=_("イベントの中止: %(title)s") % {"title": event.title},
-            lines=[_("日時: %(when)s") % {"when": tokyo_span(event.starts_at, event.ends_at)}],
+            subject=later(gettext_lazy("イベントの中止: %(title)s"), title=event.title),
+            lines=[_when_line(event)],
         )
     return event
 
@@ -708,7 +719,7 @@ def event_deadline_reminders_send(*, within: datetime.timedelta | None = None) -
                         "deadline": invitation.event.registration_deadline,
                     },
                 ),
-                subject=_("イベントの申込締切が近づいています"),
+                subject=gettext_lazy("イベントの申込締切が近づいています"),
                 lines=event_lines(invitation.event),
                 kind=NoticeKind.REMINDER,
             )

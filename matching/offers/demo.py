@@ -22,7 +22,7 @@ from django.utils import timezone
 from issues.models import Issue, IssueStatus
 from matching.calls.models import OpenCall
 from matching.conversations.models import Attachment, Message, Side, Thread, ThreadRead
-from matching.demo import staff_member
+from matching.demo import kept_for_review, staff_member
 from matching.models import Candidate, Decision, Proposal
 from matching.projects.models import Project
 from matching.projects.services import project_status_change
@@ -147,8 +147,10 @@ def _issues_for(organization: Organization, n: int) -> list[Issue]:
     """募集中 issues the engine ranks the organisation's resources for (best first), then
     other 募集中 issues in its resources' fields; none it was already proposed."""
     fields = Resource.objects.filter(organization=organization).values("fields")
-    open_issues = Issue.objects.filter(status=IssueStatus.OPEN).exclude(
-        proposals__organization=organization
+    open_issues = (
+        Issue.objects.filter(status=IssueStatus.OPEN)
+        .exclude(proposals__organization=organization)
+        .exclude(pk__in=kept_for_review())
     )
     ranked = (
         Candidate.objects.filter(

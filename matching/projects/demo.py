@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from issues.models import Issue, IssueStatus
+from matching.demo import kept_for_review
 from matching.projects import selectors, services
 from matching.projects.models import (
     ProblemKind,
@@ -173,10 +174,11 @@ def _upcoming(rng: random.Random, today: datetime.date) -> None:
 
     if Project.objects.filter(start_date__gt=today, proposal__isnull=True).count() >= 3:
         return
-    issues = Issue.objects.filter(
-        status=IssueStatus.OPEN, candidates__current=True, candidates__rank=1
-    ).select_related("ward", "field", "coordinator")
-    # The last wards': the first ward is the sign-in coordinator's, who needs open issues.
+    issues = (
+        Issue.objects.filter(status=IssueStatus.OPEN, candidates__current=True, candidates__rank=1)
+        .exclude(pk__in=kept_for_review())
+        .select_related("ward", "field", "coordinator")
+    )
     for issue in issues.distinct().order_by("-ref")[:3]:
         candidate = issue.candidates.filter(current=True, rank=1).select_related(
             "resource__organization"

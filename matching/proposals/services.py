@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from matching.models import (
     Decision,
@@ -25,6 +26,7 @@ from partners.models import ContactLink, OrgStatus, Outreach
 from partners.reach.services import Delivery, Notice, organization_members, organization_reach
 from portal.fiscal import date_with_weekday
 from portal.localtext import LocalText
+from portal.mail import later, later_call
 from portal.models import NoticeKind, User
 from portal.services import notification_send
 
@@ -61,22 +63,28 @@ def deadline_check(deadline: datetime.date) -> None:
 def _notice(proposal: Proposal) -> Notice:
     issue = proposal.issue
     contact = ward_contact(proposal)
-    deadline = date_with_weekday(proposal.deadline)
-    lines = [
-        _("課題: %(title)s") % {"title": issue.title},
-        _("区: %(ward)s") % {"ward": issue.ward.name_ja if issue.ward else _("区を問わない")},
-        _("提案するリソース: %(title)s") % {"title": proposal.resource.title},
-        _("回答期限: %(date)s") % {"date": deadline},
+    # Lazy texts: each person reads them in their own language (portal.mail.later).
+    deadline = later_call(date_with_weekday, proposal.deadline)
+    lines: list[str | Promise] = [
+        later(gettext_lazy("課題: %(title)s"), title=issue.title),
+        later(
+            gettext_lazy("区: %(ward)s"),
+            ward=issue.ward.name_ja if issue.ward else gettext_lazy("区を問わない"),
+        ),
+        later(gettext_lazy("提案するリソース: %(title)s"), title=proposal.resource.title),
+        later(gettext_lazy("回答期限: %(date)s"), date=deadline),
     ]
     if contact is not None:
-        lines.append(_("区の担当者: %(who)s") % {"who": contact_line(contact)})
+        lines.append(later(gettext_lazy("区の担当者: %(who)s"), who=contact_line(contact)))
     return Notice(
         kind=NoticeKind.PROPOSAL,
         message=LocalText(
             gettext_noop("連携の提案が届きました: %(issue)s（回答期限 %(deadline)s）"),
-            {"issue": issue.title, "deadline": deadline},
+            {"issue": issue.title, "deadline": proposal.deadline},
         ),
-        subject=_("連携の提案が届きました（回答期限 %(deadline)s）") % {"deadline": deadline},
+        subject=later(
+            gettext_lazy("連携の提案が届きました（回答期限 %(deadline)s）"), deadline=deadline
+        ),
         member_path=reverse("matching:partner_proposal", args=[proposal.pk]),
         topic=Outreach.Topic.PROPOSAL,
         topic_id=proposal.pk,
@@ -263,12 +271,12 @@ def proposals_expire(*, today: datetime.date | None = None) -> dict[str, int]:
                         ),
                         {
                             "issue": proposal.issue.title,
-                            "deadline": date_with_weekday(proposal.deadline),
+                            "deadline": proposal.deadline,
                         },
                     ),
                     url=reverse("matching:partner_proposal", args=[proposal.pk]),
                     kind=NoticeKind.REMINDER,
-                    subject=_("提案への回答期限が近づいています"),
+                    subject=gettext_lazy("提案への回答期限が近づいています"),
                 )
             reminded += 1
     return {"expired": expired, "reminded": reminded}

@@ -21,7 +21,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from partners.models import (
     ContactLink,
@@ -75,14 +77,16 @@ class Notice:
     """
 
     kind: str
-    message: str | LocalText
-    subject: str
+    # A LocalText or lazy texts (gettext_lazy, portal.mail.later): each person reads them in
+    # their language.
+    message: str | Promise | LocalText
+    subject: str | Promise
     member_path: str
     topic: str
     topic_id: int
     contact_path: Callable[[str], str]
     contact_template: str
-    lines: list[str] = field(default_factory=list)
+    lines: list[str | Promise] = field(default_factory=list)
     context: dict = field(default_factory=dict)
 
 
@@ -198,7 +202,7 @@ def outreach_record(*, organization_id: int, topic: str, topic_id: int) -> Deliv
 
 
 def contact_mail(
-    *, contact: ContactPerson, template: str, subject: str, kind: str, context: dict
+    *, contact: ContactPerson, template: str, subject: str | Promise, kind: str, context: dict
 ) -> None:
     """Mail one contact person `template` (see portal.mail.mail_template_send), addressed to
     them by name and organisation; contacts have no portal settings, so no settings link."""
@@ -326,7 +330,7 @@ def contact_invite(*, contact: ContactPerson, by: User) -> ContactLink:
         contact_mail(
             contact=contact,
             template="partners/mail/join",
-            subject=_("利用者アカウント作成のご案内"),
+            subject=gettext_lazy("利用者アカウント作成のご案内"),
             kind=NoticeKind.GENERAL,
             context={
                 "link": absolute_url(reverse("partners:join", args=[token])),

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.formtools import PortalForm
-from portal.models import MailLog, NoticeKind
+from portal.models import MailLog, NoticeKind, User
 
 
 class NoticeSettingsForm(PortalForm):
@@ -14,6 +15,12 @@ class NoticeSettingsForm(PortalForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("お知らせはいつでもポータルの「お知らせ」に届きます。"),
+    )
+    language = forms.ChoiceField(
+        label=User._meta.get_field("language").verbose_name,
+        choices=[("", _("ポータルの標準（日本語）")), *settings.LANGUAGES],
+        required=False,
+        help_text=_("区の職員がどの言語で操作しても、お知らせとメールはこの言語で届きます。"),
     )
 
 

@@ -23,9 +23,13 @@ def notice_settings(request: AuthenticatedRequest) -> HttpResponse:
     """Anyone signed in: which kinds of notice also come by mail."""
     user = request.user
     mailed = [kind for kind in NoticeKind.values if kind not in (user.mail_muted or [])]
-    form = NoticeSettingsForm(request.POST or None, initial={"mailed": mailed})
+    form = NoticeSettingsForm(
+        request.POST or None, initial={"mailed": mailed, "language": user.language}
+    )
     if request.method == "POST" and form.is_valid():
-        mail_kinds_set(user=user, mailed=form.cleaned_data["mailed"])
+        mail_kinds_set(
+            user=user, mailed=form.cleaned_data["mailed"], language=form.cleaned_data["language"]
+        )
         messages.success(request, _("メールで受け取るお知らせを保存しました。"))
         return redirect("portal:notice_settings")
     return render(

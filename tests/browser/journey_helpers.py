@@ -206,3 +206,44 @@ def expect_url(page, pattern, timeout: float = PATIENCE_MS) -> None:
         raise AssertionError(
             f"expected a page matching {pattern!r}, still on {page.url}; the page shows {shown}"
         ) from None
+
+
+QUESTION = "試行の対象世帯はどのように選びますか。"
+ANSWER = "町会と民生委員の推薦で選びます。来週打合せをしましょう。"
+
+
+def talk_about_the_project(j: Journey, partner, staff, issue, coordinator) -> None:
+    """The partner member opens their only project and writes in its conversation; the
+    coordinator (signed in as `staff`) finds the thread in the conversation list and replies;
+    the partner sees the reply and that the coordinator has read the question."""
+    t = j.t
+    partner.goto(j.url("/evaluation/projects/"))
+    links = partner.locator("#main table a")
+    assert links.count() == 1, "the partner should see exactly its new project"
+    links.first.click()
+    expect_url(partner, re.compile(r".*/evaluation/projects/\d+/$"))
+    j.check(partner, "project")
+    partner.get_by_role("link", name=t("この連携事業について区と団体でやりとりする")).click()
+    expect_url(partner, re.compile(r".*/matching/conversations/projects/\d+/$"))
+    thread_url = partner.url
+    partner.locator("textarea[name=body]").fill(QUESTION)
+    partner.get_by_role("button", name=t("送信する")).click()
+    partner.locator("#thread .chat-message", has_text=QUESTION).wait_for()
+    j.check(partner, "conversation (sent)")
+
+    staff.goto(j.url("/matching/conversations/"))
+    j.check(staff, "conversations")
+    staff.get_by_role("link", name=re.compile(re.escape(issue.title))).first.click()
+    expect_url(staff, re.compile(re.escape(thread_url) + "$"))
+    assert QUESTION in staff.locator("#thread").inner_text()
+    staff.locator("textarea[name=body]").fill(ANSWER)
+    staff.get_by_role("button", name=t("送信する")).click()
+    staff.locator("#thread .chat-message", has_text=ANSWER).wait_for()
+    j.check(staff, "conversation (reply)")
+
+    partner.reload()
+    thread = partner.locator("#thread")
+    assert ANSWER in thread.inner_text()
+    question = thread.locator(".chat-message", has_text=QUESTION)
+    assert str(coordinator) in question.locator(".chat-message__read").inner_text()
+    j.check(partner, "conversation (reply seen)")

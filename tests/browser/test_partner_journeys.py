@@ -21,6 +21,7 @@ from tests.browser.journey_helpers import (
     assert_accessible,
     expect_url,
     journey,
+    talk_about_the_project,
 )
 from tests.partners.factories import partner_user
 
@@ -30,8 +31,6 @@ pytestmark = [
 ]
 
 OFFER = "センサーと訪問を組み合わせた見守りを、神田地区の20世帯で3か月試行します。"
-QUESTION = "試行の対象世帯はどのように選びますか。"
-ANSWER = "町会と民生委員の推薦で選びます。来週打合せをしましょう。"
 
 
 def _open_issue():
@@ -102,39 +101,7 @@ def journey_partner_proposes_and_talks(j, coordinator, approver) -> None:
     boss.locator("article.offer .status--accepted").wait_for()
     j.check(boss, "review (partner proposal approved)")
 
-    # The project appears for the partner, who writes in its conversation.
-    partner.goto(j.url("/evaluation/projects/"))
-    links = partner.locator("#main table a")
-    assert links.count() == 1, "the partner should see exactly its new project"
-    links.first.click()
-    expect_url(partner, re.compile(r".*/evaluation/projects/\d+/$"))
-    j.check(partner, "project")
-    partner.get_by_role("link", name=t("この連携事業について区と団体でやりとりする")).click()
-    expect_url(partner, re.compile(r".*/matching/conversations/projects/\d+/$"))
-    thread_url = partner.url
-    partner.locator("textarea[name=body]").fill(QUESTION)
-    partner.get_by_role("button", name=t("送信する")).click()
-    partner.locator("#thread .chat-message", has_text=QUESTION).wait_for()
-    j.check(partner, "conversation (sent)")
-
-    # The coordinator finds it in the conversation list and replies.
-    staff.goto(j.url("/matching/conversations/"))
-    j.check(staff, "conversations")
-    staff.get_by_role("link", name=re.compile(re.escape(issue.title))).first.click()
-    expect_url(staff, re.compile(re.escape(thread_url) + "$"))
-    assert QUESTION in staff.locator("#thread").inner_text()
-    staff.locator("textarea[name=body]").fill(ANSWER)
-    staff.get_by_role("button", name=t("送信する")).click()
-    staff.locator("#thread .chat-message", has_text=ANSWER).wait_for()
-    j.check(staff, "conversation (reply)")
-
-    # The partner sees the reply, and that the coordinator has read the question.
-    partner.reload()
-    thread = partner.locator("#thread")
-    assert ANSWER in thread.inner_text()
-    question = thread.locator(".chat-message", has_text=QUESTION)
-    assert str(coordinator) in question.locator(".chat-message__read").inner_text()
-    j.check(partner, "conversation (reply seen)")
+    talk_about_the_project(j, partner, staff, issue, coordinator)
 
 
 @pytest.mark.parametrize("lang,viewport", [JA_DESKTOP, EN_DESKTOP, JA_MOBILE])

@@ -1,5 +1,6 @@
-"""Issue 13's journey, first half: a proposal to an organisation without members reaches its
-contact by mail, who answers through the link, creates an account and sees the project.
+"""Issue 13's journey: a proposal to an organisation without members reaches its contact by
+mail, who answers through the link, creates an account, and talks with the coordinator in the
+conversation of the project it became.
 
 Driven like the journeys of tests/browser/test_journeys.py: Japanese and English desktop and a
 Japanese phone, axe on every page, waits for what the person waits for. The mail is read from
@@ -24,6 +25,7 @@ from tests.browser.journey_helpers import (
     assert_accessible,
     expect_url,
     journey,
+    talk_about_the_project,
 )
 from tests.matching.factories import proposal_candidate
 from tests.partners.factories import ContactPersonFactory
@@ -96,15 +98,14 @@ def journey_contact_reached(j, coordinator, approver) -> None:
     j.check(contact, "proposal (member)")
     assert "株式会社みまもりセンサー" in contact.locator(".messages").inner_text()
 
-    # In their portal: the proposal in the list, and the project it became.
+    # In their portal: the proposal in the list, and the project it became, where the new
+    # member and the issue's coordinator talk.
     contact.goto(j.url("/matching/partner/proposals/"))
     j.check(contact, "partner proposals")
     contact.get_by_role("link", name=issue.title).wait_for()
-    contact.goto(j.url("/evaluation/projects/"))
-    j.check(contact, "projects (new member)")
-    links = contact.locator("#main table a")
-    assert links.count() == 1, "the new member should see exactly the new project"
-    assert issue.title in links.first.inner_text()
+    staff = j.actor()
+    j.login(staff, coordinator.username)
+    talk_about_the_project(j, contact, staff, issue, coordinator)
 
 
 @pytest.mark.parametrize("lang,viewport", [JA_DESKTOP, EN_DESKTOP, JA_MOBILE])

@@ -133,6 +133,7 @@ ACCESS = {
     "partners:import": "coordinator,admin",
     "partners:my_org": "partner",
     "partners:my_profile": "partner",
+    "partners:my_registration": "partner",
     "partners:my_resources": "partner",
     "partners:org_detail": "coordinator,approver,evaluator,admin",
     "partners:org_edit": "coordinator,approver,admin",

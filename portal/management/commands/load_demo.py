@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -24,4 +25,4 @@ class Command(BaseCommand):
         for role, username, note in ctx.accounts:
             self.stdout.write(f"  {role:<24} {username:<16} {note}")
         self.stdout.write("")
-        self.stdout.write("→ http://127.0.0.1:8000/")
+        self.stdout.write(f"→ {settings.SITE_URL}/")

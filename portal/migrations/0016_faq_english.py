@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0014_coordinator_certification_with_basis'),
+        ('portal', '0015_user_language'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0016_notification_text'),
+        ('portal', '0017_notification_text'),
     ]
 
     operations = [

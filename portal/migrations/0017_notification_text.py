@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0015_faq_english'),
+        ('portal', '0016_faq_english'),
     ]
 
     operations = [
