@@ -314,7 +314,7 @@ def test_the_screen_names_rows_and_columns_as_in_the_file(client, coordinator):
     assert "3行目「区」: 区「ミナト区」が見つかりません。" in body
     text = header + "A-1,題,内容,港区,高齢者支援\r\n,,,,\r\nA-1,題,内容,港区,高齢者支援\r\n"
     body = _upload(client, text).content.decode()
-    assert "5行目「整理番号」: 整理番号「A-1」がファイル内で重複しています。" in body
+    assert "5行目「整理番号」: 整理番号「A-1」が3行目と重複しています。" in body
 
 
 def test_a_file_with_many_bad_rows_shows_the_first_200_and_counts_the_rest(db, tmp_path, capsys):
