@@ -20,7 +20,7 @@ from import_export import resources as ie_resources
 from partners.models import Organization, OrgType, Resource
 from partners.validators import corporate_number_normalize, validate_corporate_number
 from portal.choices import SDG_GOALS, ResourceKind
-from portal.tabular import row_message
+from portal.tabular import Refusal
 from portal.xlsx import date_plain
 
 COLUMNS = [
@@ -162,13 +162,13 @@ def row_parse(
     wards: dict[str, Any],
     fields_by_name: dict[str, Any],
     label: Callable[[str], str] = str,
-) -> tuple[ParsedRow | None, list[str]]:
-    """Checks one row; answers the parsed row, or None with messages naming the row and the
+) -> tuple[ParsedRow | None, list[Refusal]]:
+    """Checks one row; answers the parsed row, or None with refusals naming the row and the
     column by `label` (the header the file used for a canonical column)."""
-    errors: list[str] = []
+    errors: list[Refusal] = []
 
     def err(column: str, message: str) -> None:
-        errors.append(row_message(line, label(column), message))
+        errors.append((line, label(column), message))
 
     ref = _text(row.get("ref"))
     if not ref:

@@ -71,7 +71,7 @@ BAD_CASES = {
     ),
     "duplicate ref": (
         HEADER_EN + "A-1,題,内容,港区,高齢者支援\r\nA-1,題2,内容2,港区,高齢者支援\r\n",
-        "ファイル内で重複",
+        "3行目と重複",
     ),
     "score outside 1-5": (
         "ref,title,description,ward,category,urgency\r\nA-1,題,内容,港区,高齢者支援,7\r\n",
