@@ -9,6 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import (
+    CAPACITY_MAX,
+    CAPACITY_MESSAGE,
+    CAPACITY_MIN,
     ContactPerson,
     Motive,
     Organization,
@@ -234,9 +237,11 @@ class ResourceForm(OnceFormMixin, VersionedFormMixin, PortalModelForm):
     )
     capacity = forms.IntegerField(
         label=_("受入可能件数"),
-        min_value=0,
+        min_value=CAPACITY_MIN,
+        max_value=CAPACITY_MAX,
         initial=1,
-        error_messages={"min_value": _("受入可能件数は0以上にしてください。")},
+        error_messages={"min_value": CAPACITY_MESSAGE, "max_value": CAPACITY_MESSAGE},
+        help_text=_("受け入れを止めるときは、0ではなく状態を「一時停止」にしてください。"),
     )
 
     class Meta:

@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 from import_export import fields as ie_fields
 from import_export import resources as ie_resources
 
-from partners.models import Organization, OrgType, Resource
+from partners.models import (
+    CAPACITY_MAX,
+    CAPACITY_MESSAGE,
+    CAPACITY_MIN,
+    Organization,
+    OrgType,
+    Resource,
+)
 from partners.validators import corporate_number_normalize, validate_corporate_number
 from portal.choices import SDG_GOALS, ResourceKind
 from portal.tabular import Refusal
@@ -214,8 +221,8 @@ def row_parse(
         except ValueError:
             err("capacity", _("受入可能件数は整数で入力してください。"))
         else:
-            if values["capacity"] < 0:
-                err("capacity", _("受入可能件数は0以上にしてください。"))
+            if not CAPACITY_MIN <= values["capacity"] <= CAPACITY_MAX:
+                err("capacity", str(CAPACITY_MESSAGE))
     for column in ("available_from", "available_until"):
         try:
             values[column] = date_parse(row.get(column))

@@ -71,7 +71,7 @@ BAD_CASES = {
     ),
     "duplicate ref": (
         HEADER_EN + "A-1,題,内容,港区,高齢者支援\r\nA-1,題2,内容2,港区,高齢者支援\r\n",
-        "3行目と重複",
+        "2行目と重複",
     ),
     "score outside 1-5": (
         "ref,title,description,ward,category,urgency\r\nA-1,題,内容,港区,高齢者支援,7\r\n",
@@ -209,7 +209,9 @@ def test_an_import_row_cannot_touch_another_wards_issue(client, coordinator):
     client.force_login(coordinator)
     response = _upload(client, HEADER_EN + "13104-2026-0001,書き換え,内容,13101,高齢者支援\r\n")
     assert response.status_code == 400
-    assert "他区の課題は登録・変更できません。" in response.content.decode()
+    assert "2行目「ref」: 整理番号「13104-2026-0001」は他区の課題の番号です。" in (
+        response.content.decode()
+    )
     shinjuku.refresh_from_db()
     assert (shinjuku.title, shinjuku.ward.code) == ("新宿の課題", "13104")
 

@@ -52,3 +52,26 @@ def test_every_bad_row_is_listed_once_and_nothing_is_written(tmp_path, capsys):
         assert why in hits[0], (where, hits[0])
     assert len(lines) == len(EXPECTED), lines
     assert not Resource.objects.exists() and not Organization.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("capacity", "refused"), [(0, True), (1, False), (999, False), (1000, True)]
+)
+def test_an_imported_capacity_of_0_is_refused_with_the_way_to_stop(
+    tmp_path, capsys, capacity, refused
+):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([*HEADERS[:7], "受入可能件数"])
+    sheet.append([*GOOD, capacity])
+    path = tmp_path / "capacity.xlsx"
+    book.save(path)
+    if not refused:
+        call_command("import_resources", str(path))
+        assert Resource.objects.get().capacity == capacity
+        return
+    with pytest.raises(CommandError):
+        call_command("import_resources", str(path))
+    assert "2行目「受入可能件数」: 受入可能件数は1〜999の整数" in capsys.readouterr().err
+    assert not Resource.objects.exists()
