@@ -27,7 +27,13 @@ from partners.validators import (
     validate_postal_code,
 )
 from portal.choices import SDG_GOALS, ResourceKind
-from portal.formtools import FoldedEmailField, PortalForm, PortalModelForm, sdg_filter_field
+from portal.formtools import (
+    FoldedEmailField,
+    PortalForm,
+    PortalModelForm,
+    phone_validate,
+    sdg_filter_field,
+)
 from portal.locking import VersionedFormMixin
 from portal.models import Field, Ward
 from portal.once import OnceFormMixin
@@ -40,10 +46,8 @@ CORPORATE_NUMBER_REQUIRED = {OrgType.COMPANY}
 
 
 def _clean_phone(value: str) -> str:
-    value = unicodedata.normalize("NFKC", value or "").strip()
-    if value and not all(ch.isdigit() or ch in "-+() " for ch in value):
-        raise forms.ValidationError(_("電話番号は数字とハイフンで入力してください。"))
-    return value
+    phone_validate(value)
+    return unicodedata.normalize("NFKC", value or "").strip()
 
 
 class OrganizationIdentityMixin:
@@ -97,7 +101,9 @@ class RegistrationForm(OnceFormMixin, OrganizationIdentityMixin, PortalForm):
         required=False,
         help_text=_("23区外の場合は空欄のままにしてください。"),
     )
-    website = forms.URLField(label=_("ウェブサイト"), required=False, assume_scheme="https")
+    website = forms.URLField(
+        label=_("ウェブサイト"), max_length=200, required=False, assume_scheme="https"
+    )
     contact_name = forms.CharField(label=_("担当者氏名"), max_length=100)
     contact_role = forms.CharField(label=_("担当者の役職・役割"), max_length=100, required=False)
     contact_email = FoldedEmailField(label=_("担当者のメールアドレス"))
