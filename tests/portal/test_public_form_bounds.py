@@ -114,7 +114,6 @@ def test_the_consultation_form_stores_the_longest_values_and_refuses_one_more(cl
     assert (stored.name, stored.email) == (longest["name"], longest["email"])
     for field, value in (("name", "名" * 101), ("email", _email(255)), ("phone", "1" * 40)):
         response = client.post(url, consultation_data(**{field: value}))
-        assert response.status_code == 400, field
         assert response.context["form"].has_error(field), field
     assert ConsultationRequest.objects.count() == 1
 
