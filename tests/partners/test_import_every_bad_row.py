@@ -4,8 +4,6 @@ the empty value it left (「タイトルが空です」 after 「表示どおり
 
 from __future__ import annotations
 
-import io
-
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
