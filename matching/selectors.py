@@ -78,6 +78,20 @@ def _rule_line(rule: dict[str, Any]) -> str:
     return str(code)
 
 
+def _cap_lines(cap: dict[str, Any] | None) -> list[str]:
+    """The exposure cap's move of this candidate (matching.runs.services.exposure_cap_apply)."""
+    if not cap:
+        return []
+    if cap.get("direction") == "down":
+        text = _(
+            "表示割合の上限（1団体 %(percent)s%%）により順位を下げました。"
+            "この団体は他の課題でも上位5件に多く入っています。"
+        )
+    else:
+        text = _("表示割合の上限（1団体 %(percent)s%%）により、上位5件に繰り上がりました。")
+    return [text % {"percent": cap.get("percent", 0)}]
+
+
 def explanation_view(candidate: Candidate) -> dict[str, Any]:
     """What the review screen shows: shared terms, rules that fired and each contribution."""
     explanation = candidate.explanation or {}
@@ -98,7 +112,10 @@ def explanation_view(candidate: Candidate) -> dict[str, Any]:
     ]
     return {
         "terms": [{"term": t, "weight": w} for t, w in explanation.get("terms", [])],
-        "rules": [_rule_line(rule) for rule in explanation.get("rules", [])],
+        "rules": [
+            *_cap_lines(explanation.get("cap")),
+            *(_rule_line(rule) for rule in explanation.get("rules", [])),
+        ],
         "parts": parts,
         "model": _("学習したランキング")
         if components.get("model") == "learned"
