@@ -29,6 +29,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
+from portal.rounding import percent
+
 WINDOW = 5  # the ranks the fairness screen counts as shown (ExposureLog.Kind.SHOWN)
 TOP_SHARE = 0.1  # the fairness figure: the share of the most exposed 10 % of organisations
 
@@ -70,7 +72,7 @@ def top_share(rankings: dict[int, list[Ranked]], organizations: int, window: int
     if not total:
         return None
     top_n = max(1, math.ceil(TOP_SHARE * max(organizations, len(counts))))
-    return round(100 * sum(counts[:top_n]) / total, 1)
+    return float(percent(sum(counts[:top_n]), total) or 0)
 
 
 def exposure_cap(
