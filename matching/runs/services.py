@@ -400,17 +400,18 @@ def exposure_cap_apply(*, run: MatchRun) -> dict[str, Any]:
     rows = list(
         Candidate.objects.select_for_update(of=("self",))
         .filter(current=True, issue__status__in=MATCHED_STATUSES)
+        .select_related("resource")
         .only(
-            "pk", "issue_id", "resource_id", "rank", "score", "components", "explanation", "run_id"
+            *("pk", "issue_id", "resource_id", "rank", "score", "components", "explanation"),
+            *("run_id", "resource__organization_id"),
         )
-        .annotate(organization_id=F("resource__organization_id"))
     )
     engine_rank = {row.pk: (row.components or {}).get("engine_rank", row.rank) for row in rows}
     by_issue: dict[int, list[Candidate]] = {}
     for row in sorted(rows, key=lambda r: (r.issue_id, engine_rank[r.pk], r.pk)):
         by_issue.setdefault(row.issue_id, []).append(row)
     before = {
-        issue: [Ranked(r.resource_id, r.organization_id, r.score) for r in pairs]
+        issue: [Ranked(r.resource_id, r.resource.organization_id, r.score) for r in pairs]
         for issue, pairs in by_issue.items()
     }
     capped = exposure_cap(before, cap_percent=cap)
@@ -430,7 +431,9 @@ def exposure_cap_apply(*, run: MatchRun) -> dict[str, Any]:
             row.rank, row.explanation = rank, explanation
             changed.append(row)
     Candidate.objects.bulk_update(changed, ["rank", "components", "explanation"], batch_size=500)
-    shown = Counter(r.organization_id for r in rows if r.run_id == run.pk and r.rank <= WINDOW)
+    shown = Counter(
+        r.resource.organization_id for r in rows if r.run_id == run.pk and r.rank <= WINDOW
+    )
     ExposureLog.objects.filter(run=run, kind=ExposureLog.Kind.SHOWN).delete()
     ExposureLog.objects.bulk_create(
         ExposureLog(organization_id=org, kind=ExposureLog.Kind.SHOWN, count=n, run=run)
