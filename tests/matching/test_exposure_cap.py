@@ -150,3 +150,32 @@ def test_the_partner_sees_the_procurement_neutrality_note(
     client.logout()
     page = client.get(link).content.decode()
     assert "区がそれぞれの調達・契約のルールに従って決めます。" in page and NOTE in page
+
+
+@pytest.mark.django_db
+def test_a_chunked_run_applies_the_cap_across_all_its_issues_once_it_finishes(
+    django_capture_on_commit_callbacks, settings
+):
+    from matching.runs.services import match_run_start
+    from tests.matching.factories import matching_world
+
+    settings.MATCHING_CHUNK_SIZE = 2
+    matching_world()
+
+    def run_all() -> MatchRun:
+        with django_capture_on_commit_callbacks(execute=True):
+            run = match_run_start(scope=MatchRun.Scope.ALL)
+        run.refresh_from_db()
+        assert run.status == MatchRun.Status.SUCCEEDED, run.error
+        return run
+
+    assert run_all().cap_effect == {}  # off: nothing recorded, the engine's order stands
+    assert not Candidate.objects.filter(explanation__has_key="cap").exists()
+    MatchingSettings.objects.filter(pk=matching_settings_get().pk).update(exposure_cap=1)
+    effect = run_all().cap_effect
+    assert effect["percent"] == 1 and effect["limit"] == 1
+    down = [c for c in Candidate.objects.filter(current=True) if "cap" in c.explanation]
+    assert effect["moved"] == sum(c.explanation["cap"]["direction"] == "down" for c in down)
+    # The small world has few pairs below the window: what could not move is counted.
+    assert effect["moved"] + effect["unmet"] > 0
+    assert effect["on"]["top_share"] <= effect["off"]["top_share"]
