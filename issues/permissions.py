@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import rules
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from issues.workflow import (
@@ -39,6 +40,13 @@ rules.add_perm("issues.see_internal_note", can_see_internal)
 OTHER_WARD_MESSAGE = _lazy("他区の課題は登録・変更できません。")
 
 
+def other_ward_ref_message(ref: str) -> str:
+    """An import row whose 整理番号 is another ward's issue's: refused at that column."""
+    return _(
+        "整理番号「%(ref)s」は他区の課題の番号です。他区の課題は変更できません（新しい課題なら別の番号にしてください）。"
+    ) % {"ref": ref}
+
+
 def import_row_problems(*, user, stored, row) -> dict[str, list[str]]:
     """Why an imported row may not be saved, by field (empty when it may).
 
@@ -48,9 +56,11 @@ def import_row_problems(*, user, stored, row) -> dict[str, list[str]]:
     the system's operators: the ward rule does not apply, the workflow does.
     """
     problems: dict[str, list[str]] = {}
-    if user is not None and not (
-        (stored is None or can_edit(user, stored)) and can_edit(user, row)
-    ):
+    if user is not None and stored is not None and not can_edit(user, stored):
+        # The 整理番号 is what points at the other ward's issue, whatever the 区 cell says; and
+        # nothing of that issue (its status, its ward) is said beyond that it exists.
+        return {"ref": [other_ward_ref_message(row.ref)]}
+    if user is not None and not can_edit(user, row):
         problems["ward"] = [str(OTHER_WARD_MESSAGE)]
     if stored is None and row.status not in CREATE_STATUSES:
         problems["status"] = [create_refusal(row.status)]

@@ -390,11 +390,12 @@ class IssueResource(ie_resources.ModelResource):
         """Each row passes the checks of the screens: the ward rule and the status workflow."""
         stored = copy.copy(instance) if instance.pk else None
         super().import_instance(instance, row, **kwargs)
-        if stored is not None:
-            instance.ref = stored.ref  # another spelling of the same ref: kept as first given
+        # Judged before the ref is set back, so a refusal quotes the ref as the file wrote it.
         problems = permissions.import_row_problems(user=self.user, stored=stored, row=instance)
         if problems:
             raise ValidationError(problems)
+        if stored is not None:
+            instance.ref = stored.ref  # another spelling of the same ref: kept as first given
 
     def before_save_instance(self, instance: Issue, row, **kwargs) -> None:
         weights = self.weights or weights_current()

@@ -4,7 +4,6 @@ assignment, duplicate links, priority weights and the all-or-nothing import."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +37,14 @@ from portal.history import history_stamp
 from portal.identifiers import reference_key
 from portal.locking import row_lock_current
 from portal.models import Role, User, Ward
-from portal.tabular import ImportOutcome, Sheet, cell_errors, errors_by_row, row_message
+from portal.tabular import (
+    ImportOutcome,
+    Refusal,
+    Sheet,
+    cell_refusals,
+    refusals_merged,
+    refusals_worded,
+)
 from portal.textengine.embedding import texts_changed
 
 ISSUE_CONFLICT_MESSAGE = _lazy(
@@ -353,44 +359,42 @@ class ImportReport(ImportOutcome):
     skipped: int = 0
 
 
-def _file_checks(dataset: Sheet) -> list[str]:
-    errors = cell_errors(dataset)
-    refs = [str(value).strip() for value in dataset["ref"]] if dataset.height else []
-    counts = Counter(reference_key(ref) for ref in refs)
+def _ref_refusals(dataset: Sheet) -> list[Refusal]:
+    """Rows whose 整理番号 is empty or repeats an earlier row's (compared as reference_key)."""
+    refusals: list[Refusal] = []
+    first_row: dict[str, int] = {}
     label = dataset.label("ref")
-    for index, ref in enumerate(refs):
-        number = dataset.row_number(index)
+    for index, value in enumerate(dataset["ref"] if dataset.height else []):
+        ref, number = str(value).strip(), dataset.row_number(index)
         if not ref:
-            errors.append(row_message(number, label, _("整理番号が空です。")))
-        elif counts[reference_key(ref)] > 1:
-            errors.append(
-                row_message(
+            refusals.append((number, label, _("整理番号が空です。")))
+        elif (key := reference_key(ref)) in first_row:
+            refusals.append(
+                (
                     number,
                     label,
-                    _("整理番号「%(ref)s」がファイル内で重複しています。") % {"ref": ref},
+                    _("整理番号「%(ref)s」が%(first)d行目と重複しています。")
+                    % {"ref": ref, "first": first_row[key]},
                 )
             )
-    if not dataset.height:
-        errors.append(_("データの行がありません。"))
-    return errors_by_row(errors)
+        else:
+            first_row[key] = number
+    return refusals
 
 
-def _result_errors(result, dataset: Sheet) -> list[str]:
+def _result_refusals(result, dataset: Sheet) -> list[Refusal]:
     """django-import-export's row results in the person's terms: the row number they see and
     the column header their file used (import-export numbers data rows from 1)."""
-    errors: list[str] = []
-    for error in result.base_errors:
-        errors.append(_("ファイル全体: %(msg)s") % {"msg": error.error})
+    refusals: list[Refusal] = []
     for number, row_errors in result.row_errors():
         for error in row_errors:
-            errors.append(row_message(dataset.row_number(number - 1), "", str(error.error)))
+            refusals.append((dataset.row_number(number - 1), "", str(error.error)))
     for invalid in result.invalid_rows:
         row_number = dataset.row_number(invalid.number - 1)
         for name, messages in invalid.error_dict.items():
             label = "" if name == "__all__" else dataset.label(ATTRIBUTE_COLUMN.get(name, name))
-            for message in messages:
-                errors.append(row_message(row_number, label, str(message)))
-    return errors_by_row(errors)
+            refusals.extend((row_number, label, str(message)) for message in messages)
+    return refusals
 
 
 class _Rollback(Exception):
@@ -404,11 +408,14 @@ def issues_import(*, dataset: Sheet, imported_by: User | None, dry_run: bool) ->
     formula, a duplicate ref, an unknown ward or category, a score outside 1–5 — and nothing is
     written; the report lists every error by the row number and column header the person sees.
     """
-    report = ImportReport(
-        errors=_file_checks(dataset), note=dataset.note, ignored_columns=dataset.ignored_columns
-    )
-    if report.errors:
+    report = ImportReport(note=dataset.note, ignored_columns=dataset.ignored_columns)
+    ref_refusals = _ref_refusals(dataset)
+    file_refusals = cell_refusals(dataset) + ref_refusals
+    if not dataset.height:
+        report.errors = [_("データの行がありません。")]
         return report
+    # Every row goes through the row checks even when the file checks refused some, so one
+    # attempt lists every refused row (a formula in row 3 hid the unknown ward in row 5).
     resource = IssueResource(user=imported_by)
     try:
         with transaction.atomic():
@@ -419,7 +426,15 @@ def issues_import(*, dataset: Sheet, imported_by: User | None, dry_run: bool) ->
                 rollback_on_validation_errors=True,
                 raise_errors=False,
             )
-            report.errors = _result_errors(result, dataset)
+            report.errors = [
+                _("ファイル全体: %(msg)s") % {"msg": error.error} for error in result.base_errors
+            ] + refusals_worded(
+                refusals_merged(
+                    file_refusals,
+                    _result_refusals(result, dataset),
+                    whole_rows=[number for number, _label, _msg in ref_refusals],
+                )
+            )
             if report.errors:
                 raise _Rollback
     except _Rollback:

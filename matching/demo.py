@@ -43,12 +43,13 @@ COMMENTS = {
 }
 REJECT_REASONS = ["field_mismatch", "ward", "period", "capacity", "cost"]
 REVIEWED_SHARE = 0.5  # of each ward's matched issues; the rest wait for review
+REVIEW_WITHIN_DAYS = 150  # from the later of the issue's and the organisations' registration
 KEEP_WAITING = 2  # matched issues per ward never reviewed by the demo, however few it has
 
 
 def kept_for_review() -> set[int]:
     """Ids of the issues the demo leaves for each ward's coordinator to review: per ward, the
-    `KEEP_WAITING` 募集中 issues with the lowest 整理番号 whose rank-1 candidate has no verdict.
+    `KEEP_WAITING` newest 募集中 issues (highest 整理番号) whose rank-1 candidate has no verdict.
 
     Every later demo step (reviews, events, partner proposals, projects) leaves them alone, so
     each coordinator signs in to work waiting whatever day the demo is loaded: the steps' choices
@@ -56,7 +57,7 @@ def kept_for_review() -> set[int]:
     """
     rows = (
         Candidate.objects.filter(current=True, rank=1, verdict="", issue__status=IssueStatus.OPEN)
-        .order_by("issue__ward_id", "issue__ref")
+        .order_by("issue__ward_id", "-issue__ref")
         .values_list("issue__ward_id", "issue_id")
     )
     kept: dict[int | None, list[int]] = {}
@@ -125,7 +126,6 @@ def load(ctx: DemoContext) -> None:
         issue for group in by_ward.values() for issue in group[: int(len(group) * REVIEWED_SHARE)]
     ]
     decided_issues = set(Decision.objects.values_list("issue_id", flat=True))
-    span = (LAST_DAY - FIRST_DAY).days
     made = {"decisions": 0, "proposals": 0, "projects": 0}
     for issue in reviewed:
         if issue.pk in decided_issues:  # reviewed by an earlier load
@@ -137,7 +137,18 @@ def load(ctx: DemoContext) -> None:
             .select_related("resource__organization")
             .order_by("rank")
         )
-        day = FIRST_DAY + datetime.timedelta(days=rng.randrange(span))
+        # Reviewed at least two weeks after the issue and the organisations were registered.
+        earliest = max(
+            [FIRST_DAY]
+            + [
+                timezone.localtime(registered).date() + datetime.timedelta(days=14)
+                for registered in [issue.created_at]
+                + [c.resource.organization.created_at for c in candidates]
+            ]
+        )
+        # Most issues are taken up within months of their registration (REVIEW_WITHIN_DAYS).
+        window = min((LAST_DAY - earliest).days, REVIEW_WITHIN_DAYS)
+        day = earliest + datetime.timedelta(days=rng.randrange(max(1, window)))
         for candidate in candidates:
             verdict = _verdict(rng, candidate.rank)
             if verdict is None:

@@ -63,7 +63,11 @@ class WeightsForm(PortalModelForm):
 
     class Meta:
         model = MatchingSettings
-        fields = [*FEATURES, "top_k", "use_learned"]
+        fields = [*FEATURES, "top_k", "use_learned", "exposure_cap"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["exposure_cap"].required = False
 
     def clean(self):
         data = super().clean()
@@ -74,4 +78,11 @@ class WeightsForm(PortalModelForm):
         top_k = data.get("top_k")
         if top_k is not None and not 1 <= top_k <= 50:
             self.add_error("top_k", _("1 から 50 の範囲で入力してください。"))
+        cap = data.get("exposure_cap")
+        if cap is None and not self.has_error("exposure_cap"):
+            data["exposure_cap"] = 0  # left empty: no cap
+        elif cap is not None and not 0 <= cap <= 100:
+            self.add_error(
+                "exposure_cap", _("0（上限なし）から 100 までの整数で入力してください。")
+            )
         return data

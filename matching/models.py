@@ -61,6 +61,14 @@ class MatchingSettings(Versioned):
         default=True,
         help_text=_("検証で手動の重みより良い場合だけ使われます。"),
     )
+    exposure_cap = models.PositiveSmallIntegerField(
+        _("1団体の表示割合の上限（%）"),
+        default=0,
+        help_text=_(
+            "全課題の上位5件の枠のうち、1つの団体が占められる割合です。0 は上限なし。"
+            "上限を超えた団体のリソースは、差が最も小さい課題から順に次点の他団体の下へ移ります。"
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -104,6 +112,9 @@ class MatchRun(models.Model):
     # When the sweeper last sent an idle run's work again (see match_runs_resume).
     resumed_at = models.DateTimeField(null=True, blank=True)
     candidate_count = models.PositiveIntegerField(default=0)
+    # What the exposure cap did when the run finished (matching.runs.services.exposure_cap_apply):
+    # the cap, moves, top-10 % share and ranking quality with the cap off and on. {} when off.
+    cap_effect = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -20,8 +20,9 @@ from matching.models import (
 )
 from matching.offers.selectors import partner_proposals_waiting
 from matching.rules import FEATURES
-from partners.models import Membership, Organization
+from partners.models import Membership, Organization, OrgSize, OrgType
 from portal.choices import SDG_GOALS
+from portal.fiscal import english
 from portal.identifiers import search_words
 from portal.models import Role, User
 from portal.rounding import percent
@@ -78,6 +79,20 @@ def _rule_line(rule: dict[str, Any]) -> str:
     return str(code)
 
 
+def _cap_lines(cap: dict[str, Any] | None) -> list[str]:
+    """The exposure cap's move of this candidate (matching.runs.services.exposure_cap_apply)."""
+    if not cap:
+        return []
+    if cap.get("direction") == "down":
+        text = _(
+            "表示割合の上限（1団体 %(percent)s%%）により順位を下げました。"
+            "この団体は他の課題でも上位5件に多く入っています。"
+        )
+    else:
+        text = _("表示割合の上限（1団体 %(percent)s%%）により、上位5件に繰り上がりました。")
+    return [text % {"percent": cap.get("percent", 0)}]
+
+
 def explanation_view(candidate: Candidate) -> dict[str, Any]:
     """What the review screen shows: shared terms, rules that fired and each contribution."""
     explanation = candidate.explanation or {}
@@ -98,7 +113,10 @@ def explanation_view(candidate: Candidate) -> dict[str, Any]:
     ]
     return {
         "terms": [{"term": t, "weight": w} for t, w in explanation.get("terms", [])],
-        "rules": [_rule_line(rule) for rule in explanation.get("rules", [])],
+        "rules": [
+            *_cap_lines(explanation.get("cap")),
+            *(_rule_line(rule) for rule in explanation.get("rules", [])),
+        ],
         "parts": parts,
         "model": _("学習したランキング")
         if components.get("model") == "learned"
@@ -254,13 +272,28 @@ def engine_status() -> dict[str, Any]:
 
 
 def fairness_figures(*, kind: str = ExposureLog.Kind.PROPOSED) -> dict[str, Any]:
-    """Exposure per organisation and the share the top 10 % of organisations take."""
+    """Exposure per organisation, organisation type, size and ward, and the top 10 % share.
+
+    `rows`: the 50 most exposed organisations; `groups`: dimension ("org_type", "size", "ward")
+    → [{"key", "label", "total", "percent", "organizations"}] most exposed first. Percentages
+    are of all exposure of this kind, rounded half up (portal.rounding.percent). The top 10 %
+    share: the most exposed ceil(10 % of approved organisations) organisations' share.
+    Two queries, whatever the number of rows.
+    """
     # Plain dicts to us: a "percent" key is added below (the stubs type the rows as TypedDicts).
     rows = cast(
         "list[dict[str, Any]]",
         list(
             ExposureLog.objects.filter(kind=kind)
-            .values("organization_id", "organization__name")
+            .values(
+                "organization_id",
+                "organization__name",
+                "organization__org_type",
+                "organization__size",
+                "organization__ward__code",
+                "organization__ward__name_ja",
+                "organization__ward__name_en",
+            )
             .annotate(total=Sum("count"))
             .order_by("-total", "organization__name")
         ),
@@ -274,6 +307,7 @@ def fairness_figures(*, kind: str = ExposureLog.Kind.PROPOSED) -> dict[str, Any]
         row["percent"] = percent(row["total"], total) or 0
     return {
         "rows": rows[:50],
+        "groups": {dimension: _exposure_groups(rows, dimension, total) for dimension in GROUPS},
         "total": total,
         "organizations": n_orgs,
         "exposed": len(rows),
@@ -281,6 +315,74 @@ def fairness_figures(*, kind: str = ExposureLog.Kind.PROPOSED) -> dict[str, Any]
         "top_share": share,
         "concentrated": share is not None and share >= 50,
     }
+
+
+GROUPS = ("org_type", "size", "ward")
+
+
+def _group_of(row: dict[str, Any], dimension: str) -> tuple[str, str]:
+    """(key, label in the active language) of an organisation's row in a dimension."""
+    if dimension == "org_type":
+        value = row["organization__org_type"]
+        return value, str(dict(OrgType.choices).get(value, value))
+    if dimension == "size":
+        value = row["organization__size"]
+        return value, str(dict(OrgSize.choices).get(value, value)) if value else _("規模未登録")
+    code = row["organization__ward__code"]
+    if not code:
+        return "", _("所在区なし（区外・未登録）")
+    name = row["organization__ward__name_en"] if english() else ""
+    return code, name or row["organization__ward__name_ja"]
+
+
+def _exposure_groups(rows: list[dict[str, Any]], dimension: str, total: int) -> list[dict]:
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key, label = _group_of(row, dimension)
+        group = groups.setdefault(key, {"key": key, "label": label, "total": 0, "organizations": 0})
+        group["total"] += row["total"]
+        group["organizations"] += 1
+    for group in groups.values():
+        group["percent"] = percent(group["total"], total) or 0
+    return sorted(groups.values(), key=lambda g: (-g["total"], g["key"]))
+
+
+def fairness_breakdown(proposed: dict[str, Any], shown: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fairness screen's tables: per dimension, each group's proposals and shown places
+    side by side ({"dimension", "title", "rows": [{"label", "proposed", "shown"}]}), a group
+    being a dict of fairness_figures' `groups` or None where it has none of that kind."""
+    titles = {
+        "org_type": _("団体の種別"),
+        "size": _("団体の規模"),
+        "ward": _("団体の所在区"),
+    }
+    tables = []
+    for dimension in GROUPS:
+        by_key: dict[str, dict[str, Any]] = {}
+        for name, figures in (("proposed", proposed), ("shown", shown)):
+            for group in figures["groups"][dimension]:
+                entry = by_key.setdefault(
+                    group["key"], {"label": group["label"], "proposed": None, "shown": None}
+                )
+                entry[name] = group
+        tables.append(
+            {"dimension": dimension, "title": titles[dimension], "rows": list(by_key.values())}
+        )
+    return tables
+
+
+def cap_effect_last() -> dict[str, Any] | None:
+    """The last finished run's exposure cap effect (MatchRun.cap_effect, {} when the cap was
+    off), None before any run finished. One query."""
+    run = (
+        MatchRun.objects.filter(status=MatchRun.Status.SUCCEEDED)
+        .order_by("-finished_at", "-pk")
+        .only("pk", "finished_at", "cap_effect")
+        .first()
+    )
+    if run is None:
+        return None
+    return {"run": run, "effect": run.cap_effect}
 
 
 def sdg_label(goal: int) -> str:

@@ -367,12 +367,16 @@ def engine_weights(request: AuthenticatedRequest) -> HttpResponse:
 
 @staff_required
 def fairness(request: AuthenticatedRequest) -> HttpResponse:
+    proposed = selectors.fairness_figures(kind="proposed")
+    shown = selectors.fairness_figures(kind="shown")
     return render(
         request,
         "matching/fairness.html",
         {
-            "proposed": selectors.fairness_figures(kind="proposed"),
-            "shown": selectors.fairness_figures(kind="shown"),
+            "proposed": proposed,
+            "shown": shown,
+            "breakdown": selectors.fairness_breakdown(proposed, shown),
+            "cap": selectors.cap_effect_last(),
         },
     )
 

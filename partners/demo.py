@@ -24,6 +24,7 @@ from partners.models import (
 from partners.services import organization_search_refresh
 from partners.validators import corporate_number_check_digit
 from portal.choices import ResourceKind
+from portal.demo.history import ORGANISATIONS_FROM, backdate, registration_days
 from portal.fiscal import fiscal_year_of, fiscal_year_range
 from portal.models import Field, Role, User, Ward
 from portal.registry import DemoContext
@@ -495,6 +496,14 @@ def load(ctx: DemoContext) -> None:
             },
         )
         org_ids.append(org.pk)
+        # Approved organisations registered over several 年度; those waiting for review recently.
+        registered = (
+            registration_days(f"{ctx.seed}-organisation-{index}", 1, first=ORGANISATIONS_FROM)[0]
+            if status == OrgStatus.APPROVED
+            else None
+        )
+        if created and registered:
+            backdate(org, registered)
         if created:
             if not serves_all:
                 served = {entry["ward"]} | set(rng.sample(list(wards), k=rng.randint(0, 4)))
@@ -519,6 +528,7 @@ def load(ctx: DemoContext) -> None:
                 fields=fields,
                 wards=wards,
                 fy_start=fy_start,
+                registered=registered,
             )
     organization_search_refresh(organization_ids=org_ids)
     _accounts(ctx, catalogue)
@@ -549,7 +559,8 @@ def _past(rng: random.Random, home, topics: list[str]) -> str:
     return f"{year}年度 {ward}と連携し、{TOPICS[topics[0]][1]}に関する事業に参加しました。"
 
 
-def _resource(ctx, rng, org, *, ref, topic, fields, wards, fy_start) -> None:
+def _resource(ctx, rng, org, *, ref, topic, fields, wards, fy_start, registered) -> None:
+    """A resource of `org`, registered with it (on `registered`, or now when None)."""
     kind = rng.choice(KINDS_BY_TYPE[org.org_type])
     short, long_phrase, sdgs = TOPICS[topic]
     title, description = rng.choice(TEMPLATES[kind])
@@ -590,6 +601,8 @@ def _resource(ctx, rng, org, *, ref, topic, fields, wards, fy_start) -> None:
         },
     )
     if created:
+        if registered:
+            backdate(resource, registered)
         resource.fields.set([fields[topic]])
         if not org.serves_all_wards:
             resource.wards.set(list(org.wards_served.all()))

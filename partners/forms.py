@@ -9,6 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import (
+    CAPACITY_MAX,
+    CAPACITY_MESSAGE,
+    CAPACITY_MIN,
     ContactPerson,
     Motive,
     Organization,
@@ -24,7 +27,13 @@ from partners.validators import (
     validate_postal_code,
 )
 from portal.choices import SDG_GOALS, ResourceKind
-from portal.formtools import FoldedEmailField, PortalForm, PortalModelForm, sdg_filter_field
+from portal.formtools import (
+    FoldedEmailField,
+    PortalForm,
+    PortalModelForm,
+    phone_validate,
+    sdg_filter_field,
+)
 from portal.locking import VersionedFormMixin
 from portal.models import Field, Ward
 from portal.once import OnceFormMixin
@@ -37,10 +46,8 @@ CORPORATE_NUMBER_REQUIRED = {OrgType.COMPANY}
 
 
 def _clean_phone(value: str) -> str:
-    value = unicodedata.normalize("NFKC", value or "").strip()
-    if value and not all(ch.isdigit() or ch in "-+() " for ch in value):
-        raise forms.ValidationError(_("電話番号は数字とハイフンで入力してください。"))
-    return value
+    phone_validate(value)
+    return unicodedata.normalize("NFKC", value or "").strip()
 
 
 class OrganizationIdentityMixin:
@@ -94,7 +101,9 @@ class RegistrationForm(OnceFormMixin, OrganizationIdentityMixin, PortalForm):
         required=False,
         help_text=_("23区外の場合は空欄のままにしてください。"),
     )
-    website = forms.URLField(label=_("ウェブサイト"), required=False, assume_scheme="https")
+    website = forms.URLField(
+        label=_("ウェブサイト"), max_length=200, required=False, assume_scheme="https"
+    )
     contact_name = forms.CharField(label=_("担当者氏名"), max_length=100)
     contact_role = forms.CharField(label=_("担当者の役職・役割"), max_length=100, required=False)
     contact_email = FoldedEmailField(label=_("担当者のメールアドレス"))
@@ -240,9 +249,11 @@ class ResourceForm(OnceFormMixin, VersionedFormMixin, PortalModelForm):
     )
     capacity = forms.IntegerField(
         label=_("受入可能件数"),
-        min_value=0,
+        min_value=CAPACITY_MIN,
+        max_value=CAPACITY_MAX,
         initial=1,
-        error_messages={"min_value": _("受入可能件数は0以上にしてください。")},
+        error_messages={"min_value": CAPACITY_MESSAGE, "max_value": CAPACITY_MESSAGE},
+        help_text=_("受け入れを止めるときは、0ではなく状態を「一時停止」にしてください。"),
     )
 
     class Meta:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -235,6 +235,16 @@ class ResourceStatus(models.TextChoices):
     RETIRED = "retired", _("終了")
 
 
+# 受入可能件数: how many projects a resource takes on at once. Whether it accepts at all is its
+# 状態 (一時停止 stops it): a 0 here shown as 提供中 told partners and staff two things at once
+# (issue #15), so 0 is refused with the way to stop. 999 is far above any resource's real load
+# and keeps a typo (a phone number in the box) out.
+CAPACITY_MIN, CAPACITY_MAX = 1, 999
+CAPACITY_MESSAGE = _(
+    "受入可能件数は1〜999の整数にしてください。受け入れを止めるときは、状態を「一時停止」にしてください。"
+)
+
+
 class Resource(Versioned):
     ref = models.CharField(_("整理番号"), max_length=40, unique=True)
     organization = models.ForeignKey(
@@ -250,7 +260,12 @@ class Resource(Versioned):
         Ward, verbose_name=_("対象区"), blank=True, related_name="resources"
     )
     capacity = models.PositiveIntegerField(
-        _("受入可能件数"), default=1, validators=[MinValueValidator(0)]
+        _("受入可能件数"),
+        default=1,
+        validators=[
+            MinValueValidator(CAPACITY_MIN, CAPACITY_MESSAGE),
+            MaxValueValidator(CAPACITY_MAX, CAPACITY_MESSAGE),
+        ],
     )
     capacity_note = models.CharField(_("規模（人数・金額など）"), max_length=200, blank=True)
     available_from = models.DateField(_("提供開始日"), null=True, blank=True)

@@ -17,10 +17,17 @@ from django.utils.translation import gettext as _
 from import_export import fields as ie_fields
 from import_export import resources as ie_resources
 
-from partners.models import Organization, OrgType, Resource
+from partners.models import (
+    CAPACITY_MAX,
+    CAPACITY_MESSAGE,
+    CAPACITY_MIN,
+    Organization,
+    OrgType,
+    Resource,
+)
 from partners.validators import corporate_number_normalize, validate_corporate_number
 from portal.choices import SDG_GOALS, ResourceKind
-from portal.tabular import row_message
+from portal.tabular import Refusal
 from portal.xlsx import date_plain
 
 COLUMNS = [
@@ -162,13 +169,13 @@ def row_parse(
     wards: dict[str, Any],
     fields_by_name: dict[str, Any],
     label: Callable[[str], str] = str,
-) -> tuple[ParsedRow | None, list[str]]:
-    """Checks one row; answers the parsed row, or None with messages naming the row and the
+) -> tuple[ParsedRow | None, list[Refusal]]:
+    """Checks one row; answers the parsed row, or None with refusals naming the row and the
     column by `label` (the header the file used for a canonical column)."""
-    errors: list[str] = []
+    errors: list[Refusal] = []
 
     def err(column: str, message: str) -> None:
-        errors.append(row_message(line, label(column), message))
+        errors.append((line, label(column), message))
 
     ref = _text(row.get("ref"))
     if not ref:
@@ -214,8 +221,8 @@ def row_parse(
         except ValueError:
             err("capacity", _("受入可能件数は整数で入力してください。"))
         else:
-            if values["capacity"] < 0:
-                err("capacity", _("受入可能件数は0以上にしてください。"))
+            if not CAPACITY_MIN <= values["capacity"] <= CAPACITY_MAX:
+                err("capacity", str(CAPACITY_MESSAGE))
     for column in ("available_from", "available_until"):
         try:
             values[column] = date_parse(row.get(column))

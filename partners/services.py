@@ -43,7 +43,14 @@ from portal.mail import absolute_url, language_or_default, later, mail_template_
 from portal.models import Field, NoticeKind, Role, User, Ward
 from portal.ratelimit import rate_limit_count, rate_limit_retry_at
 from portal.services import notification_send
-from portal.tabular import ImportOutcome, Sheet, cell_errors, errors_by_row, row_message
+from portal.tabular import (
+    ImportOutcome,
+    Refusal,
+    Sheet,
+    cell_refusals,
+    refusals_merged,
+    refusals_worded,
+)
 from portal.textengine.embedding import texts_changed
 
 logger = logging.getLogger(__name__)
@@ -599,24 +606,23 @@ def resources_check(*, dataset: Sheet) -> ImportReport:
     """Validates every row without writing; duplicate refs within the file are errors.
 
     Rows are numbered and columns named as the person sees them in their file."""
-    report = ImportReport(
-        errors=cell_errors(dataset), note=dataset.note, ignored_columns=dataset.ignored_columns
-    )
+    report = ImportReport(note=dataset.note, ignored_columns=dataset.ignored_columns)
     wards = sheet.ward_lookup(Ward.objects.all())
     fields_by_name = sheet.field_lookup(Field.objects.all())
+    refusals: list[Refusal] = []
     seen: dict[str, int] = {}
     for index, values in enumerate(dataset.dict):
         line = dataset.row_number(index)
         parsed, errors = sheet.row_parse(
             line=line, row=values, wards=wards, fields_by_name=fields_by_name, label=dataset.label
         )
-        report.errors.extend(errors)
+        refusals.extend(errors)
         if parsed is None:
             continue
         key = reference_key(parsed.ref)
         if key in seen:
-            report.errors.append(
-                row_message(
+            refusals.append(
+                (
                     line,
                     dataset.label("ref"),
                     _("整理番号「%(ref)s」が%(first)d行目と重複しています。")
@@ -626,8 +632,9 @@ def resources_check(*, dataset: Sheet) -> ImportReport:
             continue
         seen[key] = line
         report.rows.append(parsed)
-    report.errors.extend(_organization_conflicts(report.rows, dataset.label))
-    report.errors = errors_by_row(report.errors)
+    refusals.extend(_organization_conflicts(report.rows, dataset.label))
+    # A cell that could not be read is refused once, not again for the empty value it left.
+    report.errors = refusals_worded(refusals_merged(cell_refusals(dataset), refusals))
     if not report.rows and not report.errors:
         report.errors.append(_("データ行がありません。"))
     return report
@@ -641,7 +648,7 @@ class _KnownOrganization:
     where: str  # 登録済み, or the row of this file that named it first
 
 
-def _organization_conflicts(rows: list[sheet.ParsedRow], label) -> list[str]:
+def _organization_conflicts(rows: list[sheet.ParsedRow], label) -> list[Refusal]:
     """Rows whose organisation contradicts the one it would be attached to: a 法人番号 that
     belongs to an organisation of another name or 種別, or a name registered under another
     法人番号 (whether in the database or on an earlier row of the same file).
@@ -664,7 +671,7 @@ def _organization_conflicts(rows: list[sheet.ParsedRow], label) -> list[str]:
         by_name[org.name_key] = _KnownOrganization(
             org.name, org.org_type, org.corporate_number, stored
         )
-    errors: list[str] = []
+    errors: list[Refusal] = []
     for parsed in rows:
         name_key = organization_name_key(parsed.organization)
         number = parsed.corporate_number
@@ -684,7 +691,7 @@ def _organization_conflicts(rows: list[sheet.ParsedRow], label) -> list[str]:
             continue
         if organization_name_key(known.name) != name_key:
             errors.append(
-                row_message(
+                (
                     parsed.line,
                     label("corporate_number"),
                     _(
@@ -700,7 +707,7 @@ def _organization_conflicts(rows: list[sheet.ParsedRow], label) -> list[str]:
             )
         elif number and known.corporate_number and known.corporate_number != number:
             errors.append(
-                row_message(
+                (
                     parsed.line,
                     label("corporate_number"),
                     _(
@@ -716,7 +723,7 @@ def _organization_conflicts(rows: list[sheet.ParsedRow], label) -> list[str]:
             )
         elif known.org_type != parsed.org_type:
             errors.append(
-                row_message(
+                (
                     parsed.line,
                     label("org_type"),
                     _(

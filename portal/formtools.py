@@ -112,7 +112,16 @@ def form_add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
 
 class FoldedEmailField(forms.EmailField):
     """An e-mail address typed with a Japanese IME (ＴＡＮＡＫＡ＠ＥＸＡＭＰＬＥ．ＪＰ) is read as the
-    plain address before it is validated (portal.identifiers.email_key)."""
+    plain address before it is validated (portal.identifiers.email_key).
+
+    At most 254 characters, the length of the models' EmailField (and of a deliverable address,
+    RFC 5321): Django's form default of 320 let a longer one through to the database, where
+    PostgreSQL refuses it with an error instead of a message (issue #15).
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
 
     def to_python(self, value):
         return email_key(super().to_python(value))
@@ -133,21 +142,43 @@ def messages_form_errors(request, form: forms.BaseForm) -> None:
             messages.error(request, f"{label}: {error}" if label else str(error))
 
 
+# Domestic numbers have 10 digits (fixed lines, 03-1234-5678) or 11 (mobiles, 090-1234-5678);
+# an international number is + and at most 15 digits (ITU-T E.164), at least 8 in practice.
+PHONE_DOMESTIC_DIGITS = (10, 11)
+PHONE_INTERNATIONAL_DIGITS = (8, 15)
+PHONE_MESSAGE = _(
+    "電話番号は、市外局番からの10〜11桁（例: 03-1234-5678）か、+で始まる国際番号で入力してください。"
+)
+
+
+def phone_validate(value: str) -> None:
+    """Refuses what is no phone number: characters other than digits, hyphens, spaces,
+    brackets and a leading +, or a digit count no Japanese or E.164 number has.
+
+    Checked after NFKC (full-width digits, brackets and ＋ from a Japanese IME are the same
+    characters); an empty value passes (the field decides whether it is required).
+    """
+    folded = unicodedata.normalize("NFKC", value or "").strip()
+    if not folded:
+        return
+    body = folded.removeprefix("+")
+    if not all(ch.isdigit() or ch in "-() " for ch in body):
+        raise ValidationError(PHONE_MESSAGE, code="phone")
+    digits = sum(ch.isdigit() for ch in body)
+    low, high = PHONE_INTERNATIONAL_DIGITS if folded.startswith("+") else PHONE_DOMESTIC_DIGITS
+    if not low <= digits <= high or (not folded.startswith("+") and not body.startswith("0")):
+        raise ValidationError(PHONE_MESSAGE, code="phone")
+
+
 class PhoneField(forms.CharField):
-    """A phone number as people write it: digits with hyphens, spaces, brackets or a leading
-    +; compared through portal.identifiers.phone_key, stored as typed."""
+    """A phone number as people write it (phone_validate); compared through
+    portal.identifiers.phone_key, stored as typed."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault("label", _("電話番号"))
+        kwargs.setdefault("validators", [phone_validate])
         super().__init__(**kwargs)
-
-    def validate(self, value):
-        super().validate(value)
-        # Full-width digits and brackets from a Japanese IME are the same characters.
-        folded = unicodedata.normalize("NFKC", value or "")
-        if folded and not all(ch.isdigit() or ch in "-+() " for ch in folded):
-            raise ValidationError(_("電話番号は数字とハイフンで入力してください。"))
 
 
 def one_contact_require(form: forms.BaseForm, data: dict) -> None:

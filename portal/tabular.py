@@ -396,23 +396,59 @@ def row_message(number: int, label: str, message: str) -> str:
     return _("%(row)d行目「%(col)s」: %(msg)s") % {"row": number, "col": label, "msg": message}
 
 
-def cell_errors(dataset: Sheet) -> list[str]:
-    """Row-level messages for cells that cannot be imported as the person saw them: formulas a
-    spreadsheet would run, error values, numbers in an unreadable format, hidden rows, cells
-    over the length limit. Rows are numbered as the person sees them."""
-    errors = [row_message(number, label, message) for number, label, message in dataset.problems]
+# A refusal before it is worded: (row number the person sees, column header as in the file or
+# "" for the whole row, message).
+Refusal = tuple[int, str, str]
+
+
+def cell_refusals(dataset: Sheet) -> list[Refusal]:
+    """Cells that cannot be imported as the person saw them: formulas a spreadsheet would run,
+    error values, numbers in an unreadable format, hidden rows, cells over the length limit."""
+    refusals = list(dataset.problems)
     for index, row in enumerate(dataset):
         for column, (header, value) in enumerate(zip(dataset.headers, row, strict=True)):
             if (index, column) not in dataset.neutralised_cells and cell_is_formula(value):
-                errors.append(
-                    row_message(
+                refusals.append(
+                    (
                         dataset.row_number(index),
                         dataset.label(header),
                         _("数式として実行されうる値は登録できません（%(value)s）")
                         % {"value": str(value)[:30]},
                     )
                 )
-    return errors_by_row(errors)
+    return refusals
+
+
+def cell_errors(dataset: Sheet) -> list[str]:
+    """cell_refusals as messages in row order."""
+    return refusals_worded(cell_refusals(dataset))
+
+
+def refusals_merged(
+    first: Sequence[Refusal], then: Iterable[Refusal], *, whole_rows: Iterable[int] = ()
+) -> list[Refusal]:
+    """`first`, and those of `then` that add something: a cell already refused, or any cell of a
+    row refused as a whole (hidden, or in `whole_rows`: its 整理番号 empty or repeated), is not
+    refused again for what followed from it (the empty value a formula left, an update of the
+    duplicate's twin).
+
+    Used so that one check does not hide the others: every row of a file is checked, and each
+    refused row and cell is named once (issue #15).
+    """
+    cells = {(number, label) for number, label, _message in first}
+    rows = {number for number, label, _message in first if not label} | set(whole_rows)
+    return list(first) + [
+        (number, label, message)
+        for number, label, message in then
+        if number not in rows and (number, label) not in cells
+    ]
+
+
+def refusals_worded(refusals: Iterable[Refusal]) -> list[str]:
+    """Each refusal as row_message words it, in row order."""
+    return errors_by_row(
+        [row_message(number, label, message) for number, label, message in refusals]
+    )
 
 
 def errors_by_row(errors: list[str]) -> list[str]:

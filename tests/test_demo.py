@@ -7,6 +7,7 @@ The demo is loaded once for the module, in a transaction rolled back at its end 
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -28,14 +29,21 @@ SITE_URL = "https://renkei.city.example.lg.jp"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def demo(django_db_setup, django_db_blocker):
+def demo(django_db_setup, django_db_blocker, pytestconfig):
     """What load_demo printed."""
     printed = io.StringIO()
-    # TF-IDF only, as every other test ranks (tests/conftest.py sets it per test, not per module).
+    var = pytestconfig.rootpath / "var"
+    # TF-IDF only, as every other test ranks, and the files (the published report) where each
+    # test finds them (tests/conftest.py sets both per test, not per module).
     with (
         django_db_blocker.unblock(),
         transaction.atomic(),
-        override_settings(TEXT_EMBEDDER="", SITE_URL=SITE_URL),
+        override_settings(
+            TEXT_EMBEDDER="",
+            SITE_URL=SITE_URL,
+            MEDIA_ROOT=str(var / "test-media"),
+            PRIVATE_MEDIA_ROOT=str(var / "test-private"),
+        ),
     ):
         call_command("load_demo", verbosity=0, stdout=printed)
         yield printed.getvalue()
@@ -100,3 +108,18 @@ def test_every_organisation_proposal_and_invitation_of_the_demo_reaches_a_person
         else:
             address = invitation.user.email if invitation.user else invitation.contact.email
         assert address, f"invitation {invitation.pk} has no one to reach"
+
+
+def test_the_public_results_page_offers_the_last_complete_years_published_report(client):
+    from evaluation.kpi import kpi_compute
+    from portal.fiscal import current_fiscal_year
+
+    fiscal_year = current_fiscal_year() - 1
+    page = client.get("/evaluation/public/")
+    assert page.status_code == 200
+    links = re.findall(r'href="(/evaluation/public/reports/\d+/download/)"', page.content.decode())
+    assert links, "no published report to download"
+    downloads = [client.get(link) for link in links]
+    csv = next(d for d in downloads if d["Content-Type"].startswith("text/csv"))
+    assert str(fiscal_year) in b"".join(csv.streaming_content).decode("utf-8-sig")
+    assert kpi_compute("reports_published", fiscal_year).value == 1

@@ -59,7 +59,11 @@ def matching_settings_update(
 ) -> MatchingSettings:
     row = matching_settings_get()
     with transaction.atomic():
-        values = {name: data[name] for name in [*FEATURES, "top_k", "use_learned"] if name in data}
+        values = {
+            name: data[name]
+            for name in [*FEATURES, "top_k", "use_learned", "exposure_cap"]
+            if name in data
+        }
         updated = MatchingSettings.objects.filter(pk=row.pk, version=expected_version).update(
             **values, updated_by=user, updated_at=timezone.now(), version=F("version") + 1
         )

@@ -146,7 +146,7 @@ def load(ctx: DemoContext) -> None:
     candidate_pairs = list(
         Candidate.objects.filter(shortlisted=True)
         .exclude(issue_id__in=kept_for_review())
-        .select_related("issue", "resource")
+        .select_related("issue", "resource__organization")
         .order_by("-issue_id", "rank")[:200]
     )
     if len(candidate_pairs) < 10:
@@ -230,7 +230,14 @@ def load(ctx: DemoContext) -> None:
                 event.save()
             if not pairs_source or event.pairs.exists():
                 continue  # already complete (idempotent), or nothing to put on a programme yet
-            chosen = rng.sample(pairs_source, min(len(pairs_source), rng.randint(2, 4)))
+            # Only issues and organisations registered by then (a week ahead, to be invited).
+            known = [
+                pair
+                for pair in pairs_source
+                if max(pair[0].created_at, pair[1].organization.created_at)
+                < starts - datetime.timedelta(days=7)
+            ]
+            chosen = rng.sample(known, min(len(known), rng.randint(2, 4)))
             for order, (issue, resource, candidate) in enumerate(chosen):
                 EventPair.objects.get_or_create(
                     event=event,

@@ -147,10 +147,8 @@ def _issues_for(organization: Organization, n: int) -> list[Issue]:
     """募集中 issues the engine ranks the organisation's resources for (best first), then
     other 募集中 issues in its resources' fields; none it was already proposed."""
     fields = Resource.objects.filter(organization=organization).values("fields")
-    open_issues = (
-        Issue.objects.filter(status=IssueStatus.OPEN)
-        .exclude(proposals__organization=organization)
-        .exclude(pk__in=kept_for_review())
+    open_issues = Issue.objects.filter(status=IssueStatus.OPEN).exclude(
+        proposals__organization=organization
     )
     ranked = (
         Candidate.objects.filter(
@@ -168,7 +166,10 @@ def _issues_for(organization: Organization, n: int) -> list[Issue]:
         found.setdefault(candidate.issue.title, candidate.issue)
     for issue in open_issues.filter(field__in=fields).order_by("-priority", "ref"):
         found.setdefault(issue.title, issue)
-    return list(found.values())[:n]
+    # The issues kept for the coordinators' review last: a plan's first proposal is accepted and
+    # its issue leaves 募集中, the others leave their issue open.
+    kept = kept_for_review()
+    return sorted(found.values(), key=lambda issue: issue.pk in kept)[:n]
 
 
 def _proposal(

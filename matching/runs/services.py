@@ -25,6 +25,7 @@ from matching.engine.services import (
     matching_settings_get,
     weights_of,
 )
+from matching.exposure import WINDOW, Ranked, exposure_cap, ranking_quality, top_share
 from matching.models import (
     Candidate,
     ExposureLog,
@@ -37,6 +38,7 @@ from matching.scoring import (
     context_build,
     engine_load,
 )
+from partners.models import Organization
 from portal.models import User
 from portal.services import task_send_or_report
 
@@ -370,10 +372,86 @@ def match_chunk_execute(*, chunk_id: int) -> int:
             % {"index": chunk.index + 1, "error": exc},
         )
         return 0
-    MatchRun.objects.filter(
-        pk=run.pk, status=MatchRun.Status.RUNNING, chunks_done__gte=F("chunks_total")
-    ).update(status=MatchRun.Status.SUCCEEDED, finished_at=timezone.now())
+    with transaction.atomic():
+        finished = MatchRun.objects.filter(
+            pk=run.pk, status=MatchRun.Status.RUNNING, chunks_done__gte=F("chunks_total")
+        ).update(status=MatchRun.Status.SUCCEEDED, finished_at=timezone.now())
+        if finished:
+            exposure_cap_apply(run=run)
     return count
+
+
+def exposure_cap_apply(*, run: MatchRun) -> dict[str, Any]:
+    """Apply the engine settings' exposure cap to the current candidates of all open issues.
+
+    Runs once, when `run` finishes: the cap is a share of the shown slots across every open
+    issue, so it needs all of them, not one chunk. The rule is matching.exposure.exposure_cap;
+    it starts from each candidate's engine rank (kept in components["engine_rank"] once the cap
+    moved it), so applying it again, or after a one-issue refresh, gives the same order. A moved
+    candidate's explanation gains {"cap": {"direction": "down"|"up", "percent": cap}}; the run's
+    "shown" exposure is recorded again from the capped ranks. Returns (and stores on the run as
+    cap_effect) the moves, the top-10 % share of shown slots and the ranking quality
+    (matching.exposure.ranking_quality) with the cap off and on; {} when the cap is 0 (off),
+    and then nothing is read or written. Queries: a fixed handful, whatever the row count.
+    """
+    cap = matching_settings_get().exposure_cap
+    if not cap:
+        return {}
+    rows = list(
+        Candidate.objects.select_for_update(of=("self",))
+        .filter(current=True, issue__status__in=MATCHED_STATUSES)
+        .select_related("resource")
+        .only(
+            *("pk", "issue_id", "resource_id", "rank", "score", "components", "explanation"),
+            *("run_id", "resource__organization_id"),
+        )
+    )
+    engine_rank = {row.pk: (row.components or {}).get("engine_rank", row.rank) for row in rows}
+    by_issue: dict[int, list[Candidate]] = {}
+    for row in sorted(rows, key=lambda r: (r.issue_id, engine_rank[r.pk], r.pk)):
+        by_issue.setdefault(row.issue_id, []).append(row)
+    before = {
+        issue: [Ranked(r.resource_id, r.resource.organization_id, r.score) for r in pairs]
+        for issue, pairs in by_issue.items()
+    }
+    capped = exposure_cap(before, cap_percent=cap)
+    changed = []
+    for issue, pairs in by_issue.items():
+        position = {pair.key: n for n, pair in enumerate(capped.rankings[issue], start=1)}
+        for row in pairs:
+            rank, moved = position[row.resource_id], capped.moved.get((issue, row.resource_id))
+            explanation = dict(row.explanation or {})
+            note = {"direction": moved, "percent": cap} if moved else None
+            if rank == row.rank and explanation.get("cap") == note:
+                continue
+            row.components = {**(row.components or {}), "engine_rank": engine_rank[row.pk]}
+            explanation.pop("cap", None)
+            if note:
+                explanation["cap"] = note
+            row.rank, row.explanation = rank, explanation
+            changed.append(row)
+    Candidate.objects.bulk_update(changed, ["rank", "components", "explanation"], batch_size=500)
+    shown = Counter(
+        r.resource.organization_id for r in rows if r.run_id == run.pk and r.rank <= WINDOW
+    )
+    ExposureLog.objects.filter(run=run, kind=ExposureLog.Kind.SHOWN).delete()
+    ExposureLog.objects.bulk_create(
+        ExposureLog(organization_id=org, kind=ExposureLog.Kind.SHOWN, count=n, run=run)
+        for org, n in shown.items()
+    )
+    organizations = Organization.objects.filter(status="approved").count()
+    off, on = ranking_quality(before, before), ranking_quality(before, capped.rankings)
+    effect = {
+        "percent": cap,
+        "slots": capped.slots,
+        "limit": capped.limit,
+        "moved": sum(1 for d in capped.moved.values() if d == "down"),
+        "unmet": capped.unmet,
+        "off": {**off, "top_share": top_share(before, organizations)},
+        "on": {**on, "top_share": top_share(capped.rankings, organizations)},
+    }
+    MatchRun.objects.filter(pk=run.pk).update(cap_effect=effect)
+    return effect
 
 
 def _exposure_record(*, run: MatchRun, chunk: MatchChunk, results: dict[int, list[PairResult]]):

@@ -113,6 +113,17 @@ def test_csv_import_is_all_or_nothing_with_row_errors(project):
     assert set(Measurement.objects.values_list("source", flat=True)) == {"csv"}
 
 
+def test_csv_import_lists_a_formula_and_every_other_bad_row_at_once(project):
+    # Issue #15: the formula in row 2 used to hide the unknown indicator in row 3.
+    IndicatorFactory(project=project, name="訪問件数")
+    data = "指標,測定日,値\n=1+1,2025-07-01,10\n存在しない指標,2025-07-01,3\n".encode()
+    result = measurements.measurements_import_csv(project=project, data=data)
+    assert len(result.errors) == 2, result.errors
+    assert result.errors[0].startswith("2行目「指標」") and "数式" in result.errors[0]
+    assert result.errors[1].startswith("3行目「指標」") and "存在しない指標" in result.errors[1]
+    assert not Measurement.objects.exists()
+
+
 @pytest.mark.parametrize("score", [0, 6, "x"])
 def test_survey_score_outside_one_to_five_is_refused(project, score):
     with pytest.raises(ValidationError, match="1〜5"):

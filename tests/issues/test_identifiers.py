@@ -44,7 +44,7 @@ def test_two_spellings_of_one_ref_in_a_file_are_a_duplicate(db, tmp_path, capsys
             "EXT-1,見守り,内容。,千代田区,高齢者支援,3\r\nｅｘｔ－１,見守り,内容。,千代田区,高齢者支援,3\r\n",
         )
     assert (
-        "3行目「整理番号」: 整理番号「ｅｘｔ－１」がファイル内で重複しています"
+        "3行目「整理番号」: 整理番号「ｅｘｔ－１」が2行目と重複しています"
         in capsys.readouterr().err
     )
     assert not Issue.objects.exists()

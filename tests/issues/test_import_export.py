@@ -71,7 +71,7 @@ BAD_CASES = {
     ),
     "duplicate ref": (
         HEADER_EN + "A-1,題,内容,港区,高齢者支援\r\nA-1,題2,内容2,港区,高齢者支援\r\n",
-        "ファイル内で重複",
+        "2行目と重複",
     ),
     "score outside 1-5": (
         "ref,title,description,ward,category,urgency\r\nA-1,題,内容,港区,高齢者支援,7\r\n",
@@ -209,7 +209,9 @@ def test_an_import_row_cannot_touch_another_wards_issue(client, coordinator):
     client.force_login(coordinator)
     response = _upload(client, HEADER_EN + "13104-2026-0001,書き換え,内容,13101,高齢者支援\r\n")
     assert response.status_code == 400
-    assert "他区の課題は登録・変更できません。" in response.content.decode()
+    assert "2行目「ref」: 整理番号「13104-2026-0001」は他区の課題の番号です。" in (
+        response.content.decode()
+    )
     shinjuku.refresh_from_db()
     assert (shinjuku.title, shinjuku.ward.code) == ("新宿の課題", "13104")
 
@@ -314,7 +316,7 @@ def test_the_screen_names_rows_and_columns_as_in_the_file(client, coordinator):
     assert "3行目「区」: 区「ミナト区」が見つかりません。" in body
     text = header + "A-1,題,内容,港区,高齢者支援\r\n,,,,\r\nA-1,題,内容,港区,高齢者支援\r\n"
     body = _upload(client, text).content.decode()
-    assert "5行目「整理番号」: 整理番号「A-1」がファイル内で重複しています。" in body
+    assert "5行目「整理番号」: 整理番号「A-1」が3行目と重複しています。" in body
 
 
 def test_a_file_with_many_bad_rows_shows_the_first_200_and_counts_the_rest(db, tmp_path, capsys):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.db.models import F
 
 from matching import demo
 from matching.models import Candidate, Decision, Proposal
 from matching.projects.models import Project
+from portal.demo.history import backdate
 from portal.registry import DemoContext
 from tests.issues.factories import IssueFactory, field
 from tests.matching.factories import PAIRS
@@ -16,14 +20,19 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_loader_creates_history_and_is_idempotent(coordinator, approver):
+    # Registered before the history starts: the demo reviews nothing before its registration.
+    registered = datetime.date(2023, 10, 1)
     for i in range(40):
         field_name, ititle, idesc, rtitle, rdesc = PAIRS[i % len(PAIRS)]
-        IssueFactory(
+        issue = IssueFactory(
             ref=f"D-{i}", title=f"{ititle}（{i}）", description=idesc, field=field(field_name)
         )
+        organization = OrganizationFactory()
+        backdate(issue, registered)
+        backdate(organization, registered)
         ResourceFactory(
             ref=f"DR-{i}",
-            organization=OrganizationFactory(),
+            organization=organization,
             title=rtitle,
             description=rdesc,
             capacity=5,
@@ -40,6 +49,9 @@ def test_demo_loader_creates_history_and_is_idempotent(coordinator, approver):
     assert Decision.objects.filter(verdict="rejected").exclude(reason="").exists()
     starts = set(Project.objects.values_list("start_date__year", flat=True))
     assert starts & {2024, 2025}
+    # Nothing proposed before the issue or the organisation was registered.
+    assert not Proposal.objects.filter(created_at__lt=F("issue__created_at")).exists()
+    assert not Proposal.objects.filter(created_at__lt=F("organization__created_at")).exists()
     demo.load(ctx)
     assert (
         Candidate.objects.count(),

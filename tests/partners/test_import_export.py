@@ -88,7 +88,7 @@ BAD_ROWS = {
         ROW_1.replace("社員が講師となり高齢者向けスマホ教室を開きます。", ""),
         "内容が空",
     ),
-    "negative capacity": (ROW_1.replace(",3,2026", ",-3,2026"), "0以上"),
+    "negative capacity": (ROW_1.replace(",3,2026", ",-3,2026"), "1〜999の整数"),
     "period ends before start": (ROW_1.replace("2027-03-31", "2026-03-31"), "提供開始日より前"),
     "unknown kind": (ROW_1.replace("技術・ノウハウ", "魔法"), "リソースの種類"),
     "unknown ward": (ROW_1.replace("港区;千代田", "港区;横浜"), "横浜"),

@@ -98,7 +98,10 @@ def test_resource_create_pause_retire_and_history(client, partner_a):
     ("overrides", "message"),
     [
         ({"description": "  "}, "リソースの内容を入力してください"),
-        ({"capacity": "-1"}, "0以上"),
+        ({"capacity": "-1"}, "1〜999の整数"),
+        # Issue #15: 0 was saved and listed as 提供中; stopping is the 一時停止 status.
+        ({"capacity": "0"}, "状態を「一時停止」に"),
+        ({"capacity": "1000"}, "1〜999の整数"),
         ({"available_from": "2026-08-01", "available_until": "2026-07-31"}, "提供開始日以降"),
         ({"serves_all_wards": ""}, "対象区を1つ以上"),
         ({"kind": "weapons"}, "正しく選択"),
@@ -110,6 +113,15 @@ def test_resource_bad_input_changes_nothing(client, partner_a, overrides, messag
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Resource.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("capacity", ["1", "999"])
+def test_resource_capacity_bounds_are_accepted(client, partner_a, capacity):
+    client.force_login(partner_a)
+    response = client.post(reverse("partners:resource_create"), resource_data(capacity=capacity))
+    assert response.status_code == 302
+    assert Resource.objects.get().capacity == int(capacity)
 
 
 @pytest.mark.django_db
