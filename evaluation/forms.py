@@ -20,7 +20,7 @@ from evaluation.models import (
 )
 from evaluation.report import csv_language
 from portal.fiscal import current_fiscal_year, fiscal_year_label
-from portal.formtools import PortalForm, PortalModelForm
+from portal.formtools import PortalForm, PortalModelForm, lazy_percent
 from portal.models import Ward
 from portal.once import OnceFormMixin
 from portal.uploads import SpreadsheetFileField
@@ -66,7 +66,8 @@ class ReportRequestForm(PortalForm):
         coerce=int,
         required=False,
         empty_value=None,
-        choices=[("", _("年間"))] + [(q, _("第%(q)d四半期") % {"q": q}) for q in (1, 2, 3, 4)],
+        choices=[("", _("年間"))]
+        + [(q, lazy_percent(_("第%(q)d四半期"), {"q": q})) for q in (1, 2, 3, 4)],
     )
     format = forms.ChoiceField(label=_("形式"), choices=[("pdf", "PDF"), ("csv", "CSV")])
     ward = forms.ModelChoiceField(

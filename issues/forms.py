@@ -24,13 +24,18 @@ SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
 class WardChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Ward) -> str:
-        return obj.name_ja
+        return obj.local_name
+
+
+def coordinator_label(user: User) -> str:
+    """「名前（千代田区）」 / "Name (Chiyoda)": a coordinator and the ward they work for."""
+    ward = cast(Ward, user.ward).local_name if user.ward_id else _("全区")
+    return _("%(name)s（%(y)s）") % {"name": user, "y": ward}
 
 
 class CoordinatorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        ward = cast(Ward, obj.ward).name_ja if obj.ward_id else _("全区")
-        return f"{obj}（{ward}）"
+        return coordinator_label(obj)
 
 
 def coordinator_queryset():

@@ -11,7 +11,6 @@ from portal.geo import SVG_HEIGHT, SVG_WIDTH, choropleth_classes, ward_label_poi
 from portal.models import Ward
 
 CLASSES = 5
-CREDIT = "出典：国土数値情報（行政区域データ）（国土交通省）を加工して作成"
 
 
 def _legend(counts: dict[str, int], classes: dict[str, int]) -> list[dict]:
@@ -55,7 +54,7 @@ def ward_map(*, counts: dict[str, int], url_for: Callable[[Ward], str]) -> dict:
                 "cls": classes.get(ward.code, 0),
                 "url": url_for(ward),
                 "label": ngettext("%(ward)s %(n)d件", "%(ward)s %(n)d件", count)
-                % {"ward": ward.name_ja, "n": count},
+                % {"ward": ward.local_name, "n": count},
             }
         )
     return {
@@ -63,6 +62,6 @@ def ward_map(*, counts: dict[str, int], url_for: Callable[[Ward], str]) -> dict:
         "legend": _legend(counts, classes),
         "width": SVG_WIDTH,
         "height": SVG_HEIGHT,
-        "credit": CREDIT,
+        "credit": _("出典：国土数値情報（行政区域データ）（国土交通省）を加工して作成"),
         "total": sum(counts.values()),
     }

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields as ie_fields
 from import_export import resources as ie_resources
 from import_export import widgets as ie_widgets
@@ -414,7 +415,7 @@ class IssueResource(ie_resources.ModelResource):
             if previous != instance.status:
                 instance.status_changed_at = now
             instance.version += 1
-        history_stamp(instance, self.user, "import")
+        history_stamp(instance, self.user, gettext_lazy("ファイルからの取り込み"))
 
 
 _export_fields: list[ie_fields.Field] = []

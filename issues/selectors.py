@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from issues.fields import HISTORY_FIELDS
 from issues.models import OPEN_STATUSES, PUBLIC_STATUSES, Issue, IssueLink, IssueStatus
 from portal.fiscal import current_fiscal_year, fiscal_year_instants
+from portal.history import history_reason_label
 from portal.identifiers import search_words
 from portal.models import Role, User, Ward
 from portal.sdgs import sdg_filter
@@ -104,8 +105,8 @@ def issue_history(issue: Issue, *, include_internal: bool, limit: int = 50) -> l
         issue.history.select_related("history_user").order_by("-history_id")[: limit + 1]
     )
     names: dict[str, dict[Any, str]] = {
-        "ward": {w.pk: w.name_ja for w in Ward.objects.all()},
-        "field": {f.pk: f.name for f in Field.objects.all()},
+        "ward": {w.pk: w.local_name for w in Ward.objects.all()},
+        "field": {f.pk: f.local_name for f in Field.objects.all()},
     }
     user_ids = {r.coordinator_id for r in records if r.coordinator_id}
     names["coordinator"] = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)}
@@ -150,7 +151,7 @@ def issue_history(issue: Issue, *, include_internal: bool, limit: int = 50) -> l
                 "at": record.history_date,
                 "user": record.history_user,
                 "type": record.history_type,
-                "reason": record.history_change_reason or "",
+                "reason": history_reason_label(record.history_change_reason),
                 "changes": changes,
             }
         )

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -69,7 +70,7 @@ def _locked(issue: Issue, version: int | None) -> Issue:
     return row_lock_current(issue, version=version, message=ISSUE_CONFLICT_MESSAGE)
 
 
-def _save(issue: Issue, user: User | None, fields: list[str], reason: str = "") -> None:
+def _save(issue: Issue, user: User | None, fields: list[str], reason: str | Promise = "") -> None:
     issue.version += 1
     history_stamp(issue, user, reason)
     issue.save(update_fields=[*fields, "version", "updated_at"])
@@ -260,7 +261,7 @@ def issues_bulk_assign(
         if issue.coordinator_id == (coordinator.pk if coordinator else None):
             continue
         issue.coordinator = coordinator
-        _save(issue, assigned_by, ["coordinator"], reason="bulk assign")
+        _save(issue, assigned_by, ["coordinator"], reason=_lazy("担当者の一括割り当て"))
         assigned += 1
     return assigned, skipped
 

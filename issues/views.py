@@ -33,6 +33,7 @@ from issues.forms import (
     ScoresForm,
     StatusForm,
     TriageFilterForm,
+    coordinator_label,
 )
 from issues.models import Issue, IssueLink, IssueLinkKind, IssueStatus, TargetGroup
 from issues.priority import priority_explain
@@ -89,9 +90,7 @@ def _filters(params: QueryDict, coordinators) -> tuple[TriageFilterForm, dict]:
 def _row_context(request: HttpRequest, coordinators) -> dict:
     """What every triage row needs, computed once per page (not once per row)."""
     token = get_token(request)
-    coordinator_choices = [("", _("未定"))] + [
-        (c.pk, f"{c}（{c.ward.name_ja if c.ward_id else _('全区')}）") for c in coordinators
-    ]
+    coordinator_choices = [("", _("未定"))] + [(c.pk, coordinator_label(c)) for c in coordinators]
     score_choices = [(n, str(n)) for n in range(1, 6)]
     return {
         "coordinator_choices": coordinator_choices,

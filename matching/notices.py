@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.utils.functional import Promise
 
+from portal.localtext import LocalText
 from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
 
@@ -18,14 +19,15 @@ from portal.services import notification_send
 def people_notify(
     *,
     recipients: Iterable[User | None],
-    message: str | Promise,
+    message: str | Promise | LocalText,
     path: str,
     kind: NoticeKind,
     body: str | Promise = "",
 ) -> None:
     """An in-app notice to each active recipient (once each), and a mail of their own to those
     who take `kind` by mail (their notice settings); `body` is a further line of the mail.
-    `message` and `body` are lazy texts (portal.mail.later): each reads them in their language."""
+    `message` (a LocalText, or lazy) and `body` (lazy: portal.mail.later) are read by each in
+    their language."""
     people = list(
         {user.pk: user for user in recipients if user is not None and user.is_active}.values()
     )

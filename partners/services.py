@@ -15,10 +15,9 @@ from django.db.models import ForeignKey, ForeignObjectRel, ManyToManyField, Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
-from django.utils.functional import Promise
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from partners import resources as sheet
 from partners.models import (
@@ -38,6 +37,7 @@ from portal.identifiers import (
     reference_key,
     search_text,
 )
+from portal.localtext import LocalText
 from portal.locking import row_lock_current
 from portal.mail import absolute_url, language_or_default, later, mail_template_send
 from portal.models import Field, NoticeKind, Role, User, Ward
@@ -302,21 +302,20 @@ def _same_number_mail(organization: Organization) -> None:
         )
 
 
-NEW_REGISTRATION = gettext_lazy("新しい団体登録の審査待ち: %(name)s")
+NEW_REGISTRATION = gettext_noop("新しい団体登録の審査待ち: %(name)s")
 
 
-def _reviewers_notify(
-    organization: Organization, message: str | Promise = NEW_REGISTRATION
-) -> None:
+def _reviewers_notify(organization: Organization, message: str = NEW_REGISTRATION) -> None:
     """Approvers and admins, and the coordinators of the organisation's ward, get `message`
-    (a lazy text naming the organisation as %(name)s) as a notice, and by mail after commit."""
+    (a gettext_noop msgid naming the organisation as %(name)s, kept as a LocalText so each
+    reads it in their language) as a notice, and by mail after commit."""
     reviewers = User.objects.filter(is_active=True).filter(
         Q(role__in=[Role.APPROVER, Role.ADMIN])
         | Q(role=Role.COORDINATOR, ward=organization.ward_id, ward__isnull=False)
     )
     notification_send(
         recipients=list(reviewers),
-        message=later(message, name=organization.name),
+        message=LocalText(message, {"name": organization.name}),
         url=reverse("partners:org_detail", args=[organization.pk]),
     )
 
@@ -350,19 +349,17 @@ def organization_review(
         history_stamp(organization, reviewed_by)
         organization.save(update_fields=["status", "review_note", "updated_at"])
         members = [m.user for m in organization.members.select_related("user")]
-        message = later(
-            gettext_lazy("団体「%(org)s」の審査結果: %(status)s"),
-            org=organization.name,
-            status=status.label,
+        params = {"org": organization.name, "status": status.label, "reason": reason}
+        message = LocalText(
+            gettext_noop("団体「%(org)s」の審査結果: %(status)s — %(reason)s")
+            if reason
+            else gettext_noop("団体「%(org)s」の審査結果: %(status)s"),
+            params,
         )
         if members:
             notification_send(
                 recipients=members,
-                message=later(
-                    gettext_lazy("%(result)s — %(reason)s"), result=message, reason=reason
-                )
-                if reason
-                else message,
+                message=message,
                 url=reverse("partners:my_org"),
                 kind=NoticeKind.REVIEW,
                 # The reason is in the mail's text, not its subject.
@@ -409,7 +406,7 @@ def registration_resubmit(
         )
         if saved.corporate_number != before:
             _same_number_mail(saved)
-        _reviewers_notify(saved, gettext_lazy("修正された団体登録の審査待ち: %(name)s"))
+        _reviewers_notify(saved, gettext_noop("修正された団体登録の審査待ち: %(name)s"))
     return saved
 
 

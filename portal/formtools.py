@@ -7,11 +7,19 @@ import unicodedata
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.choices import SDG_GOALS
 from portal.cleantext import control_character_find
 from portal.identifiers import email_key
+
+
+def lazy_percent(text: object, params: dict[str, object]) -> str:
+    """`text % params`, worked out each time it is shown: a label or help text written at import
+    time (a form's class body) with a lazy msgid stays in the reader's language. Forcing the
+    lazy string with % at import time fixes it in the language the process started in."""
+    return lazy(lambda: str(text) % params, str)()
 
 
 def control_characters_refuse(value: object) -> None:

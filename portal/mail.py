@@ -18,6 +18,7 @@ from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _lazy
 
 if TYPE_CHECKING:
+    from portal.localtext import LocalText
     from portal.models import User
 
 
@@ -112,7 +113,7 @@ def mail_template_send(
     to: str,
     template: str,
     context: dict[str, Any],
-    subject: str | Promise,
+    subject: str | Promise | LocalText,
     kind: str = "general",
     recipient: User | None = None,
     language: str | None = None,
@@ -123,9 +124,9 @@ def mail_template_send(
     which comes here too).
 
     Written in `language`, else the recipient's (language_for: a contact without an account
-    gets the portal's); `subject` and lazy texts in `context` (gettext_lazy, `later`) are read
-    in it. `context` gets `settings_link` (where a person changes which notices come by mail)
-    unless it has one."""
+    gets the portal's); `subject` and lazy texts in `context` (gettext_lazy, `later`, a
+    LocalText) are read in it. `context` gets `settings_link` (where a person changes which
+    notices come by mail) unless it has one."""
     from django.urls import reverse
 
     language = language or language_for(recipient)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,7 @@ class Ward(models.Model):
         verbose_name_plural = _("区")
 
     def __str__(self) -> str:
-        return self.name_ja
+        return self.local_name
 
     @property
     def local_name(self) -> str:
@@ -49,6 +50,16 @@ STAFF_ROLES = frozenset({Role.COORDINATOR, Role.APPROVER, Role.EVALUATOR, Role.A
 
 
 class User(AbstractUser):
+    # Django's own name for it, ユーザー名 in its Japanese catalogue (the login error says so),
+    # is ログインID everywhere else in the portal: one term for one field.
+    username = models.CharField(
+        _("ログインID"),
+        max_length=150,
+        unique=True,
+        help_text=_("150文字以内。英数字と @ . + - _ が使えます。"),
+        validators=[UnicodeUsernameValidator()],
+        error_messages={"unique": _("このログインIDは既に使われています。")},
+    )
     role = models.CharField(_("役割"), max_length=20, choices=Role.choices, default=Role.PARTNER)
     ward = models.ForeignKey(
         Ward,
@@ -149,7 +160,11 @@ class NoticeKind(models.TextChoices):
 
 class Notification(models.Model):
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # The Japanese text (search, the admin, notices from before `text` existed) …
     message = models.CharField(_("内容"), max_length=300)
+    # … and the msgid with its parameters (portal.localtext.LocalText.stored()), so that a
+    # notice is shown in the reader's language rather than in that of whoever caused it.
+    text = models.JSONField(default=dict, blank=True)
     url = models.CharField(_("リンク"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -162,6 +177,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def local_message(self) -> str:
+        """The notice in the active language (the stored Japanese text for an old notice)."""
+        from portal.localtext import LocalText
+
+        return str(LocalText.from_stored(self.text)) if self.text else self.message
 
 
 class MailLog(models.Model):
@@ -399,6 +421,7 @@ class SkillSelfAssessment(models.Model):
 
 class FaqCategory(models.Model):
     name = models.CharField(_("カテゴリ名"), max_length=100, unique=True)
+    name_en = models.CharField(_("カテゴリ名（英語）"), max_length=100, blank=True)
     order = models.PositiveSmallIntegerField(_("表示順"), default=100)
 
     class Meta:
@@ -407,7 +430,22 @@ class FaqCategory(models.Model):
         verbose_name_plural = _("FAQカテゴリ")
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language: the English name in the English UI when there is one
+        (as Ward.local_name and Field.local_name), else the Japanese."""
+        from portal.fiscal import english
+
+        return self.name_en if english() and self.name_en else self.name
+
+    @property
+    def language(self) -> str:
+        """The language `local_name` is written in ("en" or "ja"), for the element's lang."""
+        from portal.fiscal import english
+
+        return "en" if english() and self.name_en else "ja"
 
 
 class FaqEntry(Versioned):
@@ -416,6 +454,13 @@ class FaqEntry(Versioned):
     )
     question = models.CharField(_("質問"), max_length=300)
     answer = models.TextField(_("回答"), max_length=5000)
+    question_en = models.CharField(
+        _("質問（英語）"),
+        max_length=300,
+        blank=True,
+        help_text=_("英語表示のときに質問と回答の代わりに表示します（両方を入力してください）。"),
+    )
+    answer_en = models.TextField(_("回答（英語）"), max_length=5000, blank=True)
     keywords = models.CharField(
         _("キーワード"),
         max_length=300,
@@ -434,6 +479,24 @@ class FaqEntry(Versioned):
 
     def __str__(self) -> str:
         return self.question
+
+    @property
+    def language(self) -> str:
+        """ "en" when the English UI shows this entry in English (both English texts filled),
+        else "ja": the language of local_question/local_answer, for the element's lang."""
+        from portal.fiscal import english
+
+        return "en" if english() and self.question_en and self.answer_en else "ja"
+
+    @property
+    def local_question(self) -> str:
+        """The question in the active language, the Japanese one where no English is given."""
+        return self.question_en if self.language == "en" else self.question
+
+    @property
+    def local_answer(self) -> str:
+        """The answer in the active language, the Japanese one where no English is given."""
+        return self.answer_en if self.language == "en" else self.answer
 
 
 class UnansweredQuestion(models.Model):

@@ -42,7 +42,7 @@ WINDOW = 60 * 60
 
 
 class PortalPasswordResetForm(TextSafetyMixin, PasswordResetForm):
-    email = FoldedEmailField(label=_("登録しているメールアドレス"), max_length=254)
+    email = FoldedEmailField(label=gettext_lazy("登録しているメールアドレス"), max_length=254)
 
     def get_users(self, email: str) -> Iterator[Any]:
         yield from User.objects.filter(is_active=True, email__iexact=email_key(email))

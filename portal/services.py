@@ -17,6 +17,7 @@ from django.utils.functional import Promise
 
 from portal.choices import DEFAULT_FIELDS
 from portal.client import client_ip
+from portal.localtext import LocalText
 from portal.mail import absolute_url, language_for, mail_template_send
 from portal.models import (
     AccessLog,
@@ -67,7 +68,7 @@ def access_log_record(
 def notification_send(
     *,
     recipients: list[User],
-    message: str | Promise,
+    message: str | Promise | LocalText,
     url: str = "",
     email: bool = True,
     kind: str = NoticeKind.GENERAL,
@@ -79,16 +80,21 @@ def notification_send(
 
     Each recipient reads it in their own language (portal.mail.language_for), not the language
     of whoever caused it: pass `message`, `subject` and `lines` as lazy texts (gettext_lazy,
-    portal.mail.later) so each is translated per recipient. The mail has a short subject
+    portal.mail.later) or `message` as a LocalText, so each is translated per recipient. A
+    LocalText `message` is also stored as its msgid and parameters (Notification.text) and shown
+    in whatever language the reader later uses, its `message` column the Japanese text; any
+    other `message` is stored as the recipient reads it. The mail has a short subject
     (`subject`, else `message`), `message` and any further `lines` (dates, venue…) as text and
     HTML, and `url` (a site path) as an absolute link. The notices are written in the caller's
     transaction; the mail leaves after it commits (portal.mail), so a rolled-back action has
     notified and mailed no one.
     """
+    stored = message.stored() if isinstance(message, LocalText) else {}
     notices = []
     for user in recipients:
         with translation.override(language_for(user)):
-            notices.append(Notification(recipient=user, message=str(message)[:300], url=url))
+            shown = message.japanese() if isinstance(message, LocalText) else str(message)
+            notices.append(Notification(recipient=user, message=shown[:300], text=stored, url=url))
     Notification.objects.bulk_create(notices)
     if not email:
         return

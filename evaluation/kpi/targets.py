@@ -72,7 +72,7 @@ def ward_target(spec: KpiSpec, ward: Ward | None) -> tuple[Decimal | None, str]:
         return spec.target, ""
     override = _overrides(ward).get(spec.code)
     if override is not None:
-        return override.target, _("%(ward)sが定めた目標") % {"ward": ward.name_ja} + (
+        return override.target, _("%(ward)sが定めた目標") % {"ward": ward.local_name} + (
             f"（{override.note}）" if override.note else ""
         )
     return default_ward_target(spec, ward)

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from evaluation.models import SatisfactionSurvey
 from evaluation.questionnaires.models import (
@@ -32,7 +32,7 @@ from evaluation.questionnaires.models import (
     QuestionnaireResponse,
 )
 from partners.models import Membership, OrgStatus
-from portal.mail import later
+from portal.localtext import LocalText
 from portal.models import STAFF_ROLES, NoticeKind, Role, User
 from portal.once import AlreadySubmitted, receipt_claim
 from portal.services import notification_send
@@ -209,8 +209,8 @@ def invitations_send(*, questionnaire: Questionnaire, group: str) -> int:
             # In the invitee's language, not the sender's (portal.mail.language_for).
             notification_send(
                 recipients=[user],
-                message=later(
-                    gettext_lazy("アンケートへの回答のお願い: %(t)s"), t=questionnaire.title
+                message=LocalText(
+                    gettext_noop("アンケートへの回答のお願い: %(t)s"), {"t": questionnaire.title}
                 ),
                 url=url,
                 lines=[

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from issues.models import Issue, IssueStatus
 from issues.services import issue_status_change
@@ -19,7 +19,7 @@ from matching.notices import people_notify
 from matching.permissions import can_publish_call
 from partners.reach.services import organization_members
 from portal.history import history_stamp
-from portal.mail import later
+from portal.localtext import LocalText
 from portal.models import NoticeKind, User
 
 PUBLISHABLE = (IssueStatus.REVIEWING, IssueStatus.OPEN)
@@ -67,12 +67,11 @@ def open_call_publish(
                 recipients=organization_members(
                     ranked.values_list("resource__organization_id", flat=True)
                 ),
-                message=later(
-                    gettext_lazy(
+                message=LocalText(
+                    gettext_noop(
                         "貴団体のリソースに合う課題の募集が始まりました: %(issue)s（締切 %(deadline)s）"
                     ),
-                    issue=issue.title,
-                    deadline=f"{deadline:%Y-%m-%d}",
+                    {"issue": issue.title, "deadline": f"{deadline:%Y-%m-%d}"},
                 ),
                 path=reverse("matching:partner_issue", args=[issue.pk]),
                 kind=NoticeKind.PROPOSAL,

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.attachments import MAX_FILES, AttachmentsField
-from portal.formtools import PortalForm
+from portal.formtools import PortalForm, lazy_percent
 from portal.once import OnceFormMixin
 
 
@@ -22,11 +22,13 @@ class MessageForm(OnceFormMixin, PortalForm):
     )
     attachments = AttachmentsField(
         label=_("添付ファイル（任意）"),
-        help_text=_(
-            "PDF・画像・Office文書を%(n)s個まで（1ファイル%(mb)s MBまで）。"
-            "中身が名前と違うファイルは送れません。"
-        )
-        % {"n": MAX_FILES, "mb": f"{settings.ATTACHMENT_MAX_BYTES / 1024 / 1024:g}"},
+        help_text=lazy_percent(
+            _(
+                "PDF・画像・Office文書を%(n)s個まで（1ファイル%(mb)s MBまで）。"
+                "中身が名前と違うファイルは送れません。"
+            ),
+            {"n": MAX_FILES, "mb": f"{settings.ATTACHMENT_MAX_BYTES / 1024 / 1024:g}"},
+        ),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy
 
 from matching.conversations import selectors
 from matching.conversations.models import Attachment, Message, Side, Thread, ThreadRead
@@ -29,6 +29,7 @@ from portal.attachments import (
     attachment_upload_to,
 )
 from portal.history import history_stamp
+from portal.localtext import LocalText
 from portal.mail import later
 from portal.models import NoticeKind, Role, User
 
@@ -129,7 +130,7 @@ def _other_side_notify(*, subject: Subject, thread: Thread, message: Message) ->
         )
     people_notify(
         recipients=[u for u in recipients if author is None or u.pk != author.pk],
-        message=later(gettext_lazy("新しいメッセージ: %(title)s"), title=title),
+        message=LocalText(gettext_noop("新しいメッセージ: %(title)s"), {"title": title}),
         path=selectors.conversation_url(subject),
         kind=NoticeKind.MESSAGE,
         body=_message_line(author=author or "—", title=title, attached=message.attachments.count()),

@@ -26,7 +26,7 @@ from matching.events.models import (
     InviteeRole,
 )
 from matching.events.notices import SEAT_LINK, resident_notice_send
-from matching.events.services import place_give_up, seats_taken
+from matching.events.services import place_give_up, seats_open
 from portal.bookings import link_read, receipt_number_free
 from portal.identifiers import email_key, phone_key
 from portal.ratelimit import rate_limit_spent
@@ -120,7 +120,7 @@ def resident_sign_up(*, event: Event, data: dict[str, Any], language: str) -> In
     if existing is not None:
         raise AlreadySignedUp(existing)
     now = timezone.now()
-    has_room = seats_taken(event) + party <= event.capacity
+    has_room = party <= seats_open(event)
     invitation = Invitation(
         event=event,
         role=InviteeRole.RESIDENT,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from matching.events.models import (
     ACTIVE_STATUSES,
@@ -41,8 +41,9 @@ from partners.reach.services import (
     organization_reach,
 )
 from portal.bookings import receipt_number_free
-from portal.fiscal import date_with_weekday, tokyo_span
+from portal.fiscal import tokyo_span
 from portal.identifiers import checkin_code_key
+from portal.localtext import LocalText
 from portal.locking import row_lock_current
 from portal.mail import later, later_call
 from portal.models import NoticeKind, Role, User
@@ -93,15 +94,6 @@ def event_lines(event: Event, *, registered: bool = False) -> list[str | Promise
     return lines
 
 
-def _moment(moment: datetime.datetime) -> Promise:
-    """A Tokyo date with its weekday and the time, in the reader's language."""
-    return later(
-        gettext_lazy("%(day)s %(time)s"),
-        day=later_call(date_with_weekday, moment.date()),
-        time=f"{moment:%H:%M}",
-    )
-
-
 def _when_line(event: Event) -> Promise:
     """日時: the event's Tokyo span, in the reader's language (read when the notice is written)."""
     return later(
@@ -113,7 +105,7 @@ def _when_line(event: Event) -> Promise:
 def _tell(
     invitations: list[Invitation],
     *,
-    message: str | Promise,
+    message: str | Promise | LocalText,
     subject: str | Promise,
     lines: list[str | Promise],
     kind: str = NoticeKind.EVENT,
@@ -239,17 +231,21 @@ def _tell_about_the_move(event: Event) -> None:
             resident_notice_send(invitation=invitation, kind="moved")
     holders = [invitation for invitation in places if not invitation.is_resident]
     if holders:
-        starts, ends = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+        ends = timezone.localtime(event.ends_at)
         _tell(
             holders,
-            message=later(
-                gettext_lazy(
+            message=LocalText(
+                gettext_noop(
                     "イベント「%(title)s」の日時・会場が変わりました：%(when)s〜%(end)s %(place)s"
                 ),
-                title=event.title,
-                when=_moment(starts),
-                end=f"{ends:%H:%M}",
-                place=event.venue if event.format != "online" else gettext_lazy("オンライン"),
+                {
+                    "title": event.title,
+                    "when": event.starts_at,
+                    "end": f"{ends:%H:%M}",
+                    "place": event.venue
+                    if event.format != "online"
+                    else LocalText(gettext_noop("オンライン")),
+                },
             ),
             subject=gettext_lazy("イベントの日時・会場の変更"),
             lines=event_lines(event, registered=True),
@@ -294,13 +290,11 @@ class InviteOutcome:
 
 
 def _invitation_notice(event: Event) -> Notice:
-    deadline = timezone.localtime(event.registration_deadline)
     return Notice(
         kind=NoticeKind.EVENT,
-        message=later(
-            gettext_lazy("イベント「%(title)s」への招待が届きました（申込締切 %(deadline)s）"),
-            title=event.title,
-            deadline=_moment(deadline),
+        message=LocalText(
+            gettext_noop("イベント「%(title)s」への招待が届きました（申込締切 %(deadline)s）"),
+            {"title": event.title, "deadline": event.registration_deadline},
         ),
         subject=later(gettext_lazy("イベントへの招待: %(title)s"), title=event.title),
         member_path=_my_events_url(),
@@ -398,6 +392,15 @@ def seats_taken(event: Event) -> int:
     )["n"]
 
 
+def seats_open(event: Event) -> int:
+    """Seats (people) a new registration may take now: none while anyone waits, since the
+    seats that free up belong to the waiting list in order of application (see
+    waiting_list_promote); else the capacity less the seats taken. Two queries."""
+    if event.invitations.filter(status=InvitationStatus.WAITLISTED).exists():
+        return 0
+    return max(event.capacity - seats_taken(event), 0)
+
+
 def _assign_code(invitation: Invitation) -> None:
     """A seat's 受付コード (a resident keeps the 受付番号 given at sign-up)."""
     if not invitation.checkin_code:
@@ -420,20 +423,22 @@ def invitation_register(*, invitation: Invitation) -> Invitation:
     if invitation.status in ACTIVE_STATUSES:
         return invitation
     invitation.responded_at = now
-    if seats_taken(event) + invitation.party_size <= event.capacity:
+    if invitation.party_size <= seats_open(event):
         invitation.status = InvitationStatus.REGISTERED
         _assign_code(invitation)
-        message = gettext_lazy(
-            "イベント「%(title)s」の参加登録が完了しました。受付コード：%(code)s"
+        message = LocalText(
+            gettext_noop("イベント「%(title)s」の参加登録が完了しました。受付コード：%(code)s")
         )
     else:
         invitation.status = InvitationStatus.WAITLISTED
         invitation.waitlisted_at = now
         invitation.save()
-        message = gettext_lazy("イベント「%(title)s」は満席のため、キャンセル待ちに登録しました。")
+        message = LocalText(
+            gettext_noop("イベント「%(title)s」は満席のため、キャンセル待ちに登録しました。")
+        )
     _tell(
         [invitation],
-        message=later(message, title=event.title, code=invitation.checkin_code or ""),
+        message=message % {"title": event.title, "code": invitation.checkin_code or ""},
         subject=later(gettext_lazy("イベントの参加登録: %(title)s"), title=event.title),
         lines=_seat_lines(event, invitation),
     )
@@ -476,13 +481,15 @@ def place_give_up(*, event: Event, invitation: Invitation) -> None:
 
 
 def waiting_list_promote(*, event: Event) -> list[Invitation]:
-    """Fill the free seats from the waiting list in waiting order; each promoted one is told.
+    """Fill the free seats from the waiting list strictly in order of application (お申し込み順,
+    as the waiting-list mail and seat page promise); each promoted one is told.
 
-    Seats are counted in people. A party larger than the seats left keeps its place at the
-    head of the list, and the next ones that fit are seated: no seat stays empty while someone
-    who fits in it waits, and the larger party is first in line for the next seats.
-    Called whenever seats may have freed up (a decline or cancelled registration, a raised
-    capacity), inside the caller's transaction with the event row locked.
+    Seats are counted in people. When the first waiting party is larger than the seats left,
+    it keeps its place and nobody behind it is seated: the free seats stay empty until enough
+    free up for it (a later, smaller party never overtakes an earlier one, and no one is
+    offered part of a party's places). Called whenever seats may have freed up (a decline or
+    cancelled registration, a raised capacity), inside the caller's transaction with the event
+    row locked.
     """
     free = event.capacity - seats_taken(event)
     if free <= 0:
@@ -490,13 +497,13 @@ def waiting_list_promote(*, event: Event) -> list[Invitation]:
     promoted: list[Invitation] = []
     waiting = (
         event.invitations.select_for_update(of=("self",))
-        .filter(status=InvitationStatus.WAITLISTED, party_size__lte=free)
+        .filter(status=InvitationStatus.WAITLISTED)
         .select_related("user", "contact")
         .order_by("waitlisted_at", "pk")
     )
     for invitation in waiting:
         if invitation.party_size > free:
-            continue
+            break
         free -= invitation.party_size
         invitation.status = InvitationStatus.REGISTERED
         invitation.waitlisted_at = None
@@ -507,19 +514,15 @@ def waiting_list_promote(*, event: Event) -> list[Invitation]:
         else:
             _tell(
                 [invitation],
-                message=later(
-                    gettext_lazy(
-                        "キャンセルが出たため、イベント「%(title)s」に参加登録されました。"
-                        "受付コード：%(code)s"
+                message=LocalText(
+                    gettext_noop(
+                        "キャンセルが出たため、イベント「%(title)s」に参加登録されました。受付コード：%(code)s"
                     ),
-                    title=event.title,
-                    code=invitation.checkin_code,
+                    {"title": event.title, "code": invitation.checkin_code},
                 ),
                 subject=later(gettext_lazy("イベントの参加登録: %(title)s"), title=event.title),
                 lines=_seat_lines(event, invitation),
             )
-        if free <= 0:
-            break
     return promoted
 
 
@@ -682,8 +685,8 @@ def event_cancel(*, event: Event) -> Event:
     if invitees:
         _tell(
             invitees,
-            message=later(
-                gettext_lazy("イベント「%(title)s」は中止になりました。"), title=event.title
+            message=LocalText(
+                gettext_noop("イベント「%(title)s」は中止になりました。"), {"title": event.title}
             ),
             subject=later(gettext_lazy("イベントの中止: %(title)s"), title=event.title),
             lines=[_when_line(event)],
@@ -706,14 +709,15 @@ def event_deadline_reminders_send(*, within: datetime.timedelta | None = None) -
     ).select_related("event", "user", "contact")
     sent = 0
     for invitation in pending:
-        deadline = timezone.localtime(invitation.event.registration_deadline)
         with transaction.atomic():
             _tell(
                 [invitation],
-                message=later(
-                    gettext_lazy("イベント「%(title)s」の申込締切が近づいています（%(deadline)s）"),
-                    title=invitation.event.title,
-                    deadline=_moment(deadline),
+                message=LocalText(
+                    gettext_noop("イベント「%(title)s」の申込締切が近づいています（%(deadline)s）"),
+                    {
+                        "title": invitation.event.title,
+                        "deadline": invitation.event.registration_deadline,
+                    },
                 ),
                 subject=gettext_lazy("イベントの申込締切が近づいています"),
                 lines=event_lines(invitation.event),

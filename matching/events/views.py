@@ -515,7 +515,6 @@ def public_event_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(once.url)
     elif request.method == "POST":
         messages.error(request, refusal)
-    taken = services.seats_taken(event)
     return render(
         request,
         "matching/events/public_detail.html",
@@ -526,7 +525,7 @@ def public_event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "deadline": moment_text(event.registration_deadline),
             "form": form,
             "refusal": refusal,
-            "seats_left": max(event.capacity - taken, 0),
+            "seats_left": services.seats_open(event),
         },
         status=status,
     )

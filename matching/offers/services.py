@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from issues.models import Issue, IssueStatus
 from matching.calls.models import OpenCall
@@ -27,7 +27,7 @@ from matching.proposals.services import PROPOSAL_DAYS, project_from_proposal
 from matching.selectors import partner_organization_id
 from partners.models import ResourceStatus
 from partners.reach.services import organization_members
-from portal.mail import later
+from portal.localtext import LocalText
 from portal.models import NoticeKind, User
 
 
@@ -119,11 +119,13 @@ def partner_proposal_submit(*, user: User, issue: Issue, data: dict[str, Any]) -
         proposal.resources.set(resources)
         people_notify(
             recipients=ward_staff(ward_id=locked.ward_id, responsible=[locked.coordinator]),
-            message=later(
-                gettext_lazy("団体から%(kind)sが届きました: %(issue)s ← %(org)s"),
-                kind=Proposal.Kind(proposal.kind).label,
-                issue=locked.title,
-                org=proposal.organization.name,
+            message=LocalText(
+                gettext_noop("団体から%(kind)sが届きました: %(issue)s ← %(org)s"),
+                {
+                    "kind": Proposal.Kind(proposal.kind).label,
+                    "issue": locked.title,
+                    "org": proposal.organization.name,
+                },
             ),
             path=reverse("matching:issue_review", args=[locked.pk]),
             kind=NoticeKind.PROPOSAL,
@@ -151,11 +153,11 @@ def partner_proposal_answer(
         project_from_proposal(proposal=proposal, created_by=user)
     people_notify(
         recipients=organization_members([proposal.organization_id]),
-        message=later(
-            gettext_lazy("提案が採択され、連携事業になりました: %(issue)s")
+        message=LocalText(
+            gettext_noop("提案が採択され、連携事業になりました: %(issue)s")
             if approved
-            else gettext_lazy("提案は今回見送りとなりました: %(issue)s"),
-            issue=proposal.issue.title,
+            else gettext_noop("提案は今回見送りとなりました: %(issue)s"),
+            {"issue": proposal.issue.title},
         ),
         path=reverse("matching:partner_proposal", args=[proposal.pk]),
         kind=NoticeKind.PROPOSAL,

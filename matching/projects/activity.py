@@ -19,7 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from matching.permissions import can_add_to_project, can_manage_project, can_report_on_project
 from matching.projects.models import (
@@ -32,7 +32,7 @@ from matching.projects.models import (
 from partners.models import Membership
 from portal.coordinators.services import coordinator_least_loaded
 from portal.history import history_stamp
-from portal.mail import later
+from portal.localtext import LocalText
 from portal.models import Role, User
 from portal.services import notification_send
 
@@ -94,7 +94,9 @@ def progress_report_add(*, project: Project, user: User, data: dict[str, Any]) -
         if project.coordinator and project.coordinator.is_active:
             notification_send(
                 recipients=[project.coordinator],
-                message=later(gettext_lazy("進捗報告が届きました: %(title)s"), title=project.title),
+                message=LocalText(
+                    gettext_noop("進捗報告が届きました: %(title)s"), {"title": project.title}
+                ),
                 url=project_url(project) + "#progress",
                 email=False,
             )
@@ -154,10 +156,12 @@ def problem_raise(*, project: Project, user: User, data: dict[str, Any]) -> Proj
         )
         history_stamp(problem, user)
         problem.save()
-        message = later(
-            gettext_lazy("連携事業に課題が登録されました: %(title)s（%(project)s）"),
-            title=problem.title,
-            project=project.title,
+        message = LocalText(
+            gettext_noop("連携事業に課題が登録されました: %(title)s（%(project)s）"),
+            {
+                "title": problem.title,
+                "project": project.title,
+            },
         )
         url = project_url(project) + f"#problem-{problem.pk}"
         recipients = [u for u in {assigned} if u is not None and u != user]
@@ -203,8 +207,8 @@ def problem_update(
         if status == ProblemStatus.RESOLVED and raiser and raiser.is_active and raiser != user:
             notification_send(
                 recipients=[raiser],
-                message=later(
-                    gettext_lazy("登録した課題が解決しました: %(title)s"), title=locked.title
+                message=LocalText(
+                    gettext_noop("登録した課題が解決しました: %(title)s"), {"title": locked.title}
                 ),
                 url=project_url(locked.project) + f"#problem-{locked.pk}",
             )

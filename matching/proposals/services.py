@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from matching.models import (
     Decision,
@@ -25,6 +25,7 @@ from matching.proposals.selectors import contact_line, ward_contact
 from partners.models import ContactLink, OrgStatus, Outreach
 from partners.reach.services import Delivery, Notice, organization_members, organization_reach
 from portal.fiscal import date_with_weekday
+from portal.localtext import LocalText
 from portal.mail import later, later_call
 from portal.models import NoticeKind, User
 from portal.services import notification_send
@@ -77,10 +78,9 @@ def _notice(proposal: Proposal) -> Notice:
         lines.append(later(gettext_lazy("区の担当者: %(who)s"), who=contact_line(contact)))
     return Notice(
         kind=NoticeKind.PROPOSAL,
-        message=later(
-            gettext_lazy("連携の提案が届きました: %(issue)s（回答期限 %(deadline)s）"),
-            issue=issue.title,
-            deadline=deadline,
+        message=LocalText(
+            gettext_noop("連携の提案が届きました: %(issue)s（回答期限 %(deadline)s）"),
+            {"issue": issue.title, "deadline": proposal.deadline},
         ),
         subject=later(
             gettext_lazy("連携の提案が届きました（回答期限 %(deadline)s）"), deadline=deadline
@@ -227,13 +227,11 @@ def proposal_respond(
         if staff:
             notification_send(
                 recipients=staff,
-                message=later(
-                    gettext_lazy("提案が受諾されました: %(issue)s × %(org)s（%(who)s）")
+                message=LocalText(
+                    gettext_noop("提案が受諾されました: %(issue)s × %(org)s（%(who)s）")
                     if accept
-                    else gettext_lazy("提案が辞退されました: %(issue)s × %(org)s（%(who)s）"),
-                    issue=issue.title,
-                    org=locked.organization.name,
-                    who=who,
+                    else gettext_noop("提案が辞退されました: %(issue)s × %(org)s（%(who)s）"),
+                    {"issue": issue.title, "org": locked.organization.name, "who": who},
                 ),
                 url=reverse("matching:issue_review", args=[issue.pk]),
                 kind=NoticeKind.PROPOSAL,
@@ -267,12 +265,14 @@ def proposals_expire(*, today: datetime.date | None = None) -> dict[str, int]:
             if recipients:
                 notification_send(
                     recipients=recipients,
-                    message=later(
-                        gettext_lazy(
+                    message=LocalText(
+                        gettext_noop(
                             "提案への回答期限が近づいています: %(issue)s（期限 %(deadline)s）"
                         ),
-                        issue=proposal.issue.title,
-                        deadline=later_call(date_with_weekday, proposal.deadline),
+                        {
+                            "issue": proposal.issue.title,
+                            "deadline": proposal.deadline,
+                        },
                     ),
                     url=reverse("matching:partner_proposal", args=[proposal.pk]),
                     kind=NoticeKind.REMINDER,

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from issues.models import Issue
 from matching.engine.services import engine_version_current
@@ -32,8 +32,8 @@ from matching.permissions import can_approve, can_decide
 from matching.proposals.services import deadline_check, proposal_create
 from matching.scoring import engine_load, pair_features
 from portal.history import history_stamp
+from portal.localtext import LocalText
 from portal.locking import Conflict
-from portal.mail import later
 from portal.models import Role, User
 from portal.services import notification_send
 
@@ -95,8 +95,9 @@ def _approval_requested(*, issue: Issue, what: str) -> None:
     if recipients:
         notification_send(
             recipients=recipients,
-            message=later(
-                gettext_lazy("承認依頼: %(issue)s × %(resource)s"), issue=issue.title, resource=what
+            message=LocalText(
+                gettext_noop("承認依頼: %(issue)s × %(resource)s"),
+                {"issue": issue.title, "resource": what},
             ),
             url=reverse("matching:issue_review", args=[issue.pk]),
             email=False,
@@ -199,7 +200,7 @@ def partner_proposal_decide(
             for resource_id in resource_ids
         ]
         locked.verdict = verdict
-        history_stamp(locked, user, reason=str(Decision.Verdict(verdict).label))
+        history_stamp(locked, user, reason=Decision.Verdict(verdict).label)
         locked.save(update_fields=["verdict"])
         if verdict in FINAL_VERDICTS:
             # The pair is settled: the engine's list must not offer it again.

@@ -34,6 +34,7 @@ from partners.models import (
     OrgStatus,
     Outreach,
 )
+from portal.localtext import LocalText
 from portal.mail import absolute_url, mail_template_send
 from portal.models import NoticeKind, Role, User
 from portal.services import notification_send
@@ -76,8 +77,9 @@ class Notice:
     """
 
     kind: str
-    # Lazy texts (gettext_lazy, portal.mail.later): each person reads them in their language.
-    message: str | Promise
+    # A LocalText or lazy texts (gettext_lazy, portal.mail.later): each person reads them in
+    # their language.
+    message: str | Promise | LocalText
     subject: str | Promise
     member_path: str
     topic: str

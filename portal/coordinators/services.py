@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import registry
 from portal.fiscal import current_fiscal_year, fiscal_year_instants, fiscal_year_range
@@ -259,7 +260,7 @@ def coordinator_certify(
         )
         profile.certification_level = level
         profile.certified_on = None if level == CertificationLevel.NONE else certified_on
-        history_stamp(profile, decided_by, _("認定の決定"))
+        history_stamp(profile, decided_by, gettext_lazy("認定の決定"))
         profile.save(update_fields=["certification_level", "certified_on", "updated_at"])
     return certification
 

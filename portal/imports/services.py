@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.imports.models import ImportJob
 from portal.models import User
@@ -55,7 +56,7 @@ def _send(job: ImportJob) -> None:
     task_send_or_report(current_app.tasks[job.task_name], kwargs={"job_id": job.pk})
 
 
-STALLED_MESSAGE = _(
+STALLED_MESSAGE = gettext_lazy(
     "取り込みが途中で止まりました（処理していたワーカーが停止しました）。"
     "何も取り込んでいません。もう一度ファイルを選んで取り込んでください。"
 )

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 
@@ -30,14 +31,14 @@ class AccessibilityTest:
     tested_on: datetime.date
     tool: str
     viewports: tuple[str, ...]
-    languages: tuple[str, ...]
+    languages: tuple[str | Promise, ...]
 
 
 ACCESSIBILITY_TEST = AccessibilityTest(
     tested_on=datetime.date(2026, 11, 30),
     tool="axe-core 4.14.1",
     viewports=("390 × 844", "1280 × 900"),
-    languages=("日本語", "English"),
+    languages=(_("日本語表示"), _("英語表示")),
 )
 
 # The public pages the statement covers and the browser test checks, by URL name; pages that

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +26,7 @@ from portal.support.advice.services import advice_slots_open
 class FaqCategoryForm(PortalModelForm):
     class Meta:
         model = FaqCategory
-        fields = ["name", "order"]
+        fields = ["name", "name_en", "order"]
 
 
 class FaqEntryForm(OnceFormMixin, PortalModelForm):
@@ -32,8 +34,31 @@ class FaqEntryForm(OnceFormMixin, PortalModelForm):
 
     class Meta:
         model = FaqEntry
-        fields = ["category", "question", "answer", "keywords", "published", "order"]
-        widgets = {"answer": forms.Textarea(attrs={"rows": 6})}
+        fields = [
+            "category",
+            "question",
+            "answer",
+            "question_en",
+            "answer_en",
+            "keywords",
+            "published",
+            "order",
+        ]
+        widgets = {
+            "answer": forms.Textarea(attrs={"rows": 6}),
+            "answer_en": forms.Textarea(attrs={"rows": 6}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # The English UI shows the English pair only when both are there (FaqEntry.language):
+        # half a pair would be silently ignored, so it is refused with a message instead.
+        for field, other in (("question_en", "answer_en"), ("answer_en", "question_en")):
+            if data.get(other) and not data.get(field):
+                self.add_error(
+                    field, _("英語で表示するには、英語の質問と回答の両方を入力してください。")
+                )
+        return data
 
 
 class AskForm(PortalForm):

@@ -17,11 +17,11 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
-from portal.bookings import receipt_number_free, when_text
+from portal.bookings import receipt_number_free
 from portal.coordinators.services import coordinator_least_loaded
-from portal.mail import later, later_call
+from portal.localtext import LocalText
 from portal.models import (
     AdviceSlot,
     ConsultationNote,
@@ -117,7 +117,9 @@ _index_cache: dict[str, _FaqIndex] = {}
 
 def _document(entry: FaqEntry) -> str:
     # The question and keywords carry the topic; they count twice against the answer's prose.
-    return f"{entry.question}\n{entry.keywords}\n{entry.question}\n{entry.keywords}\n{entry.answer}"
+    # The English texts are indexed too, so a question asked in English finds its entry.
+    topic = f"{entry.question}\n{entry.question_en}\n{entry.keywords}"
+    return f"{topic}\n{topic}\n{entry.answer}\n{entry.answer_en}"
 
 
 def _faq_index() -> _FaqIndex | None:
@@ -221,7 +223,11 @@ def help_search(*, query: str) -> list[FaqEntry]:
     text_match = Q()
     for word in words:
         text_match &= (
-            Q(question__icontains=word) | Q(answer__icontains=word) | Q(keywords__icontains=word)
+            Q(question__icontains=word)
+            | Q(answer__icontains=word)
+            | Q(question_en__icontains=word)
+            | Q(answer_en__icontains=word)
+            | Q(keywords__icontains=word)
         )
     seen = {entry.pk for entry in ranked}
     return ranked + [entry for entry in published.filter(text_match) if entry.pk not in seen]
@@ -275,20 +281,18 @@ def consultation_submit(
     consultation.save()
     booking = advice_book(consultation=consultation, slot=slot) if slot is not None else None
     if consultation.assigned_to is not None:
-        message = later(
-            gettext_lazy("新しい相談が届きました：%(topic)s（%(name)s）"),
-            topic=ConsultationTopic(consultation.topic).label,
-            name=consultation.name,
-        )
-        if booking is not None:
-            message = later(
-                gettext_lazy("%(result)s — %(reason)s"),
-                result=message,
-                reason=later(
-                    gettext_lazy("個別相談会 %(when)s"),
-                    when=later_call(when_text, booking.slot.starts_at, booking.slot.ends_at),
-                ),
+        params = {
+            "topic": ConsultationTopic(consultation.topic).label,
+            "name": consultation.name,
+        }
+        message = (
+            LocalText(gettext_noop("新しい相談が届きました：%(topic)s（%(name)s）"), params)
+            if booking is None
+            else LocalText(
+                gettext_noop("新しい相談が届きました：%(topic)s（%(name)s） 個別相談会 %(when)s"),
+                {**params, "when": booking.slot.starts_at},
             )
+        )
         notification_send(
             recipients=[consultation.assigned_to],
             message=message,
@@ -332,7 +336,9 @@ def consultation_update(
         consultation.assigned_to = assigned_to
         notification_send(
             recipients=[assigned_to],
-            message=later(gettext_lazy("相談の担当になりました：%(name)s"), name=consultation.name),
+            message=LocalText(
+                gettext_noop("相談の担当になりました：%(name)s"), {"name": consultation.name}
+            ),
             url=reverse("portal:consultation_detail", args=[consultation.pk]),
         )
     consultation.save()

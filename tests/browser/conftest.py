@@ -43,7 +43,7 @@ def page(browser_instance):
 
 def login(page, live_server, username: str, password: str) -> None:
     page.goto(f"{live_server.url}/login/")
-    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("ログインID").fill(username)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン", exact=True).click()
 

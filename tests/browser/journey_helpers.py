@@ -109,7 +109,7 @@ class Journey:
 
     def login(self, page, username: str, password: str = DEFAULT_PASSWORD) -> None:
         page.goto(self.url("/login/"))
-        page.locator("#main").get_by_label(self.t("ユーザー名")).fill(username)
+        page.locator("#main").get_by_label(self.t("ログインID")).fill(username)
         page.locator("#main").get_by_label(self.t("パスワード"), exact=True).fill(password)
         page.locator("#main").get_by_role("button", name=self.t("ログイン"), exact=True).click()
         page.wait_for_url(re.compile(r".*/dashboard/$"))

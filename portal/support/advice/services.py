@@ -17,12 +17,13 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from portal.bookings import booking_mail_send, language_of, link_read, link_token, when_text
 from portal.fiscal import datetime_range
 from portal.ics import Appointment, ics_text, site_uid
-from portal.mail import absolute_url, later, later_call
+from portal.localtext import LocalText
+from portal.mail import absolute_url
 from portal.models import (
     AdviceBooking,
     AdviceFormat,
@@ -152,10 +153,9 @@ def advice_booking_cancel(*, token: str) -> AdviceBooking:
     if coordinator is not None and coordinator.is_active:
         notification_send(
             recipients=[coordinator],
-            message=later(
-                gettext_lazy("個別相談会の予約が取り消されました：%(when)s %(name)s"),
-                when=later_call(when_text, booking.slot.starts_at, booking.slot.ends_at),
-                name=booking.consultation.name,
+            message=LocalText(
+                gettext_noop("個別相談会の予約が取り消されました：%(when)s %(name)s"),
+                {"when": booking.slot.starts_at, "name": booking.consultation.name},
             ),
             url=reverse("portal:advice_day") + f"?date={_day_of(booking.slot)}",
         )

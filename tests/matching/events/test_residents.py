@@ -122,18 +122,36 @@ def test_a_cancelled_party_frees_all_its_seats_to_the_waiting_list_in_order(
     assert family.checkin_code in cancelled_mail.body
 
 
-def test_a_party_too_big_for_the_free_seats_keeps_its_place_and_the_next_that_fits_is_seated(
-    event,
-):
-    _sign_up(event, email="a@example.jp", party=3)
+def test_the_waiting_list_moves_strictly_in_order_of_application(event):
+    """お申し込み順: an earlier party of 3 is not overtaken by a later party of 1 when one seat
+    frees; both are seated, in order, when enough seats free for the first."""
+    first = _sign_up(event, email="a@example.jp", party=3)
     single = _invitee(event, "guest0")
     big = _sign_up(event, email="big@example.jp", party=3)
     small = _sign_up(event, email="small@example.jp", party=1)
-    services.invitation_decline(invitation=single)
-    assert (_status(big), _status(small)) == ("waitlisted", "registered")
-    # The big party is still first in line for the next seats.
-    waiting = event.invitations.filter(status="waitlisted").order_by("waitlisted_at", "pk")
-    assert list(waiting) == [big]
+    services.invitation_decline(invitation=single)  # 1 seat frees
+    assert (_status(big), _status(small)) == ("waitlisted", "waitlisted")
+    # A newcomer does not take the free seat either while others wait for it.
+    newcomer = _sign_up(event, email="new@example.jp", party=1)
+    assert newcomer.status == "waitlisted"
+    residents.resident_cancel(token=_token(first))  # 3 more seats: 4 free
+    assert (_status(big), _status(small), _status(newcomer)) == (
+        "registered",
+        "registered",
+        "waitlisted",
+    )
+    assert services.seats_taken(event) == 4
+
+
+def test_the_resident_pages_state_the_order_of_application(
+    event, client, django_capture_on_commit_callbacks
+):
+    _sign_up(event, email="a@example.jp", party=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = _sign_up(event, email="w@example.jp", party=1)
+    page = client.get(reverse("matching:event_seat", args=[_token(waiting)])).content.decode()
+    assert "先にお申し込みの方が参加できる人数分の席が空くまで" in page
+    assert "先にお申し込みの方が参加できる人数分の席が空くまで" in mail.outbox[-1].body
 
 
 def test_a_party_larger_than_the_event_is_refused(event):
