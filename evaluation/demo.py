@@ -40,6 +40,7 @@ from evaluation.services import (
 )
 from matching.projects.models import PROJECT_UNDERWAY, Project
 from partners.models import Organization, OrgStatus
+from portal.demo.history import tokyo_at
 from portal.fiscal import current_fiscal_year, datetime_range
 from portal.models import Field, Role, User, Ward
 from portal.registry import DemoContext
@@ -250,7 +251,7 @@ def _published_report() -> str:
         pass
     evaluator = User.objects.filter(role=Role.EVALUATOR).order_by("pk").first()
     day = min(datetime.date(fiscal_year + 1, 6, 30), timezone.localdate())
-    published_at = datetime_range(day, day)[0] + datetime.timedelta(hours=10)
+    published_at = tokyo_at(day)
     made = []
     for fmt in formats:
         report, _created = ReportFile.objects.get_or_create(

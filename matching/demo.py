@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import random
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -22,11 +21,11 @@ from matching.proposals import services as proposal_services
 from matching.runs import services as run_services
 from partners.models import Outreach
 from partners.reach.services import outreach_record
+from portal.demo.history import tokyo_at
 from portal.models import Role, User
 from portal.registry import DemoContext
 
 DEMO_RUN_KEY = "demo-full-run"
-TOKYO = ZoneInfo("Asia/Tokyo")
 FIRST_DAY = datetime.date(2024, 4, 1)
 LAST_DAY = datetime.date(2026, 11, 20)
 DECLINE_REASONS = [
@@ -66,10 +65,6 @@ def kept_for_review() -> set[int]:
         if len(group) < KEEP_WAITING:
             group.append(issue_id)
     return {pk for group in kept.values() for pk in group}
-
-
-def _aware(day: datetime.date, hour: int = 10) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=TOKYO)
 
 
 def _run_matching(ctx: DemoContext) -> MatchRun | None:
@@ -167,7 +162,7 @@ def load(ctx: DemoContext) -> None:
                 features=(candidate.components or {}).get("features", {}),
                 decided_by=user,
             )
-            Decision.objects.filter(pk=decision.pk).update(decided_at=_aware(day, 11))
+            Decision.objects.filter(pk=decision.pk).update(decided_at=tokyo_at(day, 11))
             Candidate.objects.filter(pk=candidate.pk).update(verdict=verdict)
             made["decisions"] += 1
             if verdict == "approved":
@@ -200,11 +195,11 @@ def _proposal(rng, decision, candidate, day, approver, made) -> int:
         deadline=deadline,
         created_by=approver,
     )
-    Proposal.objects.filter(pk=proposal.pk).update(created_at=_aware(day, 14))
+    Proposal.objects.filter(pk=proposal.pk).update(created_at=tokyo_at(day, 14))
     ExposureLog.objects.create(
         organization=resource.organization, kind=ExposureLog.Kind.PROPOSED, proposal=proposal
     )
-    ExposureLog.objects.filter(proposal=proposal).update(created_at=_aware(day, 14))
+    ExposureLog.objects.filter(proposal=proposal).update(created_at=tokyo_at(day, 14))
     # Whom it reached when it was sent: the organisation's members, else its contacts.
     outreach_record(
         organization_id=resource.organization_id,
@@ -221,14 +216,14 @@ def _proposal(rng, decision, candidate, day, approver, made) -> int:
     # (issues.workflow.PROJECT_NOT_STARTED_FROM): the demo has it expire instead.
     if roll < 0.62 and issue.status not in PROJECT_NOT_STARTED_FROM:
         Proposal.objects.filter(pk=proposal.pk).update(
-            status=Proposal.Status.ACCEPTED, responded_at=_aware(answered, 16)
+            status=Proposal.Status.ACCEPTED, responded_at=tokyo_at(answered, 16)
         )
         _project(rng, proposal, issue, resource, answered)
         return 1
     if roll < 0.85:
         Proposal.objects.filter(pk=proposal.pk).update(
             status=Proposal.Status.DECLINED,
-            responded_at=_aware(answered, 16),
+            responded_at=tokyo_at(answered, 16),
             response_reason=rng.choice(DECLINE_REASONS),
         )
     else:

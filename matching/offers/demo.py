@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import random
-from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db.models import Exists, OuterRef
@@ -30,10 +29,10 @@ from matching.proposals.services import PROPOSAL_DAYS, project_from_proposal
 from matching.scoring import engine_load, pair_features
 from partners.models import Membership, Organization, Resource, ResourceStatus
 from portal.attachments import attachment_upload_to
+from portal.demo.history import tokyo_at
 from portal.models import Role, User
 from portal.registry import DemoContext
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 CRITERIA = [
     "区民への効果（対象者数・継続性）、実現可能性、費用の妥当性、区内事業者との協働を重視します。",
     "実証後に区の事業として続けられるか、個人情報の扱いが適切かを重視します。",
@@ -68,10 +67,6 @@ DEMO_PDF = (
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
-
-
-def _at(day: datetime.date, hour: int) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=TOKYO)
 
 
 def load(ctx: DemoContext) -> None:
@@ -115,7 +110,7 @@ def _open_call(rng: random.Random, issue: Issue, *, sent: datetime.date, closed:
         return 0
     today = timezone.localdate()
     deadline = today + datetime.timedelta(days=-7 if closed else rng.randint(14, 30))
-    published = _at(sent - datetime.timedelta(days=14), 10)
+    published = tokyo_at(sent - datetime.timedelta(days=14), 10)
     call = OpenCall.objects.create(
         issue=issue,
         deadline=deadline,
@@ -199,7 +194,7 @@ def _proposal(
         created_by=author,
     )
     proposal.resources.set(resources)
-    Proposal.objects.filter(pk=proposal.pk).update(created_at=_at(sent, 15))
+    Proposal.objects.filter(pk=proposal.pk).update(created_at=tokyo_at(sent, 15))
     proposal.refresh_from_db()
     return proposal
 
@@ -233,7 +228,7 @@ def _decide(proposal: Proposal, status: str, verdict: str, sent: datetime.date) 
             features=features.get(resource_id, {}),
             decided_by=decider,
         )
-        Decision.objects.filter(pk=decision.pk).update(decided_at=_at(day, 11))
+        Decision.objects.filter(pk=decision.pk).update(decided_at=tokyo_at(day, 11))
         decisions.append(decision)
     Proposal.objects.filter(pk=proposal.pk).update(verdict=verdict)
     if status == "submitted":
@@ -241,7 +236,7 @@ def _decide(proposal: Proposal, status: str, verdict: str, sent: datetime.date) 
     Proposal.objects.filter(pk=proposal.pk).update(
         status=status,
         decision=decisions[0],
-        responded_at=_at(day, 11),
+        responded_at=tokyo_at(day, 11),
         response_reason="時期が合わない。来年度の予算編成に合わせて再提案をお待ちしています。"
         if status == "rejected"
         else "",

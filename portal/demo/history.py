@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime
 import random
+from zoneinfo import ZoneInfo
 
 from django.db import models
-from django.utils import timezone
 
 ORGANISATIONS_FROM = datetime.date(2022, 10, 1)
 ISSUES_FROM = datetime.date(2023, 4, 1)  # FY2023, the first 年度 of the demo's issues
 # The last registration day: the partners' own proposals of the demo are at most 75 days old.
 REGISTERED_UNTIL = datetime.date(2026, 6, 30)
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 def registration_days(
@@ -28,9 +29,10 @@ def registration_days(
     return sorted(first + datetime.timedelta(days=rng.randrange(span)) for _ in range(count))
 
 
-def registered_at(day: datetime.date) -> datetime.datetime:
-    """10:00 in Tokyo on `day`, as an aware datetime (stored in UTC)."""
-    return datetime.datetime.combine(day, datetime.time(10), tzinfo=timezone.get_default_timezone())
+def tokyo_at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    """`hour`:00 in Tokyo on `day`, as an aware datetime (stored in UTC): when the demo's
+    records say something happened."""
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=TOKYO)
 
 
 def backdate(instance: models.Model, day: datetime.date, *, also: tuple[str, ...] = ()) -> None:
@@ -39,7 +41,7 @@ def backdate(instance: models.Model, day: datetime.date, *, also: tuple[str, ...
 
     Later history entries (a review, a status change made by the demo) keep their own dates.
     """
-    when = registered_at(day)
+    when = tokyo_at(day)
     model = type(instance)
     model._default_manager.filter(pk=instance.pk).update(
         created_at=when, **dict.fromkeys(also, when)
