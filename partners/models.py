@@ -47,6 +47,9 @@ class OrgStatus(models.TextChoices):
     MERGED = "merged", _("統合済み")
 
 
+RESOURCES_EDITABLE = frozenset({OrgStatus.APPROVED, OrgStatus.CHANGES_REQUESTED})
+
+
 class Motive(models.TextChoices):
     CSR = "csr", _("CSR・社会貢献")
     NEW_MARKET = "new_market", _("新市場・新顧客開拓")
@@ -119,6 +122,13 @@ class Organization(Versioned):
     @property
     def is_approved(self) -> bool:
         return self.status == OrgStatus.APPROVED
+
+    @property
+    def resources_editable(self) -> bool:
+        """Whether members may add, edit and pause resources: once approved, and while the
+        ward asks for changes (修正依頼中), since its request may be about a resource; not
+        while under review, rejected, suspended or merged."""
+        return self.status in RESOURCES_EDITABLE
 
     @property
     def motive_labels(self) -> list[str]:

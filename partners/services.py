@@ -73,6 +73,9 @@ ORG_FIELDS = [
     "serves_all_wards",
     "past_collaborations",
 ]
+# Shown by the resource screens and raised by every resource write (services below).
+RESOURCES_LOCKED = gettext_lazy("団体の登録が承認されるまで、リソースは追加・変更できません。")
+
 RESOURCE_FIELDS = [
     "kind",
     "title",
@@ -544,9 +547,9 @@ def contact_delete(*, contact: ContactPerson) -> None:
 # --- resources --------------------------------------------------------------------------------
 
 
-def _require_approved(organization: Organization) -> None:
-    if organization.status != OrgStatus.APPROVED:
-        raise ValidationError(_("団体の登録が承認されるまで、リソースは追加・変更できません。"))
+def _require_resources_editable(organization: Organization) -> None:
+    if not organization.resources_editable:
+        raise ValidationError(RESOURCES_LOCKED)
 
 
 def resource_save(
@@ -557,7 +560,7 @@ def resource_save(
     resource: Resource | None = None,
     version: int | None = None,
 ) -> Resource:
-    _require_approved(organization)
+    _require_resources_editable(organization)
     with transaction.atomic():
         if resource is None:
             resource = Resource(organization=organization, ref=_ref_new(organization))
@@ -584,7 +587,7 @@ def resource_save(
 def resource_set_status(*, resource: Resource, status: str, by: User) -> Resource:
     if status not in ResourceStatus.values:
         raise ValidationError(_("状態が正しくありません。"))
-    _require_approved(resource.organization)
+    _require_resources_editable(resource.organization)
     resource.status = status
     history_stamp(resource, by)
     resource.save(update_fields=["status", "updated_at"])

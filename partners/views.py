@@ -288,10 +288,10 @@ def my_resources(request: AuthenticatedRequest) -> HttpResponse:
 @partner_required
 def resource_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     resource = selectors.own_resource(request.user, pk) if pk else None
-    organization, refused = _approved_or_status_page(request)
-    if refused:
-        messages.error(request, _("団体の登録が承認されるまで、リソースは追加・変更できません。"))
-        return refused
+    organization = selectors.own_organization(request.user)
+    if not organization.resources_editable:
+        messages.error(request, services.RESOURCES_LOCKED)
+        return redirect("partners:my_org")
     form = ResourceForm(request.POST or None, instance=resource)
     if request.method == "POST" and form.is_valid():
         try:

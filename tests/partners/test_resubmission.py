@@ -7,7 +7,13 @@ from django.urls import reverse
 
 from partners.models import Organization, OrgStatus
 from portal.models import Notification
-from tests.partners.factories import ContactPersonFactory, OrganizationFactory, partner_user
+from tests.partners.factories import (
+    ContactPersonFactory,
+    OrganizationFactory,
+    ResourceFactory,
+    partner_user,
+)
+from tests.partners.test_self_service import resource_data
 
 REASON = "法人番号が登記と一致しません。確認のうえ修正してください"
 
@@ -145,3 +151,29 @@ def test_a_number_another_organisation_holds_tells_its_contacts(
         )
     told = [m for m in mail.outbox if m.to == [contact.email]]
     assert len(told) == 1 and "本物 花子 様" in told[0].body
+
+
+@pytest.mark.django_db
+def test_resources_can_be_corrected_while_the_ward_asks_for_changes(client, asked):
+    """#13: a 修正依頼 about a resource could not be met — the resource screens were locked
+    until approval, while the ward waited for the correction."""
+    org, member = asked
+    resource = ResourceFactory(organization=org, title="見守り訪問", capacity=3)
+    client.force_login(member)
+    revise_page = client.get(reverse("partners:my_registration", args=[org.pk])).content.decode()
+    assert reverse("partners:my_resources") in revise_page
+    detail = client.get(reverse("partners:resource_detail", args=[resource.pk])).content.decode()
+    assert reverse("partners:resource_edit", args=[resource.pk]) in detail
+    edited = client.post(
+        reverse("partners:resource_edit", args=[resource.pk]),
+        resource_data(title="高齢者宅への見守り訪問（月2回）", version=resource.version),
+    )
+    assert edited.status_code == 302
+    resource.refresh_from_db()
+    assert resource.title == "高齢者宅への見守り訪問（月2回）"
+    assert resource.history.first().history_user == member
+    added = client.post(reverse("partners:resource_create"), resource_data())
+    assert added.status_code == 302
+    assert org.resources.count() == 2
+    org.refresh_from_db()
+    assert org.status == OrgStatus.CHANGES_REQUESTED  # resubmitting stays the member's step
