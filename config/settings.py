@@ -360,6 +360,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.event_deadline_reminders",
         "schedule": crontab(minute=15),
     },
+    # In the morning (Tokyo, CELERY_TIMEZONE) of the day before each public event.
+    "event-resident-reminders": {
+        "task": "matching.tasks.event_resident_reminders",
+        "schedule": crontab(hour=9, minute=5),
+    },
     # In the morning (Tokyo, CELERY_TIMEZONE) of the day before each advice session.
     "advice-session-reminders": {
         "task": "portal.tasks.advice_reminders",

@@ -101,3 +101,11 @@ def event_deadline_reminders() -> int:
     from matching.events.services import event_deadline_reminders_send
 
     return event_deadline_reminders_send()
+
+
+@shared_task(acks_late=True)
+def event_resident_reminders() -> int:
+    """Each morning: mail residents holding a seat at tomorrow's events (Tokyo dates), once."""
+    from matching.events.residents import resident_reminders_send
+
+    return resident_reminders_send()

@@ -26,9 +26,10 @@ SUBJECTS = {
     "cancelled": gettext_lazy("イベントのお申し込みを取り消しました"),
     "moved": gettext_lazy("お申し込みのイベントの日時・会場が変わりました"),
     "event_cancelled": gettext_lazy("お申し込みのイベントは中止になりました"),
+    "reminder": gettext_lazy("明日のイベントのご案内"),
 }
 # Kinds whose mail carries the calendar file (a cancelled event's says STATUS:CANCELLED).
-WITH_ICS = {"registered", "waitlisted", "promoted", "resent", "moved", "event_cancelled"}
+WITH_ICS = set(SUBJECTS) - {"cancelled"}
 
 
 def seat_token(invitation: Invitation) -> str:

@@ -8,6 +8,7 @@ desk by its 受付番号.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,6 +29,7 @@ from matching.events.models import (
 from matching.events.notices import SEAT_LINK, resident_notice_send
 from matching.events.services import place_give_up, seats_open
 from portal.bookings import link_read, receipt_number_free
+from portal.fiscal import datetime_range
 from portal.identifiers import email_key, phone_key
 from portal.ratelimit import rate_limit_spent
 
@@ -195,3 +197,39 @@ def resident_cancel(*, token: str) -> Invitation:
     place_give_up(event=event, invitation=invitation)
     resident_notice_send(invitation=invitation, kind="cancelled")
     return invitation
+
+
+def resident_reminders_send() -> int:
+    """Mail every resident holding a seat at an open event that starts tomorrow (Tokyo date)
+    and who gave an e-mail address,
+    once (``reminded_at``; residents get no answer-deadline reminder, so the field is theirs
+    for this); returns how many mails were queued.
+
+    Run each morning by Celery beat (config.settings CELERY_BEAT_SCHEDULE). "Tomorrow" is the
+    Tokyo calendar day after today's, 00:00 to 24:00 JST, whenever in the day it runs. The mail
+    repeats the 受付番号, the place (the online URL: the seat is held) and the cancel link, so a
+    resident who cannot come frees the seat for the waiting list.
+    """
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    since, until = datetime_range(tomorrow, tomorrow)
+    due = (
+        Invitation.objects.filter(
+            user__isnull=True,
+            contact__isnull=True,
+            status=InvitationStatus.REGISTERED,
+            reminded_at__isnull=True,
+            event__status=EventStatus.OPEN,
+            event__starts_at__gte=since,
+            event__starts_at__lt=until,
+        )
+        .exclude(email="")
+        .select_related("event")
+    )
+    sent = 0
+    for invitation in due:
+        with transaction.atomic():
+            resident_notice_send(invitation=invitation, kind="reminder")
+            invitation.reminded_at = timezone.now()
+            invitation.save(update_fields=["reminded_at"])
+        sent += 1
+    return sent

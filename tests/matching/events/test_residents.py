@@ -460,3 +460,52 @@ def test_an_english_sign_up_keeps_its_language_for_later_mails(client, event):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     client.post(reverse("matching:event_public_detail", args=[event.pk]), _form())
     assert Invitation.objects.get(event=event, user=None).language == "en"
+
+
+# --- the day before ------------------------------------------------------------------------------
+
+
+def test_residents_holding_a_seat_are_reminded_the_day_before_in_tokyo(
+    event, django_capture_on_commit_callbacks
+):
+    seated = _sign_up(event, name="席あり", email="seat@example.jp", party=2)
+    _sign_up(event, name="電話だけ", phone="090-1234-5678")  # no address: the desk knows them
+    waiting = _sign_up(event, name="待ち", email="wait@example.jp", party=3)
+    gone = _sign_up(event, name="取消", email="gone@example.jp")
+    residents.resident_cancel(token=_token(gone))
+    assert _status(waiting) == "waitlisted"
+
+    def reminded(run_at):
+        mail.outbox.clear()
+        with (
+            time_machine.travel(run_at, tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            sent = residents.resident_reminders_send()
+        return sent, [m.to[0] for m in mail.outbox]
+
+    day = timezone.localtime(event.starts_at).date()
+
+    def at(days_before, hour, minute):
+        moment = datetime.datetime.combine(day, datetime.time(hour, minute))
+        return timezone.make_aware(moment) - datetime.timedelta(days=days_before)
+
+    # 23:59 two days before, and 00:01 on the day itself: "tomorrow" is another day.
+    assert reminded(at(2, 23, 59)) == (0, [])
+    assert reminded(at(0, 0, 1)) == (0, [])
+    assert reminded(at(1, 23, 59)) == (1, ["seat@example.jp"])
+    body = mail.outbox[0].body
+    assert "明日はお申し込みのイベントの日です" in body
+    assert seated.checkin_code in body and MEETING_URL in body  # the seat is held
+    assert mail.outbox[0].attachments[0][0].endswith(".ics")
+    # Run again the same night: nobody is reminded twice.
+    assert reminded(at(1, 23, 59)) == (0, [])
+
+
+def test_the_residents_reminder_runs_every_morning_from_beat():
+    from django.conf import settings as django_settings
+
+    from matching import tasks
+
+    entry = django_settings.CELERY_BEAT_SCHEDULE["event-resident-reminders"]
+    assert entry["task"] == tasks.event_resident_reminders.name
