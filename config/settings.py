@@ -343,6 +343,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# Days personal data is kept, by kind (portal.retention; the privacy notice states them).
+PERSONAL_DATA_RETENTION_DAYS = {
+    "event_signups": 90,
+    "consultations": 365,
+    "unanswered_questions": 365,
+    "mail_log": 365,
+}
+
 CELERY_BEAT_SCHEDULE = {
     "health-probe": {"task": "portal.tasks.health_probe", "schedule": 300.0},
     "pending-imports-sweep": {"task": "portal.tasks.pending_imports_sweep", "schedule": 3600.0},
@@ -359,6 +367,15 @@ CELERY_BEAT_SCHEDULE = {
     "event-deadline-reminders": {
         "task": "matching.tasks.event_deadline_reminders",
         "schedule": crontab(minute=15),
+    },
+    # At night (Tokyo): personal data past its retention period (portal.retention).
+    "personal-data-erase": {
+        "task": "portal.tasks.personal_data_erase",
+        "schedule": crontab(hour=3, minute=40),
+    },
+    "event-signups-erase": {
+        "task": "matching.tasks.event_signups_erase",
+        "schedule": crontab(hour=3, minute=45),
     },
     # In the morning (Tokyo, CELERY_TIMEZONE) of the day before each public event.
     "event-resident-reminders": {

@@ -104,6 +104,14 @@ def event_deadline_reminders() -> int:
 
 
 @shared_task(acks_late=True)
+def event_signups_erase() -> int:
+    """Daily: residents' sign-ups past their retention period, erased (portal.retention)."""
+    from matching.events.retention import resident_signups_erase
+
+    return resident_signups_erase()
+
+
+@shared_task(acks_late=True)
 def event_resident_reminders() -> int:
     """Each morning: mail residents holding a seat at tomorrow's events (Tokyo dates), once."""
     from matching.events.residents import resident_reminders_send

@@ -578,6 +578,8 @@ class ConsultationRequest(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     # The language the request was written in: its mails are written in it too.
     language = models.CharField(max_length=8, blank=True, editable=False)
+    # When name, contact and message were erased after the retention period (portal.retention).
+    erased_at = models.DateTimeField(_("個人情報の消去日時"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -586,7 +588,7 @@ class ConsultationRequest(models.Model):
         verbose_name_plural = _("相談")
 
     def __str__(self) -> str:
-        return f"{self.name} {self.get_topic_display()}"
+        return f"{self.requester} {self.get_topic_display()}"
 
     def save(self, *args, **kwargs) -> None:
         if not self.receipt_number:
@@ -594,6 +596,15 @@ class ConsultationRequest(models.Model):
 
             self.receipt_number = receipt_number_free(ConsultationRequest, "receipt_number")
         super().save(*args, **kwargs)
+
+    @property
+    def requester(self) -> str:
+        """Who asked, as staff read it: the name, or a marker once erased (portal.retention)."""
+        if self.erased_at is not None:
+            from portal.retention import ERASED
+
+            return str(ERASED)
+        return self.name
 
 
 class ConsultationNote(models.Model):

@@ -48,6 +48,14 @@ def submission_receipts_sweep() -> int:
 
 
 @shared_task(acks_late=True)
+def personal_data_erase() -> dict[str, int]:
+    """Daily: personal data past its retention period (portal.retention), erased."""
+    from portal.retention import personal_data_erase as erase
+
+    return erase()
+
+
+@shared_task(acks_late=True)
 def advice_reminders() -> int:
     """Each morning: mail the bookers of tomorrow's advice sessions (Tokyo dates), once each."""
     from portal.support.advice.services import advice_reminders_send

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.locking import Versioned
+from portal.retention import ERASED
 
 
 class EventTheme(models.Model):
@@ -231,6 +232,9 @@ class Invitation(models.Model):
     party_size = models.PositiveSmallIntegerField(_("人数"), default=1)
     accessibility_needs = models.TextField(_("配慮してほしいこと"), blank=True, max_length=1000)
     language = models.CharField(max_length=8, blank=True, editable=False)
+    # When a resident's name, address and needs were erased (matching.events.retention); the
+    # place, party size and attendance stay for the counts.
+    erased_at = models.DateTimeField(_("個人情報の消去日時"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -244,7 +248,8 @@ class Invitation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(user__isnull=False)
                 | models.Q(contact__isnull=False)
-                | (~models.Q(name="") & (~models.Q(email_key="") | ~models.Q(phone_key=""))),
+                | (~models.Q(name="") & (~models.Q(email_key="") | ~models.Q(phone_key="")))
+                | models.Q(erased_at__isnull=False),
                 name="invitation_user_or_resident_contact",
             ),
             # The race guard of "one sign-up per person and event" (the service says it first).
@@ -275,6 +280,8 @@ class Invitation(models.Model):
             return str(self.user)
         if self.contact_id is not None and self.contact:
             return self.contact.name
+        if self.erased_at is not None:
+            return str(ERASED)
         return self.name or "—"
 
     @property

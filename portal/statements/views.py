@@ -76,7 +76,7 @@ def _statement(request: HttpRequest, template: str, **context) -> HttpResponse:
 @public
 def privacy(request: HttpRequest) -> HttpResponse:
     """Anyone: 個人情報の取扱い — what the portal collects, why, how long, who sees it."""
-    return _statement(request, "privacy")
+    return _statement(request, "privacy", retention=settings.PERSONAL_DATA_RETENTION_DAYS)
 
 
 @public
