@@ -169,7 +169,7 @@ def review_context(request: AuthenticatedRequest, issue, *, conflict: str = "") 
         "issue": issue,
         "candidates": candidates,
         "offers": offers,
-        "verdicts": [(v, Decision.Verdict(v).label) for v in verdicts],
+        "verdicts": [(v, review_services.VERDICT_BUTTONS[v]) for v in verdicts],
         "reasons": review_services.REJECT_REASONS,
         "can_decide": request.user.has_perm("matching.decide_candidate", issue),
         "conflict": conflict,

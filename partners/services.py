@@ -157,7 +157,7 @@ def _ref_new(organization: Organization) -> str:
 class Registration:
     """What a registration did. The public answer is the same whatever it did (no one learns
     from it whether an address or a 法人番号 is known); `organization` is None when the
-    address already had an account and nothing was created."""
+    address was already known (a user's or a contact's) and nothing was created."""
 
     name: str
     organization: Organization | None
@@ -166,7 +166,8 @@ class Registration:
 def registration_submit(*, data: dict[str, Any]) -> Registration:
     """簡易登録: organisation (審査中), contact, partner user without password, first resource.
 
-    A known e-mail address creates nothing: its holder is mailed how to sign in. A known
+    A known e-mail address — a portal user's, or a contact person's of an organisation —
+    creates nothing: its holder is mailed what to do (the public answer is the same). A known
     法人番号 is registered for review (staff see "same 法人番号 as …"), and the organisation that
     holds it is told. Reviewers get a notice; every mail leaves after commit.
     """
@@ -175,6 +176,17 @@ def registration_submit(*, data: dict[str, Any]) -> Registration:
     holder = User.objects.filter(email__iexact=email).first()
     if holder is not None:
         _known_address_mail(user=holder, organization_name=data["name"])
+        return Registration(name=data["name"], organization=None)
+    # A contact's address (an organisation without members, reached by mail) would otherwise
+    # become a stranger's login, and the contact's own "activate an account" link would fail.
+    contact = (
+        ContactPerson.objects.filter(email__iexact=email)
+        .exclude(organization__status=OrgStatus.MERGED)
+        .select_related("organization")
+        .first()
+    )
+    if contact is not None:
+        _known_contact_mail(contact=contact, organization_name=data["name"])
         return Registration(name=data["name"], organization=None)
     # Stored in its one spelling, so the review's duplicate check (same 法人番号) finds the
     # organisation already registered however either was typed.
@@ -276,6 +288,29 @@ def _known_address_mail(*, user: User, organization_name: str) -> None:
         },
         subject=gettext_lazy("団体登録の申し込みについて"),
         recipient=user,
+    )
+
+
+def _known_contact_mail(*, contact: ContactPerson, organization_name: str) -> None:
+    mail_template_send(
+        to=contact.email,
+        template="portal/mail/notice",
+        context={
+            "name": contact.name,
+            "message": later(
+                gettext_lazy(
+                    "このメールアドレスで、団体「%(org)s」の登録の申し込みがありました。"
+                    "このアドレスは既に団体「%(holder)s」の担当者として登録されているため、"
+                    "新しい登録はしていません。%(holder)sのログインアカウントが必要な場合や、"
+                    "別の団体を登録したい場合は、区の担当者にお問い合わせください。"
+                    "お心当たりがない場合は、このメールを破棄してください。"
+                ),
+                org=organization_name,
+                holder=contact.organization.name,
+            ),
+            "link": absolute_url(reverse("portal:contact")),
+        },
+        subject=gettext_lazy("団体登録の申し込みについて"),
     )
 
 

@@ -89,15 +89,24 @@ def cell_restore(value: object) -> object:
     return value
 
 
+# A plain number a spreadsheet shows as typed: -1, +3.5, -1,200.
+PLAIN_NUMBER = re.compile(r"[+-]\d[\d,]*(\.\d+)?")
+
+
 def cell_is_formula(value: object) -> bool:
-    """True for text a spreadsheet would run: =…, @…, or +/- followed by something not numeric."""
+    """True for text a spreadsheet would run (OWASP "CSV injection"): a leading = or @, or a
+    leading + or - unless the text is a plain number or a bullet ("- " then a non-ASCII
+    character, as in 「- 見守り訪問」). ``-2+3`` shows as 1 and ``-2+3+cmd|' /C calc'!A0`` or
+    ``+1+HYPERLINK(…)`` run, so every other leading sign counts as a formula."""
     if not isinstance(value, str) or not value:
         return False
     if value[0] in "=@":
         return True
     if value[0] in "+-" and len(value) > 1:
-        rest = value[1:].lstrip()
-        return bool(rest) and not (rest[0].isdigit() or value[1] == " ")
+        if PLAIN_NUMBER.fullmatch(value):
+            return False
+        rest = value[1:].lstrip(" ")
+        return not (value[1] == " " and rest and not rest[0].isascii())
     return False
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -58,13 +59,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def login_locked_out(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
 ) -> HttpResponse:
-    """AXES_LOCKOUT_CALLABLE: the 429 page of both login forms, with when to try again."""
+    """AXES_LOCKOUT_CALLABLE: the 429 page of both login forms, with when to try again, the
+    self-service password reset, and a way back to the form that was used."""
     retry_at = login_retry_at(request, credentials)
     seconds = max(1, math.ceil((retry_at - timezone.now()).total_seconds())) if retry_at else None
+    admin_login = reverse("admin:login")
+    back = admin_login if request.path == admin_login else reverse("portal:login")
     response = render(
         request,
         "portal/login_locked.html",
-        {"retry_at": retry_at, "seconds": seconds},
+        {"retry_at": retry_at, "seconds": seconds, "back": back},
         status=429,
     )
     if seconds:

@@ -7,7 +7,8 @@ source text ("fuzzy") can never ship as a translation: an msgid without a glossa
 empty (Django then shows the Japanese) and listed. With --check nothing is written and the exit
 status says whether the catalogue matches the glossaries (`make lint` runs it).
 
-A count (ngettext, {% blocktranslate count %}) takes a pair ["%(n)s issue", "%(n)s issues"]
+A message with a context (pgettext) takes the key "context|msgid" where its English differs
+from the msgid's without context. A count (ngettext, {% blocktranslate count %}) takes a pair ["%(n)s issue", "%(n)s issues"]
 (English singular, plural); a single string is used for both forms.
 """
 
@@ -37,7 +38,9 @@ def catalogue_sync(po: polib.POFile, glossary: Glossary) -> tuple[int, list[str]
     for entry in po:
         if not entry.msgid:
             continue
-        english = glossary.get(entry.msgid, "")
+        # A message with a context (pgettext) is looked up as "context|msgid" first.
+        english = glossary.get(f"{entry.msgctxt}|{entry.msgid}", "") if entry.msgctxt else ""
+        english = english or glossary.get(entry.msgid, "")
         if not english:
             missing.append(entry.msgid)
         if isinstance(english, list) and not entry.msgid_plural:

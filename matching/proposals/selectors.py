@@ -9,12 +9,29 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from matching.models import Proposal
 from matching.selectors import proposals_for_staff
 from partners.models import Outreach
-from portal.models import Role, User
+from portal.models import STAFF_ROLES, Role, User
 
 
 def ward_contact(proposal: Proposal) -> User | None:
-    """Whom the partner writes to: the issue's coordinator, else the approver who sent it."""
-    return proposal.issue.coordinator or proposal.created_by
+    """Whom the partner writes to, always someone of the ward's side: the issue's coordinator,
+    else the staff member who sent the proposal, else the first active coordinator of the
+    issue's ward (by id, so every page names the same person); None when there is none (the
+    page then points to the ward's office). A partner's own proposal (逆プロポ) was created by
+    the partner, who was shown as their own ward contact."""
+    issue = proposal.issue
+    if issue.coordinator is not None:
+        return issue.coordinator
+    sender = proposal.created_by
+    if sender is not None and sender.role in STAFF_ROLES:
+        return sender
+    if issue.ward_id is None:
+        return None
+    return (
+        User.objects.filter(role=Role.COORDINATOR, ward_id=issue.ward_id, is_active=True)
+        .select_related("ward")
+        .order_by("pk")
+        .first()
+    )
 
 
 def contact_line(user: User) -> str:

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from issues.models import Issue
 from matching.engine.services import engine_version_current
@@ -52,6 +52,16 @@ REJECT_REASONS = [
     ("duplicate", gettext_lazy("既に別の連携で対応中")),
     ("other", gettext_lazy("その他")),
 ]
+
+
+# The buttons that give a verdict: the same Japanese as the verdict's label, but a verb in
+# English ("Reject", where the recorded verdict reads "Rejected"), hence the context.
+VERDICT_BUTTONS = {
+    Decision.Verdict.APPROVED: pgettext_lazy("判断のボタン", "承認"),
+    Decision.Verdict.REQUESTED: pgettext_lazy("判断のボタン", "承認依頼"),
+    Decision.Verdict.HELD: pgettext_lazy("判断のボタン", "保留"),
+    Decision.Verdict.REJECTED: pgettext_lazy("判断のボタン", "却下"),
+}
 
 
 def allowed_verdicts(user: User, issue: Issue) -> list[str]:

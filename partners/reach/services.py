@@ -34,6 +34,7 @@ from partners.models import (
     OrgStatus,
     Outreach,
 )
+from portal.fiscal import date_label
 from portal.localtext import LocalText
 from portal.mail import absolute_url, mail_template_send
 from portal.models import NoticeKind, Role, User
@@ -246,7 +247,7 @@ def contact_link_find(
             _(
                 "このリンクの有効期限（%(date)s）が過ぎています。区の担当者に新しいリンクを依頼してください。"
             )
-            % {"date": timezone.localtime(link.expires_at).strftime("%Y-%m-%d")},
+            % {"date": date_label(link.expires_at)},
             "expired",
         )
     return link

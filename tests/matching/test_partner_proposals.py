@@ -462,3 +462,27 @@ def test_publishing_a_call_tells_the_ranked_organisations_each_in_a_mail_of_thei
     assert {m.to[0] for m in told} == {u.email for u in [member, *others]}
     assert all(len(m.to) == 1 for m in told)
     assert absolute_url(f"/matching/partner/issues/{issues[0].pk}/") in told[0].body
+
+
+def test_the_ward_contact_of_a_partners_own_proposal_is_ward_staff_never_the_partner(
+    client, world, member, coordinator
+):
+    """Third probe of #13: with no coordinator on the issue, the page named the proposing
+    partner as their own 区の担当者."""
+    from matching.proposals.selectors import ward_contact
+
+    issues, resources = world
+    issues[0].coordinator = None
+    issues[0].save(update_fields=["coordinator"])
+    client.force_login(member)
+    assert _propose(client, issues[0], [resources[0]]).status_code == 302
+    proposal = Proposal.objects.get()
+    assert proposal.created_by == member
+    assert ward_contact(proposal) == coordinator  # the ward's coordinator
+    page = client.get(reverse("matching:partner_proposal", args=[proposal.pk])).content.decode()
+    section = page.split("区の担当者</h2>")[1].split("</dl>")[0]
+    assert str(coordinator) in section and member.email not in section
+    # A ward with no coordinator: no person is named, the page points to the ward's office.
+    coordinator.is_active = False
+    coordinator.save(update_fields=["is_active"])
+    assert ward_contact(proposal) is None

@@ -226,6 +226,31 @@ def test_a_known_address_gets_the_public_answer_and_its_holder_a_mail(
 
 
 @pytest.mark.django_db
+def test_a_contacts_address_is_not_taken_by_someone_elses_registration(
+    client, django_capture_on_commit_callbacks
+):
+    """Third probe of #13: a contact of an organisation without members had their address
+    made into a stranger's login, and their own mailed "create an account" link then failed."""
+    holder = OrganizationFactory(name="株式会社湾岸損害保険", status=OrgStatus.APPROVED)
+    ContactPersonFactory(organization=holder, name="湾岸 一郎", email="contact1@example-011.jp")
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = client.post(REGISTER, form_data(contact_email="new@example.jp"))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        # Typed as an IME gives it: full-width and upper case.
+        taken = client.post(
+            REGISTER,
+            form_data(name="連絡先メール社", contact_email="ＣＯＮＴＡＣＴ1@example-011.jp"),
+        )
+    assert taken.status_code == fresh.status_code == 302
+    assert taken["Location"] == fresh["Location"]  # the same public answer
+    assert not Organization.objects.filter(name="連絡先メール社").exists()
+    assert not User.objects.filter(email__iexact="contact1@example-011.jp").exists()
+    assert [m.to for m in mail.outbox] == [["contact1@example-011.jp"]]
+    assert "株式会社湾岸損害保険」の担当者として登録されている" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
 def test_a_known_corporate_number_is_registered_for_review_and_its_holder_told(
     client, coordinator, django_capture_on_commit_callbacks
 ):

@@ -64,9 +64,15 @@ def test_oversized_file_is_refused():
         ('=HYPERLINK("http://x")', True),
         ("@SUM(A1)", True),
         ("+cmd|' /C calc'!A0", True),
-        ("-2+3", False),
+        # Issue #15, third probe: a sign then a digit passed as "a number" and ran in Excel.
+        ('+1+HYPERLINK("http://evil.example","click")', True),
+        ("-2+3+cmd|' /C calc'!A0", True),
+        ("-2+3", True),  # Excel shows 1, not what was stored
+        ("- cmd|' /C calc'!A0", True),
         ("- 箇条書きの説明", False),
         ("-1", False),
+        ("+3.5", False),
+        ("-1,200", False),
         ("高齢者", False),
     ],
 )
