@@ -153,6 +153,22 @@ def embeddings_for(
     return matrix
 
 
+def embedding_of(text: str, *, role: str) -> np.ndarray | None:
+    """One text's (dim,) vector: the stored one when this text was embedded before, else
+    computed now and NOT stored: a draft being typed would leave a row for every pause.
+
+    None when no embedder is configured or installed.
+    """
+    model = embedder()
+    if model is None:
+        return None
+    digest = text_digest(text, role=role)
+    found = vectors_stored(model.name, [digest]).get(digest)
+    if found is not None:
+        return found
+    return model.embed([prepared(text)], role=role)[0]
+
+
 # ------------------------------------------------------------------------ refresh on save
 
 _refresh_task: dict[str, Any] = {}
