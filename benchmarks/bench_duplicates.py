@@ -160,7 +160,9 @@ def main() -> int:
         f"THRESHOLD {threshold:.2f} (F1 {f1:.2f}); issues/similarity.py has "
         f"{similarity.SPARSE_WEIGHT} {similarity.DENSE_FLOOR} {similarity.THRESHOLD}"
     )
-    report("hybrid (THRESHOLD, reported)", similarity.fused_score(sparse, dense), similarity.THRESHOLD)
+    report(
+        "hybrid (THRESHOLD, reported)", similarity.fused_score(sparse, dense), similarity.THRESHOLD
+    )
     return 0
 
 

@@ -56,7 +56,9 @@ def registered():
         for code in MIMAMORI_WARDS
     ]
     for number, (title, description) in enumerate(OTHERS):
-        IssueFactory(ref=f"OTHER-{number}", ward=ward("13104"), title=title, description=description)
+        IssueFactory(
+            ref=f"OTHER-{number}", ward=ward("13104"), title=title, description=description
+        )
     return mimamori
 
 
@@ -122,7 +124,10 @@ def test_the_issue_being_edited_is_not_its_own_duplicate(client, coordinator, re
     [
         ({"title": "見守", "description": ""}, "課題名と内容を入力すると"),
         ({"title": "見守り\x00", "description": "安否確認"}, "課題名と内容を入力すると"),
-        ({"title": "宇宙港の誘致", "description": "ロケットの発射場を区内に"}, "見つかりませんでした"),
+        (
+            {"title": "宇宙港の誘致", "description": "ロケットの発射場を区内に"},
+            "見つかりませんでした",
+        ),
     ],
 )
 def test_short_refused_or_unlike_text_shows_a_hint_not_an_error(
