@@ -38,7 +38,8 @@ THROUGHPUT_TEXTS = 48
 
 
 def documents(rows: list[dict]) -> tuple[list[str], list[str]]:
-    from matching.rules import issue_document, resource_document
+    from issues.similarity import issue_document
+    from matching.rules import resource_document
 
     issues = [
         issue_document(title=r["issue_title"], description=r["issue"], field_name=r["field"])

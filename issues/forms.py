@@ -323,6 +323,16 @@ class LinkForm(PortalForm):
     similarity = forms.FloatField(widget=forms.HiddenInput, required=False)
 
 
+class SimilarDraftForm(PortalForm):
+    """The registration or edit form's text as it is being typed (似ている課題, before saving)."""
+
+    title = forms.CharField(max_length=200, required=False)
+    description = forms.CharField(max_length=5000, required=False)
+    field = forms.ModelChoiceField(queryset=Field.objects.all(), required=False)
+    # The issue being edited, so it is not shown as similar to itself.
+    editing = forms.IntegerField(required=False, min_value=1)
+
+
 class ImportForm(PortalForm):
     file = SpreadsheetFileField(
         max_bytes=DEFAULT_MAX_BYTES,

@@ -7,6 +7,7 @@ app_name = "issues"
 urlpatterns = [
     path("", views.triage, name="triage"),
     path("new/", views.issue_create, name="create"),
+    path("similar-draft/", views.issue_similar_draft, name="similar_draft"),
     path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("map/", views.issue_map, name="map"),
     path("import/", views.import_issues, name="import"),

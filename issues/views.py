@@ -31,6 +31,7 @@ from issues.forms import (
     LinkForm,
     PublicFilterForm,
     ScoresForm,
+    SimilarDraftForm,
     StatusForm,
     TriageFilterForm,
     coordinator_label,
@@ -388,6 +389,33 @@ def issue_similar(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "issues/detail.html#similar", context)
     return redirect(reverse("issues:detail", args=[issue.pk]) + "?saved=1#similar")
+
+
+# Fewer characters than this say too little to compare (a title being started).
+DRAFT_MIN_CHARACTERS = 4
+
+
+@require_POST
+@coordinator_required
+def issue_similar_draft(request: AuthenticatedRequest) -> HttpResponse:
+    """Similar issues of every ward for the text being typed on the registration or edit form
+    (HTMX, debounced in the form), with ward, status and a link, before anything is saved.
+
+    Who: coordinators and admins, as the form. POST because a description runs to 5,000
+    characters. A text that is too short or refused by the form shows the hint, not an error.
+    """
+    form = SimilarDraftForm(request.POST)
+    rows = None
+    if form.is_valid():
+        data = form.cleaned_data
+        if len((data["title"] + data["description"]).strip()) >= DRAFT_MIN_CHARACTERS:
+            rows = similarity.similar_issues(
+                title=data["title"],
+                description=data["description"],
+                field_name=data["field"].name if data["field"] else "",
+                exclude_ids={data["editing"]} if data["editing"] else set(),
+            )
+    return render(request, "issues/form.html#draft_similar", {"draft_similar": rows})
 
 
 @require_POST

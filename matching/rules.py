@@ -72,10 +72,6 @@ _NO_END = 10**7
 BLOCK_ROWS = 128  # issues scored together: 128 x 10k resources x ~10 float32 arrays ≈ 50 MB
 
 
-def issue_document(*, title: str, description: str, field_name: str) -> str:
-    return "\n".join(part for part in (title, description, field_name) if part)
-
-
 def resource_document(
     *, title: str, description: str, field_names: list[str], csr_policy: str, research: str
 ) -> str:

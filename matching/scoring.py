@@ -15,6 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from issues.models import Issue
+from issues.similarity import issue_document
 from matching.engine.ranker import RankerModel
 from matching.rules import (
     BLOCK_ROWS,
@@ -23,7 +24,6 @@ from matching.rules import (
     ResourceTable,
     feature_block,
     hard_filter_mask,
-    issue_document,
     load_issues,
     load_resources,
     resource_document,

