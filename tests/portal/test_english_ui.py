@@ -200,10 +200,15 @@ def test_faq_entries_show_their_english_in_the_english_ui(client, faq):
     assert "Can I use the portal in English?" in html
     assert "Registration" in html and "団体・リソースの登録" not in html
     assert "英語で表示できますか" not in html
-    # No English given: the Japanese is shown whole, marked as Japanese for screen readers.
-    assert '<summary lang="ja">区役所の窓口はどこですか。</summary>' in html
+    # No English given: the Japanese is shown whole, marked as Japanese for screen readers,
+    # with a visible marker that says so.
+    assert (
+        '<summary><span lang="ja">区役所の窓口はどこですか。</span> '
+        '<span class="ja-only" role="note" aria-label="Japanese only (no English text yet)">'
+        "Japanese only</span></summary>"
+    ) in html
     page = client.get(reverse("portal:faq_entry", args=[translated.pk])).content.decode()
-    assert '<h1 lang="en">Can I use the portal in English?</h1>' in page
+    assert '<h1><span lang="en">Can I use the portal in English?</span></h1>' in page
 
 
 def test_faq_entries_stay_japanese_in_the_japanese_ui(client, faq):
