@@ -6,9 +6,15 @@ name says why. ``block=True`` writes paragraphs (linebreaks) in a <div>; ``trunc
 the text to N characters; ``mark=False`` leaves the marker out where a neighbouring text of the
 same object (its title) already carries it. ``{{ issue|local:"title" }}`` is the plain text,
 for <title> and attributes.
+
+Data that has no English field (a venue, an area, a project's title) is shown as written, with
+the language of its script: ``{{ event.venue|as_written }}`` → <span lang="ja">…</span> when it
+contains Japanese; ``<div lang="{{ text|text_lang }}">`` for a block.
 """
 
 from __future__ import annotations
+
+import re
 
 from django import template
 from django.template.defaultfilters import linebreaks_filter
@@ -21,6 +27,9 @@ from portal.fiscal import english
 from portal.localcontent import EnglishContent
 
 register = template.Library()
+
+# Kana, CJK ideographs and full-width forms: text a screen reader should read as Japanese.
+JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
 def japanese_only_marker() -> SafeString:
@@ -54,3 +63,15 @@ def local_tag(
 @register.filter(name="local")
 def local_filter(obj: EnglishContent, name: str) -> str:
     return obj.local(name)
+
+
+@register.filter
+def text_lang(text: object) -> str:
+    """ "ja" for text with Japanese script in it, else "en" (the page's other language)."""
+    return "ja" if JAPANESE_SCRIPT.search(str(text or "")) else "en"
+
+
+@register.filter
+def as_written(text: object) -> SafeString:
+    """Data shown as typed, in a <span> marked with the language of its script."""
+    return format_html('<span lang="{}">{}</span>', text_lang(text), text or "")

@@ -291,7 +291,9 @@ def test_the_month_view_counts_events_in_singular_and_plural(client, coordinator
 
 class _Text(HTMLParser):
     """The text a person reads or hears: text nodes and the attributes read aloud or shown,
-    outside scripts, styles and elements marked lang="ja" (content without English)."""
+    outside scripts, styles and elements marked lang="ja" (content without English). The
+    <title> cannot mark a part of itself: Japanese there is allowed when the page marks the
+    same text lang="ja" (the heading of content without English)."""
 
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
     SPOKEN = ("placeholder", "title", "aria-label", "alt")
@@ -300,6 +302,8 @@ class _Text(HTMLParser):
         super().__init__()
         self.stack: list[tuple[str, bool]] = []
         self.texts: list[str] = []
+        self.marked: list[str] = []
+        self.title: list[str] = []
         self.links: list[str] = []
 
     def _skipping(self) -> bool:
@@ -323,15 +327,26 @@ class _Text(HTMLParser):
                 break
 
     def handle_data(self, data):
-        if not self._skipping():
+        if self._skipping():
+            self.marked.append(data)
+        elif self.stack and self.stack[-1][0] == "title":
+            self.title.append(data)
+        else:
             self.texts.append(data)
+
+    def title_unmarked(self) -> str:
+        title = "".join(self.title)
+        for text in self.marked:
+            if text.strip():
+                title = title.replace(text.strip(), "")
+        return title
 
 
 def _leftovers(html: str, data: set[str]) -> tuple[list[str], list[str]]:
     parser = _Text()
     parser.feed(html)
     found = []
-    for text in parser.texts:
+    for text in [*parser.texts, parser.title_unmarked()]:
         for value in data:
             text = text.replace(value, "")
         found.extend(JAPANESE.findall(text))
@@ -381,3 +396,35 @@ def test_every_menu_page_of_each_role_has_no_japanese_left_in_english(client, re
         if found:
             problems[path] = sorted(set(found))
     assert problems == {}
+
+
+def test_every_public_page_has_no_japanese_left_in_english(client):
+    """Every public page (portal.statements.views.PUBLIC_PAGES: the accessibility statement's
+    list) in English, with one record of each kind on it: Japanese is allowed only inside
+    elements marked lang="ja" (content staff have not written in English) and in names."""
+    from matching.events.models import Event
+    from portal.statements.views import PUBLIC_PAGES
+    from tests.public_world import public_world
+
+    args = public_world()
+    event = Event.objects.get(pk=args["matching:event_public_detail"][0])
+    event.title_en = "Parenting and shopping-street meet-up"
+    event.description = "子育て中の方と商店街の交流会です。"
+    event.description_en = "A meet-up of parents and the shopping street."
+    event.save()
+    _english(client)
+    data = _data_texts()
+    problems = {}
+    for url_name, _label in PUBLIC_PAGES:
+        html = client.get(reverse(url_name, args=args.get(url_name, []))).content.decode()
+        found, _ = _leftovers(html, data)
+        if found:
+            problems[url_name] = sorted(set(found))
+    assert problems == {}, "\n".join(f"{page}: {texts}" for page, texts in problems.items())
+    assert len(PUBLIC_PAGES) == 18
+    page = client.get(reverse("matching:event_public_detail", args=[event.pk])).content.decode()
+    assert "Parenting and shopping-street meet-up" in page and "Japanese only" not in page
+    issue_page = client.get(
+        reverse("issues:public_detail", args=args["issues:public_detail"])
+    ).content.decode()
+    assert 'class="ja-only"' in issue_page  # the issue has no English: marked
