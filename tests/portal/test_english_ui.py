@@ -428,3 +428,55 @@ def test_every_public_page_has_no_japanese_left_in_english(client):
         reverse("issues:public_detail", args=args["issues:public_detail"])
     ).content.decode()
     assert 'class="ja-only"' in issue_page  # the issue has no English: marked
+
+
+# --- English content on the staff forms ------------------------------------------------------
+
+
+def test_staff_give_an_issue_english_on_its_edit_form_and_the_public_page_shows_it(
+    client, coordinator
+):
+    from issues.models import Issue, IssueStatus
+    from tests.issues.factories import IssueFactory, issue_data
+    from tests.portal.factories import ward
+
+    issue = IssueFactory(ward=ward("13101"), status=IssueStatus.OPEN)
+    client.force_login(coordinator)
+    url = reverse("issues:edit", args=[issue.pk])
+    data = issue_data(version=str(issue.version), title=issue.title)
+    data.pop("status")
+    half = client.post(url, {**data, "title_en": "Watching over children in the park"})
+    assert half.status_code == 400
+    assert "fill in this field in English too" not in half.content.decode()  # Japanese UI
+    assert "この欄も英語で入力してください" in half.content.decode()
+    issue.refresh_from_db()
+    assert issue.title_en == ""
+    english = {
+        **data,
+        "title_en": "Watching over children in the park",
+        "summary_en": "Volunteers are needed to watch over children after school.",
+    }
+    assert client.post(url, english).status_code == 302
+    issue = Issue.objects.select_related("ward").get(pk=issue.pk)
+    public = reverse("issues:public_detail", args=[issue.public_ward_key, issue.pk])
+    client.logout()
+    japanese = client.get(public).content.decode()
+    assert issue.title in japanese and "Watching over children" not in japanese
+    _english(client)
+    page = client.get(public).content.decode()
+    assert '<h1><span lang="en">Watching over children in the park</span></h1>' in page
+    assert "Volunteers are needed to watch over children after school." in page
+    assert 'class="ja-only"' not in page
+
+
+@pytest.mark.parametrize(("capacity", "shown"), [(1, "1 person"), (1200, "1,200 people")])
+def test_an_event_capacity_is_counted_in_english(client, coordinator, capacity, shown):
+    from matching.events import services
+    from tests.matching.events.test_lifecycle import _event_data
+
+    event = services.event_create(
+        created_by=coordinator, data=_event_data(public=True, capacity=capacity)
+    )
+    _english(client)
+    html = client.get(reverse("matching:event_public_detail", args=[event.pk])).content.decode()
+    assert f"<dd>{shown}</dd>" in html
