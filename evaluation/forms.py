@@ -21,6 +21,7 @@ from evaluation.models import (
 from evaluation.report import csv_language
 from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.formtools import PortalForm, PortalModelForm, lazy_percent
+from portal.localcontent import EnglishFieldsFormMixin
 from portal.models import Ward
 from portal.once import OnceFormMixin
 from portal.uploads import SpreadsheetFileField
@@ -195,7 +196,7 @@ class DeviceFeedForm(OnceFormMixin, PortalForm):
     name = forms.CharField(label=_("連携名（機器・アプリ）"), max_length=100)
 
 
-class CaseForm(OnceFormMixin, PortalModelForm):
+class CaseForm(EnglishFieldsFormMixin, OnceFormMixin, PortalModelForm):
     success_factors = forms.MultipleChoiceField(
         label=_("成功要因"),
         choices=CaseFactor.choices,
@@ -219,6 +220,9 @@ class CaseForm(OnceFormMixin, PortalModelForm):
             "failure_factors",
             "factors_note",
             "lessons",
+            "title_en",
+            "summary_en",
+            "lessons_en",
             "published",
         ]
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from matching.projects.models import Project
+from portal.localcontent import EnglishContent
 from portal.locking import Versioned
 from portal.models import Field, Ward
 
@@ -426,8 +427,10 @@ class CaseFactor(models.TextChoices):
     EXPECTATION = "expectation", _("期待値のすり合わせ")
 
 
-class CaseStudy(models.Model):
+class CaseStudy(EnglishContent, models.Model):
     """ベストプラクティス・失敗事例: a project's write-up for the case library."""
+
+    ENGLISH = {"title": "title_en", "summary": "summary_en", "lessons": "lessons_en"}
 
     class Kind(models.TextChoices):
         BEST = "best", _("ベストプラクティス")
@@ -437,10 +440,13 @@ class CaseStudy(models.Model):
     kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("題名"), max_length=200)
     summary = models.TextField(_("概要"), max_length=5000)
+    title_en = models.CharField(_("題名（英語）"), max_length=200, blank=True)
+    summary_en = models.TextField(_("概要（英語）"), max_length=5000, blank=True)
     success_factors = models.JSONField(_("成功要因"), default=list, blank=True)
     failure_factors = models.JSONField(_("課題・失敗要因"), default=list, blank=True)
     factors_note = models.TextField(_("要因の補足"), blank=True, max_length=3000)
     lessons = models.TextField(_("教訓"), blank=True, max_length=3000)
+    lessons_en = models.TextField(_("教訓（英語）"), blank=True, max_length=3000)
     published = models.BooleanField(_("公開"), default=False)
     reused_by = models.ManyToManyField(
         Ward, through="CaseReuse", verbose_name=_("活用した区"), related_name="+", blank=True

@@ -251,6 +251,9 @@ def case_save(
         "failure_factors",
         "factors_note",
         "lessons",
+        "title_en",
+        "summary_en",
+        "lessons_en",
         "published",
     ):
         if name in data:

@@ -27,6 +27,9 @@ ISSUE_FIELDS: tuple[IssueField, ...] = (
     IssueField("ref", "ref", required_column=True, create_only=True, editable=False, history=False),
     IssueField("title", "title", required_column=True),
     IssueField("description", "description", required_column=True),
+    # English for the public page (portal.localcontent); not in import/export files.
+    IssueField("title_en", None),
+    IssueField("summary_en", None),
     IssueField("ward", "ward", required_column=True),
     IssueField("field", "category", required_column=True),
     IssueField("area", "area"),

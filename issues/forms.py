@@ -14,6 +14,7 @@ from issues.workflow import CREATE_STATUSES
 from portal.choices import SDG_GOALS, ResourceKind
 from portal.formtools import PortalForm, PortalModelForm, sdg_filter_field
 from portal.identifiers import reference_key
+from portal.localcontent import EnglishFieldsFormMixin
 from portal.models import Field, Role, User, Ward
 from portal.once import OnceFormMixin
 from portal.tabular import DEFAULT_MAX_BYTES, cell_is_formula
@@ -46,7 +47,7 @@ def coordinator_queryset():
     )
 
 
-class IssueForm(OnceFormMixin, PortalModelForm):
+class IssueForm(EnglishFieldsFormMixin, OnceFormMixin, PortalModelForm):
     """Registration and edit (coordinators and admins; also on behalf of a resident)."""
 
     ref = forms.CharField(
@@ -132,6 +133,7 @@ class IssueForm(OnceFormMixin, PortalModelForm):
             "desired_start": forms.DateInput(attrs={"type": "date"}),
             "desired_end": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 6}),
+            "summary_en": forms.Textarea(attrs={"rows": 4}),
             "evidence": forms.Textarea(attrs={"rows": 3}),
             "internal_note": forms.Textarea(attrs={"rows": 3}),
         }

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.identifiers import NormalizedKeyField, SearchTextField, reference_key
+from portal.localcontent import EnglishContent
 from portal.locking import Versioned
 from portal.models import Field, Ward
 
@@ -51,10 +52,16 @@ class TargetGroup(models.TextChoices):
     ALL = "all", _("住民全般")
 
 
-class Issue(Versioned):
+class Issue(EnglishContent, Versioned):
+    # The public page in English: a title and a plain-language summary in place of the
+    # description (written for residents, not a translation of the staff wording).
+    ENGLISH = {"title": "title_en", "description": "summary_en"}
+
     ref = models.CharField(_("整理番号"), max_length=40, unique=True)
     title = models.CharField(_("課題名"), max_length=200)
     description = models.TextField(_("課題の内容"), max_length=5000)
+    title_en = models.CharField(_("課題名（英語）"), max_length=200, blank=True)
+    summary_en = models.TextField(_("わかりやすい概要（英語）"), max_length=2000, blank=True)
     ward = models.ForeignKey(
         Ward,
         verbose_name=_("区"),

@@ -6,8 +6,9 @@ import math
 from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from issues.models import Issue
 from matching.models import (
@@ -73,9 +74,12 @@ def _rule_line(rule: dict[str, Any]) -> str:
     if code == "adjacent_ward":
         return _("団体は隣接する%(ward)sにあります。") % {"ward": rule.get("ward", "")}
     if code == "track_record":
-        return _("この分野で完了した連携事業が %(count)s 件あります。") % {
-            "count": rule.get("count", 0)
-        }
+        count = int(rule.get("count", 0))
+        return ngettext(
+            "この分野で完了した連携事業が %(count)s 件あります。",
+            "この分野で完了した連携事業が %(count)s 件あります。",
+            count,
+        ) % {"count": number_format(count, force_grouping=True)}
     return str(code)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.localcontent import EnglishContent
 from portal.locking import Versioned
 
 
@@ -448,7 +449,9 @@ class FaqCategory(models.Model):
         return "en" if english() and self.name_en else "ja"
 
 
-class FaqEntry(Versioned):
+class FaqEntry(EnglishContent, Versioned):
+    ENGLISH = {"question": "question_en", "answer": "answer_en"}
+
     category = models.ForeignKey(
         FaqCategory, verbose_name=_("カテゴリ"), on_delete=models.PROTECT, related_name="entries"
     )
@@ -479,24 +482,6 @@ class FaqEntry(Versioned):
 
     def __str__(self) -> str:
         return self.question
-
-    @property
-    def language(self) -> str:
-        """ "en" when the English UI shows this entry in English (both English texts filled),
-        else "ja": the language of local_question/local_answer, for the element's lang."""
-        from portal.fiscal import english
-
-        return "en" if english() and self.question_en and self.answer_en else "ja"
-
-    @property
-    def local_question(self) -> str:
-        """The question in the active language, the Japanese one where no English is given."""
-        return self.question_en if self.language == "en" else self.question
-
-    @property
-    def local_answer(self) -> str:
-        """The answer in the active language, the Japanese one where no English is given."""
-        return self.answer_en if self.language == "en" else self.answer
 
 
 class UnansweredQuestion(models.Model):

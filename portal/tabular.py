@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import tablib
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.cleantext import control_character_find, control_characters_remove
 from portal.xlsx import Problem, SheetRows, WorkbookError, too_many_rows, xlsx_read
@@ -474,8 +476,12 @@ def errors_for_display(errors: Sequence[str], note: str = "") -> list[str]:
     rest = len(errors) - ERRORS_SHOWN
     if rest > 0:
         shown.append(
-            _("ほか %(n)s 件の誤りがあります（最初の %(shown)d 件だけ表示しています）。")
-            % {"n": f"{rest:,}", "shown": ERRORS_SHOWN}
+            ngettext(
+                "ほか %(n)s 件の誤りがあります（最初の %(shown)d 件だけ表示しています）。",
+                "ほか %(n)s 件の誤りがあります（最初の %(shown)d 件だけ表示しています）。",
+                rest,
+            )
+            % {"n": number_format(rest, force_grouping=True), "shown": ERRORS_SHOWN}
         )
     return shown
 

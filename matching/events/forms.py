@@ -16,11 +16,12 @@ from portal.formtools import (
     PortalModelForm,
     one_contact_require,
 )
+from portal.localcontent import EnglishFieldsFormMixin
 from portal.models import Ward
 from portal.once import OnceFormMixin
 
 
-class EventForm(OnceFormMixin, PortalModelForm):
+class EventForm(EnglishFieldsFormMixin, OnceFormMixin, PortalModelForm):
     wards = forms.ModelMultipleChoiceField(
         label=_("主催区"),
         queryset=Ward.objects.order_by("code"),
@@ -44,6 +45,8 @@ class EventForm(OnceFormMixin, PortalModelForm):
             "public",
             "resident_signup",
             "description",
+            "title_en",
+            "description_en",
             "internal_notes",
         ]
         widgets = {
@@ -51,6 +54,7 @@ class EventForm(OnceFormMixin, PortalModelForm):
             "ends_at": DateTimeInput(),
             "registration_deadline": DateTimeInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
+            "description_en": forms.Textarea(attrs={"rows": 4}),
             "internal_notes": forms.Textarea(attrs={"rows": 2}),
         }
 

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.localcontent import EnglishContent
 from portal.locking import Versioned
 from portal.retention import ERASED
 
@@ -44,8 +45,11 @@ class EventStatus(models.TextChoices):
     CANCELLED = "cancelled", _("中止")
 
 
-class Event(Versioned):
+class Event(EnglishContent, Versioned):
+    ENGLISH = {"title": "title_en", "description": "description_en"}
+
     title = models.CharField(_("イベント名"), max_length=200)
+    title_en = models.CharField(_("イベント名（英語）"), max_length=200, blank=True)
     theme = models.ForeignKey(
         EventTheme, verbose_name=_("テーマ"), on_delete=models.PROTECT, related_name="events"
     )
@@ -55,6 +59,7 @@ class Event(Versioned):
     venue = models.CharField(_("会場"), max_length=300, blank=True)
     meeting_url = models.URLField(_("オンライン会議のURL"), blank=True)
     description = models.TextField(_("内容"), blank=True, max_length=5000)
+    description_en = models.TextField(_("内容（英語）"), blank=True, max_length=5000)
     starts_at = models.DateTimeField(_("開始日時"), db_index=True)
     ends_at = models.DateTimeField(_("終了日時"))
     capacity = models.PositiveIntegerField(_("定員"))

@@ -56,6 +56,8 @@ EVENT_FIELDS = (
     "venue",
     "meeting_url",
     "description",
+    "title_en",
+    "description_en",
     "starts_at",
     "ends_at",
     "capacity",

@@ -169,6 +169,57 @@ FAQ = {
     ],
 }
 
+# English for the entries residents and new organisations ask about first (issue #14): the
+# FAQ assistant answers in the interface language, so an English question finds these.
+FAQ_CATEGORY_EN = {
+    "ポータルの使い方": "Using the portal",
+    "団体・リソースの登録": "Registering organisations and resources",
+    "マッチング": "Matching",
+    "イベント": "Events",
+    "評価・成果": "Evaluation and results",
+    "相談・サポート": "Consultations and support",
+}
+FAQ_EN = {
+    "英語で表示できますか。": (
+        "Can I use the portal in English?",
+        "Press “English” at the top right of the screen. Texts such as community issues are shown"
+        " in English where staff have written an English version, and in Japanese otherwise"
+        " (marked “Japanese only”).",
+    ),
+    "企業や大学が団体登録するにはどうすればよいですか。": (
+        "How does a company or university register its organisation?",
+        "Choose “Register an organisation” on the home page and enter the organisation's name,"
+        " type, address and a contact person. Ward staff check the application; once it is"
+        " approved, you are sent a login account.",
+    ),
+    "団体登録に費用はかかりますか。": (
+        "Does registering cost anything?",
+        "Registering and using the portal are free. How the costs of a collaboration project are"
+        " shared is agreed between the ward and the organisation for each project.",
+    ),
+    "審査にはどのくらい時間がかかりますか。": (
+        "How long does the review take?",
+        "Usually about five working days from the application. If something is missing, we ask"
+        " you to correct it; follow the instructions on the screen.",
+    ),
+    "地域課題の一覧は誰でも見られますか。": (
+        "Can anyone see the list of community issues?",
+        "Yes: open issues are on the public pages without logging in. Internal notes and"
+        " personal information are never made public.",
+    ),
+    "地域課題を提案したいです。": (
+        "I would like to suggest a community issue.",
+        "Residents and organisations can tell us about local problems through the consultation"
+        " form. A ward coordinator reads it and records it in the community issue database.",
+    ),
+    "住民も参加できるイベントはありますか。": (
+        "Are there events residents can join?",
+        "Yes: the events listed under “Events” are open to residents. Where an event takes"
+        " sign-ups from residents, you can sign up on its page; you can also download an .ics"
+        " file for your calendar.",
+    ),
+}
+
 TRAINING_TOPICS = [
     "地域連携の基礎と事例研究",
     "企業のCSR・CSVを理解する",
@@ -308,14 +359,18 @@ def load(ctx: DemoContext) -> None:
 
     for order, (category_name, entries) in enumerate(FAQ.items()):
         category, _ = FaqCategory.objects.get_or_create(
-            name=category_name, defaults={"order": order}
+            name=category_name,
+            defaults={"order": order, "name_en": FAQ_CATEGORY_EN.get(category_name, "")},
         )
         for position, (question, answer, keywords) in enumerate(entries):
+            question_en, answer_en = FAQ_EN.get(question, ("", ""))
             FaqEntry.objects.get_or_create(
                 question=question,
                 defaults={
                     "category": category,
                     "answer": answer,
+                    "question_en": question_en,
+                    "answer_en": answer_en,
                     "keywords": keywords,
                     "order": position,
                 },

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.formtools import PhoneField, PortalForm, PortalModelForm, one_contact_require
+from portal.localcontent import EnglishFieldsFormMixin
 from portal.models import (
     STAFF_ROLES,
     AdviceSlot,
@@ -29,7 +28,7 @@ class FaqCategoryForm(PortalModelForm):
         fields = ["name", "name_en", "order"]
 
 
-class FaqEntryForm(OnceFormMixin, PortalModelForm):
+class FaqEntryForm(EnglishFieldsFormMixin, OnceFormMixin, PortalModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -48,17 +47,6 @@ class FaqEntryForm(OnceFormMixin, PortalModelForm):
             "answer": forms.Textarea(attrs={"rows": 6}),
             "answer_en": forms.Textarea(attrs={"rows": 6}),
         }
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        # The English UI shows the English pair only when both are there (FaqEntry.language):
-        # half a pair would be silently ignored, so it is refused with a message instead.
-        for field, other in (("question_en", "answer_en"), ("answer_en", "question_en")):
-            if data.get(other) and not data.get(field):
-                self.add_error(
-                    field, _("英語で表示するには、英語の質問と回答の両方を入力してください。")
-                )
-        return data
 
 
 class AskForm(PortalForm):

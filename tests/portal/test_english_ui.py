@@ -200,10 +200,15 @@ def test_faq_entries_show_their_english_in_the_english_ui(client, faq):
     assert "Can I use the portal in English?" in html
     assert "Registration" in html and "団体・リソースの登録" not in html
     assert "英語で表示できますか" not in html
-    # No English given: the Japanese is shown whole, marked as Japanese for screen readers.
-    assert '<summary lang="ja">区役所の窓口はどこですか。</summary>' in html
+    # No English given: the Japanese is shown whole, marked as Japanese for screen readers,
+    # with a visible marker that says so.
+    assert (
+        '<summary><span lang="ja">区役所の窓口はどこですか。</span> '
+        '<span class="ja-only" role="note" aria-label="Japanese only (no English text yet)">'
+        "Japanese only</span></summary>"
+    ) in html
     page = client.get(reverse("portal:faq_entry", args=[translated.pk])).content.decode()
-    assert '<h1 lang="en">Can I use the portal in English?</h1>' in page
+    assert '<h1><span lang="en">Can I use the portal in English?</span></h1>' in page
 
 
 def test_faq_entries_stay_japanese_in_the_japanese_ui(client, faq):
@@ -286,7 +291,9 @@ def test_the_month_view_counts_events_in_singular_and_plural(client, coordinator
 
 class _Text(HTMLParser):
     """The text a person reads or hears: text nodes and the attributes read aloud or shown,
-    outside scripts, styles and elements marked lang="ja" (content without English)."""
+    outside scripts, styles and elements marked lang="ja" (content without English). The
+    <title> cannot mark a part of itself: Japanese there is allowed when the page marks the
+    same text lang="ja" (the heading of content without English)."""
 
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
     SPOKEN = ("placeholder", "title", "aria-label", "alt")
@@ -295,6 +302,8 @@ class _Text(HTMLParser):
         super().__init__()
         self.stack: list[tuple[str, bool]] = []
         self.texts: list[str] = []
+        self.marked: list[str] = []
+        self.title: list[str] = []
         self.links: list[str] = []
 
     def _skipping(self) -> bool:
@@ -318,15 +327,26 @@ class _Text(HTMLParser):
                 break
 
     def handle_data(self, data):
-        if not self._skipping():
+        if self._skipping():
+            self.marked.append(data)
+        elif self.stack and self.stack[-1][0] == "title":
+            self.title.append(data)
+        else:
             self.texts.append(data)
+
+    def title_unmarked(self) -> str:
+        title = "".join(self.title)
+        for text in self.marked:
+            if text.strip():
+                title = title.replace(text.strip(), "")
+        return title
 
 
 def _leftovers(html: str, data: set[str]) -> tuple[list[str], list[str]]:
     parser = _Text()
     parser.feed(html)
     found = []
-    for text in parser.texts:
+    for text in [*parser.texts, parser.title_unmarked()]:
         for value in data:
             text = text.replace(value, "")
         found.extend(JAPANESE.findall(text))
@@ -376,3 +396,87 @@ def test_every_menu_page_of_each_role_has_no_japanese_left_in_english(client, re
         if found:
             problems[path] = sorted(set(found))
     assert problems == {}
+
+
+def test_every_public_page_has_no_japanese_left_in_english(client):
+    """Every public page (portal.statements.views.PUBLIC_PAGES: the accessibility statement's
+    list) in English, with one record of each kind on it: Japanese is allowed only inside
+    elements marked lang="ja" (content staff have not written in English) and in names."""
+    from matching.events.models import Event
+    from portal.statements.views import PUBLIC_PAGES
+    from tests.public_world import public_world
+
+    args = public_world()
+    event = Event.objects.get(pk=args["matching:event_public_detail"][0])
+    event.title_en = "Parenting and shopping-street meet-up"
+    event.description = "子育て中の方と商店街の交流会です。"
+    event.description_en = "A meet-up of parents and the shopping street."
+    event.save()
+    _english(client)
+    data = _data_texts()
+    problems = {}
+    for url_name, _label in PUBLIC_PAGES:
+        html = client.get(reverse(url_name, args=args.get(url_name, []))).content.decode()
+        found, _ = _leftovers(html, data)
+        if found:
+            problems[url_name] = sorted(set(found))
+    assert problems == {}, "\n".join(f"{page}: {texts}" for page, texts in problems.items())
+    assert len(PUBLIC_PAGES) == 18
+    page = client.get(reverse("matching:event_public_detail", args=[event.pk])).content.decode()
+    assert "Parenting and shopping-street meet-up" in page and "Japanese only" not in page
+    issue_page = client.get(
+        reverse("issues:public_detail", args=args["issues:public_detail"])
+    ).content.decode()
+    assert 'class="ja-only"' in issue_page  # the issue has no English: marked
+
+
+# --- English content on the staff forms ------------------------------------------------------
+
+
+def test_staff_give_an_issue_english_on_its_edit_form_and_the_public_page_shows_it(
+    client, coordinator
+):
+    from issues.models import Issue, IssueStatus
+    from tests.issues.factories import IssueFactory, issue_data
+    from tests.portal.factories import ward
+
+    issue = IssueFactory(ward=ward("13101"), status=IssueStatus.OPEN)
+    client.force_login(coordinator)
+    url = reverse("issues:edit", args=[issue.pk])
+    data = issue_data(version=str(issue.version), title=issue.title)
+    data.pop("status")
+    half = client.post(url, {**data, "title_en": "Watching over children in the park"})
+    assert half.status_code == 400
+    assert "fill in this field in English too" not in half.content.decode()  # Japanese UI
+    assert "この欄も英語で入力してください" in half.content.decode()
+    issue.refresh_from_db()
+    assert issue.title_en == ""
+    english = {
+        **data,
+        "title_en": "Watching over children in the park",
+        "summary_en": "Volunteers are needed to watch over children after school.",
+    }
+    assert client.post(url, english).status_code == 302
+    issue = Issue.objects.select_related("ward").get(pk=issue.pk)
+    public = reverse("issues:public_detail", args=[issue.public_ward_key, issue.pk])
+    client.logout()
+    japanese = client.get(public).content.decode()
+    assert issue.title in japanese and "Watching over children" not in japanese
+    _english(client)
+    page = client.get(public).content.decode()
+    assert '<h1><span lang="en">Watching over children in the park</span></h1>' in page
+    assert "Volunteers are needed to watch over children after school." in page
+    assert 'class="ja-only"' not in page
+
+
+@pytest.mark.parametrize(("capacity", "shown"), [(1, "1 person"), (1200, "1,200 people")])
+def test_an_event_capacity_is_counted_in_english(client, coordinator, capacity, shown):
+    from matching.events import services
+    from tests.matching.events.test_lifecycle import _event_data
+
+    event = services.event_create(
+        created_by=coordinator, data=_event_data(public=True, capacity=capacity)
+    )
+    _english(client)
+    html = client.get(reverse("matching:event_public_detail", args=[event.pk])).content.decode()
+    assert f"<dd>{shown}</dd>" in html

@@ -150,3 +150,26 @@ def test_faq_crud_for_staff_only(client, faq, coordinator, partner_a):
     assert FaqEntry.objects.get(pk=entry.pk).answer == "新しい回答"
     client.post(reverse("portal:faq_delete", args=[entry.pk]))
     assert not FaqEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_the_assistant_answers_an_english_question_in_english(client, faq):
+    """Asked in the English UI, the assistant finds the entry by its English text and answers
+    with it; an entry without English is offered in Japanese, marked as such (#14)."""
+    registration = faq["企業や大学が団体登録するにはどうすればよいですか。"]
+    registration.question_en = "How does a company or university register its organisation?"
+    registration.answer_en = "Choose “Register an organisation” on the home page and apply."
+    registration.save()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.post(
+        reverse("portal:faq_ask"),
+        {"q": "How do I register my company?"},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    first = body.index("<li>")
+    assert body.index(
+        '<span lang="en">How does a company or university register its organisation?</span>'
+    ) == body.index("<span", first)
+    assert '<div lang="en"><p>Choose “Register an organisation” on the home page' in body
+    assert "団体登録するには" not in body
+    assert not UnansweredQuestion.objects.exists()
