@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0014_exposure_cap'),
+        ('matching', '0015_event_english'),
         ('partners', '0009_resource_capacity_at_least_one'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
