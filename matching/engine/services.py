@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from matching.engine.suggest import suggester_train
 from matching.engine.ranker import (
     train_pairwise_ranker,
     validate_against_baseline,
@@ -181,6 +182,7 @@ def engine_version_build() -> EngineVersion:
     if ranker is not None and not settings_row.use_learned and ranker.get("validation"):
         ranker["validation"]["use_learned"] = False
     validation = (ranker or {}).get("validation") or {}
+    suggester, suggester_report = suggester_train(analyzer=memo, stored=base)
     with transaction.atomic():
         version = EngineVersion.objects.create(
             index_blob=index.to_bytes(),
@@ -191,6 +193,8 @@ def engine_version_build() -> EngineVersion:
             weights=weights,
             document_count=len(issue_docs) + len(resource_docs),
             fit_seconds=round(time.perf_counter() - started, 3),
+            suggester_blob=suggester.to_bytes() if suggester.models else b"",
+            suggester_report=suggester_report,
         )
         old = list(
             EngineVersion.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)[
@@ -230,7 +234,7 @@ def engine_version_current() -> EngineVersion:
     need its id, and the blobs (tens of MB with embeddings) are read once per process by
     matching.scoring.engine_load. Reading them here cost a single-issue refresh ~1 s."""
     version = (
-        EngineVersion.objects.defer("index_blob", "vectors_blob")
+        EngineVersion.objects.defer("index_blob", "vectors_blob", "suggester_blob")
         .order_by("-created_at", "-pk")
         .first()
     )
