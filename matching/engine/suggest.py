@@ -227,7 +227,8 @@ class Suggester:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Suggester:
-        loaded = pickle.loads(zlib.decompress(data))  # nosec B301 - our own blob
+        """Load a blob from `to_bytes`. Never call this on data from outside the application."""
+        loaded = pickle.loads(zlib.decompress(data))  # noqa: S301  # nosec B301
         if not isinstance(loaded, cls):
             raise TypeError("not a Suggester blob")
         return loaded

@@ -158,7 +158,10 @@ def test_issue_form_gets_its_empty_choices_preselected(client, coordinator):
     form = client.get(reverse("issues:create")).content.decode()
     assert 'id="suggest-issue"' in form and reverse("matching:suggest_issue") in form
 
-    text = {"title": "一人暮らし高齢者の見守り", "description": "高齢者の安否確認と訪問の担い手が足りない。"}
+    text = {
+        "title": "一人暮らし高齢者の見守り",
+        "description": "高齢者の安否確認と訪問の担い手が足りない。",
+    }
     response = client.post(reverse("matching:suggest_issue"), text)
     html = response.content.decode()
     assert response.status_code == 200
@@ -192,7 +195,10 @@ def test_resource_form_suggestions_for_partners_only(client, partner_a, coordina
     client.force_login(partner_a)
     html = client.post(
         reverse("matching:suggest_resource"),
-        {"title": "保育と学童の支援", "description": "子どもの放課後の遊び場と児童館の運営を手伝います。"},
+        {
+            "title": "保育と学童の支援",
+            "description": "子どもの放課後の遊び場と児童館の運営を手伝います。",
+        },
     ).content.decode()
     assert oob_fields(html) == {"kind", "fields", "sdgs"}
     assert re.search(r'<option value="facility" selected>', html)
@@ -210,7 +216,10 @@ def test_too_few_confirmed_records_turn_suggestions_off_and_the_engine_page_says
     client.force_login(coordinator)
     html = client.post(
         reverse("matching:suggest_issue"),
-        {"title": "一人暮らし高齢者の見守り", "description": "高齢者の安否確認と訪問の担い手が足りない。"},
+        {
+            "title": "一人暮らし高齢者の見守り",
+            "description": "高齢者の安否確認と訪問の担い手が足りない。",
+        },
     ).content.decode()
     assert oob_fields(html) == set()
     page = client.get(reverse("matching:engine_status")).content.decode()
