@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from issues.models import Issue
+from matching.engine.suggest import MIN_RECORDS, TARGETS
 from matching.models import (
     Candidate,
     Decision,
@@ -18,7 +19,6 @@ from matching.models import (
     MatchRun,
     Proposal,
 )
-from matching.engine.suggest import MIN_RECORDS, TARGETS
 from matching.offers.selectors import partner_proposals_waiting
 from matching.rules import FEATURES
 from partners.models import Membership, Organization, OrgSize, OrgType
