@@ -85,6 +85,8 @@ def confirmed_records(kind: str) -> tuple[list[str], dict[str, list[list[str]]]]
 
     Two queries for issues, three for resources, whatever the number of records.
     """
+    texts: list[str] = []
+    values: dict[str, list[list[str]]] = {t.name: [] for t in TARGETS if t.kind == kind}
     if kind == ISSUE:
         rows = (
             Issue.objects.exclude(status=IssueStatus.DRAFT)
@@ -94,7 +96,6 @@ def confirmed_records(kind: str) -> tuple[list[str], dict[str, list[list[str]]]]
                 "desired_resource_kinds",
             )
         )  # fmt: skip
-        texts, values = [], {t.name: [] for t in TARGETS if t.kind == ISSUE}
         for title, description, field_id, sdgs, groups, kinds in rows:
             texts.append(record_text(title, description))
             values["field"].append([str(field_id)])
@@ -108,7 +109,6 @@ def confirmed_records(kind: str) -> tuple[list[str], dict[str, list[list[str]]]]
         resource__in=resources
     ).values_list("resource_id", "field_id"):
         fields_of.setdefault(resource_id, []).append(str(field_id))
-    texts, values = [], {t.name: [] for t in TARGETS if t.kind == RESOURCE}
     for pk, title, description, kind_value, sdgs in resources.values_list(
         "pk", "title", "description", "kind", "sdgs"
     ):
