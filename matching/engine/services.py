@@ -13,12 +13,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from matching.engine.suggest import suggester_train
 from matching.engine.ranker import (
     train_pairwise_ranker,
     validate_against_baseline,
 )
-from matching.models import Decision, EngineVersion, MatchingSettings
+from matching.engine.suggest import suggester_train
+from matching.models import Decision, EngineVersion, MatchingSettings, Proposal
 from matching.projects.models import Project
 from matching.rules import DEFAULT_WEIGHTS, FEATURES
 from matching.scoring import (
@@ -42,6 +42,9 @@ LABELS: dict[str, int] = {
     Decision.Verdict.REJECTED: 0,
 }
 COMPLETED_LABEL = 3
+# The organisation declined a proposal staff had approved: the pair is not a match after all,
+# though closer to one than a pair staff rejected (below ranker.RELEVANT_LABEL, above 0).
+PARTNER_DECLINED_LABEL = 1
 
 
 def matching_settings_get() -> MatchingSettings:
@@ -93,10 +96,12 @@ class _MemoAnalyzer:
 def ranker_training_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, graded labels and issue groups from staff decisions and project outcomes.
 
-    Decisions on candidates and on partners' own proposals (逆プロポ) alike: each carries the
-    features of its (issue, resource) pair. The latest decision on a pair counts; a pair whose
-    proposal became a completed project is labelled 3 (the strongest positive), and so is each
-    resource a partner's proposal involved.
+    Both sides' answers: staff decisions on candidates and on partners' own proposals (逆プロポ)
+    alike, each carrying the features of its (issue, resource) pair, and then the organisation's
+    answer to a proposal staff approved: declined lowers the pair to `PARTNER_DECLINED_LABEL`,
+    accepted keeps it relevant (2). The latest decision on a pair counts; a pair whose proposal
+    became a completed project is labelled 3 (the strongest positive), and so is each resource
+    a partner's proposal involved.
     """
     latest: dict[tuple[int, int], tuple[int, dict]] = {}
     for issue_id, resource_id, verdict, features in (
@@ -107,6 +112,20 @@ def ranker_training_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not features:
             continue
         latest[(issue_id, resource_id)] = (LABELS.get(verdict, 0), features)
+    answered = Proposal.objects.filter(
+        origin=Proposal.Origin.WARD,
+        status__in=[Proposal.Status.ACCEPTED, Proposal.Status.DECLINED],
+        decision__isnull=False,
+    ).values_list("issue_id", "resource_id", "status")
+    for issue_id, resource_id, status in answered:
+        if (issue_id, resource_id) not in latest:
+            continue
+        label, features = latest[(issue_id, resource_id)]
+        if status == Proposal.Status.DECLINED:
+            label = PARTNER_DECLINED_LABEL
+        else:
+            label = max(label, LABELS[Decision.Verdict.APPROVED])
+        latest[(issue_id, resource_id)] = (label, features)
     completed = Project.objects.filter(status=Project.Status.COMPLETED, proposal__isnull=False)
     pairs = set(completed.values_list("proposal__issue_id", "proposal__resource_id"))
     pairs |= set(
