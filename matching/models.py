@@ -31,6 +31,10 @@ class EngineVersion(models.Model):
     vectors_blob = models.BinaryField(default=b"")
     weights = models.JSONField(default=dict, blank=True)
     fit_seconds = models.FloatField(default=0)
+    # Metadata suggestions trained with this version (matching.engine.suggest): the pickled
+    # classifiers, and their held-out figures for the engine screen.
+    suggester_blob = models.BinaryField(default=b"")
+    suggester_report = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from issues.models import Issue
+from matching.engine.suggest import MIN_RECORDS, TARGETS
 from matching.models import (
     Candidate,
     Decision,
@@ -244,7 +245,7 @@ def latest_runs(limit: int = 10) -> list[MatchRun]:
 
 def engine_status() -> dict[str, Any]:
     version = (
-        EngineVersion.objects.defer("index_blob", "vectors_blob")
+        EngineVersion.objects.defer("index_blob", "vectors_blob", "suggester_blob")
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -272,7 +273,45 @@ def engine_status() -> dict[str, Any]:
         if coefficients
         else [],
         "decision_count": Decision.objects.count(),
+        "suggestions": suggestion_rows(version.suggester_report if version else {}),
+        "suggest_min": MIN_RECORDS,
     }
+
+
+# The held-out figures of a suggestion target, stored as fractions, shown as percentages.
+FIGURES = ("top1", "top3", "precision_at_3", "recall_at_3", "majority_top1")
+
+
+def suggestion_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The engine screen's rows for metadata suggestions, one per target, in TARGETS order.
+
+    Each row: the stored figures (matching.engine.suggest.suggester_train), fractions turned
+    into percentages rounded half up to 0.1, plus "record" (課題 / リソース), "label" and
+    "why_off" (a sentence, or "" when the target suggests).
+    """
+    stored = {(row["kind"], row["name"]): row for row in report.get("targets", [])}
+    rows = []
+    for target in TARGETS:
+        row = dict(stored.get((target.kind, target.name), {"records": 0, "enabled": False}))
+        if row.get("enabled"):
+            why_off = ""
+        elif row.get("reason") == "one_value":
+            why_off = _("確定した記録の値が1種類だけで、選び分けを学べません。")
+        else:
+            why_off = _("確定した記録が%(n)d件で、%(min)d件に足りません。") % {
+                "n": row.get("records", 0),
+                "min": MIN_RECORDS,
+            }
+        for key in FIGURES:
+            if key in row:
+                row[key] = percent(row[key], 1)
+        row.update(
+            record=_("課題") if target.kind == "issue" else _("リソース"),
+            label=target.label,
+            why_off=why_off,
+        )
+        rows.append(row)
+    return rows
 
 
 def fairness_figures(*, kind: str = ExposureLog.Kind.PROPOSED) -> dict[str, Any]:

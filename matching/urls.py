@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from matching import views
+from matching.engine import views as engine_views
 from matching.proposals import views as proposal_views
 
 app_name = "matching"
@@ -22,6 +23,8 @@ urlpatterns: list = [
     path("proposals/", views.proposals, name="proposals"),
     path("engine/", views.engine_status, name="engine_status"),
     path("engine/weights/", views.engine_weights, name="engine_weights"),
+    path("engine/suggest/issue/", engine_views.suggest_issue, name="suggest_issue"),
+    path("engine/suggest/resource/", engine_views.suggest_resource, name="suggest_resource"),
     path("fairness/", views.fairness, name="fairness"),
     path("partner/proposals/", views.partner_proposals, name="partner_proposals"),
     path("partner/proposals/<int:proposal_id>/", views.partner_proposal, name="partner_proposal"),

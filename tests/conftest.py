@@ -75,6 +75,7 @@ def _fresh_process_caches():
     stale engine of an earlier test and left 品川区's coordinator nothing to review.
     """
     from issues import similarity
+    from matching.engine import suggest
     from matching.runs.services import _context_cache
     from matching.scoring import engine_cache_clear
     from portal.support.services import _index_cache
@@ -83,6 +84,7 @@ def _fresh_process_caches():
         engine_cache_clear()
         _context_cache.clear()
         similarity._cache.clear()
+        suggest._cache.clear()
         _index_cache.clear()
 
     clear()

@@ -17,7 +17,8 @@ from matching.engine.ranker import (
     train_pairwise_ranker,
     validate_against_baseline,
 )
-from matching.models import Decision, EngineVersion, MatchingSettings
+from matching.engine.suggest import suggester_train
+from matching.models import Decision, EngineVersion, MatchingSettings, Proposal
 from matching.projects.models import Project
 from matching.rules import DEFAULT_WEIGHTS, FEATURES
 from matching.scoring import (
@@ -41,6 +42,9 @@ LABELS: dict[str, int] = {
     Decision.Verdict.REJECTED: 0,
 }
 COMPLETED_LABEL = 3
+# The organisation declined a proposal staff had approved: the pair is not a match after all,
+# though closer to one than a pair staff rejected (below ranker.RELEVANT_LABEL, above 0).
+PARTNER_DECLINED_LABEL = 1
 
 
 def matching_settings_get() -> MatchingSettings:
@@ -92,10 +96,12 @@ class _MemoAnalyzer:
 def ranker_training_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, graded labels and issue groups from staff decisions and project outcomes.
 
-    Decisions on candidates and on partners' own proposals (逆プロポ) alike: each carries the
-    features of its (issue, resource) pair. The latest decision on a pair counts; a pair whose
-    proposal became a completed project is labelled 3 (the strongest positive), and so is each
-    resource a partner's proposal involved.
+    Both sides' answers: staff decisions on candidates and on partners' own proposals (逆プロポ)
+    alike, each carrying the features of its (issue, resource) pair, and then the organisation's
+    answer to a proposal staff approved: declined lowers the pair to `PARTNER_DECLINED_LABEL`,
+    accepted keeps it relevant (2). The latest decision on a pair counts; a pair whose proposal
+    became a completed project is labelled 3 (the strongest positive), and so is each resource
+    a partner's proposal involved.
     """
     latest: dict[tuple[int, int], tuple[int, dict]] = {}
     for issue_id, resource_id, verdict, features in (
@@ -106,6 +112,20 @@ def ranker_training_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not features:
             continue
         latest[(issue_id, resource_id)] = (LABELS.get(verdict, 0), features)
+    answered = Proposal.objects.filter(
+        origin=Proposal.Origin.WARD,
+        status__in=[Proposal.Status.ACCEPTED, Proposal.Status.DECLINED],
+        decision__isnull=False,
+    ).values_list("issue_id", "resource_id", "status")
+    for issue_id, resource_id, status in answered:
+        if (issue_id, resource_id) not in latest:
+            continue
+        label, features = latest[(issue_id, resource_id)]
+        if status == Proposal.Status.DECLINED:
+            label = PARTNER_DECLINED_LABEL
+        else:
+            label = max(label, LABELS[Decision.Verdict.APPROVED])
+        latest[(issue_id, resource_id)] = (label, features)
     completed = Project.objects.filter(status=Project.Status.COMPLETED, proposal__isnull=False)
     pairs = set(completed.values_list("proposal__issue_id", "proposal__resource_id"))
     pairs |= set(
@@ -181,6 +201,7 @@ def engine_version_build() -> EngineVersion:
     if ranker is not None and not settings_row.use_learned and ranker.get("validation"):
         ranker["validation"]["use_learned"] = False
     validation = (ranker or {}).get("validation") or {}
+    suggester, suggester_report = suggester_train(analyzer=memo, stored=base)
     with transaction.atomic():
         version = EngineVersion.objects.create(
             index_blob=index.to_bytes(),
@@ -191,6 +212,8 @@ def engine_version_build() -> EngineVersion:
             weights=weights,
             document_count=len(issue_docs) + len(resource_docs),
             fit_seconds=round(time.perf_counter() - started, 3),
+            suggester_blob=suggester.to_bytes() if suggester.models else b"",
+            suggester_report=suggester_report,
         )
         old = list(
             EngineVersion.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)[
@@ -230,7 +253,7 @@ def engine_version_current() -> EngineVersion:
     need its id, and the blobs (tens of MB with embeddings) are read once per process by
     matching.scoring.engine_load. Reading them here cost a single-issue refresh ~1 s."""
     version = (
-        EngineVersion.objects.defer("index_blob", "vectors_blob")
+        EngineVersion.objects.defer("index_blob", "vectors_blob", "suggester_blob")
         .order_by("-created_at", "-pk")
         .first()
     )

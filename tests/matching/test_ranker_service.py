@@ -89,3 +89,62 @@ def test_weights_are_editable_by_coordinators_with_a_lock(client, coordinator, e
     response = client.post(reverse("matching:engine_weights"), data)
     assert response.status_code == 400
     assert "0 から 10 の範囲で入力してください。" in response.content.decode()
+
+
+def test_both_sides_answers_become_training_labels():
+    """Staff verdicts on the engine's candidates, staff verdicts on an organisation's own
+    proposal (逆プロポ) and the organisation's answer to an approved proposal all label pairs."""
+    import datetime
+
+    from matching.engine.services import PARTNER_DECLINED_LABEL, ranker_training_data
+    from matching.models import Proposal
+
+    issue = IssueFactory()
+    by_text: dict[float, str] = {}
+
+    def decide(name: str, verdict: str, text: float, **extra) -> Decision:
+        features = dict.fromkeys(FEATURES, 0.0) | {"text": text}
+        by_text[text] = name
+        return Decision.objects.create(
+            issue=issue, resource=ResourceFactory(), verdict=verdict, features=features, **extra
+        )
+
+    def proposal(decision: Decision, status: str, origin: str = Proposal.Origin.WARD) -> Proposal:
+        return Proposal.objects.create(
+            issue=issue,
+            resource=decision.resource,
+            organization=decision.resource.organization,
+            decision=decision if origin == Proposal.Origin.WARD else None,
+            status=status,
+            origin=origin,
+            deadline=datetime.date(2026, 12, 31),
+        )
+
+    proposal(decide("declined", "approved", 0.1), Proposal.Status.DECLINED)
+    proposal(decide("accepted", "approved", 0.2), Proposal.Status.ACCEPTED)
+    proposal(decide("waiting", "approved", 0.3), Proposal.Status.SENT)
+    decide("rejected", "rejected", 0.4)
+    offer = Proposal.objects.create(
+        issue=issue,
+        resource=ResourceFactory(),
+        organization=ResourceFactory().organization,
+        status=Proposal.Status.ACCEPTED,
+        origin=Proposal.Origin.PARTNER,
+        deadline=datetime.date(2026, 12, 31),
+    )
+    decide("partner's own, approved", "approved", 0.5, partner_proposal=offer)
+
+    features, labels, groups = ranker_training_data()
+    text_column = FEATURES.index("text")
+    label_of = {
+        by_text[round(row[text_column], 1)]: int(label)
+        for row, label in zip(features, labels, strict=True)
+    }
+    assert label_of == {
+        "declined": PARTNER_DECLINED_LABEL,
+        "accepted": 2,
+        "waiting": 2,
+        "rejected": 0,
+        "partner's own, approved": 2,
+    }
+    assert set(groups) == {issue.pk}
