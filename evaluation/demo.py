@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from evaluation.committee import demo as committee_demo
 from evaluation.feed import device_feed_create
+from evaluation.kpi import demo as usage_demo
 from evaluation.models import (
     CaseReuse,
     CaseStudy,
@@ -217,6 +218,8 @@ def load(ctx: DemoContext) -> None:
             "contact": "03-5555-0123",
         },
     )
+    activity, probes = usage_demo.load(today)
+    ctx.log(f"evaluation: {activity} days of sign-in activity, {probes} health probes added")
     projects = _projects()
     if not projects:
         ctx.log("evaluation: no projects to attach demo data to")

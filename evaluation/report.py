@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from evaluation import charts
 from evaluation.committee.selectors import committee_report
 from evaluation.kpi import KPI_BY_CODE, PILLARS, kpi_compute, kpis_for
-from evaluation.kpi.base import KpiResult
+from evaluation.kpi.base import KpiResult, kpi_memo
 from evaluation.models import CaseFactor, CaseStudy, ImprovementAction, ReportFile, ReportIssuer
 from evaluation.selectors import (
     actions_for,
@@ -261,6 +261,7 @@ def report_context(
     )
     if ward:
         cases = cases.filter(project__ward=ward)
+    appendix = ward_appendix(period_projects)
     factor_names = dict(CaseFactor.choices)
     highlights = []
     for case in cases[:6]:
@@ -281,6 +282,16 @@ def report_context(
     ]
     pending_actions = [a for a in actions if a.status != ImprovementAction.Status.IMPLEMENTED]
     score_distribution = committee_score_distribution(scores)
+    reconciliation = project_counts_reconciled(
+        active=period_projects.filter(ward=ward) if ward else period_projects,
+        kpis=kpis,
+        gap=gap,
+        scored=len(scores),
+        appendix_total=sum((row["figures"] or {}).get("n", 0) for row in appendix),
+        ward=ward,
+        quarter=quarter,
+    )
+    step(70)
     stock_codes = {"registered_organisations", "issues_in_database", "coordinators"}
     has_data = bool(totals["n"]) or any(k.value for k in kpis if k.code not in stock_codes)
     return {
@@ -336,9 +347,117 @@ def report_context(
         "pending_actions": pending_actions[:ACTION_ROWS],
         "pending_more": max(0, len(pending_actions) - ACTION_ROWS),
         "highlights": highlights,
-        "ward_appendix": ward_appendix(period_projects),
+        "ward_appendix": appendix,
+        "ward_kpis": ward_kpi_appendix(fiscal_year=fiscal_year, quarter=quarter),
+        "reconciliation": reconciliation,
         "report_css": mark_safe(report_css()),  # noqa: S308  # nosec B308 B703 — our own stylesheet and font paths
     }
+
+
+def project_counts_reconciled(
+    *,
+    active: QuerySet[Project],
+    kpis: list[KpiResult],
+    gap: list[dict],
+    scored: int,
+    appendix_total: int,
+    ward: Ward | None,
+    quarter: int | None,
+) -> list[dict]:
+    """The report's project counts side by side, each with how it counts and why it differs
+    from 対象事業数 (the summary's count): [{"figure", "count", "counts", "difference"}].
+
+    対象事業数 = ``active``, the projects run at some time in the period (started in it or
+    earlier, not ended before it). The others: the KPI 連携事業数 (started in the period,
+    cancelled included: evaluation.kpi.pillar1.kpi_collaborations_created), the gap analysis
+    (the 年度's active projects less the cancelled and those without a field:
+    evaluation.selectors.gap_by_field), the committee's scored projects, and the appendix's
+    total over all wards. Strings are Japanese (the PDF is). Two queries.
+    """
+    figures = active.aggregate(
+        n=Count("id"),
+        cancelled=Count("id", filter=Q(status=Project.Status.CANCELLED)),
+        no_field=Count("id", filter=Q(field__isnull=True) & ~Q(status=Project.Status.CANCELLED)),
+    )
+    n = figures["n"]
+    started = next(int(k.value or 0) for k in kpis if k.code == "collaborations_created")
+    in_gap = sum(row["projects"] for row in gap)
+    period = "四半期" if quarter else "年度"
+    rows = [
+        {
+            "figure": "対象事業数（1. 概要・事業費）",
+            "count": n,
+            "counts": f"この{period}に実施していた事業（前{period}以前に始まり続いているもの、"
+            f"この{period}に終了・中止したものを含む）",
+            "difference": "基準",
+        },
+        {
+            "figure": "KPI「プラットフォーム経由の連携事業数」・推移の図",
+            "count": started,
+            "counts": f"この{period}に開始した事業（中止したものを含む）",
+            "difference": f"前{period}以前に開始し、この{period}も続いている {n - started}件を"
+            "含まないため少なくなります"
+            if n != started
+            else "同じ件数です（継続中の事業はありません）",
+        },
+        {
+            "figure": "4. ギャップ分析の事業数",
+            "count": in_gap,
+            "counts": "年度中に実施していた事業のうち、中止したものと分野が未設定のものを除く",
+            "difference": "同じ件数です"
+            if in_gap == n
+            else "四半期報告でも年度全体で数え、中止と分野未設定の事業を除くため"
+            if quarter
+            else f"中止 {figures['cancelled']}件・分野未設定 {figures['no_field']}件を除くため",
+        },
+        {
+            "figure": "5. 外部評価を受けた事業",
+            "count": scored,
+            "counts": "この年度に外部評価委員会の評点がついた事業",
+            "difference": "委員会が評価の対象に選んだ事業だけを数えるため"
+            if scored != n
+            else "同じ件数です",
+        },
+    ]
+    if ward is not None:
+        rows.append(
+            {
+                "figure": "付録1. 23区別の連携事業（全区の合計）",
+                "count": appendix_total,
+                "counts": "対象事業数と同じ数え方で、23区すべてと区指定なしの事業を合計",
+                "difference": f"{ward.name_ja}だけでなく全区の事業を数えるため",
+            }
+        )
+    return rows
+
+
+# The appendix's per-ward KPIs: those measured within one ward (its issues, projects, proposals,
+# organisations, users); the others are the same in every ward or not recorded per ward. Each
+# with the short column heading the 23-row table has room for (the full names are in the KPI
+# table and definitions).
+APPENDIX_KPIS = (
+    ("collaborations_created", "連携事業数（件）"),
+    ("match_success_rate", "マッチング成功率（%）"),
+    ("registered_organisations", "登録団体数"),
+    ("issues_in_database", "課題の登録件数"),
+    ("monthly_active_users", "月間アクティブユーザー数（人）"),
+    ("lead_time_first_proposal", "最初の提案までの日数（中央値）"),
+)
+
+
+def ward_kpi_appendix(*, fiscal_year: int, quarter: int | None = None) -> dict:
+    """The appendix's per-ward KPI table: {"headings": [str], "rows": [{"ward": Ward,
+    "values": [Decimal | None] in APPENDIX_KPIS order, "has_data": bool}]} for all 23 wards in
+    code order. A ward has no data when every value is None or 0 (the PDF says 「データなし」
+    instead of a row of zeros). Values as kpi_compute gives them (shown rounded half up)."""
+    rows = []
+    with kpi_memo():
+        for ward in Ward.objects.order_by("code"):
+            values = [
+                kpi_compute(code, fiscal_year, ward, quarter).value for code, _h in APPENDIX_KPIS
+            ]
+            rows.append({"ward": ward, "values": values, "has_data": any(values)})
+    return {"headings": [heading for _code, heading in APPENDIX_KPIS], "rows": rows}
 
 
 def ward_appendix(projects: QuerySet[Project]) -> list[dict]:

@@ -69,6 +69,12 @@ def matching_refresh_issue(*, issue_id: int) -> int:
     return run_services.matching_refresh_issue(issue_id=issue_id).pk
 
 
+@shared_task(**RETRY_ON_DATABASE_LOSS)
+def matching_exposure_cap_reapply() -> dict:
+    """Re-rank the current candidates after staff changed the exposure cap."""
+    return run_services.exposure_cap_reapply()
+
+
 @shared_task(bind=True, **RETRY_ON_DATABASE_LOSS)
 def embeddings_refresh(self, *, issue_ids: list[int], resource_ids: list[int]) -> int:
     """Embed saved or imported texts in batches; progress is the task's state (PROGRESS)."""

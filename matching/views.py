@@ -352,8 +352,9 @@ def engine_weights(request: AuthenticatedRequest) -> HttpResponse:
             },
             status=400,
         )
+    cap_before = row.exposure_cap
     try:
-        engine_services.matching_settings_update(
+        saved = engine_services.matching_settings_update(
             user=request.user,
             data=form.cleaned_data,
             expected_version=form.cleaned_data["version"],
@@ -362,6 +363,10 @@ def engine_weights(request: AuthenticatedRequest) -> HttpResponse:
         messages.error(request, _errors(exc))
     else:
         messages.success(request, _("重みを保存しました。次回のマッチング実行から反映されます。"))
+        if saved.exposure_cap != cap_before:
+            messages.info(
+                request, _("表示割合の上限を、次回の実行を待たずに現在の候補の順位へ反映します。")
+            )
     return redirect("matching:engine_status")
 
 

@@ -28,6 +28,7 @@ from matching.scoring import (
 )
 from portal.locking import CONFLICT_MESSAGE
 from portal.models import User
+from portal.services import task_enqueue
 from portal.textengine.analyzer import default_analyzer
 from portal.textengine.embedding import PASSAGE, QUERY, Progress, embeddings_for
 from portal.textengine.index import fit_index, transform
@@ -61,7 +62,15 @@ def weights_of(row: MatchingSettings) -> dict[str, float]:
 def matching_settings_update(
     *, user: User, data: dict[str, Any], expected_version: int
 ) -> MatchingSettings:
+    """Save the engine settings (optimistic lock on ``expected_version``: ValidationError
+    CONFLICT_MESSAGE when someone saved first). Weights and top_k take effect at the next run;
+    a changed exposure cap re-ranks the current candidates after commit (a task:
+    matching.runs.services.exposure_cap_reapply), so turning it off restores the engine's
+    order at once instead of at the next full run."""
+    from matching import tasks
+
     row = matching_settings_get()
+    cap_before = row.exposure_cap
     with transaction.atomic():
         values = {
             name: data[name]
@@ -76,6 +85,8 @@ def matching_settings_update(
         row.refresh_from_db()
         # keep the audit trail: record the new state as a history row
         row.save(update_fields=["updated_at"])
+        if row.exposure_cap != cap_before:
+            task_enqueue(tasks.matching_exposure_cap_reapply)
     return row
 
 

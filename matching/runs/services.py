@@ -384,22 +384,27 @@ def match_chunk_execute(*, chunk_id: int) -> int:
 def exposure_cap_apply(*, run: MatchRun) -> dict[str, Any]:
     """Apply the engine settings' exposure cap to the current candidates of all open issues.
 
-    Runs once, when `run` finishes: the cap is a share of the shown slots across every open
-    issue, so it needs all of them, not one chunk. The rule is matching.exposure.exposure_cap;
-    it starts from each candidate's engine rank (kept in components["engine_rank"] once the cap
-    moved it), so applying it again, or after a one-issue refresh, gives the same order. A moved
-    candidate's explanation gains {"cap": {"direction": "down"|"up", "percent": cap}}; the run's
-    "shown" exposure is recorded again from the capped ranks. Returns (and stores on the run as
-    cap_effect) the moves, the top-10 % share of shown slots and the ranking quality
-    (matching.exposure.ranking_quality) with the cap off and on; {} when the cap is 0 (off),
-    and then nothing is read or written. Queries: a fixed handful, whatever the row count.
+    Runs when `run` finishes, and again when staff change the cap (exposure_cap_reapply): the
+    cap is a share of the shown slots across every open issue, so it needs all of them, not one
+    chunk. The rule is matching.exposure.exposure_cap; it starts from each candidate's engine
+    rank (kept in components["engine_rank"] once the cap moved it), so applying it again, or
+    after a one-issue refresh, gives the same order. A moved candidate's explanation gains
+    {"cap": {"direction": "down"|"up", "percent": cap}}; the run's "shown" exposure is recorded
+    again from the capped ranks. Returns (and stores on the run as cap_effect) the moves, the
+    top-10 % share of shown slots and the ranking quality (matching.exposure.ranking_quality)
+    with the cap off and on.
+
+    With the cap at 0 (off) the candidates an earlier cap moved go back to their engine rank
+    (the unmodified scores' order) and lose the cap note, the run's cap_effect becomes {}, and
+    {} is returned; when no candidate carries a cap move nothing more is read or written.
+    Queries: a fixed handful, whatever the row count.
     """
     cap = matching_settings_get().exposure_cap
-    if not cap:
+    current = Candidate.objects.filter(current=True, issue__status__in=MATCHED_STATUSES)
+    if not cap and not current.filter(components__has_key="engine_rank").exists():
         return {}
     rows = list(
-        Candidate.objects.select_for_update(of=("self",))
-        .filter(current=True, issue__status__in=MATCHED_STATUSES)
+        current.select_for_update(of=("self",))
         .select_related("resource")
         .only(
             *("pk", "issue_id", "resource_id", "rank", "score", "components", "explanation"),
@@ -421,10 +426,15 @@ def exposure_cap_apply(*, run: MatchRun) -> dict[str, Any]:
         for row in pairs:
             rank, moved = position[row.resource_id], capped.moved.get((issue, row.resource_id))
             explanation = dict(row.explanation or {})
+            components = dict(row.components or {})
             note = {"direction": moved, "percent": cap} if moved else None
-            if rank == row.rank and explanation.get("cap") == note:
-                continue
-            row.components = {**(row.components or {}), "engine_rank": engine_rank[row.pk]}
+            if cap:
+                if rank == row.rank and explanation.get("cap") == note:
+                    continue
+                components["engine_rank"] = engine_rank[row.pk]
+            elif components.pop("engine_rank", None) is None and "cap" not in explanation:
+                continue  # off, and never moved: already in the engine's order
+            row.components = components
             explanation.pop("cap", None)
             if note:
                 explanation["cap"] = note
@@ -439,6 +449,9 @@ def exposure_cap_apply(*, run: MatchRun) -> dict[str, Any]:
         ExposureLog(organization_id=org, kind=ExposureLog.Kind.SHOWN, count=n, run=run)
         for org, n in shown.items()
     )
+    if not cap:
+        MatchRun.objects.filter(pk=run.pk).update(cap_effect={})
+        return {}
     organizations = Organization.objects.filter(status="approved").count()
     off, on = ranking_quality(before, before), ranking_quality(before, capped.rankings)
     effect = {
@@ -452,6 +465,25 @@ def exposure_cap_apply(*, run: MatchRun) -> dict[str, Any]:
     }
     MatchRun.objects.filter(pk=run.pk).update(cap_effect=effect)
     return effect
+
+
+def exposure_cap_reapply() -> dict[str, Any]:
+    """The current candidates re-ranked under the exposure cap staff just set (restored to the
+    engine's order when they turned it off), without waiting for the next full run: a one-issue
+    refresh between the two would otherwise leave every other issue's moved ranks in place.
+
+    Recorded on the last finished run (what the fairness screen shows, cap_effect_last); {} when
+    no run has finished (there are no ranks to move yet). Same return as exposure_cap_apply.
+    """
+    run = (
+        MatchRun.objects.filter(status=MatchRun.Status.SUCCEEDED)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if run is None:
+        return {}
+    with transaction.atomic():
+        return exposure_cap_apply(run=run)
 
 
 def _exposure_record(*, run: MatchRun, chunk: MatchChunk, results: dict[int, list[PairResult]]):

@@ -16,6 +16,7 @@ from evaluation.models import (
 from evaluation.questionnaires.models import Questionnaire, QuestionnaireResponse
 from matching.projects.models import Project
 from portal.demo import users
+from portal.models import DailyActivity, HealthCheck
 from portal.registry import DemoContext
 
 MODELS = (
@@ -35,6 +36,8 @@ MODELS = (
     QuestionnaireResponse,
     FeedDelivery,
     ReportIssuer,
+    DailyActivity,
+    HealthCheck,
 )
 
 

@@ -129,7 +129,9 @@ def test_pdf_of_a_year_without_data_still_renders_and_says_so(db):
 
 def test_pdf_appendix_lists_all_23_wards_and_says_which_have_no_data(planted):
     text = _pdf_text(report_pdf(fiscal_year=2025, ward=planted["chiyoda"]))
-    appendix = text[text.index("付録. 23区別の連携事業") :]
+    appendix = text[
+        text.index("付録1. 23区別の連携事業（対象期間") : text.index("付録2. 23区別の主なKPI（")
+    ]
     names = list(Ward.objects.order_by("code").values_list("name_ja", flat=True))
     assert len(names) == 23
     positions = [appendix.index(name) for name in names]
@@ -140,6 +142,24 @@ def test_pdf_appendix_lists_all_23_wards_and_says_which_have_no_data(planted):
     # Wards with projects show their counts even in 千代田区's own report.
     assert "データなし" not in lines["千代田区"] and "データなし" not in lines["世田谷区"]
     assert lines["世田谷区"].split()[1] == "1"
+
+    # 付録2: every ward's own KPIs, 港区 (no record in any of them) said in words.
+    kpi_appendix = text[text.index("付録2. 23区別の主なKPI（2025年度") :]
+    headings = kpi_appendix.replace("\n", "")  # a long heading wraps in its column
+    assert "連携事業数（件）" in headings and "月間アクティブユーザー数（人）" in headings
+    positions = [kpi_appendix.index(f"\n{name} ") for name in names]
+    assert positions == sorted(positions)
+    cells = {
+        line.split()[0]: line.split()[1:] for line in kpi_appendix.splitlines() if line.split()
+    }
+    assert cells["港区"] == ["データなし"], cells["港区"]
+    # 千代田区 and 世田谷区 each started one project in 年度2025 (the first column).
+    assert cells["千代田区"][0] == "1" and cells["世田谷区"][0] == "1", cells
+
+    # A ward's report counts its own projects; the appendix, all wards': it says why they differ.
+    flat = text.replace("\n", "")
+    assert "千代田区だけでなく全区の事業を数えるため" in flat
+    assert "前年度以前に開始し、この年度も続いている 3件を含まないため" in flat  # 4 ran, 1 began
 
 
 def test_pdf_cover_names_the_issuer_and_the_tokyo_date_of_issue(db):
@@ -347,3 +367,47 @@ def test_debian_fonts_come_before_the_wheels(monkeypatch, settings, tmp_path):
         assert builder.font_paths()["regular"] == tmp_path / "NotoSansCJK-Regular.ttc"
     finally:
         builder.font_paths.cache_clear()
+
+
+# ------------------------------------------------- contents, reconciled counts, ward KPIs (#16)
+
+
+def _pages(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_pdf_contents_and_reconciled_project_counts(planted):
+    data = report_pdf(fiscal_year=2025)
+    pages = _pages(data)
+    toc = pages[1]
+    assert toc.startswith("目次"), toc
+    for heading in [
+        "1. 2025年度（令和7年度）の概要",
+        "件数の突き合わせ",
+        "2. 年度KPI一覧（目標値・基準値）",
+        "5. 外部評価委員会の評点と改善アクション",
+        "付録1. 23区別の連携事業",
+        "付録2. 23区別の主なKPI",
+    ]:
+        line = next(line for line in toc.splitlines() if line.startswith(heading))
+        number = int(line.rstrip().split()[-1].strip("."))  # the dot leader, then the page
+        # The heading is on that page (counted from the cover, 1), not only in the contents.
+        assert heading in pages[number - 1] and number > 2, (heading, number)
+
+    # 年度2025: five projects ran in it (子育てひろば and 見守り連携 started in it; 学習支援,
+    # 中止事業 and 長期事業 began earlier); the KPI counts the two that started, the gap analysis
+    # leaves out the cancelled one and the one without a field, the committee scored two.
+    text = "\n".join(pages)
+    summary = text[
+        text.rindex("1. 2025年度（令和7年度）の概要") : text.index("件数の突き合わせ\nこの報告書")
+    ]
+    assert "対象事業数\n5件" in summary or "対象事業数5件" in summary.replace("\n", ""), summary
+    assert "うち期間中に開始 2件" in summary.replace("\n", "")
+    table = text[text.index("件数の突き合わせ\nこの報告書") : text.rindex("2. 年度KPI一覧（目標値")]
+    flat = table.replace("\n", "")
+    assert "前年度以前に開始し、この年度も続いている 3件を含まないため少なくなります" in flat
+    assert "中止 1件・分野未設定 1件を除くため" in flat
+    assert "委員会が評価の対象に選んだ事業だけを数えるため" in flat
+    assert "全区の事業を数えるため" not in flat  # only a ward's report counts fewer than all
+    kpis = text[text.rindex("2. 年度KPI一覧（目標値") :].replace("\n", "")
+    assert "期間中に開始した事業の数です。実施していた事業（対象事業数）は5件です。" in kpis

@@ -82,7 +82,9 @@ def test_the_run_moves_the_over_cap_resource_below_the_next_organisation(
     run, first, second, shared = planted_run()
     before = ranks(first), ranks(second)
     matching_settings_get()  # the row exists, as on any portal that ran once
-    with django_assert_num_queries(1):  # the settings row: off reads and writes nothing else
+    # Off, with nothing moved by an earlier cap: the settings row and one look for a moved
+    # candidate; nothing else is read or written.
+    with django_assert_num_queries(2):
         assert exposure_cap_apply(run=run) == {}
     assert (ranks(first), ranks(second)) == before
 
@@ -107,6 +109,57 @@ def test_the_run_moves_the_over_cap_resource_below_the_next_organisation(
     assert Candidate.objects.get(pk=moved.pk).rank == 6
     MatchingSettings.objects.filter(pk=matching_settings_get().pk).update(exposure_cap=0)
     assert exposure_cap_apply(run=run) == {}
+
+
+def _settings_post(client, **changes):
+    row = matching_settings_get()
+    data = {name: DEFAULT_WEIGHTS[name] for name in FEATURES}
+    data.update({"top_k": 10, "use_learned": "on", "version": row.version, **changes})
+    return client.post(reverse("matching:engine_weights"), data, follow=True)
+
+
+@pytest.mark.django_db
+def test_turning_the_cap_off_restores_the_engine_order_at_once(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    # The bug: ranks moved by the cap stayed moved after staff turned it off, until the next
+    # full run (a one-issue refresh re-ranks only its own issue).
+    run, first, second, shared = planted_run()
+    engine_order = ranks(first), ranks(second)
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = _settings_post(client, exposure_cap=10).content.decode()
+    assert "次回の実行を待たずに現在の候補の順位へ反映します" in page
+    assert Candidate.objects.get(issue=first, resource=shared).rank == 6  # capped at once
+    assert MatchRun.objects.get(pk=run.pk).cap_effect["moved"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _settings_post(client, exposure_cap=0)
+    assert (ranks(first), ranks(second)) == engine_order
+    assert not Candidate.objects.filter(explanation__has_key="cap").exists()
+    assert not Candidate.objects.filter(components__has_key="engine_rank").exists()
+    assert MatchRun.objects.get(pk=run.pk).cap_effect == {}
+    # The shown exposure is the engine order's again: the busy resource holds 2 top-5 places.
+    assert ExposureLog.objects.get(run=run, organization=shared.organization).count == 2
+
+    # A changed cap is recomputed from the engine's order, not from the capped one: 50 % of
+    # 10 slots lets the busy organisation keep both places.
+    with django_capture_on_commit_callbacks(execute=True):
+        _settings_post(client, exposure_cap=10)
+        _settings_post(client, exposure_cap=50)
+    assert (ranks(first), ranks(second)) == engine_order
+    assert MatchRun.objects.get(pk=run.pk).cap_effect["moved"] == 0
+
+
+@pytest.mark.django_db
+def test_saving_the_weights_without_touching_the_cap_queues_no_re_ranking(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    planted_run()
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks() as callbacks:
+        page = _settings_post(client, exposure_cap=0, top_k=12).content.decode()
+    assert callbacks == [] and "次回の実行を待たずに" not in page
 
 
 @pytest.mark.django_db
