@@ -188,7 +188,7 @@ def issue_change(request: AuthenticatedRequest, pk: int, what: str) -> HttpRespo
     if what not in forms:
         raise Http404
     if not request.user.has_perm("issues.edit_issue", issue):
-        raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
+        raise PermissionDenied(services.edit_refusal(issue))
     form = forms[what](request.POST)
     error = notice = ""
     if not form.is_valid():
@@ -245,7 +245,10 @@ def bulk_assign(request: AuthenticatedRequest) -> HttpResponse:
         if skipped:
             messages.warning(
                 request,
-                _("%(n)d件は他区の課題のため変更していません。") % {"n": skipped},
+                _(
+                    "%(n)d件は変更できない課題（他区の課題、または担当でない区を問わない課題）のため変更していません。"
+                )
+                % {"n": skipped},
             )
     else:
         for errors in form.errors.values():
@@ -300,7 +303,7 @@ def issue_create(request: AuthenticatedRequest) -> HttpResponse:
 def issue_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     issue = get_object_or_404(Issue.objects.select_related("ward", "field"), pk=pk)
     if not request.user.has_perm("issues.edit_issue", issue):
-        raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
+        raise PermissionDenied(services.edit_refusal(issue))
     form = IssueForm(
         request.POST or None, instance=issue, editing=True, initial={"version": issue.version}
     )
