@@ -84,8 +84,8 @@ class Preview:
             errors_shown=[str(message) for message in report.errors_shown],
             error_count=len(report.errors),
             checked=len(listed),
-            rows=[row(item) for item in listed[:PREVIEW_ROWS_SHOWN]],
-            ignored_columns=list(report.ignored_columns),
+            rows=[_stored(row(item)) for item in listed[:PREVIEW_ROWS_SHOWN]],
+            ignored_columns=[str(header) for header in report.ignored_columns],
             **{name: getattr(report, name, 0) for name in _COUNTS},
         )
 
@@ -99,6 +99,14 @@ class Preview:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _stored(row: dict[str, Any]) -> dict[str, Any]:
+    # Kept as JSON: a cell read from a workbook may be a date or a number shown as text.
+    return {
+        key: value if isinstance(value, int | str) else ("" if value is None else str(value))
+        for key, value in row.items()
+    }
 
 
 _COUNTS = ("created", "updated", "skipped", "organizations_created")
@@ -168,17 +176,18 @@ def import_jobs_resume(*, now: datetime.datetime | None = None) -> dict[str, lis
     """Send again the jobs a worker lost; fail those that were lost too often.
 
     Two ways a job is lost. Queued for longer than IMPORT_JOB_RESUME_AFTER_SECONDS: the
-    message never reached a worker (the broker was down when it was sent, or lost it). Reading
-    or writing for longer than CELERY_TASK_TIME_LIMIT + 60 s: no worker can still hold it (the
-    hard time limit ends every task), so the worker died; its import ran in one transaction,
-    so it wrote nothing, and the job can start over. After IMPORT_JOB_MAX_ATTEMPTS sends it
+    message never reached a worker (the broker was down when it was sent, or lost it).
+    Reading, checking or writing for longer than CELERY_TASK_TIME_LIMIT + 60 s: no worker can
+    still hold it (the hard time limit ends every task), so the worker died; its import ran in
+    one transaction (a preview writes nothing at all), so it wrote nothing, and the job can
+    start over. After IMPORT_JOB_MAX_ATTEMPTS sends it
     fails with a message saying nothing was imported. Returns the ids {"resent": [...],
     "failed": [...]}. Runs every 5 minutes from beat.
     """
     now = now or timezone.now()
     waited = now - datetime.timedelta(seconds=settings.IMPORT_JOB_RESUME_AFTER_SECONDS)
     dead = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    in_progress = [ImportJob.Status.READING, ImportJob.Status.WRITING]
+    in_progress = [ImportJob.Status.READING, ImportJob.Status.CHECKING, ImportJob.Status.WRITING]
     outcome: dict[str, list[int]] = {"resent": [], "failed": []}
     lost = ImportJob.objects.filter(
         Q(status=ImportJob.Status.QUEUED, created_at__lt=waited)

@@ -176,3 +176,24 @@ def test_a_large_resources_preview_is_a_job_too(
     body = shown.content.decode()
     assert "2行を確認しました。誤りはありません。" in body
     assert shown.context["token"] == job.file_name
+
+
+def test_a_preview_a_dead_worker_left_checking_is_sent_again(coordinator):
+    import datetime
+
+    from django.utils import timezone
+
+    from portal.imports.services import import_jobs_resume
+
+    job = ImportJob.objects.create(
+        kind="issues",
+        mode="preview",
+        status="checking",
+        started_by=coordinator,
+        file_name="b" * 32,
+        task_name="issues.tasks.issues_preview_job",
+        started_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+    assert import_jobs_resume()["resent"] == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("queued", 2)
