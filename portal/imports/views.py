@@ -1,5 +1,6 @@
-"""Screens of imports: cancelling a previewed upload, and the page of one import job (its
-state, refreshed by HTMX while it runs)."""
+"""Screens of imports: cancelling a previewed upload, the page of one import job (its state,
+refreshed by HTMX while it runs), and what the kinds' import screens share for a large file's
+preview job (queueing it, showing its outcome)."""
 
 from __future__ import annotations
 
