@@ -228,6 +228,10 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 # again, a job lost this many times fails with a message (see import_jobs_resume).
 IMPORT_JOB_RESUME_AFTER_SECONDS = int(os.environ.get("IMPORT_JOB_RESUME_AFTER_SECONDS", "300"))
 IMPORT_JOB_MAX_ATTEMPTS = 3
+# An upload larger than this is previewed by a job with a progress page (portal.imports), so no
+# one waits on a request for a large file; a smaller one (about 1,000 issue rows) is checked in
+# the request, which answers in well under a second.
+IMPORT_PREVIEW_INLINE_BYTES = int(os.environ.get("IMPORT_PREVIEW_INLINE_BYTES", str(256 * 1024)))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Longer than the longest task, or a killed worker's task is run twice while still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

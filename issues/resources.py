@@ -390,6 +390,9 @@ class IssueResource(ie_resources.ModelResource):
         """Each row passes the checks of the screens: the ward rule and the status workflow."""
         stored = copy.copy(instance) if instance.pk else None
         super().import_instance(instance, row, **kwargs)
+        if stored is None:
+            # Its registrant from the start: a new ward-independent row is the importer's own.
+            instance.created_by = self.user
         # Judged before the ref is set back, so a refusal quotes the ref as the file wrote it.
         problems = permissions.import_row_problems(user=self.user, stored=stored, row=instance)
         if problems:

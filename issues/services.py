@@ -78,13 +78,21 @@ def _save(issue: Issue, user: User | None, fields: list[str], reason: str | Prom
 
 def _require_edit(user: User | None, issue: Issue) -> None:
     if user is not None and not permissions.can_edit(user, issue):
-        raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
+        raise PermissionDenied(edit_refusal(issue))
+
+
+def edit_refusal(issue: Issue) -> str:
+    """The 403 reason for an issue the person may not change (another ward's, or a
+    ward-independent one they neither registered nor are assigned to)."""
+    if issue.ward_id is None:
+        return str(permissions.WARDLESS_MESSAGE)
+    return _("この課題を変更する権限がありません（他区の課題です）。")
 
 
 def _require_own_ward(user: User | None, issue: Issue) -> None:
     """The issue as it will be saved must be one the person may edit (same rule as the import)."""
     if user is not None and not permissions.can_edit(user, issue):
-        raise ValidationError({"ward": permissions.OTHER_WARD_MESSAGE})
+        raise ValidationError({"ward": permissions.refusal_message(issue)})
 
 
 def _check_coordinator(coordinator: User | None) -> None:
@@ -281,7 +289,7 @@ def issue_link_create(
     if created_by is not None and not (
         permissions.can_edit(created_by, issue) or permissions.can_edit(created_by, other)
     ):
-        raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
+        raise PermissionDenied(edit_refusal(issue))
     if issue.pk == other.pk:
         raise ValidationError(_("同じ課題どうしは関連付けできません。"))
     if kind not in IssueLinkKind.values:
@@ -307,7 +315,7 @@ def issue_link_delete(*, link: IssueLink, deleted_by: User | None) -> None:
         permissions.can_edit(deleted_by, link.from_issue)
         or permissions.can_edit(deleted_by, link.to_issue)
     ):
-        raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
+        raise PermissionDenied(edit_refusal(link.from_issue))
     history_stamp(link, deleted_by)
     link.delete()
 

@@ -50,11 +50,12 @@ from portal.access import (
     staff_required,
 )
 from portal.choices import ResourceKind
-from portal.imports.services import import_job_start
+from portal.imports.services import Preview, import_job_start
+from portal.imports.views import preview_queued, preview_shown
 from portal.models import AccessLog
 from portal.once import already_created, create_once
 from portal.services import access_log_record
-from portal.tabular import TabularError, csv_bytes, tabular_read, xlsx_bytes
+from portal.tabular import TabularError, csv_bytes, xlsx_bytes
 from portal.uploads import import_pending_store
 
 PAGE_SIZE = 50
@@ -188,7 +189,7 @@ def issue_change(request: AuthenticatedRequest, pk: int, what: str) -> HttpRespo
     if what not in forms:
         raise Http404
     if not request.user.has_perm("issues.edit_issue", issue):
-        raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
+        raise PermissionDenied(services.edit_refusal(issue))
     form = forms[what](request.POST)
     error = notice = ""
     if not form.is_valid():
@@ -245,7 +246,10 @@ def bulk_assign(request: AuthenticatedRequest) -> HttpResponse:
         if skipped:
             messages.warning(
                 request,
-                _("%(n)d件は他区の課題のため変更していません。") % {"n": skipped},
+                _(
+                    "%(n)d件は変更できない課題（他区の課題、または担当でない区を問わない課題）のため変更していません。"
+                )
+                % {"n": skipped},
             )
     else:
         for errors in form.errors.values():
@@ -300,7 +304,7 @@ def issue_create(request: AuthenticatedRequest) -> HttpResponse:
 def issue_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     issue = get_object_or_404(Issue.objects.select_related("ward", "field"), pk=pk)
     if not request.user.has_perm("issues.edit_issue", issue):
-        raise PermissionDenied(_("この課題を変更する権限がありません（他区の課題です）。"))
+        raise PermissionDenied(services.edit_refusal(issue))
     form = IssueForm(
         request.POST or None, instance=issue, editing=True, initial={"version": issue.version}
     )
@@ -476,7 +480,8 @@ def issue_map(request: AuthenticatedRequest) -> HttpResponse:
 
 @coordinator_required
 def import_issues(request: AuthenticatedRequest) -> HttpResponse:
-    """Upload → preview (every row checked, nothing written) → confirm (a job, all or nothing)."""
+    """Upload → preview (every row checked, nothing written; a large file by a job with a
+    progress page) → confirm (a job, all or nothing)."""
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict = {
         "form": form,
@@ -499,14 +504,27 @@ def import_issues(request: AuthenticatedRequest) -> HttpResponse:
             )
             return redirect("issues:import")
         return redirect("portal:import_job", job.pk)
+    if request.method == "GET" and "preview" in request.GET:
+        # A large file's preview, checked by a job (portal.imports): shown as a small one's.
+        shown = preview_shown(request, kind="issues")
+        if isinstance(shown, HttpResponse):
+            return shown
+        context.update(shown)
+        return render(request, "issues/import.html", context)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
+        queued = preview_queued(request, kind="issues", data=data, task=tasks.issues_preview_job)
+        if queued is not None:
+            return queued
         try:
-            dataset = tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED_COLUMNS)
+            dataset = tasks.issues_sheet(data)
         except TabularError as exc:
             form.add_error("file", str(exc))
             return render(request, "issues/import.html", context, status=400)
-        report = services.issues_import(dataset=dataset, imported_by=request.user, dry_run=True)
+        report = Preview.of(
+            services.issues_import(dataset=dataset, imported_by=request.user, dry_run=True),
+            row=dict,
+        )
         context["report"] = report
         if report.ok:
             context["token"] = import_pending_store(request=request, kind="issues", data=data)

@@ -640,6 +640,16 @@ class ImportReport(ImportOutcome):
     organizations_created: int = 0
 
 
+def resource_preview_row(row: sheet.ParsedRow) -> dict[str, Any]:
+    """One checked row as the import screen's preview table lists it."""
+    return {
+        "line": row.line,
+        "ref": row.ref,
+        "organization": row.organization,
+        "title": row.values.get("title", ""),
+    }
+
+
 def resources_check(*, dataset: Sheet) -> ImportReport:
     """Validates every row without writing; duplicate refs within the file are errors.
 

@@ -6,8 +6,13 @@ from celery import shared_task
 
 from partners import services
 from partners.resources import HEADER_ALIASES, REQUIRED
-from portal.imports.services import import_job_run
-from portal.tabular import tabular_read
+from portal.imports.services import import_job_run, import_preview_run
+from portal.tabular import Sheet, tabular_read
+
+
+def resources_sheet(data: bytes) -> Sheet:
+    """An uploaded resources file read with the import's columns (the screen and the jobs)."""
+    return tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -15,6 +20,17 @@ def resources_import_job(*, job_id: int) -> bool:
     """Import a confirmed resources file (portal.imports.ImportJob); a redelivery does nothing."""
     return import_job_run(
         job_id=job_id,
-        read=lambda data: tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED),
+        read=resources_sheet,
         write=lambda dataset, user: services.resources_import(dataset=dataset, imported_by=user),
+    )
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def resources_preview_job(*, job_id: int) -> bool:
+    """Check a large resources file, writing nothing; a redelivery does nothing."""
+    return import_preview_run(
+        job_id=job_id,
+        read=resources_sheet,
+        check=lambda dataset, user: services.resources_check(dataset=dataset),
+        row=services.resource_preview_row,
     )

@@ -33,7 +33,7 @@ from partners.forms import (
     ReviewForm,
 )
 from partners.models import OrgStatus, ResourceStatus
-from partners.resources import COLUMNS, HEADER_ALIASES, REQUIRED, resource_row
+from partners.resources import COLUMNS, REQUIRED, resource_row
 from portal.access import (
     AuthenticatedRequest,
     coordinator_required,
@@ -43,12 +43,13 @@ from portal.access import (
     staff_required,
 )
 from portal.choices import ResourceKind
-from portal.imports.services import import_job_start
+from portal.imports.services import Preview, import_job_start
+from portal.imports.views import preview_queued, preview_shown
 from portal.models import AccessLog, Role, User
 from portal.once import already_created, create_once, created_redirect
 from portal.ratelimit import client_address
 from portal.services import access_log_record
-from portal.tabular import TabularError, csv_bytes, tabular_read, xlsx_bytes
+from portal.tabular import TabularError, csv_bytes, xlsx_bytes
 from portal.uploads import import_pending_store
 
 PAGE_SIZE = 50
@@ -503,7 +504,8 @@ def export_resources(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
 
 @coordinator_required
 def import_resources(request: AuthenticatedRequest) -> HttpResponse:
-    """Upload → preview (every row checked, nothing written) → confirm (all or nothing)."""
+    """Upload → preview (every row checked, nothing written; a large file by a job with a
+    progress page) → confirm (a job, all or nothing)."""
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict = {"form": form, "columns": COLUMNS, "required": REQUIRED}
     if request.method == "POST" and request.POST.get("token"):
@@ -521,14 +523,28 @@ def import_resources(request: AuthenticatedRequest) -> HttpResponse:
             )
             return redirect("partners:import")
         return redirect("portal:import_job", job.pk)
+    if request.method == "GET" and "preview" in request.GET:
+        # A large file's preview, checked by a job (portal.imports): shown as a small one's.
+        shown = preview_shown(request, kind="resources")
+        if isinstance(shown, HttpResponse):
+            return shown
+        context.update(shown)
+        return render(request, "partners/import.html", context)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
+        queued = preview_queued(
+            request, kind="resources", data=data, task=tasks.resources_preview_job
+        )
+        if queued is not None:
+            return queued
         try:
-            dataset = tabular_read(data=data, aliases=HEADER_ALIASES, required=REQUIRED)
+            dataset = tasks.resources_sheet(data)
         except TabularError as exc:
             form.add_error("file", str(exc))
             return render(request, "partners/import.html", context, status=400)
-        report = services.resources_check(dataset=dataset)
+        report = Preview.of(
+            services.resources_check(dataset=dataset), row=services.resource_preview_row
+        )
         context["report"] = report
         if report.ok:
             context["token"] = import_pending_store(request=request, kind="resources", data=data)

@@ -18,7 +18,9 @@ what to do.
 An import previewed before it is confirmed keeps its bytes in MEDIA_ROOT/imports under a
 random 128-bit name bound to the session that uploaded it: no URL serves that directory and the
 name cannot be guessed. A session holds at most one waiting file per kind of import (a new
-preview replaces the previous one's file); confirming hands the file to an import job
+preview replaces the previous one's file). A large upload is checked by a preview job
+(portal.imports) that reads the waiting file in place and removes it when the check fails;
+confirming hands the file to an import job
 (portal.imports), which removes it when it ends; cancelling removes it, and files nobody came
 back for are swept (on each new preview and by the hourly beat task
 portal.tasks.pending_imports_sweep).
@@ -200,6 +202,28 @@ def import_pending_store(*, request: HttpRequest, kind: str, data: bytes) -> str
     (_pending_dir() / token).write_bytes(data)
     request.session[_session_key(kind)] = token
     return token
+
+
+def import_pending_token(*, request: HttpRequest, kind: str) -> str | None:
+    """This session's waiting file of ``kind`` (its token), None when there is none any more."""
+    path = _pending_path(request.session.get(_session_key(kind)))
+    return path.name if path is not None and path.exists() else None
+
+
+def import_pending_read(name: str) -> bytes | None:
+    """The bytes of a waiting file (a preview job checks them), None when it is gone."""
+    path = _pending_path(name)
+    try:
+        return path.read_bytes() if path is not None else None
+    except OSError:
+        return None
+
+
+def import_pending_delete(name: str) -> None:
+    """Remove a waiting file whose check failed (there is nothing to confirm)."""
+    path = _pending_path(name)
+    if path is not None:
+        path.unlink(missing_ok=True)
 
 
 def _job_dir() -> Path:

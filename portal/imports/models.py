@@ -1,4 +1,5 @@
-"""An import confirmed on a screen, run by a task; its row is what the progress page shows."""
+"""An import run by a task: the check of a large upload (a preview) or a confirmed import; its
+row is what the progress page shows."""
 
 from __future__ import annotations
 
@@ -12,20 +13,31 @@ class ImportJob(models.Model):
         ISSUES = "issues", _("課題")
         RESOURCES = "resources", _("リソース")
 
+    class Mode(models.TextChoices):
+        # A preview checks every row and writes nothing; its outcome is kept in `preview`.
+        PREVIEW = "preview", _("確認")
+        IMPORT = "import", _("取り込み")
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("待機中")
         READING = "reading", _("ファイルを読み込み中")
+        CHECKING = "checking", _("全行を確認中")
         WRITING = "writing", _("確認して書き込み中")
         SUCCEEDED = "succeeded", _("完了")
         FAILED = "failed", _("失敗")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.IMPORT)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
     )
-    # The pending upload moved out of the preview sweep's reach (portal.uploads); removed when
-    # the job ends, whatever the outcome.
+    # The language of the screen that started the job: its messages are written in it.
+    language = models.CharField(max_length=8, blank=True)
+    # An import: the pending upload moved out of the preview sweep's reach (portal.uploads),
+    # removed when the job ends, whatever the outcome. A preview: the session's pending upload
+    # itself (the one its confirm form names), removed when the check fails, on confirm or
+    # cancel, or by the preview sweep after PENDING_MAX_AGE_SECONDS.
     file_name = models.CharField(max_length=32, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
@@ -36,6 +48,9 @@ class ImportJob(models.Model):
     # At most ERRORS_SHOWN messages and the count of the rest (portal.tabular): a page stays short.
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
+    # A finished preview's outcome (portal.imports.services.Preview.as_json): counts, the first
+    # rows and the ignored columns; empty for an import.
+    preview = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -63,8 +78,16 @@ class ImportJob(models.Model):
         steps = {
             self.Status.QUEUED: 0,
             self.Status.READING: 10,
+            self.Status.CHECKING: 40,
             self.Status.WRITING: 40,
             self.Status.SUCCEEDED: 100,
             self.Status.FAILED: 100,
         }
         return steps.get(self.Status(self.status), 0)
+
+    @property
+    def screen(self) -> str:
+        """The URL name of this kind's import screen (where a finished preview is shown)."""
+        return {self.Kind.ISSUES: "issues:import", self.Kind.RESOURCES: "partners:import"}[
+            self.Kind(self.kind)
+        ]

@@ -1,26 +1,38 @@
-"""Screens of imports: cancelling a previewed upload, and the page of one import job (its
-state, refreshed by HTMX while it runs)."""
+"""Screens of imports: cancelling a previewed upload, the page of one import job (its state,
+refreshed by HTMX while it runs), and what the kinds' import screens share for a large file's
+preview job (queueing it, showing its outcome)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from celery import Task
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from portal.access import AuthenticatedRequest, coordinator_required
-from portal.imports.selectors import import_jobs_visible
-from portal.imports.services import import_job_waiting_too_long
-from portal.uploads import import_pending_discard
+from portal.imports.models import ImportJob
+from portal.imports.selectors import import_jobs_visible, import_preview_job
+from portal.imports.services import Preview, import_job_waiting_too_long, import_preview_start
+from portal.uploads import import_pending_discard, import_pending_store, import_pending_token
 
 
 @coordinator_required
 @vary_on_headers("HX-Request")
 def import_job_detail(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
+    """The starter (or an admin): a job's progress; a finished preview goes on to its screen."""
     job = get_object_or_404(import_jobs_visible(request.user), pk=job_id)
+    if job.mode == ImportJob.Mode.PREVIEW and job.finished:
+        url = f"{reverse(job.screen)}?{urlencode({'preview': job.pk})}"
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     template = "portal/import_job.html"
     context = {"job": job, "waiting_too_long": import_job_waiting_too_long(job)}
     if request.htmx:
@@ -55,3 +67,41 @@ def import_cancel(request: AuthenticatedRequest) -> HttpResponse:
     ):
         target = "portal:dashboard"
     return redirect(target)
+
+
+def preview_queued(
+    request: AuthenticatedRequest, *, kind: str, data: bytes, task: Task
+) -> HttpResponse | None:
+    """A file over IMPORT_PREVIEW_INLINE_BYTES is checked by a preview job: the person goes to
+    its progress page at once (None: a smaller file, checked in this request as before).
+
+    The file waits as the session's pending upload, so the confirm form works as for a small
+    one, and the preview sweep removes it if nobody comes back.
+    """
+    if len(data) <= settings.IMPORT_PREVIEW_INLINE_BYTES:
+        return None
+    name = import_pending_store(request=request, kind=kind, data=data)
+    job = import_preview_start(user=request.user, kind=kind, name=name, task=task)
+    return redirect("portal:import_job", job.pk)
+
+
+def preview_shown(request: AuthenticatedRequest, *, kind: str) -> dict | HttpResponse:
+    """An import screen's `report` and `token` for the finished preview job ``?preview=<id>``
+    (the starter's or, for an admin, anyone's: another's answers 404); a job still running sends
+    the person back to its progress page.
+
+    The confirm form's token is the session's waiting file, offered only while it is the one
+    this job checked (a later upload or a cancel replaced or removed it).
+    """
+    job = import_preview_job(request.user, kind=kind, job_id=request.GET.get("preview"))
+    if not job.finished:
+        return redirect("portal:import_job", job.pk)
+    report = Preview.of_job(job)
+    token = import_pending_token(request=request, kind=kind)
+    if not report.ok or token != job.file_name:
+        token = None
+        if report.ok:
+            messages.error(
+                request, _("確認の有効期限が切れました。もう一度ファイルを選んでください。")
+            )
+    return {"report": report, "token": token}
