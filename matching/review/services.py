@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
@@ -56,7 +57,7 @@ REJECT_REASONS = [
 
 # The buttons that give a verdict: the same Japanese as the verdict's label, but a verb in
 # English ("Reject", where the recorded verdict reads "Rejected"), hence the context.
-VERDICT_BUTTONS = {
+VERDICT_BUTTONS: dict[str, Promise] = {
     Decision.Verdict.APPROVED: pgettext_lazy("判断のボタン", "承認"),
     Decision.Verdict.REQUESTED: pgettext_lazy("判断のボタン", "承認依頼"),
     Decision.Verdict.HELD: pgettext_lazy("判断のボタン", "保留"),
