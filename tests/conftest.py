@@ -11,6 +11,8 @@ from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.utils import translation
 
+from portal.textengine import embedding
+from tests.engine.fakes import FAKE_PATH, FakeEmbedder
 from tests.portal.factories import UserFactory, ward
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -179,3 +181,13 @@ def partner_b(org_b):
     from tests.partners.factories import partner_user
 
     return partner_user(org_b, "partner_b")
+
+
+@pytest.fixture
+def fake_embedder(settings):
+    """A deterministic embedder (tests.engine.fakes) in place of the packaged model."""
+    settings.TEXT_EMBEDDER = FAKE_PATH
+    FakeEmbedder.calls.clear()
+    embedding._embedders.clear()
+    yield FakeEmbedder
+    embedding._embedders.clear()

@@ -20,7 +20,7 @@ from portal.textengine import embedding
 from portal.textengine.embedding import PASSAGE, QUERY, embedder, embeddings_for
 from portal.textengine.fusion import minmax_rows, semantic_feature
 from portal.textengine.models import TextEmbedding
-from tests.engine.fakes import FAKE_PATH, FakeEmbedder
+from tests.engine.fakes import FakeEmbedder
 from tests.issues.factories import IssueFactory, field
 from tests.partners.factories import OrganizationFactory, ResourceFactory
 from tests.portal.factories import ward
@@ -30,15 +30,6 @@ ISSUE = ("独居の方の異変に気づきたい", "単身世帯で倒れても
 PARAPHRASE = ("在宅安否確認サービス", "電力データから普段と違う様子を検知し家族に知らせます。")
 # Shares the issue's surface words but is about something else.
 DECOY = ("方の数日の発見", "倒れても大丈夫な家具の固定方法を数日で教えます。")
-
-
-@pytest.fixture
-def fake_embedder(settings):
-    settings.TEXT_EMBEDDER = FAKE_PATH
-    FakeEmbedder.calls.clear()
-    embedding._embedders.clear()
-    yield FakeEmbedder
-    embedding._embedders.clear()
 
 
 def run_all(django_capture_on_commit_callbacks) -> MatchRun:

@@ -9,7 +9,6 @@ from issues import similarity
 from issues.models import IssueStatus
 from portal.textengine import embedding
 from portal.textengine.models import TextEmbedding
-from tests.engine.fakes import FAKE_PATH, FakeEmbedder
 from tests.issues.factories import IssueFactory, field
 from tests.portal.factories import ward
 
@@ -60,15 +59,6 @@ def registered():
             ref=f"OTHER-{number}", ward=ward("13104"), title=title, description=description
         )
     return mimamori
-
-
-@pytest.fixture
-def fake_embedder(settings):
-    settings.TEXT_EMBEDDER = FAKE_PATH
-    FakeEmbedder.calls.clear()
-    embedding._embedders.clear()
-    yield FakeEmbedder
-    embedding._embedders.clear()
 
 
 def _draft(client, **data):
