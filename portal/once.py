@@ -9,10 +9,19 @@ can correct the form and send it again with the same token.
 
 A request without a token (a form rendered before this existed, a script) is served as before:
 refusing it would lose what a person typed, and a browser always sends the hidden field.
+
+A signed-in person's create is also claimed by its content (a digest of the cleaned form data)
+for ``REPEAT_WINDOW_SECONDS``: after 「登録する」, the browser's Back button fetches the form
+again with a new token while Chrome restores what was typed, and a second click made a second
+record (issue #15, third probe). The same content from the same person within the window is
+answered with the first record; anonymous forms are not claimed by content (two residents may
+well send the same words).
 """
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,15 +29,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import SubmissionReceipt
 
 FORM_TOKEN_FIELD = "form_token"  # noqa: S105  # nosec B105 - a field name, not a secret
 KEY_MAX_LENGTH = SubmissionReceipt._meta.get_field("key").max_length or 100
+# How long the same content from the same person counts as the same create (see the module doc).
+REPEAT_WINDOW_SECONDS = 600
 
 
 class AlreadySubmitted(Exception):
@@ -86,6 +98,31 @@ def receipt_claim(*, scope: str, key: str) -> SubmissionReceipt | None:
         raise AlreadySubmitted(SubmissionReceipt.objects.get(scope=scope[:100], key=key)) from None
 
 
+def _value_key(value: Any) -> str:
+    if isinstance(value, models.Model):
+        return f"{type(value).__name__}:{value.pk}"
+    if isinstance(value, models.QuerySet | list | tuple | set | frozenset):
+        return "[" + ",".join(sorted(_value_key(item) for item in value)) + "]"
+    if hasattr(value, "read") and hasattr(value, "size"):  # an uploaded file
+        return f"file:{getattr(value, 'name', '')}:{value.size}"
+    return repr(value)
+
+
+def content_digest(form: forms.BaseForm) -> str:
+    """A digest of the form's cleaned data (models by pk, files by name and size)."""
+    data = getattr(form, "cleaned_data", {}) or {}
+    text = "\n".join(f"{name}={_value_key(value)}" for name, value in sorted(data.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def content_claim(*, scope: str, digest: str) -> SubmissionReceipt | None:
+    """Claim ``digest`` in ``scope`` like a token, but only for ``REPEAT_WINDOW_SECONDS``: an
+    older claim of the same content is let go first. Raises AlreadySubmitted within it."""
+    since = timezone.now() - datetime.timedelta(seconds=REPEAT_WINDOW_SECONDS)
+    SubmissionReceipt.objects.filter(scope=scope[:100], key=digest, created_at__lt=since).delete()
+    return receipt_claim(scope=scope, key=digest)
+
+
 def receipt_complete(
     receipt: SubmissionReceipt | None, *, url: str = "", result: Any = None
 ) -> None:
@@ -113,20 +150,30 @@ def create_once[T](
     name: str,
     create: Callable[[], T],
     url: Callable[[T], str],
+    by_content: bool = True,
 ) -> Once[T]:
     """Run ``create`` once per form token; ``url`` says where its record is shown.
 
     ``name`` names the create (e.g. "issues:create"); the scope also holds the signed-in user,
-    so a token can only ever lead its own sender back to the record.
+    so a token can only ever lead its own sender back to the record. A signed-in person's same
+    content within ``REPEAT_WINDOW_SECONDS`` counts as the same create (module doc) unless
+    ``by_content`` is False: a conversation's 「了解しました」 may well be said twice.
     """
-    scope = f"{name}:{getattr(request.user, 'pk', None) or 'anonymous'}"
+    person = getattr(request.user, "pk", None)
+    scope = f"{name}:{person or 'anonymous'}"
     token = getattr(form, "submitted_token", "")
     try:
         with transaction.atomic():
             receipt = receipt_claim(scope=scope, key=token)
+            same = (
+                content_claim(scope=f"{scope}:content", digest=content_digest(form))
+                if by_content and person and token
+                else None
+            )
             created = create()
             target = url(created)
             receipt_complete(receipt, url=target)
+            receipt_complete(same, url=target)
     except AlreadySubmitted as done:
         return Once(created=None, url=done.receipt.result_url, repeated=True)
     return Once(created=created, url=target)

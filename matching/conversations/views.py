@@ -49,6 +49,7 @@ def _thread_page(request: AuthenticatedRequest, subject: Subject) -> HttpRespons
                     request,
                     form,
                     name=f"matching:message:{selectors.conversation_url(subject)}",
+                    by_content=False,
                     create=lambda: services.message_post(
                         subject=subject,
                         user=request.user,

@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from portal.models import (
     SubmissionReceipt,
     TrainingSession,
 )
+from portal.once import REPEAT_WINDOW_SECONDS
 from tests.evaluation.factories import IndicatorFactory
 from tests.issues.factories import issue_data
 from tests.matching.factories import ProjectFactory
@@ -119,6 +121,24 @@ def test_a_new_form_gets_a_new_token_and_makes_a_second_record(client, coordinat
     client.force_login(coordinator)
     _twice(client, reverse("issues:create"), issue_data())
     _twice(client, reverse("issues:create"), issue_data(title="別の課題として登録する"))
+    assert Issue.objects.count() == 2
+
+
+def test_back_and_the_same_content_again_makes_no_second_record(client, coordinator):
+    """Third probe of #15: after 「登録する」, Back fetched the form with a new token, Chrome
+    restored what was typed, and a second click made a second issue."""
+    client.force_login(coordinator)
+    first, _ = _twice(client, reverse("issues:create"), issue_data())
+    again = {**issue_data(), "form_token": _token(client, reverse("issues:create"))}
+    repeated = client.post(reverse("issues:create"), again, follow=True)
+    assert Issue.objects.count() == 1
+    assert repeated.redirect_chain[0][0] == first.url
+    assert "既に登録されています" in repeated.content.decode()
+    # Past the window, the same words are a new issue the person means to register.
+    later = timezone.now() + datetime.timedelta(seconds=REPEAT_WINDOW_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        again = {**issue_data(), "form_token": _token(client, reverse("issues:create"))}
+        assert client.post(reverse("issues:create"), again).status_code == 302
     assert Issue.objects.count() == 2
 
 

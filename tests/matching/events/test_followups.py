@@ -6,6 +6,7 @@ import datetime
 import zoneinfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -121,16 +122,19 @@ def test_check_in_opens_two_hours_before_and_the_window_is_a_setting(
     coordinator, partner_a, settings
 ):
     event, invitation = _registered(coordinator, partner_a)
-    now = timezone.now()
+    # At 10:00 in Tokyo: "90 minutes from now" must not cross midnight, or the window (never
+    # opening on the day before) would refuse it whatever the setting — CI runs at any hour.
+    now = _at(2, hour=10)
     Event.objects.filter(pk=event.pk).update(
         starts_at=now + datetime.timedelta(minutes=90), ends_at=now + datetime.timedelta(hours=4)
     )
     event.refresh_from_db()
-    settings.EVENT_CHECKIN_OPENS_BEFORE_MINUTES = 60
-    with pytest.raises(ValidationError, match="受付は開催日当日"):
-        services.event_check_in(event=event, code=invitation.checkin_code)
-    settings.EVENT_CHECKIN_OPENS_BEFORE_MINUTES = 120
-    assert services.event_check_in(event=event, code=invitation.checkin_code).checked_in_at
+    with time_machine.travel(now, tick=False):
+        settings.EVENT_CHECKIN_OPENS_BEFORE_MINUTES = 60
+        with pytest.raises(ValidationError, match="受付は開催日当日の 10:30 から"):
+            services.event_check_in(event=event, code=invitation.checkin_code)
+        settings.EVENT_CHECKIN_OPENS_BEFORE_MINUTES = 120
+        assert services.event_check_in(event=event, code=invitation.checkin_code).checked_in_at
 
 
 def test_the_window_never_opens_on_the_day_before():
