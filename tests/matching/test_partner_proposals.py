@@ -196,7 +196,10 @@ def test_a_second_proposal_while_one_is_under_review_is_refused_and_logged(clien
     issues, resources = world
     client.force_login(member)
     assert _propose(client, issues[0], [resources[0]]).status_code == 302
-    again = _propose(client, issues[0], [resources[0]])
+    # Other words (the same ones again are the same proposal: portal.once shows the first).
+    again = _propose(
+        client, issues[0], [resources[0]], message="費用を見直して、もう一度提案します。"
+    )
     assert again.status_code == 400
     assert "既に審査中の提案があります" in again.content.decode()
     assert Proposal.objects.count() == 1
