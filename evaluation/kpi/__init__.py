@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from evaluation.kpi.base import KpiResult, kpi_memo
 from evaluation.kpi.definitions import DEFINITIONS, KpiDefinition
@@ -53,6 +54,9 @@ from evaluation.kpi.pilots import kpi_pilot_adoption_rate
 from evaluation.kpi.targets import NONE, POPULATION, SAME, ward_target
 from portal.fiscal import period_range
 from portal.models import Ward
+
+# A unit (days), not the weekday 日 (Sunday) that the same msgid is elsewhere.
+DAYS = pgettext_lazy("単位", "日")
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,7 @@ KPI_SPECS: list[KpiSpec] = [
         "lead_time_first_proposal",
         _("マッチングの所要日数（募集開始から最初の提案まで・中央値）"),
         1,
-        _("日"),
+        DAYS,
         None,
         None,
         kpi_lead_time_first_proposal,
@@ -173,7 +177,7 @@ KPI_SPECS: list[KpiSpec] = [
         "lead_time_project",
         _("マッチングの所要日数（募集開始から事業化の決定まで・中央値）"),
         1,
-        _("日"),
+        DAYS,
         None,
         None,
         kpi_lead_time_project,

@@ -337,6 +337,10 @@ def suggester_load() -> Suggester | None:
     return suggester
 
 
+# The key of the hidden `suggested` record that lists the fields the person has taken over.
+TAKEN = "_taken"
+
+
 def fields_to_fill(
     *,
     proposed: dict[str, list[str]],
@@ -348,16 +352,20 @@ def fields_to_fill(
     `proposed`: the suggester's values per field; `posted`: the values the form holds now;
     `previous`: what earlier suggestions put there (the form's hidden `suggested`). A field is
     the person's once it holds something that no suggestion put there (typed, ticked, cleared
-    after a suggestion, or saved before), and is then left alone. Returns (fields to re-render
-    with their new values, the new `suggested` for every field still holding a suggestion).
+    after a suggestion, or saved before), and is then left alone for good: the `TAKEN` entry
+    of `suggested` remembers it, so a field cleared after a suggestion is not filled again when
+    the next request sees it empty. Returns (fields to re-render with their new values, the new
+    `suggested`: every field still holding a suggestion, and `TAKEN`).
     """
     fill: dict[str, list[str]] = {}
     holding: dict[str, list[str]] = {}
-    for name in {*proposed, *previous}:
+    taken = set(previous.get(TAKEN, []))
+    for name in {*proposed, *previous} - {TAKEN} - taken:
         now = sorted(v for v in posted.get(name, []) if v)
         before = previous.get(name)
         untouched = sorted(before) == now if before is not None else not now
         if not untouched:
+            taken.add(name)
             continue
         values = proposed.get(name) or before
         if not values:
@@ -365,4 +373,6 @@ def fields_to_fill(
         holding[name] = sorted(values)
         if sorted(values) != now:
             fill[name] = sorted(values)
+    if taken:
+        holding[TAKEN] = sorted(taken)
     return fill, holding

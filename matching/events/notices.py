@@ -60,6 +60,8 @@ def _resident_mail(*, invitation: Invitation, kind: str) -> None:
         "kind": kind,
         "invitation": invitation,
         "event": event,
+        # In the resident's language when the event has its English (portal.localcontent).
+        "title": event.local("title"),
         "holds_seat": holds_seat,
         "waiting": invitation.status == InvitationStatus.WAITLISTED,
         "when": when_text(event.starts_at, event.ends_at),

@@ -51,6 +51,7 @@ def test_another_coordinator_cannot_edit_it_by_the_form(client, shared, coordina
     assert page.status_code == 200  # seen, as every staff member sees every issue
     response = client.post(reverse("issues:edit", args=[shared.pk]), _edit_data(shared))
     assert response.status_code == 403
+    assert REFUSED in response.content.decode()  # the 403 page says why
     shared.refresh_from_db()
     assert shared.title != "書き換えた題"
 

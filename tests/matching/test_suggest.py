@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from issues.models import IssueStatus
 from matching.engine.services import engine_version_build
-from matching.engine.suggest import MIN_RECORDS, fields_to_fill, held_out_scores
+from matching.engine.suggest import MIN_RECORDS, TAKEN, fields_to_fill, held_out_scores
 from portal.choices import ResourceKind
 from tests.issues.factories import IssueFactory, field
 from tests.partners.factories import ResourceFactory
@@ -100,7 +100,7 @@ def test_fill_only_what_nobody_chose():
         previous={},
     )
     assert fill == {"sdgs": ["11", "3"], "target_groups": ["elderly"]}  # 分野 was chosen
-    assert set(holding) == {"sdgs", "target_groups"}
+    assert holding == {"sdgs": ["11", "3"], "target_groups": ["elderly"], TAKEN: ["field"]}
 
     # The person unticks everything suggested for SDGs and changes the target groups: both are
     # theirs now; a new text's suggestion leaves them alone.
@@ -109,7 +109,14 @@ def test_fill_only_what_nobody_chose():
         posted={"sdgs": [], "target_groups": ["all"]},
         previous=holding,
     )
-    assert fill == {} and holding == {}
+    assert fill == {} and holding == {TAKEN: ["field", "sdgs", "target_groups"]}
+    # Probe: the next request saw SDGs empty and filled them again; cleared stays cleared.
+    fill, holding = fields_to_fill(
+        proposed={"sdgs": ["4"], "target_groups": ["families"]},
+        posted={"sdgs": [], "target_groups": ["all"]},
+        previous=holding,
+    )
+    assert fill == {} and holding == {TAKEN: ["field", "sdgs", "target_groups"]}
 
 
 def test_an_untouched_suggestion_follows_the_text():

@@ -127,6 +127,8 @@ ACCESS = {
     "matching:run_detail": "coordinator,approver,evaluator,admin",
     "matching:run_retry": "coordinator,admin",
     "matching:run_start": "coordinator,admin",
+    "matching:suggest_issue": "coordinator,admin",
+    "matching:suggest_resource": "partner",
     "partners:contact_create": "partner",
     "partners:contact_delete": "partner",
     "partners:contact_edit": "partner",

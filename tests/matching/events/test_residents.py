@@ -509,3 +509,18 @@ def test_the_residents_reminder_runs_every_morning_from_beat():
 
     entry = django_settings.CELERY_BEAT_SCHEDULE["event-resident-reminders"]
     assert entry["task"] == tasks.event_resident_reminders.name
+
+
+def test_an_english_sign_up_is_mailed_the_events_english_title(
+    event, django_capture_on_commit_callbacks
+):
+    Event.objects.filter(pk=event.pk).update(
+        title_en="Child-rearing pitch", description_en="Ward staff and companies talk."
+    )
+    event.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        _sign_up(event, email="en@example.jp", language="en")
+        _sign_up(event, email="ja@example.jp", language="ja")
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert "Child-rearing pitch" in bodies["en@example.jp"]
+    assert event.title in bodies["ja@example.jp"]
