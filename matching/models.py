@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from issues.models import Issue
+from matching.rules import DEFAULT_WEIGHTS
 from partners.models import Organization, Resource
 from portal.locking import Versioned
 
@@ -47,18 +48,18 @@ class EngineVersion(models.Model):
 class MatchingSettings(Versioned):
     """Hand weights of the cold-start score; one row, edited by staff on the engine screen."""
 
-    text = models.FloatField(_("本文の類似度"), default=0.3)
+    text = models.FloatField(_("本文の類似度"), default=DEFAULT_WEIGHTS["text"])
     semantic = models.FloatField(
         _("意味の近さ"),
-        default=0.7,
+        default=DEFAULT_WEIGHTS["semantic"],
         help_text=_("埋め込みモデルがない環境では「本文の類似度」に加算されます。"),
     )
-    field = models.FloatField(_("分野の一致"), default=0.3)
-    sdg = models.FloatField(_("SDGsの重なり"), default=0.1)
-    kind = models.FloatField(_("求めるリソースの種類"), default=0.15)
-    same_ward = models.FloatField(_("同じ区"), default=0.1)
-    adjacent_ward = models.FloatField(_("隣接する区"), default=0.05)
-    track_record = models.FloatField(_("この分野の実績"), default=0.1)
+    field = models.FloatField(_("分野の一致"), default=DEFAULT_WEIGHTS["field"])
+    sdg = models.FloatField(_("SDGsの重なり"), default=DEFAULT_WEIGHTS["sdg"])
+    kind = models.FloatField(_("求めるリソースの種類"), default=DEFAULT_WEIGHTS["kind"])
+    same_ward = models.FloatField(_("同じ区"), default=DEFAULT_WEIGHTS["same_ward"])
+    adjacent_ward = models.FloatField(_("隣接する区"), default=DEFAULT_WEIGHTS["adjacent_ward"])
+    track_record = models.FloatField(_("この分野の実績"), default=DEFAULT_WEIGHTS["track_record"])
     top_k = models.PositiveSmallIntegerField(_("課題ごとの候補数"), default=10)
     use_learned = models.BooleanField(
         _("学習したランキングを使う"),

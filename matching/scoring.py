@@ -34,7 +34,7 @@ from matching.rules import (
 from partners.models import Resource
 from portal.textengine.analyzer import explainable
 from portal.textengine.embedding import PASSAGE, QUERY, embedder, embeddings_for
-from portal.textengine.fusion import SEMANTIC_TIE, semantic_feature
+from portal.textengine.fusion import SEMANTIC_TIE, text_features
 from portal.textengine.index import TextIndex, transform
 
 TERMS_SHOWN = 5
@@ -387,10 +387,11 @@ def compute_matches(issue_ids: list[int], ctx: MatchContext) -> dict[int, list[P
     for start in range(0, len(issues), BLOCK_ROWS):
         rows = slice(start, min(start + BLOCK_ROWS, len(issues)))
         block = queries.sparse[rows]
-        text = (block @ ctx.resource_matrix_t).toarray().astype(np.float32)
-        semantic = None
+        cosine = (block @ ctx.resource_matrix_t).toarray().astype(np.float32)
+        dense = None
         if dense_t is not None and queries.dense is not None:
-            semantic = semantic_feature(text, queries.dense[rows] @ dense_t)
+            dense = queries.dense[rows] @ dense_t
+        text, semantic = text_features(cosine, dense)
         features = feature_block(issues, ctx.resources, rows, text, ctx.lookups, semantic)
         score = score_block(features, ctx.coefficients)
         allowed = hard_filter_mask(issues, ctx.resources, rows)
@@ -473,10 +474,17 @@ def pair_features(
         return {}
     queries = engine.issue_vectors(issues.ids)
     targets = engine.resource_vectors(resources.ids)
-    text = sparse.csr_matrix(queries.sparse @ targets.sparse.T).toarray().astype(np.float32)
-    semantic = None
+    cosine = sparse.csr_matrix(queries.sparse @ targets.sparse.T).toarray().astype(np.float32)
+    # The issue's best match and range come from the whole resource table, as in a full run.
+    reference = sparse.csr_matrix(queries.sparse @ engine.resource_matrix.T).toarray()
+    dense = reference_dense = None
     if queries.dense is not None and targets.dense is not None:
-        semantic = semantic_feature(text, queries.dense @ targets.dense.T)
+        dense = queries.dense @ targets.dense.T
+        if engine.resource_dense is not None:
+            reference_dense = queries.dense @ engine.resource_dense.T
+    text, semantic = text_features(
+        cosine, dense, reference_sparse=reference, reference_dense=reference_dense
+    )
     features = feature_block(issues, resources, slice(0, 1), text, lookups, semantic)
     return {
         int(resource_id): {name: round(float(features[name][0, j]), 4) for name in FEATURES}
