@@ -288,21 +288,47 @@ def _target_report(
         row["reason"] = "one_value"
         return row
     train, test = train_test_split(np.arange(len(kept)), test_size=HELD_OUT, random_state=SEED)
-    train_texts = [texts[kept[i]] for i in train]
     train_values = [kept_values[i] for i in train]
     if len({v for row_values in train_values for v in row_values}) < 2:
         row["reason"] = "one_value"
         return row
-    vectorizer = _vectorizer(analyzer).fit(train_texts)
-    model = _fit(vectorizer.transform(train_texts), train_values, target.multiple)
-    truth = [kept_values[i] for i in test]
-    probabilities = model.ranked(vectorizer.transform([texts[kept[i]] for i in test]))
-    row.update(held_out_scores(probabilities, model.classes, truth))
-    majority = Counter(v for row_values in train_values for v in row_values).most_common(1)[0][0]
-    row["majority_top1"] = sum(majority in t for t in truth) / len(truth)
+    row.update(
+        held_out_measure(
+            train_texts=[texts[kept[i]] for i in train],
+            train_values=train_values,
+            test_texts=[texts[kept[i]] for i in test],
+            test_values=[kept_values[i] for i in test],
+            multiple=target.multiple,
+            analyzer=analyzer,
+        )
+    )
     row["held_out"] = len(test)
     row["enabled"] = True
     return row
+
+
+def held_out_measure(
+    *,
+    train_texts: list[str],
+    train_values: list[list[str]],
+    test_texts: list[str],
+    test_values: list[list[str]],
+    multiple: bool,
+    analyzer: Analyzer,
+) -> dict[str, float]:
+    """Fit one target's classifier on the training records and score it on the test records.
+
+    Returns held_out_scores' fractions and `majority_top1`, the top-1 of always suggesting the
+    training records' most frequent value (what the classifier must beat). The training values
+    need at least two distinct values (else LogisticRegression refuses: ValueError).
+    """
+    vectorizer = _vectorizer(analyzer).fit(train_texts)
+    model = _fit(vectorizer.transform(train_texts), train_values, multiple)
+    probabilities = model.ranked(vectorizer.transform(test_texts))
+    scores = held_out_scores(probabilities, model.classes, test_values)
+    majority = Counter(v for row_values in train_values for v in row_values).most_common(1)[0][0]
+    scores["majority_top1"] = sum(majority in t for t in test_values) / len(test_values)
+    return scores
 
 
 _cache: dict[str, Any] = {}
