@@ -28,6 +28,7 @@ from issues.fields import COLUMNS
 from issues.models import Issue, IssueSource, IssueStatus, TargetGroup
 from issues.priority import Weights, priority_compute, weights_current
 from portal.choices import SDG_GOALS, ResourceKind
+from portal.formtools import yen_digits
 from portal.history import history_stamp
 from portal.identifiers import reference_key
 from portal.models import Field, Ward
@@ -274,7 +275,7 @@ class SdgWidget(ie_widgets.Widget):
 
 class AmountWidget(ie_widgets.Widget):
     def clean(self, value, row=None, **kwargs):
-        text = _norm(value).replace(",", "").removesuffix("円")
+        text = yen_digits(_text(value))
         if not text:
             return None
         try:

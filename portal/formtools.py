@@ -73,14 +73,21 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(**kwargs)
 
 
+def yen_digits(text: str) -> str:
+    """The digits of an amount in yen as people type it or a yen format shows it: 1,200,000 /
+    １２０００００ / 1200000円 / ¥1,200,000 / ￥1,200,000 all give "1200000" (width folded with
+    NFKC, a leading ¥ or trailing 円, thousands separators and spaces dropped). Anything else is
+    returned folded, for the caller's number check to refuse."""
+    folded = unicodedata.normalize("NFKC", text).strip().removeprefix("¥").removesuffix("円")
+    return folded.replace(",", "").replace(" ", "")
+
+
 class YenField(forms.IntegerField):
-    """An amount in whole yen as people type it: 1,200,000 / １２０００００ / 1200000円 all read
-    as 1200000 (width folded with NFKC, thousands separators and a trailing 円 dropped)."""
+    """An amount in whole yen as people type it (yen_digits)."""
 
     def to_python(self, value):
         if isinstance(value, str):
-            folded = unicodedata.normalize("NFKC", value).strip().removesuffix("円")
-            value = folded.replace(",", "").replace(" ", "")
+            value = yen_digits(value)
         return super().to_python(value)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -313,7 +314,10 @@ class _Formats:
 
 
 def _date_shown(value: Any, number_format: str) -> Any:
-    """A date serial under a date format is the date shown, never the serial number."""
+    """A date serial under a date format is the date shown, never the serial number; under a
+    format that shows no date at all (h:mm, [h]:mm:ss) the person saw a time: refused."""
+    if isinstance(value, (dt.date, dt.datetime)) and not shows_a_date(number_format):
+        value = None
     if isinstance(value, dt.datetime):
         if value.time() != dt.time():
             return value
@@ -321,3 +325,21 @@ def _date_shown(value: Any, number_format: str) -> Any:
     if isinstance(value, dt.date):
         return ShownDate.of(value, date_shown(value, number_format))
     return Problem(_("時刻・時間の値は読み込めません。文字列として入力してください。"))
+
+
+_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def shows_a_date(number_format: str) -> bool:
+    """Whether a number format shows any part of a date: a year, month, day, era or weekday.
+
+    Excel reads m as minutes next to h or s (h:mm, mm:ss) and as a month elsewhere; quoted
+    text, escaped characters and [brackets] show no date. A format with no code at all
+    (General, as openpyxl reports some date cells) counts as showing the date.
+    """
+    codes = _LITERALS.sub("", number_format or "").lower()
+    if codes.strip() in ("", "general"):
+        return True
+    if any(code in codes for code in "ydeg") or "aaa" in codes:
+        return True
+    return "m" in codes and "h" not in codes and "s" not in codes

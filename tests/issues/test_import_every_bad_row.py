@@ -15,6 +15,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from issues.models import Issue
+from issues.resources import AmountWidget
+from portal.numfmt import number_shown
 from tests.issues.factories import IssueFactory
 from tests.portal.factories import ward
 
@@ -97,3 +99,13 @@ def test_a_ref_of_another_wards_issue_is_refused_at_the_ref_column(client, coord
     assert "新宿の非公開の題" not in body and "新宿区" not in body
     other.refresh_from_db()
     assert (other.title, other.ward.code) == ("新宿の非公開の題", "13104")
+
+
+@pytest.mark.parametrize("fmt", ['"¥"#,##0', "[$¥-411]#,##0", '#,##0"円"', "\\¥#,##0"])
+def test_an_amount_in_a_yen_format_is_the_amount_the_person_saw(fmt):
+    shown = number_shown(1200, fmt)
+    assert shown in ("¥1,200", "1,200円")
+    assert AmountWidget().clean(shown) == 1200
+    assert AmountWidget().clean("￥1,200") == 1200  # typed with a full-width yen sign
+    with pytest.raises(ValueError, match="金額は0以上の整数"):
+        AmountWidget().clean("$1,200")

@@ -83,6 +83,30 @@ def test_a_japanese_builtin_time_format_is_refused_naming_row_and_column():
     ]
 
 
+@pytest.mark.parametrize("fmt", ["h:mm", "[h]:mm:ss", "mm:ss", 'h"時"mm"分"', "h:mm AM/PM"])
+def test_a_date_under_a_time_only_format_is_refused_as_the_time_the_person_saw(fmt):
+    """Excel shows 0:00 for 2027-04-01 under h:mm: the date was never on the screen."""
+
+    def formatted(book, sheet):
+        sheet["D2"].number_format = fmt
+
+    sheet = _read(_book(["A-1", "題", "港区", dt.datetime(2027, 4, 1)], setup=formatted))
+    assert cell_errors(sheet) == [
+        "2行目「希望開始日」: 時刻・時間の値は読み込めません。文字列として入力してください。"
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["yyyy/m/d h:mm", "m/d", "mmm d", "[$-411]ge.m.d"])
+def test_a_format_that_shows_the_date_keeps_it(fmt):
+    def formatted(book, sheet):
+        sheet["D2"].number_format = fmt
+
+    sheet = _read(_book(["A-1", "題", "港区", dt.datetime(2026, 10, 4, 23, 59)], setup=formatted))
+    assert cell_errors(sheet) == []
+    value = sheet[0][3]
+    assert (value.date() if isinstance(value, dt.datetime) else value) == dt.date(2026, 10, 4)
+
+
 def test_every_japanese_builtin_date_id_is_known():
     assert set(range(27, 37)) | set(range(50, 59)) == set(JA_BUILTIN_FORMATS)
 
