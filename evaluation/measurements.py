@@ -122,7 +122,8 @@ def measurement_validate(
     if indicator.kind == "quantitative" and number is None:
         raise ValidationError(_("定量指標には数値を入力してください。"), code="value")
     if indicator.kind == "qualitative" and not text and number is None:
-        raise ValidationError(_("定性指標には評価の内容を入力してください。"))
+        # Named on the 定性評価 column, so a refused note is not refused again for being empty.
+        raise ValidationError(_("定性指標には評価の内容を入力してください。"), code="text")
     return day, number, text
 
 

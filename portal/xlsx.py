@@ -69,8 +69,16 @@ class ShownDate(dt.date):
 
 
 def date_plain(value: dt.date) -> dt.date:
-    """A date as a model stores it, whether or not it came from a workbook."""
-    return value.plain() if isinstance(value, ShownDate) else value
+    """A date as a model stores it, whether or not it came from a workbook.
+
+    A workbook's date-and-time cell (2026/10/4 23:59) is a naive wall-clock time, the one the
+    person saw: its day is the date shown, never shifted to or from UTC.
+    """
+    if isinstance(value, ShownDate):
+        return value.plain()
+    if isinstance(value, dt.datetime):
+        return dt.date(value.year, value.month, value.day)
+    return value
 
 
 @dataclass

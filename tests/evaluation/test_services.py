@@ -1,6 +1,8 @@
 import datetime
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -22,7 +24,7 @@ from tests.evaluation.factories import (
 )
 from tests.issues.factories import field
 from tests.matching.factories import ProjectFactory
-from tests.portal.factories import ward
+from tests.portal.factories import wall_clock, ward
 
 
 @pytest.fixture
@@ -321,3 +323,26 @@ def test_uploading_the_same_measurement_file_again_adds_nothing(project):
     more = data + "訪問件数,2025-07-03,12\n".encode()
     result = measurements.measurements_import_csv(project=project, data=more)
     assert (len(result.created), result.duplicates) == (1, 2)
+
+
+def test_a_date_and_time_cell_is_the_day_the_person_saw(project):
+    # Probe 4: 2026/10/4 23:59 in a measurement workbook answered HTTP 500 (datetime vs date).
+    IndicatorFactory(project=project, name="訪問件数")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["指標", "測定日", "値"])
+    sheet.append(["訪問件数", wall_clock(2025, 10, 4, 23, 59), 10])
+    sheet["B2"].number_format = "yyyy/m/d h:mm"
+    out = io.BytesIO()
+    book.save(out)
+    result = measurements.measurements_import_csv(project=project, data=out.getvalue())
+    assert result.errors == []
+    assert [m.measured_on for m in result.created] == [datetime.date(2025, 10, 4)]
+
+
+def test_a_refused_note_is_not_refused_again_for_being_empty(project):
+    IndicatorFactory(project=project, name="住民の声", kind="qualitative")
+    data = "指標,測定日,定性評価\n住民の声,2025-07-01,ab\x1bcd\n".encode()
+    result = measurements.measurements_import_csv(project=project, data=data)
+    assert len(result.errors) == 1, result.errors
+    assert result.errors[0].startswith("2行目「定性評価」") and "制御文字" in result.errors[0]

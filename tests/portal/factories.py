@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from django.contrib.auth.hashers import make_password
 
@@ -21,3 +23,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.jp")
     role = Role.COORDINATOR
     password = factory.LazyFunction(lambda: make_password(DEFAULT_PASSWORD))
+
+
+def wall_clock(*parts: int) -> datetime.datetime:
+    """A workbook's date-and-time cell: a naive wall-clock time (workbooks have no zone)."""
+    return datetime.datetime(*parts, tzinfo=datetime.UTC).replace(tzinfo=None)

@@ -12,6 +12,7 @@ import pytest
 
 from portal.numfmt import JA_BUILTIN_FORMATS, date_shown, text_shown
 from portal.tabular import TabularError, cell_errors
+from tests.portal.factories import wall_clock
 from tests.portal.test_spreadsheet_values import _book, _read
 
 SERIAL_2027_04_15 = 46492  # what the cell stores; Excel shows the date
@@ -90,7 +91,7 @@ def test_a_date_under_a_time_only_format_is_refused_as_the_time_the_person_saw(f
     def formatted(book, sheet):
         sheet["D2"].number_format = fmt
 
-    sheet = _read(_book(["A-1", "題", "港区", dt.datetime(2027, 4, 1)], setup=formatted))
+    sheet = _read(_book(["A-1", "題", "港区", wall_clock(2027, 4, 1)], setup=formatted))
     assert cell_errors(sheet) == [
         "2行目「希望開始日」: 時刻・時間の値は読み込めません。文字列として入力してください。"
     ]
@@ -101,7 +102,7 @@ def test_a_format_that_shows_the_date_keeps_it(fmt):
     def formatted(book, sheet):
         sheet["D2"].number_format = fmt
 
-    sheet = _read(_book(["A-1", "題", "港区", dt.datetime(2026, 10, 4, 23, 59)], setup=formatted))
+    sheet = _read(_book(["A-1", "題", "港区", wall_clock(2026, 10, 4, 23, 59)], setup=formatted))
     assert cell_errors(sheet) == []
     value = sheet[0][3]
     assert (value.date() if isinstance(value, dt.datetime) else value) == dt.date(2026, 10, 4)
