@@ -274,7 +274,11 @@ def bulk_assign(request: AuthenticatedRequest) -> HttpResponse:
 
 @coordinator_required
 def issue_create(request: AuthenticatedRequest) -> HttpResponse:
-    form = IssueForm(request.POST or None)
+    """Coordinators and admins register an issue. A ward coordinator's form starts on their own
+    ward: a ward-independent issue is changed only by its registrant, its 担当 and admins
+    (issues.permissions.can_edit), so 区を問わない must be chosen, never the default left
+    untouched. An admin without a ward starts on 区を問わない."""
+    form = IssueForm(request.POST or None, initial={"ward": request.user.ward_id})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
