@@ -8,6 +8,7 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         import portal.auth  # noqa: F401  (connects the access-log receivers of every login)
+        import portal.services  # noqa: F401  (starts in-process background tasks after a response)
         from portal import registry
         from portal.demo import users as demo_users
         from portal.models import STAFF_ROLES, Role
