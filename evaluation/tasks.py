@@ -1,3 +1,5 @@
+from typing import cast
+
 from celery import shared_task
 
 from evaluation import measurements
@@ -26,7 +28,7 @@ def measurements_import_job(*, job_id: int) -> bool:
         read=measurements.measurements_sheet,
         write=lambda dataset, job: measurements.measurements_import_outcome(
             measurements.measurements_import(
-                project=Project.objects.get(pk=job.subject),
+                project=Project.objects.get(pk=cast(int, job.subject)),  # set by the upload
                 dataset=dataset,
                 recorded_by=job.started_by,
             )
