@@ -26,27 +26,27 @@ def _media(settings, tmp_path):
     settings.IMPORT_PREVIEW_INLINE_BYTES = 100
 
 
-def _text(indicator, days: range, bad: str = "") -> str:
+def _upload(client, planted, capture=None, *, days=range(1, 21), bad="", execute=True):
+    """Upload `days` measurements of the first planted project (and a `bad` line), running the
+    tasks queued on commit when `execute` (else leaving them, as a lost broker message)."""
+    project, indicator = planted["projects"][0], planted["indicators"][0]
     rows = [f"{indicator.name},2025-11-{day:02d},{day}" for day in days]
-    return "指標,測定日,値\n" + "\n".join(rows) + "\n" + bad
-
-
-def _upload(client, project, text: str):
-    upload = io.BytesIO(text.encode("utf-8"))
+    upload = io.BytesIO(("指標,測定日,値\n" + "\n".join(rows) + "\n" + bad).encode("utf-8"))
     upload.name = "m.csv"
-    return client.post(
-        reverse("evaluation:measurement_upload", args=[project.pk]), {"file": upload}
-    )
+    url = reverse("evaluation:measurement_upload", args=[project.pk])
+    if capture is None:
+        return client.post(url, {"file": upload})
+    with capture(execute=execute):
+        return client.post(url, {"file": upload})
 
 
 def test_a_large_file_is_imported_by_a_job_with_a_progress_page(
     client, planted, evaluator, django_capture_on_commit_callbacks
 ):
-    project, indicator = planted["projects"][0], planted["indicators"][0]
+    project = planted["projects"][0]
     before = Measurement.objects.count()
     client.force_login(evaluator)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = _upload(client, project, _text(indicator, range(1, 21)))
+    response = _upload(client, planted, django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
     assert response.url == reverse("portal:import_job", args=[job.pk])
     assert (job.kind, job.mode, job.subject, job.started_by) == (
@@ -61,8 +61,7 @@ def test_a_large_file_is_imported_by_a_job_with_a_progress_page(
     assert Measurement.objects.count() == before + 20
 
     # The same file again: nothing added, the rows counted as already there.
-    with django_capture_on_commit_callbacks(execute=True):
-        again = _upload(client, project, _text(indicator, range(1, 21)))
+    again = _upload(client, planted, django_capture_on_commit_callbacks)
     assert (
         "新規 0件、登録済みのため取り込まなかった行 20件" in client.get(again.url).content.decode()
     )
@@ -71,13 +70,11 @@ def test_a_large_file_is_imported_by_a_job_with_a_progress_page(
 def test_a_large_file_with_a_bad_row_fails_naming_it_and_writes_nothing(
     client, planted, evaluator, django_capture_on_commit_callbacks
 ):
-    project, indicator = planted["projects"][0], planted["indicators"][0]
     before = Measurement.objects.count()
     client.force_login(evaluator)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = _upload(
-            client, project, _text(indicator, range(1, 21), bad="存在しない指標,2025-11-30,1\n")
-        )
+    response = _upload(
+        client, planted, django_capture_on_commit_callbacks, bad="存在しない指標,2025-11-30,1\n"
+    )
     job = ImportJob.objects.get()
     assert job.status == "failed" and job.error_count == 1
     page = client.get(response.url).content.decode()
@@ -87,19 +84,16 @@ def test_a_large_file_with_a_bad_row_fails_naming_it_and_writes_nothing(
 
 def test_a_small_file_is_still_imported_in_the_request(client, planted, evaluator, settings):
     settings.IMPORT_PREVIEW_INLINE_BYTES = 256 * 1024
-    project, indicator = planted["projects"][0], planted["indicators"][0]
     client.force_login(evaluator)
-    response = _upload(client, project, _text(indicator, range(1, 3)))
+    response = _upload(client, planted, days=range(1, 3))
     assert response.url.endswith("#measurements") and not ImportJob.objects.exists()
 
 
 def test_only_its_starter_and_admins_see_the_job(
     client, planted, evaluator, coordinator, admin_user, django_capture_on_commit_callbacks
 ):
-    project, indicator = planted["projects"][0], planted["indicators"][0]
     client.force_login(evaluator)
-    with django_capture_on_commit_callbacks(execute=True):
-        url = _upload(client, project, _text(indicator, range(1, 21))).url
+    url = _upload(client, planted, django_capture_on_commit_callbacks).url
     other_evaluator = UserFactory(username="evaluator2", role="evaluator")
     for person, status in ((other_evaluator, 404), (coordinator, 404), (admin_user, 200)):
         client.force_login(person)
@@ -110,10 +104,8 @@ def test_a_job_no_worker_took_is_sent_again_and_imports(
     client, planted, evaluator, settings, django_capture_on_commit_callbacks
 ):
     settings.IMPORT_JOB_RESUME_AFTER_SECONDS = 300
-    project, indicator = planted["projects"][0], planted["indicators"][0]
     client.force_login(evaluator)
-    with django_capture_on_commit_callbacks(execute=False):  # the broker lost the message
-        _upload(client, project, _text(indicator, range(1, 21)))
+    _upload(client, planted, django_capture_on_commit_callbacks, execute=False)
     job = ImportJob.objects.get()
     assert job.status == "queued"
     later = timezone.now() + datetime.timedelta(seconds=301)
@@ -126,11 +118,9 @@ def test_a_job_no_worker_took_is_sent_again_and_imports(
 def test_an_evaluator_who_lost_the_role_while_it_waited_imports_nothing(
     client, planted, evaluator, django_capture_on_commit_callbacks
 ):
-    project, indicator = planted["projects"][0], planted["indicators"][0]
     before = Measurement.objects.count()
     client.force_login(evaluator)
-    with django_capture_on_commit_callbacks(execute=False):
-        _upload(client, project, _text(indicator, range(1, 21)))
+    _upload(client, planted, django_capture_on_commit_callbacks, execute=False)
     evaluator.role = "coordinator"
     evaluator.save()
     job = ImportJob.objects.get()
