@@ -192,8 +192,11 @@ def _after_response(task: Task, kwargs: dict[str, Any]) -> None:
 
     Why after the response and not at once: the import holds SQLite's one write lock for its
     whole transaction, and the request that queued it still writes (the session, the access
-    log) after the view returns, so it would wait for the import again. Inside a request the
-    thread starts on `request_finished`; anywhere else (a shell, a command) at once.
+    log) after the view returns, so it would wait for the import again. Only a request gets a
+    thread (started on `request_finished`): anywhere else (a command such as run_matching, a
+    shell, a task that queues another from its own thread) the task runs here and now, as
+    before, so a command does not exit with its work unfinished and a run's chunks do not
+    compete for the write lock.
 
     Tests run tasks eagerly (TASKS_IN_PROCESS_BACKGROUND off in tests/conftest.py), so they stay
     deterministic; the thread is tested on its own. A thread ended with the process (a dev
@@ -201,7 +204,7 @@ def _after_response(task: Task, kwargs: dict[str, Any]) -> None:
     """
     waiting = getattr(_request_local, "waiting", None)
     if waiting is None:
-        _thread_start(task, kwargs)
+        task.apply(kwargs=kwargs, throw=True)
     else:
         waiting.append((task, kwargs))
 
