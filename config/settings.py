@@ -219,6 +219,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 # No broker configured = the embedded default: tasks run in this process after commit.
 TASKS_IN_PROCESS = not CELERY_BROKER_URL
+# In-process work a person watches on a progress page (imports, matching runs) runs on a thread
+# after the response, not inside the request (portal.services._after_response); tests turn it off.
+TASKS_IN_PROCESS_BACKGROUND = True
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -26,7 +26,9 @@ from matching.models import Project
 from portal.cleantext import control_character_find
 from portal.models import User
 from portal.tabular import (
+    ImportOutcome,
     Refusal,
+    Sheet,
     TabularError,
     cell_is_formula,
     cell_refusals,
@@ -262,29 +264,31 @@ def _not_yet_stored(cleaned: list[tuple], *, source: str) -> list[tuple]:
     return fresh
 
 
-def measurements_import_csv(
-    *, project: Project, data: bytes, recorded_by: User | None = None
+# The measurement file's headers as people write them → the columns read.
+MEASUREMENT_ALIASES = {
+    "指標": "indicator",
+    "指標名": "indicator",
+    "測定日": "date",
+    "日付": "date",
+    "値": "value",
+    "定性評価": "text",
+    "内容": "text",
+}
+
+
+def measurements_sheet(data: bytes) -> Sheet:
+    """An uploaded measurements file read with its columns (the screen and the job alike);
+    TabularError when it cannot be read or is over an import limit (portal.tabular)."""
+    return tabular_read(data=data, aliases=MEASUREMENT_ALIASES, required=["indicator", "date"])
+
+
+def measurements_import(
+    *, project: Project, dataset: Sheet, recorded_by: User | None = None
 ) -> BatchResult:
-    """CSV/XLSX with columns indicator (指標), date (測定日), value (値), text (定性評価).
+    """A read measurements file's rows stored for `project`, all or nothing.
 
-    Read by portal.tabular like every import: messages give the row number and header the
-    person sees in the file (「5行目「値」: …」)."""
-
-    aliases = {
-        "指標": "indicator",
-        "指標名": "indicator",
-        "測定日": "date",
-        "日付": "date",
-        "値": "value",
-        "定性評価": "text",
-        "内容": "text",
-    }
-    try:
-        dataset = tabular_read(data=data, aliases=aliases, required=["indicator", "date"])
-    except TabularError as exc:
-        return BatchResult(created=[], errors=[str(exc)])
-    # A file sent again (or a second upload with the same rows) adds nothing: identical rows
-    # are skipped and counted, as for the device feed.
+    A file sent again (or a second upload with the same rows) adds nothing: identical rows are
+    skipped and counted, as for the device feed."""
     return measurements_record_batch(
         project=project,
         rows=list(dataset.dict),
@@ -294,4 +298,33 @@ def measurements_import_csv(
         lines=dataset.row_numbers,
         label=dataset.label,
         refused=cell_refusals(dataset),
+    )
+
+
+def measurements_import_csv(
+    *, project: Project, data: bytes, recorded_by: User | None = None
+) -> BatchResult:
+    """CSV/XLSX with columns indicator (指標), date (測定日), value (値), text (定性評価).
+
+    Read by portal.tabular like every import: messages give the row number and header the
+    person sees in the file (「5行目「値」: …」)."""
+    try:
+        dataset = measurements_sheet(data)
+    except TabularError as exc:
+        return BatchResult(created=[], errors=[str(exc)])
+    return measurements_import(project=project, dataset=dataset, recorded_by=recorded_by)
+
+
+@dataclass
+class MeasurementsImported(ImportOutcome):
+    """A measurements import as an import job records it (portal.imports): how many rows were
+    stored, and how many were skipped as already stored."""
+
+    created: int = 0
+    skipped: int = 0
+
+
+def measurements_import_outcome(result: BatchResult) -> MeasurementsImported:
+    return MeasurementsImported(
+        errors=list(result.errors), created=len(result.created), skipped=result.duplicates
     )

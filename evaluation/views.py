@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from evaluation import feed as feeds
-from evaluation import forms, measurements, selectors, services
+from evaluation import forms, measurements, selectors, services, tasks
 from evaluation.committee import forms as committee_forms
 from evaluation.committee import selectors as committee_selectors
 from evaluation.dashboard import gap_chart_data, kpi_dashboard, trend_chart_data
@@ -34,6 +34,7 @@ from portal.access import (
 )
 from portal.fiscal import current_fiscal_year, fiscal_year_label
 from portal.formtools import messages_form_errors, messages_service_errors
+from portal.imports.views import upload_inline_or_job
 from portal.models import Role, Ward
 from portal.once import already_created, create_once, created_redirect
 
@@ -310,33 +311,49 @@ def measurement_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @evaluator_required
 def measurement_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Evaluators: a measurements file imported into the project, all or nothing. A file over
+    IMPORT_PREVIEW_INLINE_BYTES is imported by a job with a progress page (portal.imports), as
+    the issue and resource imports check theirs; a smaller one here."""
     project = _editable_project(request, pk)
     form = forms.MeasurementUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages_form_errors(request, form)
         return _back(project, "#measurements")
-    result = measurements.measurements_import_csv(
-        project=project, data=form.cleaned_data["file"].read(), recorded_by=request.user
-    )
-    if result.errors:
-        messages.error(request, _("取り込みませんでした（1件も登録していません）。"))
-        for error in result.errors[:30]:
-            messages.error(request, error)
-    else:
-        messages.success(
-            request, _("%(n)d件の測定値を取り込みました。") % {"n": len(result.created)}
+    data = form.cleaned_data["file"].read()
+
+    def inline() -> HttpResponse:
+        result = measurements.measurements_import_csv(
+            project=project, data=data, recorded_by=request.user
         )
-        if result.duplicates:
-            messages.info(
-                request,
-                ngettext(
-                    "%(n)d行は同じ測定値が登録済みのため、取り込みませんでした。",
-                    "%(n)d行は同じ測定値が登録済みのため、取り込みませんでした。",
-                    result.duplicates,
-                )
-                % {"n": result.duplicates},
+        if result.errors:
+            messages.error(request, _("取り込みませんでした（1件も登録していません）。"))
+            for error in result.errors[:30]:
+                messages.error(request, error)
+        else:
+            messages.success(
+                request, _("%(n)d件の測定値を取り込みました。") % {"n": len(result.created)}
             )
-    return _back(project, "#measurements")
+            if result.duplicates:
+                messages.info(
+                    request,
+                    ngettext(
+                        "%(n)d行は同じ測定値が登録済みのため、取り込みませんでした。",
+                        "%(n)d行は同じ測定値が登録済みのため、取り込みませんでした。",
+                        result.duplicates,
+                    )
+                    % {"n": result.duplicates},
+                )
+        return _back(project, "#measurements")
+
+    return upload_inline_or_job(
+        request,
+        kind="measurements",
+        data=data,
+        task=tasks.measurements_import_job,
+        inline=inline,
+        preview=False,
+        subject=project.pk,
+    )
 
 
 @require_POST

@@ -22,8 +22,8 @@ def issues_import_job(*, job_id: int) -> bool:
     return import_job_run(
         job_id=job_id,
         read=issues_sheet,
-        write=lambda dataset, user: services.issues_import(
-            dataset=dataset, imported_by=user, dry_run=False
+        write=lambda dataset, job: services.issues_import(
+            dataset=dataset, imported_by=job.started_by, dry_run=False
         ),
     )
 

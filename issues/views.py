@@ -50,13 +50,12 @@ from portal.access import (
     staff_required,
 )
 from portal.choices import ResourceKind
-from portal.imports.services import Preview, import_job_start
-from portal.imports.views import preview_queued, preview_shown
+from portal.imports.services import import_job_start
+from portal.imports.views import preview_shown, preview_upload
 from portal.models import AccessLog
 from portal.once import already_created, create_once
 from portal.services import access_log_record
-from portal.tabular import TabularError, csv_bytes, xlsx_bytes
-from portal.uploads import import_pending_store
+from portal.tabular import csv_bytes, xlsx_bytes
 
 PAGE_SIZE = 50
 FILTER_KEYS = (
@@ -274,7 +273,11 @@ def bulk_assign(request: AuthenticatedRequest) -> HttpResponse:
 
 @coordinator_required
 def issue_create(request: AuthenticatedRequest) -> HttpResponse:
-    form = IssueForm(request.POST or None)
+    """Coordinators and admins register an issue. A ward coordinator's form starts on their own
+    ward: a ward-independent issue is changed only by its registrant, its 担当 and admins
+    (issues.permissions.can_edit), so 区を問わない must be chosen, never the default left
+    untouched. An admin without a ward starts on 区を問わない."""
+    form = IssueForm(request.POST or None, initial={"ward": request.user.ward_id})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -512,23 +515,19 @@ def import_issues(request: AuthenticatedRequest) -> HttpResponse:
         context.update(shown)
         return render(request, "issues/import.html", context)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        queued = preview_queued(request, kind="issues", data=data, task=tasks.issues_preview_job)
-        if queued is not None:
-            return queued
-        try:
-            dataset = tasks.issues_sheet(data)
-        except TabularError as exc:
-            form.add_error("file", str(exc))
-            return render(request, "issues/import.html", context, status=400)
-        report = Preview.of(
-            services.issues_import(dataset=dataset, imported_by=request.user, dry_run=True),
+        return preview_upload(
+            request,
+            form,
+            kind="issues",
+            task=tasks.issues_preview_job,
+            read=tasks.issues_sheet,
+            check=lambda dataset: services.issues_import(
+                dataset=dataset, imported_by=request.user, dry_run=True
+            ),
             row=dict,
+            template="issues/import.html",
+            context=context,
         )
-        context["report"] = report
-        if report.ok:
-            context["token"] = import_pending_store(request=request, kind="issues", data=data)
-        return render(request, "issues/import.html", context, status=200 if report.ok else 400)
     status = 400 if request.method == "POST" else 200
     return render(request, "issues/import.html", context, status=status)
 

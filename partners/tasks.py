@@ -21,7 +21,9 @@ def resources_import_job(*, job_id: int) -> bool:
     return import_job_run(
         job_id=job_id,
         read=resources_sheet,
-        write=lambda dataset, user: services.resources_import(dataset=dataset, imported_by=user),
+        write=lambda dataset, job: services.resources_import(
+            dataset=dataset, imported_by=job.started_by
+        ),
     )
 
 

@@ -43,14 +43,13 @@ from portal.access import (
     staff_required,
 )
 from portal.choices import ResourceKind
-from portal.imports.services import Preview, import_job_start
-from portal.imports.views import preview_queued, preview_shown
+from portal.imports.services import import_job_start
+from portal.imports.views import preview_shown, preview_upload
 from portal.models import AccessLog, Role, User
 from portal.once import already_created, create_once, created_redirect
 from portal.ratelimit import client_address
 from portal.services import access_log_record
-from portal.tabular import TabularError, csv_bytes, xlsx_bytes
-from portal.uploads import import_pending_store
+from portal.tabular import csv_bytes, xlsx_bytes
 
 PAGE_SIZE = 50
 EXPORT_FORMATS = {"csv", "xlsx"}
@@ -531,23 +530,16 @@ def import_resources(request: AuthenticatedRequest) -> HttpResponse:
         context.update(shown)
         return render(request, "partners/import.html", context)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        queued = preview_queued(
-            request, kind="resources", data=data, task=tasks.resources_preview_job
+        return preview_upload(
+            request,
+            form,
+            kind="resources",
+            task=tasks.resources_preview_job,
+            read=tasks.resources_sheet,
+            check=lambda dataset: services.resources_check(dataset=dataset),
+            row=services.resource_preview_row,
+            template="partners/import.html",
+            context=context,
         )
-        if queued is not None:
-            return queued
-        try:
-            dataset = tasks.resources_sheet(data)
-        except TabularError as exc:
-            form.add_error("file", str(exc))
-            return render(request, "partners/import.html", context, status=400)
-        report = Preview.of(
-            services.resources_check(dataset=dataset), row=services.resource_preview_row
-        )
-        context["report"] = report
-        if report.ok:
-            context["token"] = import_pending_store(request=request, kind="resources", data=data)
-        return render(request, "partners/import.html", context, status=200 if report.ok else 400)
     status = 400 if request.method == "POST" else 200
     return render(request, "partners/import.html", context, status=status)

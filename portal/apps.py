@@ -7,7 +7,10 @@ class PortalConfig(AppConfig):
     verbose_name = _("ポータル")
 
     def ready(self) -> None:
-        import portal.auth  # noqa: F401  (connects the access-log receivers of every login)
+        # Imported for their receivers: the access-log entries of every login, and the start of
+        # in-process background tasks once a response has gone.
+        import portal.auth
+        import portal.services  # noqa: F401
         from portal import registry
         from portal.demo import users as demo_users
         from portal.models import STAFF_ROLES, Role

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from celery import Task
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.signals import request_finished, request_started
+from django.db import IntegrityError, connections, transaction
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -155,7 +158,10 @@ def task_send_or_report(
     the page must be able to say what happened. Without a broker the task runs in this process.
     """
     if settings.TASKS_IN_PROCESS:
-        task_enqueue(task, **kwargs)
+        if settings.TASKS_IN_PROCESS_BACKGROUND:
+            transaction.on_commit(lambda: _after_response(task, kwargs))
+        else:
+            task_enqueue(task, **kwargs)
         return
 
     def send() -> None:
@@ -169,6 +175,64 @@ def task_send_or_report(
                 unreachable()
 
     transaction.on_commit(send)
+
+
+# Work queued by this thread's request, started once its response has gone (see _after_response).
+_request_local = threading.local()
+
+
+def _after_response(task: Task, kwargs: dict[str, Any]) -> None:
+    """Run `task` in this process on a thread of its own, after the current response is sent.
+
+    Why (embedded mode, no broker: `make run`, the dev server is threaded): a task a person
+    watches on a progress page (an import, a matching run) ran inside the request that queued
+    it, so 「取り込む」 held the browser for the whole import (242 s for 1,600 issue rows) and
+    the progress page was never seen while it mattered. On a thread the person lands on the
+    progress page at once and its polling shows each phase and the end state.
+
+    Why after the response and not at once: the import holds SQLite's one write lock for its
+    whole transaction, and the request that queued it still writes (the session, the access
+    log) after the view returns, so it would wait for the import again. Only a request gets a
+    thread (started on `request_finished`): anywhere else (a command such as run_matching, a
+    shell, a task that queues another from its own thread) the task runs here and now, as
+    before, so a command does not exit with its work unfinished and a run's chunks do not
+    compete for the write lock.
+
+    Tests run tasks eagerly (TASKS_IN_PROCESS_BACKGROUND off in tests/conftest.py), so they stay
+    deterministic; the thread is tested on its own. A thread ended with the process (a dev
+    server restart) leaves its job in progress, as a killed worker would.
+    """
+    waiting = getattr(_request_local, "waiting", None)
+    if waiting is None:
+        task.apply(kwargs=kwargs, throw=True)
+    else:
+        waiting.append((task, kwargs))
+
+
+def _thread_start(task: Task, kwargs: dict[str, Any]) -> None:
+    def run() -> None:
+        try:
+            task.apply(kwargs=kwargs, throw=True)
+        except Exception:
+            logger.exception("in-process task %s %s failed", task.name, kwargs)
+        finally:
+            # A thread's database connections are its own; Django closes only a request's.
+            connections.close_all()
+
+    threading.Thread(target=run, name=f"task {task.name}", daemon=True).start()
+
+
+@receiver(request_started)
+def _request_started(**_kwargs: Any) -> None:
+    _request_local.waiting = []
+
+
+@receiver(request_finished)
+def _request_finished(**_kwargs: Any) -> None:
+    waiting = getattr(_request_local, "waiting", None) or []
+    _request_local.waiting = None
+    for task, kwargs in waiting:
+        _thread_start(task, kwargs)
 
 
 def task_enqueue(task: Task, **kwargs: Any) -> None:

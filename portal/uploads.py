@@ -249,6 +249,13 @@ def import_pending_claim(*, request: HttpRequest, kind: str, token: str) -> str 
     return name
 
 
+def import_job_file_store(data: bytes) -> str:
+    """Keep an upload for an import job that has no preview step; returns its file name."""
+    name = secrets.token_hex(16)
+    (_job_dir() / name).write_bytes(data)
+    return name
+
+
 def import_job_file_read(name: str) -> bytes | None:
     path = _pending_path(name)
     if path is None:

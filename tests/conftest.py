@@ -57,6 +57,8 @@ def _fast_and_isolated(settings, request):
     # Unit tests run tasks in-process; tests marked `worker` use the real broker and worker.
     if request.node.get_closest_marker("worker") is None:
         settings.TASKS_IN_PROCESS = True
+        # ...eagerly, inside the request: a test sees the outcome as soon as its request ends.
+        settings.TASKS_IN_PROCESS_BACKGROUND = False
     # TF-IDF only unless a test sets an embedder (tests/engine uses a small fake one).
     settings.TEXT_EMBEDDER = ""
     cache.clear()

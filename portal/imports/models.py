@@ -12,6 +12,8 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         ISSUES = "issues", _("課題")
         RESOURCES = "resources", _("リソース")
+        # A project's indicator measurements (evaluation): imported at once, no preview step.
+        MEASUREMENTS = "measurements", _("指標の実測値")
 
     class Mode(models.TextChoices):
         # A preview checks every row and writes nothing; its outcome is kept in `preview`.
@@ -39,6 +41,9 @@ class ImportJob(models.Model):
     # itself (the one its confirm form names), removed when the check fails, on confirm or
     # cancel, or by the preview sweep after PENDING_MAX_AGE_SECONDS.
     file_name = models.CharField(max_length=32, blank=True)
+    # The record the rows are added to, for a kind that has one (measurements: the project's
+    # id); a plain id, because the ground floor may not know the apps' models.
+    subject = models.PositiveIntegerField(null=True, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)

@@ -36,6 +36,7 @@ from portal.tabular import ImportOutcome, Sheet, TabularError
 from portal.uploads import (
     import_job_file_delete,
     import_job_file_read,
+    import_job_file_store,
     import_pending_claim,
     import_pending_delete,
     import_pending_read,
@@ -44,7 +45,10 @@ from portal.uploads import (
 logger = logging.getLogger(__name__)
 
 Reader = Callable[[bytes], Sheet]
+# A preview's check: the rows as `User` would import them, nothing written.
 Writer = Callable[[Sheet, User], ImportOutcome]
+# An import: the rows written for the job (its starter, and its subject for a kind that has one).
+JobWriter = Callable[[Sheet, ImportJob], ImportOutcome]
 # One previewed row as the screen's table shows it (a kind says which of its values).
 RowShown = Callable[[Any], dict[str, Any]]
 
@@ -113,23 +117,27 @@ _COUNTS = ("created", "updated", "skipped", "organizations_created")
 _FIELDS = set(Preview.__dataclass_fields__)
 
 
+def _job_queue(*, user: User, kind: str, name: str, task: Task, **fields: Any) -> ImportJob:
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind,
+            started_by=user,
+            file_name=name,
+            task_name=task.name,
+            language=translation.get_language() or "",
+            **fields,
+        )
+        _send(job)
+    return job
+
+
 def import_preview_start(*, user: User, kind: str, name: str, task: Task) -> ImportJob:
     """Queue the check of this session's waiting file `name` (portal.uploads.import_pending_store).
 
     The coordinator is sent to the job's progress page at once; the job checks every row as the
     screen would, as `user` (their ward), and writes nothing.
     """
-    with transaction.atomic():
-        job = ImportJob.objects.create(
-            kind=kind,
-            mode=ImportJob.Mode.PREVIEW,
-            started_by=user,
-            file_name=name,
-            task_name=task.name,
-            language=translation.get_language() or "",
-        )
-        _send(job)
-    return job
+    return _job_queue(user=user, kind=kind, name=name, task=task, mode=ImportJob.Mode.PREVIEW)
 
 
 def import_job_start(
@@ -139,16 +147,16 @@ def import_job_start(
     name = import_pending_claim(request=request, kind=kind, token=token)
     if name is None:
         return None
-    with transaction.atomic():
-        job = ImportJob.objects.create(
-            kind=kind,
-            started_by=user,
-            file_name=name,
-            task_name=task.name,
-            language=translation.get_language() or "",
-        )
-        _send(job)
-    return job
+    return _job_queue(user=user, kind=kind, name=name, task=task)
+
+
+def import_upload_start(
+    *, user: User, kind: str, data: bytes, task: Task, subject: int | None = None
+) -> ImportJob:
+    """Queue the import of an upload whose kind has no preview step (measurements) into
+    `subject` (the record its rows are added to, e.g. a project's id)."""
+    name = import_job_file_store(data)
+    return _job_queue(user=user, kind=kind, name=name, task=task, subject=subject)
 
 
 def _send(job: ImportJob) -> None:
@@ -267,10 +275,20 @@ def _claim(job_id: int) -> ImportJob | None:
     return ImportJob.objects.select_related("started_by").get(pk=job_id)
 
 
-def _may_import(user: User) -> bool:
-    # The screens' rule (portal.access.coordinator_required), asked again when the job runs: a
-    # person whose role or account changed while the job waited no longer imports anything.
-    return user.is_active and user.role in {Role.COORDINATOR, Role.ADMIN}
+# Who may import each kind: its screen's rule (portal.access.coordinator_required for issues and
+# resources, evaluator_required for measurements).
+IMPORT_ROLES = {
+    ImportJob.Kind.ISSUES: {Role.COORDINATOR, Role.ADMIN},
+    ImportJob.Kind.RESOURCES: {Role.COORDINATOR, Role.ADMIN},
+    ImportJob.Kind.MEASUREMENTS: {Role.EVALUATOR, Role.ADMIN},
+}
+
+
+def _may_import(job: ImportJob) -> bool:
+    # The screen's rule asked again when the job runs: a person whose role or account changed
+    # while the job waited no longer imports anything.
+    user = job.started_by
+    return user.is_active and user.role in IMPORT_ROLES[ImportJob.Kind(job.kind)]
 
 
 def _run(job: ImportJob, body: Callable[[bytes | None], bool]) -> bool:
@@ -282,7 +300,7 @@ def _run(job: ImportJob, body: Callable[[bytes | None], bool]) -> bool:
     succeeded = False
     with translation.override(language_or_default(job.language)):
         try:
-            if not _may_import(job.started_by):
+            if not _may_import(job):
                 _fail(job.pk, [str(NOT_ALLOWED_MESSAGE)])
             else:
                 if job.mode == ImportJob.Mode.PREVIEW:
@@ -308,7 +326,7 @@ def _sheet(job_id: int, data: bytes | None, read: Reader) -> Sheet | None:
         return None
 
 
-def import_job_run(*, job_id: int, read: Reader, write: Writer) -> bool:
+def import_job_run(*, job_id: int, read: Reader, write: JobWriter) -> bool:
     """Run a queued import job once; False (and nothing done) if it was already taken."""
     job = _claim(job_id)
     if job is None:
@@ -322,7 +340,7 @@ def import_job_run(*, job_id: int, read: Reader, write: Writer) -> bool:
             status=ImportJob.Status.WRITING, rows_total=dataset.height
         )
         # The import is all-or-nothing in its own transaction: a failure writes nothing.
-        report = write(dataset, job.started_by)
+        report = write(dataset, job)
         if not report.ok:
             _fail(job_id, report.errors_shown, len(report.errors))
             return False

@@ -4,11 +4,13 @@ preview job (queueing it, showing its outcome)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from celery import Task
 from django.conf import settings
 from django.contrib import messages
+from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,14 +20,26 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from portal.access import AuthenticatedRequest, coordinator_required
+from portal.access import AuthenticatedRequest, coordinator_required, role_required
 from portal.imports.models import ImportJob
 from portal.imports.selectors import import_jobs_visible, import_preview_job
-from portal.imports.services import Preview, import_job_waiting_too_long, import_preview_start
+from portal.imports.services import (
+    Preview,
+    Reader,
+    RowShown,
+    import_job_waiting_too_long,
+    import_preview_start,
+    import_upload_start,
+)
+from portal.models import Role
+from portal.tabular import ImportOutcome, Sheet, TabularError
 from portal.uploads import import_pending_discard, import_pending_store, import_pending_token
 
+# Whoever may import something: coordinators (issues, resources), evaluators (measurements).
+import_staff_required = role_required(Role.COORDINATOR, Role.EVALUATOR, Role.ADMIN)
 
-@coordinator_required
+
+@import_staff_required
 @vary_on_headers("HX-Request")
 def import_job_detail(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     """The starter (or an admin): a job's progress; a finished preview goes on to its screen."""
@@ -43,7 +57,7 @@ def import_job_detail(request: AuthenticatedRequest, job_id: int) -> HttpRespons
 JOBS_LISTED = 50
 
 
-@coordinator_required
+@import_staff_required
 def import_job_list(request: AuthenticatedRequest) -> HttpResponse:
     """The person's latest imports (an admin's: everyone's), newest first."""
     jobs = import_jobs_visible(request.user)[:JOBS_LISTED]
@@ -69,20 +83,66 @@ def import_cancel(request: AuthenticatedRequest) -> HttpResponse:
     return redirect(target)
 
 
-def preview_queued(
-    request: AuthenticatedRequest, *, kind: str, data: bytes, task: Task
-) -> HttpResponse | None:
-    """A file over IMPORT_PREVIEW_INLINE_BYTES is checked by a preview job: the person goes to
-    its progress page at once (None: a smaller file, checked in this request as before).
+def upload_inline_or_job(
+    request: AuthenticatedRequest,
+    *,
+    kind: str,
+    data: bytes,
+    task: Task,
+    inline: Callable[[], HttpResponse],
+    preview: bool = True,
+    subject: int | None = None,
+) -> HttpResponse:
+    """Where an uploaded import file is handled, for every import screen: a file of at most
+    IMPORT_PREVIEW_INLINE_BYTES by `inline` in this request; a larger one by a job of `task`,
+    the person sent to its progress page at once.
 
-    The file waits as the session's pending upload, so the confirm form works as for a small
-    one, and the preview sweep removes it if nobody comes back.
+    A `preview` job checks the file, which waits as the session's pending upload (the confirm
+    form works as for a small one; the preview sweep removes it if nobody comes back). A kind
+    without a preview step (measurements) gets an import job into `subject` instead.
     """
     if len(data) <= settings.IMPORT_PREVIEW_INLINE_BYTES:
-        return None
-    name = import_pending_store(request=request, kind=kind, data=data)
-    job = import_preview_start(user=request.user, kind=kind, name=name, task=task)
+        return inline()
+    if preview:
+        name = import_pending_store(request=request, kind=kind, data=data)
+        job = import_preview_start(user=request.user, kind=kind, name=name, task=task)
+    else:
+        job = import_upload_start(
+            user=request.user, kind=kind, data=data, task=task, subject=subject
+        )
     return redirect("portal:import_job", job.pk)
+
+
+def preview_upload(
+    request: AuthenticatedRequest,
+    form: Form,
+    *,
+    kind: str,
+    task: Task,
+    read: Reader,
+    check: Callable[[Sheet], ImportOutcome],
+    row: RowShown,
+    template: str,
+    context: dict,
+) -> HttpResponse:
+    """An import screen's answer to a valid upload: a small file checked here (`read`, then
+    `check`, nothing written) and shown as its preview with the confirm form's token, or its
+    refusal at the file field (400); a large one checked by a preview job of `task`."""
+    data = form.cleaned_data["file"].read()
+
+    def inline() -> HttpResponse:
+        try:
+            dataset = read(data)
+        except TabularError as exc:
+            form.add_error("file", str(exc))
+            return render(request, template, context, status=400)
+        report = Preview.of(check(dataset), row=row)
+        context["report"] = report
+        if report.ok:
+            context["token"] = import_pending_store(request=request, kind=kind, data=data)
+        return render(request, template, context, status=200 if report.ok else 400)
+
+    return upload_inline_or_job(request, kind=kind, data=data, task=task, inline=inline)
 
 
 def preview_shown(request: AuthenticatedRequest, *, kind: str) -> dict | HttpResponse:
