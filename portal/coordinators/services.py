@@ -288,14 +288,18 @@ def training_attendance_set(
     completed raises PermissionDenied with nothing changed.
     """
     if not can_record_training_attendance(recorded_by, session):
-        raise PermissionDenied(_("この研修の出席と修了は、研修の担当者と管理者だけが記録できます。"))
+        raise PermissionDenied(
+            _("この研修の出席と修了は、研修の担当者と管理者だけが記録できます。")
+        )
     own = session.attendances.filter(user=recorded_by).first()
     own_completed = bool(own and own.completed)
     if recorded_by.pk in completed_ids and not own_completed:
         raise PermissionDenied(
             _("自分の修了は記録できません。研修の担当者か管理者に記録を依頼してください。")
         )
-    completed_ids = (completed_ids - {recorded_by.pk}) | ({recorded_by.pk} if own_completed else set())
+    completed_ids = (completed_ids - {recorded_by.pk}) | (
+        {recorded_by.pk} if own_completed else set()
+    )
     staff_ids = set(
         User.objects.filter(pk__in=attended_ids | completed_ids, role__in=STAFF_ROLES).values_list(
             "pk", flat=True

@@ -120,7 +120,9 @@ def test_another_coordinator_cannot_rewrite_attendance(
     ).exists()
 
 
-def test_a_session_nobody_owns_is_recorded_by_admins_only(client, coordinator, admin_user, approver):
+def test_a_session_nobody_owns_is_recorded_by_admins_only(
+    client, coordinator, admin_user, approver
+):
     session = _session(datetime.date(2025, 6, 1))
     url = reverse("portal:training_attendance", args=[session.pk])
     client.force_login(coordinator)
