@@ -6,7 +6,7 @@ import datetime
 import logging
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -53,6 +53,9 @@ from portal.tabular import (
 )
 from portal.textengine.embedding import texts_changed
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger(__name__)
 
 REGISTRATION_RATE_LIMIT = 5
@@ -77,7 +80,7 @@ ORG_FIELDS = [
 RESOURCES_LOCKED = gettext_lazy("団体の登録が承認されるまで、リソースは追加・変更できません。")
 
 
-def organization_locked_reason(organization: Organization, *, pending: str) -> str:
+def organization_locked_reason(organization: Organization, *, pending: StrOrPromise) -> str:
     """Why `organization`'s members may not write (propose, report, edit resources), as they
     read it: the organisation's use suspended (and whom to contact), merged, rejected, or
     `pending` — the screen's own 「承認されるまで…」 text — while under review."""
