@@ -2,8 +2,8 @@
 documents, and the problem log (連携開始支援・トラブル対応) the coordinator works through.
 
 Each write checks the permission its form checks (matching/permissions.py): progress comes
-from members of the project's approved organisations (matching.report_progress); documents and problems
-from them or the ward's staff who run the project (matching.add_to_project); a problem is
+from members of the project's approved organisations (matching.report_progress); documents and
+problems from them or the ward's staff who run the project (matching.add_to_project); a problem is
 handled and resolved by those who run the project (matching.manage_project). Notices and mail
 leave after the transaction commits (portal.services.notification_send).
 """
@@ -98,7 +98,8 @@ def _not_in_future(day: datetime.date) -> None:
 def progress_report_add(*, project: Project, user: User, data: dict[str, Any]) -> ProgressReport:
     """A partner member reports progress from their side; the coordinator sees it in-app.
 
-    PermissionDenied for anyone but a member of one of the project's organisations.
+    PermissionDenied for anyone but a member of one of the project's approved organisations
+    (a suspended organisation's member is told why: project_write_refusal).
     """
     if not can_report_on_project(user, project):
         raise project_write_refusal(
