@@ -1,7 +1,8 @@
 """The device / app feed: a token-authenticated JSON endpoint that posts a project's measurements.
 
 Everything it accepts is bounded before it is parsed or stored: the body's size, the JSON's
-nesting, the number of rows, each row's text (portal-wide rules in measurement_validate). A
+nesting, the number of rows, each field's JSON type (FIELD_TYPES), each row's text
+(portal-wide rules in measurement_validate). A
 batch over a limit is refused whole with a JSON error that names the limit — never cut short.
 Replays store nothing twice: a request carrying an ``Idempotency-Key`` header is answered, when
 repeated, with the first answer (portal.once); without a key, rows identical to ones this feed's
@@ -21,16 +22,38 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from evaluation.measurements import measurements_record_batch
 from evaluation.models import DeviceFeed, FeedDelivery, FeedInterval, MeasurementSource
 from matching.models import Project
 from portal.once import KEY_MAX_LENGTH, AlreadySubmitted, receipt_claim, receipt_complete
+from portal.tabular import Refusal, refusals_worded
 
 FEED_MAX_BYTES = 256 * 1024
 FEED_MAX_ROWS = 1000
 # {"measurements": [{...}]} is three levels deep; eight leaves room and stops a parser bomb.
 FEED_MAX_DEPTH = 8
+
+
+# The JSON type each field of a row must have (the feed's contract with the device): a row's
+# value is never turned into text with str(), which would store "['a']" or "{'a': 1}".
+# `value` may also be a numeric string ("3900.5"; value_parse reads it) or null (no number).
+FIELD_TYPES: dict[str, tuple[tuple[type, ...], Any]] = {
+    "indicator": ((int, str), gettext_lazy("指標のID（整数）か指標名（文字列）")),
+    "date": ((str,), gettext_lazy("文字列（YYYY-MM-DD）")),
+    "value": ((int, float, str, type(None)), gettext_lazy("数値")),
+    "text": ((str, type(None)), gettext_lazy("文字列")),
+}
+JSON_TYPE_NAMES = {
+    bool: gettext_lazy("真偽値"),
+    int: gettext_lazy("数値"),
+    float: gettext_lazy("数値"),
+    str: gettext_lazy("文字列"),
+    list: gettext_lazy("配列"),
+    dict: gettext_lazy("オブジェクト"),
+    type(None): "null",
+}
 
 
 @dataclass
@@ -187,6 +210,25 @@ def _rows(body: bytes) -> list[dict[str, Any]] | FeedAnswer:
     return payload
 
 
+def _type_refusals(rows: list[dict[str, Any]]) -> list[Refusal]:
+    """A refusal for each field of each row (numbered from 1) whose JSON type is not the one
+    FIELD_TYPES names; true/false is no number, although Python counts bool as an int."""
+    refusals: list[Refusal] = []
+    for number, row in enumerate(rows, start=1):
+        for field, (types, expected) in FIELD_TYPES.items():
+            if field not in row:
+                continue
+            sent = row[field]
+            if isinstance(sent, types) and not isinstance(sent, bool):
+                continue
+            message = _("%(expected)sで送ってください（%(sent)sが送られました）。") % {
+                "expected": expected,
+                "sent": JSON_TYPE_NAMES.get(type(sent), type(sent).__name__),
+            }
+            refusals.append((number, field, message))
+    return refusals
+
+
 def feed_receive(*, feed: DeviceFeed, body: bytes, idempotency_key: str = "") -> FeedAnswer:
     """Check and store one POST of ``feed`` (all or nothing); the answer the device gets."""
     if len(body) > FEED_MAX_BYTES:
@@ -194,6 +236,15 @@ def feed_receive(*, feed: DeviceFeed, body: bytes, idempotency_key: str = "") ->
     rows = _rows(body)
     if isinstance(rows, FeedAnswer):
         return rows
+    if refusals := _type_refusals(rows):
+        return FeedAnswer(
+            status=400,
+            body={
+                "ok": False,
+                "errors": refusals_worded(refusals),
+                "fields": sorted({field for _number, field, _message in refusals}),
+            },
+        )
     if len(idempotency_key) > KEY_MAX_LENGTH:
         # Cut, two different keys could meet and a new batch be answered as a replay.
         return _refusal(

@@ -17,9 +17,10 @@
   suspended organisation still reads its threads but no longer writes.
 - A project (連携事業) is seen by admins and evaluators, by staff of its ward (all staff for a
   ward-independent project), by its own coordinator, and by members of its organisations
-  (read-only, plus what they report from their side). It is run — status, period, costs,
+  (read-only, plus what they report from their side while their organisation is approved). It is run — status, period, costs,
   documents, problem handling — by admins, evaluators, and coordinators of its ward or its own
-  coordinator. Members of its organisations report progress, add documents and raise problems.
+  coordinator. Members of its approved organisations report progress, add documents and raise
+  problems (one predicate, can_report_on_project).
 """
 
 from __future__ import annotations
@@ -150,8 +151,13 @@ can_write_conversation = _ward_side | (is_partner & _member_of_approved_subject_
 can_manage_project = (
     is_admin | is_evaluator | (is_coordinator & (of_own_ward | _coordinates_project))
 )
-can_report_on_project = is_partner & _member_of_project
-can_view_project = can_manage_project | (is_staff_member & of_own_ward) | can_report_on_project
+# Every partner write on a project (progress, documents, problems) asks this one predicate: a
+# member of one of its organisations while that organisation is approved. A suspended or
+# merged organisation's members still read the project (can_view_project) but write nothing.
+can_report_on_project = is_partner & _member_of_approved_subject_organization
+can_view_project = (
+    can_manage_project | (is_staff_member & of_own_ward) | (is_partner & _member_of_project)
+)
 can_add_to_project = can_manage_project | can_report_on_project
 
 rules.add_perm("matching.decide_candidate", can_decide)

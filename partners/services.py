@@ -6,7 +6,7 @@ import datetime
 import logging
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -53,6 +53,9 @@ from portal.tabular import (
 )
 from portal.textengine.embedding import texts_changed
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger(__name__)
 
 REGISTRATION_RATE_LIMIT = 5
@@ -75,6 +78,23 @@ ORG_FIELDS = [
 ]
 # Shown by the resource screens and raised by every resource write (services below).
 RESOURCES_LOCKED = gettext_lazy("団体の登録が承認されるまで、リソースは追加・変更できません。")
+
+
+def organization_locked_reason(organization: Organization, *, pending: StrOrPromise) -> str:
+    """Why `organization`'s members may not write (propose, report, edit resources), as they
+    read it: the organisation's use suspended (and whom to contact), merged, rejected, or
+    `pending` — the screen's own 「承認されるまで…」 text — while under review."""
+    if organization.status == OrgStatus.SUSPENDED:
+        return _(
+            "団体の利用が停止されているため、この操作はできません。"
+            "利用の再開については、区の地域連携窓口（お問い合わせ）にご連絡ください。"
+        )
+    if organization.status == OrgStatus.MERGED:
+        return _("団体は統合済みのため、この操作はできません。統合先の団体としてご利用ください。")
+    if organization.status == OrgStatus.REJECTED:
+        return _("団体の登録が承認されなかったため、この操作はできません。")
+    return str(pending)
+
 
 RESOURCE_FIELDS = [
     "kind",
@@ -584,7 +604,7 @@ def contact_delete(*, contact: ContactPerson) -> None:
 
 def _require_resources_editable(organization: Organization) -> None:
     if not organization.resources_editable:
-        raise ValidationError(RESOURCES_LOCKED)
+        raise ValidationError(organization_locked_reason(organization, pending=RESOURCES_LOCKED))
 
 
 def resource_save(

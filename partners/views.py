@@ -281,7 +281,13 @@ def my_resources(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "partners/my_resources.html",
-        {"org": organization, "resources": selectors.resources_of(organization)},
+        {
+            "org": organization,
+            "resources": selectors.resources_of(organization),
+            "locked_reason": services.organization_locked_reason(
+                organization, pending=services.RESOURCES_LOCKED
+            ),
+        },
     )
 
 
@@ -290,7 +296,10 @@ def resource_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpR
     resource = selectors.own_resource(request.user, pk) if pk else None
     organization = selectors.own_organization(request.user)
     if not organization.resources_editable:
-        messages.error(request, services.RESOURCES_LOCKED)
+        messages.error(
+            request,
+            services.organization_locked_reason(organization, pending=services.RESOURCES_LOCKED),
+        )
         return redirect("partners:my_org")
     form = ResourceForm(request.POST or None, instance=resource)
     if request.method == "POST" and form.is_valid():

@@ -50,6 +50,20 @@ def of_own_ward(user, obj) -> bool:
 can_certify_coordinator = is_admin | is_approver
 rules.add_perm("portal.certify_coordinator", can_certify_coordinator)
 
+
+@rules.predicate
+def organises_session(user, session) -> bool:
+    """The person created (and so runs) the training session; a session nobody owns (demo,
+    created by the system) is recorded by admins only."""
+    return session.created_by_id is not None and session.created_by_id == user.pk
+
+
+# 研修の出席・修了: recorded by the session's organiser (the coordinator who created it) and by
+# admins. Completed hours feed certification (certification_basis), so nobody records their
+# own completion (portal.coordinators.services.training_attendance_set refuses it).
+can_record_training_attendance = is_admin | (is_coordinator & organises_session)
+rules.add_perm("portal.record_training_attendance", can_record_training_attendance)
+
 # 個別相談会: a coordinator runs their own ward's advice-session slots; admins every ward's.
 rules.add_perm("portal.manage_advice_slot", is_admin | (is_coordinator & of_own_ward))
 

@@ -29,7 +29,9 @@ from matching.offers.forms import (
 )
 from matching.review import services as review_services
 from matching.views import review_context
+from partners.models import Organization
 from partners.selectors import own_organization
+from partners.services import organization_locked_reason
 from portal.access import AuthenticatedRequest, partner_required, staff_required
 from portal.formtools import form_add_service_errors, form_errors_text
 from portal.models import AccessLog
@@ -53,6 +55,13 @@ def _page_change(request: AuthenticatedRequest, url: str) -> HttpResponse:
 # ------------------------------------------------------------------------ partner side
 
 
+def _locked_reason(organization: Organization) -> str:
+    """Why the organisation's members cannot propose (shown instead of the form, and the 403)."""
+    return organization_locked_reason(
+        organization, pending=_("団体の登録が承認されると、課題に提案を送れるようになります。")
+    )
+
+
 @partner_required
 @vary_on_headers("HX-Request")
 def partner_issues(request: AuthenticatedRequest) -> HttpResponse:
@@ -73,6 +82,7 @@ def partner_issues(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "matching/offers/issues.html#results", context)
     context["fitting"] = selectors.issues_fitting(organization_id=organization.pk)
     context["can_propose"] = request.user.has_perm("matching.propose_to_issue")
+    context["locked_reason"] = _locked_reason(organization)
     return render(request, "matching/offers/issues.html", context)
 
 
@@ -87,7 +97,7 @@ def partner_issue(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not can_propose:
-            raise PermissionDenied(_("団体の登録が承認されるまで提案はできません。"))
+            raise PermissionDenied(_locked_reason(organization))
         if form.is_valid():
             try:
                 once = create_once(
@@ -120,6 +130,7 @@ def partner_issue(request: AuthenticatedRequest, issue_id: int) -> HttpResponse:
             "form": form,
             "org": organization,
             "can_propose": can_propose,
+            "locked_reason": _locked_reason(organization),
             "mine": list(
                 Proposal.objects.filter(issue=issue, organization=organization).order_by(
                     "-created_at"

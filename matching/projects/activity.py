@@ -2,8 +2,8 @@
 documents, and the problem log (連携開始支援・トラブル対応) the coordinator works through.
 
 Each write checks the permission its form checks (matching/permissions.py): progress comes
-from members of the project's organisations (matching.report_progress); documents and problems
-from them or the ward's staff who run the project (matching.add_to_project); a problem is
+from members of the project's approved organisations (matching.report_progress); documents and
+problems from them or the ward's staff who run the project (matching.add_to_project); a problem is
 handled and resolved by those who run the project (matching.manage_project). Notices and mail
 leave after the transaction commits (portal.services.notification_send).
 """
@@ -30,6 +30,7 @@ from matching.projects.models import (
     ProjectProblem,
 )
 from partners.models import Membership
+from partners.services import organization_locked_reason
 from portal.coordinators.services import coordinator_least_loaded
 from portal.history import history_stamp
 from portal.localtext import LocalText
@@ -53,6 +54,30 @@ def _organization_id(user: User) -> int | None:
     return membership.organization_id if membership else None
 
 
+def project_write_refusal(user: User, project: Project, default: str = "") -> PermissionDenied:
+    """The refusal of a write on `project`: for a member of one of its organisations that may
+    not write (suspended, merged, …) the organisation's reason, else `default`."""
+    reason = project_locked_reason(user, project) or default
+    return PermissionDenied(reason) if reason else PermissionDenied()
+
+
+def project_locked_reason(user: User, project: Project) -> str:
+    """Why a member of one of `project`'s organisations may not report on it ('' when they may,
+    or when they are no member): their organisation is suspended, merged or not approved."""
+    if user.role != Role.PARTNER or can_report_on_project(user, project):
+        return ""
+    membership = (
+        Membership.objects.filter(user=user, organization__in=project.organizations.all())
+        .select_related("organization")
+        .first()
+    )
+    if membership is None:
+        return ""
+    return organization_locked_reason(
+        membership.organization, pending=_("団体の登録が承認されるまで、報告はできません。")
+    )
+
+
 def _partner_members(project: Project) -> list[User]:
     return [
         m.user
@@ -73,10 +98,13 @@ def _not_in_future(day: datetime.date) -> None:
 def progress_report_add(*, project: Project, user: User, data: dict[str, Any]) -> ProgressReport:
     """A partner member reports progress from their side; the coordinator sees it in-app.
 
-    PermissionDenied for anyone but a member of one of the project's organisations.
+    PermissionDenied for anyone but a member of one of the project's approved organisations
+    (a suspended organisation's member is told why: project_write_refusal).
     """
     if not can_report_on_project(user, project):
-        raise PermissionDenied(_("この連携事業の進捗を報告できるのは連携団体の担当者です。"))
+        raise project_write_refusal(
+            user, project, _("この連携事業の進捗を報告できるのは連携団体の担当者です。")
+        )
     organization_id = _organization_id(user)
     if organization_id is None:  # can_report_on_project has checked the membership
         raise PermissionDenied
@@ -112,7 +140,9 @@ def project_document_add(
     """Keep a document of the project. ``upload`` has passed portal.uploads.DocumentFileField
     (its bytes are what its name says; ``content_type_checked`` is their type)."""
     if not can_add_to_project(user, project):
-        raise PermissionDenied(_("この連携事業に資料を登録する権限がありません。"))
+        raise project_write_refusal(
+            user, project, _("この連携事業に資料を登録する権限がありません。")
+        )
     kind = getattr(upload, "content_type_checked", None)
     if not kind:
         raise ValidationError(_("ファイルの形式を確認できませんでした。"))
@@ -139,7 +169,9 @@ def problem_raise(*, project: Project, user: User, data: dict[str, Any]) -> Proj
     raises goes to the ward's side only (it may concern another organisation of the project).
     """
     if not can_add_to_project(user, project):
-        raise PermissionDenied(_("この連携事業に課題を登録する権限がありません。"))
+        raise project_write_refusal(
+            user, project, _("この連携事業に課題を登録する権限がありません。")
+        )
     assigned = (
         project.coordinator if project.coordinator and project.coordinator.is_active else None
     )

@@ -180,6 +180,7 @@ def project_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "manager": manager,
             "reporter": reporter,
             "adder": adder,
+            "locked_reason": activity.project_locked_reason(user, project),
             "status_form": StatusForm(project=project) if manager else None,
             "progress_form": ProgressForm() if reporter else None,
             "document_form": DocumentForm() if adder else None,
@@ -280,7 +281,8 @@ def _add_from_form(
     """The shape of the project page's add forms: the project if seen (404), the permission the
     form is shown with (403), then validate, create once per form token, back to the section."""
     project = _project(request, pk)
-    permission_or_refuse(request.user, perm, project)
+    if not request.user.has_perm(perm, project):
+        raise activity.project_write_refusal(request.user, project)
     form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         messages_form_errors(request, form)

@@ -37,7 +37,7 @@ from portal.models import (
     User,
     Ward,
 )
-from portal.permissions import can_certify_coordinator
+from portal.permissions import can_certify_coordinator, can_record_training_attendance
 from portal.rounding import half_up
 
 # Targets from the seed (DESIGN.md, pillar 2).
@@ -274,9 +274,32 @@ def training_session_create(*, data: dict[str, Any], created_by: User | None) ->
 
 @transaction.atomic
 def training_attendance_set(
-    *, session: TrainingSession, attended_ids: set[int], completed_ids: set[int]
+    *,
+    session: TrainingSession,
+    attended_ids: set[int],
+    completed_ids: set[int],
+    recorded_by: User,
 ) -> None:
-    """Replace the session's attendance: who attended, and who of them completed."""
+    """Replace the session's attendance: who attended, and who of them completed.
+
+    `recorded_by` must hold portal.record_training_attendance (the session's organiser or an
+    admin). Their own completion is never theirs to record (completed hours feed
+    certification_basis): it stays as someone else recorded it, and asking to mark themself
+    completed raises PermissionDenied with nothing changed.
+    """
+    if not can_record_training_attendance(recorded_by, session):
+        raise PermissionDenied(
+            _("この研修の出席と修了は、研修の担当者と管理者だけが記録できます。")
+        )
+    own = session.attendances.filter(user=recorded_by).first()
+    own_completed = bool(own and own.completed)
+    if recorded_by.pk in completed_ids and not own_completed:
+        raise PermissionDenied(
+            _("自分の修了は記録できません。研修の担当者か管理者に記録を依頼してください。")
+        )
+    completed_ids = (completed_ids - {recorded_by.pk}) | (
+        {recorded_by.pk} if own_completed else set()
+    )
     staff_ids = set(
         User.objects.filter(pk__in=attended_ids | completed_ids, role__in=STAFF_ROLES).values_list(
             "pk", flat=True

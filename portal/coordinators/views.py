@@ -266,7 +266,7 @@ def training_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "session": session,
             "staff": staff,
-            "can_edit": request.user.role in {Role.COORDINATOR, Role.ADMIN},
+            "can_edit": request.user.has_perm("portal.record_training_attendance", session),
         },
     )
 
@@ -278,11 +278,15 @@ def _ids(values: list[str]) -> set[int]:
 @require_POST
 @coordinator_required
 def training_attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The session's organiser or an admin records who attended and completed (403 for
+    anyone else, and for marking oneself completed: PermissionDenied from the service)."""
     session = get_object_or_404(TrainingSession, pk=pk)
+    permission_or_refuse(request.user, "portal.record_training_attendance", session)
     coordination.training_attendance_set(
         session=session,
         attended_ids=_ids(request.POST.getlist("attended")),
         completed_ids=_ids(request.POST.getlist("completed")),
+        recorded_by=request.user,
     )
     messages.success(request, _("出席と修了を記録しました。"))
     return redirect("portal:training_detail", pk=session.pk)

@@ -138,3 +138,34 @@ def test_an_over_long_idempotency_key_is_refused_not_cut(client, feed):
     refused = post(client, second, feed["token"], HTTP_IDEMPOTENCY_KEY=key + "-batch-B")
     assert refused.status_code == 400 and refused.json()["limit"] == {"key_length": 100}
     assert Measurement.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "sent", "named"),
+    [
+        ("text", ["a"], "配列"),
+        ("text", {"a": 1}, "オブジェクト"),
+        ("text", 123, "数値"),
+        ("text", True, "真偽値"),
+        ("value", [1], "配列"),
+        ("value", {"n": 1}, "オブジェクト"),
+        ("date", 20250701, "数値"),
+        ("indicator", [1], "配列"),
+        ("indicator", True, "真偽値"),
+    ],
+)
+def test_a_field_of_the_wrong_json_type_is_refused_naming_it(client, feed, field, sent, named):
+    good = {"indicator": "歩数", "date": "2025-07-03", "value": 1, "text": "晴れ"}
+    response = post(client, {"measurements": [good, {**good, field: sent}]}, feed["token"])
+    assert response.status_code == 400
+    body = response.json()
+    assert body["fields"] == [field]
+    [error] = body["errors"]
+    assert error.startswith(f"2行目「{field}」: ") and f"{named}が送られました" in error
+    assert not Measurement.objects.exists()
+
+
+def test_text_and_null_value_of_the_right_types_are_stored_as_sent(client, feed):
+    row = {"indicator": feed["indicator"].pk, "date": "2025-07-03", "value": 5, "text": "a"}
+    assert post(client, row, feed["token"]).status_code == 201
+    assert Measurement.objects.get().text == "a"

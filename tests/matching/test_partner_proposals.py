@@ -489,3 +489,19 @@ def test_the_ward_contact_of_a_partners_own_proposal_is_ward_staff_never_the_par
     coordinator.is_active = False
     coordinator.save(update_fields=["is_active"])
     assert ward_contact(proposal) is None
+
+
+def test_a_suspended_organisations_member_is_told_its_use_is_suspended(client, world):
+    issues, _ = world
+    suspended = OrganizationFactory(status=OrgStatus.SUSPENDED)
+    resource = ResourceFactory(organization=suspended)
+    client.force_login(partner_user(suspended, "partner_suspended"))
+    page = client.get(reverse("matching:partner_issue", args=[issues[0].pk])).content.decode()
+    assert "団体の利用が停止されているため" in page and "承認されると" not in page
+    assert reverse("portal:contact") in page
+    listing = client.get(reverse("matching:partner_issues")).content.decode()
+    assert "団体の利用が停止されているため" in listing and "承認されると" not in listing
+    refused = _propose(client, issues[0], [resource])
+    assert refused.status_code == 403
+    assert "団体の利用が停止されているため" in refused.content.decode()
+    assert Proposal.objects.count() == 0

@@ -198,3 +198,16 @@ def test_unapproved_partner_sees_status_page_only(client, org_a, status):
     assert response.status_code == 302
     assert client.get(reverse("partners:my_profile")).status_code == 302
     assert not Resource.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_suspended_organisations_member_is_told_why_resources_are_locked(client, org_a):
+    org_a.status = OrgStatus.SUSPENDED
+    org_a.save()
+    client.force_login(partner_user(org_a, "suspended_member"))
+    page = client.get(reverse("partners:my_resources")).content.decode()
+    assert "団体の利用が停止されているため" in page and "承認されるまで" not in page
+    assert reverse("portal:contact") in page
+    response = client.post(reverse("partners:resource_create"), resource_data(), follow=True)
+    assert "団体の利用が停止されているため" in response.content.decode()
+    assert not Resource.objects.exists()

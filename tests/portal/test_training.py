@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from portal import fiscal
 from portal.models import (
+    AccessLog,
     NetworkMeeting,
     SkillSelfAssessment,
     TrainingAttendance,
@@ -71,21 +72,106 @@ def test_figures_for_a_fiscal_year_are_exact(planted):
 
 
 def test_attendance_is_recorded_from_the_screen(client, coordinator, approver, partner_a):
-    session = _session(datetime.date(2025, 6, 1))
+    session = _session(datetime.date(2025, 6, 1), created_by=coordinator)
     client.force_login(coordinator)
     client.post(
         reverse("portal:training_attendance", args=[session.pk]),
-        {"attended": [coordinator.pk, approver.pk, partner_a.pk], "completed": [coordinator.pk]},
+        {"attended": [coordinator.pk, approver.pk, partner_a.pk], "completed": [approver.pk]},
     )
     rows = dict(session.attendances.values_list("user__username", "completed"))
-    assert rows == {"coord_chiyoda": True, "approver_chiyoda": False}  # partners never count
+    assert rows == {"coord_chiyoda": False, "approver_chiyoda": True}  # partners never count
     client.post(
         reverse("portal:training_attendance", args=[session.pk]),
-        {"attended": [approver.pk], "completed": [approver.pk]},
+        {"attended": [approver.pk], "completed": []},
     )
     assert dict(session.attendances.values_list("user__username", "completed")) == {
-        "approver_chiyoda": True
+        "approver_chiyoda": False
     }
+
+
+@pytest.fixture
+def recorded_session(coordinator, approver, evaluator, admin_user):
+    """A session coordinator (千代田区) organised; admin recorded three completions."""
+    session = _session(datetime.date(2025, 6, 1), created_by=coordinator)
+    for user in (coordinator, approver, evaluator):
+        TrainingAttendance.objects.create(session=session, user=user, completed=True)
+    return session
+
+
+def _attendance(session):
+    return dict(session.attendances.values_list("user__username", "completed"))
+
+
+def test_another_coordinator_cannot_rewrite_attendance(
+    client, recorded_session, coordinator_other_ward
+):
+    before = _attendance(recorded_session)
+    client.force_login(coordinator_other_ward)
+    page = client.get(reverse("portal:training_detail", args=[recorded_session.pk]))
+    assert "記録する</button>" not in page.content.decode()
+    response = client.post(
+        reverse("portal:training_attendance", args=[recorded_session.pk]),
+        {"attended": [coordinator_other_ward.pk], "completed": [coordinator_other_ward.pk]},
+    )
+    assert response.status_code == 403
+    assert _attendance(recorded_session) == before
+    assert AccessLog.objects.filter(
+        kind=AccessLog.Kind.DENIED, user=coordinator_other_ward
+    ).exists()
+
+
+def test_a_session_nobody_owns_is_recorded_by_admins_only(
+    client, coordinator, admin_user, approver
+):
+    session = _session(datetime.date(2025, 6, 1))
+    url = reverse("portal:training_attendance", args=[session.pk])
+    client.force_login(coordinator)
+    assert client.post(url, {"completed": [approver.pk]}).status_code == 403
+    assert not session.attendances.exists()
+    client.force_login(admin_user)
+    assert client.post(url, {"completed": [approver.pk]}).status_code == 302
+    assert _attendance(session) == {"approver_chiyoda": True}
+
+
+def test_the_organiser_cannot_mark_themself_completed(client, coordinator, approver):
+    session = _session(datetime.date(2025, 6, 1), created_by=coordinator)
+    TrainingAttendance.objects.create(session=session, user=approver, completed=True)
+    client.force_login(coordinator)
+    page = client.get(reverse("portal:training_detail", args=[session.pk])).content.decode()
+    assert f'name="completed" value="{coordinator.pk}" id="cmp-{coordinator.pk}" disabled' in page
+    response = client.post(
+        reverse("portal:training_attendance", args=[session.pk]),
+        {"attended": [coordinator.pk], "completed": [coordinator.pk]},
+    )
+    assert response.status_code == 403
+    assert "自分の修了は記録できません" in response.content.decode()
+    assert _attendance(session) == {"approver_chiyoda": True}  # nothing changed
+    assert AccessLog.objects.filter(
+        kind=AccessLog.Kind.DENIED, user=coordinator, detail__contains="自分の修了"
+    ).exists()
+
+
+def test_an_admin_recorded_completion_of_the_organiser_survives_their_save(
+    client, recorded_session, coordinator, approver
+):
+    """The organiser's own completion checkbox is disabled (not sent): their row stays."""
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("portal:training_attendance", args=[recorded_session.pk]),
+        {"attended": [approver.pk], "completed": [approver.pk, coordinator.pk]},
+    )
+    assert response.status_code == 302
+    assert _attendance(recorded_session) == {"coord_chiyoda": True, "approver_chiyoda": True}
+
+
+def test_admins_do_not_record_their_own_completion_either(client, admin_user):
+    session = _session(datetime.date(2025, 6, 1), created_by=admin_user)
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("portal:training_attendance", args=[session.pk]), {"completed": [admin_user.pk]}
+    )
+    assert response.status_code == 403
+    assert not session.attendances.exists()
 
 
 def test_training_create_validates_hours(client, coordinator, approver):

@@ -21,6 +21,7 @@ from matching.projects.models import (
     ProjectProblem,
 )
 from matching.projects.selectors import caseload_by_coordinator
+from partners.models import OrgStatus
 from portal.fiscal import current_fiscal_year
 from portal.models import AccessLog, Notification
 from tests.issues.factories import IssueFactory
@@ -298,3 +299,35 @@ def test_the_project_page_costs_the_same_queries_however_much_it_holds(
         )
     services.project_status_change(project=project, status=S.PILOT, changed_by=coordinator)
     assert queries() == before
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("project_progress", {"reported_on": "2025-07-01", "body": "10世帯に設置しました。"}),
+        ("project_document_add", {"title": "実施計画書"}),
+        ("project_problem_add", {"kind": "trouble", "title": "同意", "description": "辞退"}),
+    ],
+)
+def test_a_suspended_organisations_member_reads_the_project_but_adds_nothing(
+    client, partner_a, org_a, project, name, data
+):
+    org_a.status = OrgStatus.SUSPENDED
+    org_a.save()
+    client.force_login(partner_a)
+    page = client.get(url("project_detail", project.pk)).content.decode()
+    assert project.title in page  # still read
+    for action in ("project_progress", "project_document_add", "project_problem_add"):
+        assert url(action, project.pk) not in page  # no form to fill in
+    assert "団体の利用が停止されているため" in page
+    assert "承認されるまで" not in page
+    assert reverse("portal:contact") in page
+    if name == "project_document_add":
+        data = {**data, "file": _pdf()}
+    response = client.post(url(name, project.pk), data)
+    assert response.status_code == 403
+    assert "団体の利用が停止されているため" in response.content.decode()
+    assert not project.progress_reports.exists()
+    assert not ProjectDocument.objects.exists()
+    assert not ProjectProblem.objects.exists()
+    assert AccessLog.objects.filter(kind=AccessLog.Kind.DENIED, user=partner_a).exists()
