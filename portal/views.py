@@ -2,7 +2,6 @@ import math
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from portal import registry
 from portal.access import AuthenticatedRequest, admin_required, public, signed_in_required
-from portal.auth import login_retry_at
+from portal.auth import LoginForm, login_retry_at
 from portal.models import AccessLog
 from portal.selectors import health_status, notifications_recent
 from portal.services import notifications_mark_read
@@ -49,7 +48,7 @@ def _safe_next(request: HttpRequest) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     # The throttle (django-axes) and the access log (portal.auth) hang off authenticate() and
     # the login signals, so this form and the admin's behave alike.
-    form = AuthenticationForm(request, data=request.POST or None)
+    form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.get_user())  # rotates the session key
         return redirect(_safe_next(request))
