@@ -29,7 +29,11 @@ def _post(client, url: str, data: dict, form_url: str | None = None):
 def test_the_same_update_on_another_consultation_updates_that_one(client, coordinator):
     consultations = [
         ConsultationRequest.objects.create(
-            name=f"相談者{n}", email="a@example.jp", topic="start", message="相談", ward=ward("13101")
+            name=f"相談者{n}",
+            email="a@example.jp",
+            topic="start",
+            message="相談",
+            ward=ward("13101"),
         )
         for n in (1, 2)
     ]
@@ -82,10 +86,15 @@ def test_the_same_feed_name_on_two_projects_makes_a_feed_for_each(client, evalua
     for project in projects:
         detail = reverse("evaluation:project_detail", args=[project.pk])
         response = _post(
-            client, reverse("evaluation:feed_add", args=[project.pk]), {"name": "見守りセンサー"}, detail
+            client,
+            reverse("evaluation:feed_add", args=[project.pk]),
+            {"name": "見守りセンサー"},
+            detail,
         )
         assert "既に登録されています" not in response.content.decode()
-    assert [DeviceFeed.objects.filter(project=p, name="見守りセンサー").count() for p in projects] == [
+    assert [
+        DeviceFeed.objects.filter(project=p, name="見守りセンサー").count() for p in projects
+    ] == [
         1,
         1,
     ]
@@ -124,7 +133,11 @@ def test_a_double_click_on_a_survey_answer_still_records_one(client, evaluator):
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("continuation_add", {"years": "1", "state": "continued", "note": ""}, "継続状況を記録しました。"),
+        (
+            "continuation_add",
+            {"years": "1", "state": "continued", "note": ""},
+            "継続状況を記録しました。",
+        ),
     ],
 )
 def test_project_page_forms_answer_with_their_own_message(client, evaluator, name, data, message):
