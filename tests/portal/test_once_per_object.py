@@ -5,15 +5,11 @@ Also: the message after a project-page form is the form's own, never the record'
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.urls import reverse
 
 from evaluation.models import DeviceFeed, SatisfactionSurvey
-from matching.projects import services as project_services
 from portal.models import ConsultationNote, ConsultationRequest
-from tests.issues.factories import IssueFactory
 from tests.matching.factories import ProjectFactory
 from tests.portal.factories import ward
 from tests.portal.test_one_click_one_record import _token
@@ -27,16 +23,8 @@ def _post(client, url: str, data: dict, form_url: str | None = None):
 
 
 def test_the_same_update_on_another_consultation_updates_that_one(client, coordinator):
-    consultations = [
-        ConsultationRequest.objects.create(
-            name=f"相談者{n}",
-            email="a@example.jp",
-            topic="start",
-            message="相談",
-            ward=ward("13101"),
-        )
-        for n in (1, 2)
-    ]
+    asked = {"email": "a@example.jp", "topic": "start", "message": "相談", "ward": ward("13101")}
+    consultations = [ConsultationRequest.objects.create(name=n, **asked) for n in ("甲", "乙")]
     client.force_login(coordinator)
     update = {"status": "in_progress", "assigned_to": "", "note": "電話で折り返します"}
     for consultation in consultations:
@@ -52,22 +40,12 @@ def test_the_same_update_on_another_consultation_updates_that_one(client, coordi
         ).exists()
 
 
-def _partner_project(coordinator, org):
-    return project_services.project_create(
-        title="神田の見守りセンサー実証",
-        issues=[IssueFactory(ward=ward("13101"))],
-        organizations=[org],
-        start_date=datetime.date(2025, 5, 1),
-        ward=ward("13101"),
-        coordinator=coordinator,
-        public_cost=300_000,
-    )
-
-
 def test_the_same_progress_report_on_two_projects_lands_on_each(
     client, partner_a, org_a, coordinator
 ):
-    projects = [_partner_project(coordinator, org_a) for _ in range(2)]
+    projects = [ProjectFactory(), ProjectFactory()]
+    for project in projects:
+        project.organizations.add(org_a)
     client.force_login(partner_a)
     report = {"reported_on": "2025-07-01", "body": "10世帯にセンサーを設置しました。"}
     for project in projects:
