@@ -241,11 +241,14 @@ def project_form_post(
     save,
     success: str = "",
     form_kwargs: dict | None = None,
+    by_content: bool = True,
 ) -> HttpResponse:
     """The shared shape of the project page's small forms: validate, call one service, go back.
 
-    ``save(project, data)`` calls the service; it may return a success message of its own.
-    A form or service error is shown as a message and nothing is stored.
+    ``save(project, data)`` calls the service; it may return a success message of its own (a
+    str; anything else it returns, such as the record made, leaves ``success`` shown).
+    ``by_content`` as in ``create_once``. A form or service error is shown as a message and
+    nothing is stored.
     """
     project = _editable_project(request, pk)
     form = form_class(request.POST, **(form_kwargs or {}))
@@ -258,14 +261,16 @@ def project_form_post(
             form,
             name=f"evaluation:{form_class.__name__}:{project.pk}",
             create=lambda: save(project, form.cleaned_data),
-            url=lambda _message: reverse("evaluation:project_detail", args=[project.pk]) + anchor,
+            url=lambda _made: reverse("evaluation:project_detail", args=[project.pk]) + anchor,
+            by_content=by_content,
         )
     except ValidationError as exc:
         messages_service_errors(request, exc)
     else:
         if once.repeated:
             return already_created(request, once)
-        messages.success(request, once.created or success)
+        # The service's own message, never the text of the record it made (「2026-11-28 住民 5」).
+        messages.success(request, once.created if isinstance(once.created, str) else success)
     return _back(project, anchor)
 
 
@@ -366,6 +371,8 @@ def survey_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         anchor="#surveys",
         save=lambda project, data: services.survey_response_record(project=project, **data),
         success=_("満足度調査の回答を登録しました。"),
+        # Paper questionnaires typed in: two residents may well have given the same answer.
+        by_content=False,
     )
 
 

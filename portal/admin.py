@@ -4,7 +4,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from portal.admin_audit import PersonalDataAdminMixin
+from portal.auth import AdminLoginForm
 from portal.models import AccessLog, User, Ward
+
+# Both logins fold the username alike (portal.auth); the throttle is shared already.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

@@ -18,13 +18,15 @@ from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Max
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from portal.client import client_ip
-from portal.identifiers import username_key
+from portal.identifiers import invisible_remove, username_key
 from portal.models import AccessLog
 from portal.services import access_log_record
 
@@ -43,6 +45,21 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         except AxesBackendPermissionDenied:
             request.login_throttled = True
             raise
+
+
+class _VisibleUsernameMixin(AuthenticationForm):
+    def clean_username(self) -> str:
+        # A name pasted from a mail or a spreadsheet may carry an invisible U+200B or U+FEFF:
+        # the person typed what they see, so they sign in (issue #15, newcomer probe).
+        return invisible_remove(self.cleaned_data.get("username"))
+
+
+class LoginForm(_VisibleUsernameMixin, AuthenticationForm):
+    """The portal's login form: Django's, the username without invisible characters."""
+
+
+class AdminLoginForm(_VisibleUsernameMixin, AdminAuthenticationForm):
+    """The admin's login form (admin.site.login_form), folded like the portal's."""
 
 
 USERNAME_MAX_LENGTH = 150  # portal.User.username, as Django's AbstractUser defines it

@@ -43,7 +43,7 @@ class HistoryRestoreMiddleware:
         return self.get_response(request)
 
 
-def _page_path(request: HttpRequest) -> str:
+def page_path(request: HttpRequest) -> str:
     """The page the person was looking at: htmx's current URL, the referring page of a
     plain POST, else the requested path."""
     htmx = getattr(request, "htmx", None)
@@ -73,7 +73,7 @@ def login_redirect(request: HttpRequest) -> HttpResponse:
                 "ログインの有効期限が切れたため、変更は保存されていません。もう一度ログインしてください。"
             ),
         )
-    target = redirect_to_login(_page_path(request))
+    target = redirect_to_login(page_path(request))
     if getattr(request, "htmx", None):
         return HttpResponseClientRedirect(target.url)
     return target

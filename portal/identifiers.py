@@ -9,8 +9,12 @@ raw text. What is stored stays as it was given (an issue's ``ref`` is kept as ty
 where a database lookup needs the key, a column holds it (``NormalizedKeyField``), filled by
 the field itself on every save and bulk_create.
 
-What each kind folds (all start with Unicode NFKC, which turns full-width and styled letters
-and digits into plain ones and half-width katakana into full-width):
+What each kind folds (all start by removing the invisible format characters — Unicode category
+Cf: U+200B zero width space, U+2060 word joiner, U+FEFF byte order mark, U+00AD soft hyphen,
+bidi marks — that Excel, web pages and chat tools leave in copied text, so
+``13101-2023-0001\u200b`` is the ref it looks like (issue #15, newcomer probe); then Unicode NFKC,
+which turns full-width and styled letters and digits into plain ones and half-width katakana into
+full-width):
 
 - Reference numbers, 整理番号 of issues and resources (``reference_key``): every space removed,
   every dash-like character (‐ ‑ ‒ – — ― − ー ｰ ﹣ －) becomes ``-``, upper case.
@@ -49,8 +53,17 @@ _DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\ufe63\u
 _SPACES = re.compile(r"\s+")
 
 
+def invisible_remove(value: object) -> str:
+    """``value`` as text without format characters (Unicode category Cf): nothing a person sees
+    changes, and two spellings that look identical become one."""
+    text = "" if value is None else str(value)
+    if text.isascii():  # no Cf character is ASCII
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def _nfkc(value: object) -> str:
-    return unicodedata.normalize("NFKC", "" if value is None else str(value))
+    return unicodedata.normalize("NFKC", invisible_remove(value))
 
 
 def reference_key(value: object) -> str:

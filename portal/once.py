@@ -15,7 +15,11 @@ for ``REPEAT_WINDOW_SECONDS``: after 「登録する」, the browser's Back butt
 again with a new token while Chrome restores what was typed, and a second click made a second
 record (issue #15, third probe). The same content from the same person within the window is
 answered with the first record; anonymous forms are not claimed by content (two residents may
-well send the same words).
+well send the same words). The content includes the object the URL names (the resolved URL's
+kwargs): the same 「対応中」 and note on consultation 9 after consultation 10 is another update,
+not a repeat of the first (issue #15, newcomer probe). Forms whose identical entries are
+legitimate — a paper survey's answers, a conversation's 「了解しました」 — pass
+``by_content=False``; their one-time token still stops a double click.
 """
 
 from __future__ import annotations
@@ -108,11 +112,22 @@ def _value_key(value: Any) -> str:
     return repr(value)
 
 
-def content_digest(form: forms.BaseForm) -> str:
-    """A digest of the form's cleaned data (models by pk, files by name and size)."""
+def content_digest(form: forms.BaseForm, *, where: str = "") -> str:
+    """A digest of ``where`` (the object the form is about) and the form's cleaned data
+    (models by pk, files by name and size)."""
     data = getattr(form, "cleaned_data", {}) or {}
-    text = "\n".join(f"{name}={_value_key(value)}" for name, value in sorted(data.items()))
-    return hashlib.sha256(text.encode()).hexdigest()
+    lines = [f"@{where}"] + [f"{name}={_value_key(value)}" for name, value in sorted(data.items())]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def request_target(request: HttpRequest) -> str:
+    """The object a request's URL names: its view and resolved kwargs (``pk=10``), the same
+    under every language prefix; the path when the URL did not resolve (a test's request)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return request.path
+    kwargs = ",".join(f"{key}={value}" for key, value in sorted(match.kwargs.items()))
+    return f"{match.view_name}({kwargs})"
 
 
 def content_claim(*, scope: str, digest: str) -> SubmissionReceipt | None:
@@ -156,8 +171,9 @@ def create_once[T](
 
     ``name`` names the create (e.g. "issues:create"); the scope also holds the signed-in user,
     so a token can only ever lead its own sender back to the record. A signed-in person's same
-    content within ``REPEAT_WINDOW_SECONDS`` counts as the same create (module doc) unless
-    ``by_content`` is False: a conversation's 「了解しました」 may well be said twice.
+    content about the same object (the URL's kwargs) within ``REPEAT_WINDOW_SECONDS`` counts as
+    the same create (module doc) unless ``by_content`` is False: a conversation's 「了解しました」
+    or two paper survey answers alike may well be entered twice.
     """
     person = getattr(request.user, "pk", None)
     scope = f"{name}:{person or 'anonymous'}"
@@ -166,7 +182,10 @@ def create_once[T](
         with transaction.atomic():
             receipt = receipt_claim(scope=scope, key=token)
             same = (
-                content_claim(scope=f"{scope}:content", digest=content_digest(form))
+                content_claim(
+                    scope=f"{scope}:content",
+                    digest=content_digest(form, where=request_target(request)),
+                )
                 if by_content and person and token
                 else None
             )

@@ -2,17 +2,18 @@ import math
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import registry
 from portal.access import AuthenticatedRequest, admin_required, public, signed_in_required
-from portal.auth import login_retry_at
+from portal.auth import LoginForm, login_retry_at
+from portal.htmx import page_path
 from portal.models import AccessLog
 from portal.selectors import health_status, notifications_recent
 from portal.services import notifications_mark_read
@@ -49,11 +50,31 @@ def _safe_next(request: HttpRequest) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     # The throttle (django-axes) and the access log (portal.auth) hang off authenticate() and
     # the login signals, so this form and the admin's behave alike.
-    form = AuthenticationForm(request, data=request.POST or None)
+    form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.get_user())  # rotates the session key
         return redirect(_safe_next(request))
     return render(request, "portal/login.html", {"form": form, "next": _safe_next(request)})
+
+
+@public
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent with a stale or missing token (a page left open past the
+    session, a cookie cleared, another tab's logout) gets the portal's 403 page in the
+    person's language with a way back to the page to reload, not Django's English page.
+
+    Django's CSRF middleware has already logged the refusal (logger django.security.csrf) with
+    its ``reason``; the page does not show it (it speaks of cookies and Referer headers).
+    """
+    context = {
+        "heading": _("ページの有効期限が切れました。"),
+        "exception": _(
+            "もう一度読み込んでから送信してください。入力した内容は保存されていません。"
+        ),
+        "back": page_path(request),
+        "back_label": _("元のページを読み込み直す"),
+    }
+    return render(request, "403.html", context, status=403)
 
 
 def login_locked_out(

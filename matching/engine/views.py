@@ -16,13 +16,20 @@ from portal.access import AuthenticatedRequest, coordinator_required, partner_re
 
 # Fewer characters than this say too little for a suggestion worth pre-selecting.
 MIN_TEXT = 15
+# The hidden record names a few choice fields and their values' keys (well under 1,000
+# characters for every field the forms have); anything longer was not written by the page.
+PREVIOUS_MAX_CHARS = 10_000
 
 
 def _previous(raw: str) -> dict[str, list[str]]:
-    """The hidden `suggested` field back as {field: values}; anything malformed is nothing."""
+    """The hidden `suggested` field back as {field: values}; anything malformed — not JSON,
+    longer than ``PREVIOUS_MAX_CHARS``, nested deeper than the parser's recursion limit
+    (issue #15: 100,000 ``[`` answered 500) — is nothing."""
+    if len(raw or "") > PREVIOUS_MAX_CHARS:
+        return {}
     try:
         data = json.loads(raw or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     if not isinstance(data, dict):
         return {}
