@@ -48,18 +48,16 @@ def text_features(
     that score a few targets only (one pair staff judge): the row's best and range are taken over
     the reference and the targets together, so a pair gets the values it has in a full run.
     """
+    # The targets are scored last beside the reference, so their values are the row's tail.
+    targets = sparse_scores.shape[1]
     sparse_all = _beside(reference_sparse, sparse_scores)
     scale = np.maximum(sparse_all.max(axis=1, keepdims=True), SPARSE_SCALE_FLOOR)
-    text = np.minimum(sparse_scores / scale, 1.0).astype(np.float32)
+    text = (sparse_scores / scale).astype(np.float32)
     if dense_scores is None:
         return text, None
     dense_all = _beside(reference_dense, dense_scores)
-    low = dense_all.min(axis=1, keepdims=True)
-    span = dense_all.max(axis=1, keepdims=True) - low
-    semantic = np.divide(
-        dense_scores - low, span, out=np.zeros_like(dense_scores, dtype=np.float64), where=span > 0
-    )
-    return text, np.clip(semantic, 0.0, 1.0).astype(np.float32)
+    semantic = minmax_rows(dense_all)[:, dense_all.shape[1] - targets :]
+    return text, semantic.astype(np.float32)
 
 
 def _beside(reference: np.ndarray | None, scores: np.ndarray) -> np.ndarray:
