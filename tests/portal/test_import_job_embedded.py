@@ -40,11 +40,12 @@ def test_confirm_lands_on_the_progress_page_while_the_import_runs(
     client, admin_user, settings, monkeypatch
 ):
     settings.TASKS_IN_PROCESS_BACKGROUND = True
-    release = threading.Event()
+    writing, release = threading.Event(), threading.Event()
     real_import = services.issues_import
 
     def slow_import(**kwargs):
         if not kwargs["dry_run"]:
+            writing.set()
             release.wait(timeout=10)  # the import is still running while the person looks
         return real_import(**kwargs)
 
@@ -55,6 +56,9 @@ def test_confirm_lands_on_the_progress_page_while_the_import_runs(
     token = client.post(reverse("issues:import"), {"file": upload}).context["token"]
 
     landed = client.post(reverse("issues:import"), {"token": token})
+    # The tests' in-memory SQLite refuses a write that meets a read at once (no busy wait, unlike
+    # the file database of `make run`): look once the job has been claimed, as a person would.
+    assert writing.wait(timeout=30)
     job = ImportJob.objects.get()
     assert landed.url == reverse("portal:import_job", args=[job.pk])
     running = client.get(landed.url, headers={"HX-Request": "true"}).content.decode()
