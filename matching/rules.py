@@ -74,7 +74,9 @@ TRACK_RECORD_FULL = 3  # completed projects in the field that count as a full tr
 KINDS = list(ResourceKind.values)
 _NO_START = -(10**7)
 _NO_END = 10**7
-BLOCK_ROWS = 128  # issues scored together: 128 x 10k resources x ~10 float32 arrays ≈ 50 MB
+# Issues scored together: at 100k resources each block array is 51 MB (float32), and the
+# embeddings' transpose (153 MB) is read once per block, so fewer rows would read it more often.
+BLOCK_ROWS = 128
 
 
 def resource_document(
@@ -133,25 +135,59 @@ class Lookups:
 
 @dataclass
 class ResourceTable:
-    """The resources that pass the per-resource filters, as column arrays."""
+    """The resources that pass the per-resource filters, as column arrays.
+
+    The rule tables have one row per issue field, ward, resource kind or goal and one column per
+    resource, so a block of issues gets its rule features by gathering rows and one matrix
+    product (rule_score_block) instead of a value computed per pair: at 100k resources a block
+    of 128 issues is 12.8 million pairs.
+    """
 
     ids: np.ndarray
     org_ids: np.ndarray
     field_sets: list[set[int]]
-    fields: np.ndarray  # (n, n_fields) bool
-    sdgs: np.ndarray  # (n, 17) float32
-    kind: np.ndarray  # (n,) int index in KINDS
+    kind: np.ndarray  # (n,) int index in KINDS, -1 unknown
     all_wards: np.ndarray  # (n,) bool
-    wards: np.ndarray  # (n, 23) bool
     org_ward: np.ndarray  # (n,) int, -1 unknown
     avail_from: np.ndarray
     avail_until: np.ndarray
     capacity_left: np.ndarray
-    track: np.ndarray  # (n, n_fields) completed projects of the organisation per field
+    field_value: np.ndarray  # (n_fields, n) float32: the field feature for an issue of that field
+    field_match: np.ndarray  # (n_fields, n) bool: the resource names that field
+    track_count: np.ndarray  # (n_fields, n) completed projects of the organisation per field
+    same_ward: np.ndarray  # (n_wards, n) float32: the organisation is located in that ward
+    adjacent_ward: np.ndarray  # (n_wards, n) float32: ... in a ward adjacent to it
+    served: np.ndarray  # (n_wards, n) bool: the resource serves that ward (or all wards)
+    kind_rows: np.ndarray  # (len(KINDS), n) float32: one-hot of the resource kind
+    sdgs: np.ndarray  # (17, n) float32
     sdg_lists: list[list[int]] = field(default_factory=list)
+    _weighted: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def weighted_rows(self, coefficients: dict[str, float]) -> np.ndarray:
+        """(n_fields + n_wards + len(KINDS) + 17, n) float32: the rule tables times their
+        weights, stacked in the order of issue_indicators' columns (cached per weights)."""
+        key = tuple(float(coefficients.get(name, 0.0)) for name in FEATURES)
+        rows = self._weighted.get(key)
+        if rows is None:
+            w = dict(zip(FEATURES, key, strict=True))
+            track = np.minimum(self.track_count, TRACK_RECORD_FULL) / TRACK_RECORD_FULL
+            rows = np.ascontiguousarray(
+                np.vstack(
+                    [
+                        w["field"] * self.field_value + w["track_record"] * track,
+                        w["same_ward"] * self.same_ward + w["adjacent_ward"] * self.adjacent_ward,
+                        w["kind"] * self.kind_rows,
+                        w["sdg"] * self.sdgs,
+                    ]
+                ),
+                dtype=np.float32,
+            )
+            self._weighted.clear()  # one set of weights in use at a time
+            self._weighted[key] = rows
+        return rows
 
 
 def running_projects_per_resource() -> dict[int, int]:
@@ -257,20 +293,34 @@ def load_resources(lookups: Lookups, resource_ids: list[int] | None = None) -> R
                 for i in org_rows.get(org, []):
                     track[i, field_pos[fld]] = count
     kind_pos = {kind: i for i, kind in enumerate(KINDS)}
+    kind = np.array([kind_pos.get(row[2], -1) for row in rows], dtype=np.int64)
+    all_wards = np.array([bool(row[4]) for row in rows], dtype=bool)
+    org_ward = np.array([lookups.ward_index(row[8]) for row in rows], dtype=np.int64)
+    # A resource that names no field is unknown on field (0), not a mismatch.
+    has_fields = fields.any(axis=1)
+    org_known = org_ward >= 0
+    located = np.zeros((len(lookups.ward_codes), n), dtype=bool)
+    located[org_ward[org_known], np.nonzero(org_known)[0]] = True
+    kind_rows = np.zeros((len(KINDS), n), dtype=np.float32)
+    kind_rows[kind[kind >= 0], np.nonzero(kind >= 0)[0]] = 1.0
     return ResourceTable(
         ids=ids,
         org_ids=org_ids,
         field_sets=field_sets,
-        fields=fields,
-        sdgs=sdgs,
-        kind=np.array([kind_pos.get(row[2], -1) for row in rows], dtype=np.int64),
-        all_wards=np.array([bool(row[4]) for row in rows], dtype=bool),
-        wards=wards,
-        org_ward=np.array([lookups.ward_index(row[8]) for row in rows], dtype=np.int64),
+        kind=kind,
+        all_wards=all_wards,
+        org_ward=org_ward,
         avail_from=np.array([_day(row[5], _NO_START) for row in rows], dtype=np.int64),
         avail_until=np.array([_day(row[6], _NO_END) for row in rows], dtype=np.int64),
         capacity_left=np.array([row[7] - running.get(row[0], 0) for row in rows]),
-        track=track,
+        field_value=np.where(has_fields[None, :], fields.T - 0.5, 0.0).astype(np.float32),
+        field_match=np.ascontiguousarray(fields.T),
+        track_count=np.ascontiguousarray(track.T),
+        same_ward=located.astype(np.float32),
+        adjacent_ward=(lookups.adjacency.astype(np.float32) @ located).astype(np.float32),
+        served=np.ascontiguousarray(wards.T | all_wards[None, :]),
+        kind_rows=kind_rows,
+        sdgs=np.ascontiguousarray(sdgs.T),
         sdg_lists=sdg_lists,
     )
 
@@ -339,62 +389,74 @@ def load_issues(issue_ids: list[int], lookups: Lookups) -> IssueTable:
 def hard_filter_mask(issues: IssueTable, resources: ResourceTable, rows: slice) -> np.ndarray:
     """(block, n_resources) bool: pairs allowed by the ward and period rules."""
     ward_idx = issues.ward_idx[rows]
-    served = np.ones((len(ward_idx), len(resources)), dtype=bool)
+    allowed = np.ones((len(ward_idx), len(resources)), dtype=bool)
     has_ward = ward_idx >= 0
     if has_ward.any():
-        by_ward = resources.wards[:, ward_idx[has_ward]].T  # (k, n)
-        served[has_ward] = by_ward | resources.all_wards[None, :]
-    period = (resources.avail_from[None, :] <= issues.end[rows, None]) & (
-        resources.avail_until[None, :] >= issues.start[rows, None]
-    )
-    return served & period
+        allowed[has_ward] = resources.served[ward_idx[has_ward]]
+    start, end = issues.start[rows], issues.end[rows]
+    # Only issues with a desired period can be refused by it.
+    for b in np.nonzero((start != _NO_START) | (end != _NO_END))[0]:
+        allowed[b] &= (resources.avail_from <= end[b]) & (resources.avail_until >= start[b])
+    return allowed
 
 
-def feature_block(
-    issues: IssueTable,
-    resources: ResourceTable,
-    rows: slice,
-    text: np.ndarray,
-    lookups: Lookups,
-    semantic: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
-    """Every soft signal for a block of issues against all eligible resources."""
-    m = text.shape[0]
+def issue_indicators(issues: IssueTable, rows: slice, resources: ResourceTable) -> np.ndarray:
+    """(block, n_fields + n_wards + len(KINDS) + 17) float32: each issue's field and ward as
+    one-hot columns, the kinds it asks for, and its SDGs divided by their count, so that these
+    rows times ResourceTable.weighted_rows are the issues' weighted rule features."""
+    n_fields, n_wards = resources.field_value.shape[0], resources.same_ward.shape[0]
+    m = len(issues.field_idx[rows])
+    out = np.zeros((m, n_fields + n_wards + len(KINDS) + 17), dtype=np.float32)
+    block = np.arange(m)
+    field_idx, ward_idx = issues.field_idx[rows], issues.ward_idx[rows]
+    out[block[field_idx >= 0], field_idx[field_idx >= 0]] = 1.0
+    out[block[ward_idx >= 0], n_fields + ward_idx[ward_idx >= 0]] = 1.0
+    kinds_at = n_fields + n_wards
+    out[:, kinds_at : kinds_at + len(KINDS)] = issues.kinds[rows]
+    sdgs = issues.sdgs[rows]
+    out[:, kinds_at + len(KINDS) :] = sdgs / np.maximum(sdgs.sum(axis=1, keepdims=True), 1.0)
+    return out
+
+
+def rule_score_block(
+    issues: IssueTable, resources: ResourceTable, rows: slice, coefficients: dict[str, float]
+) -> np.ndarray:
+    """(block, n_resources) float32: the weighted sum of every rule feature (all FEATURES but
+    text and semantic) of each pair, as one matrix product."""
+    return issue_indicators(issues, rows, resources) @ resources.weighted_rows(coefficients)
+
+
+def field_matches(issues: IssueTable, resources: ResourceTable, rows: slice) -> np.ndarray:
+    """(block, n_resources) bool: the resource names the issue's field."""
     field_idx = issues.field_idx[rows]
-    field = np.zeros_like(text)
-    track = np.zeros_like(text)
+    out = np.zeros((len(field_idx), len(resources)), dtype=bool)
     known = field_idx >= 0
-    if known.any() and resources.fields.shape[1]:
-        has_fields = resources.fields.any(axis=1)
-        field[known] = np.where(
-            has_fields[None, :], resources.fields[:, field_idx[known]].T - 0.5, 0.0
-        )
-        track[known] = np.minimum(resources.track[:, field_idx[known]].T, TRACK_RECORD_FULL)
-        track /= TRACK_RECORD_FULL
-    issue_sdgs = issues.sdgs[rows]
-    counts = issue_sdgs.sum(axis=1, keepdims=True)
-    sdg = (issue_sdgs @ resources.sdgs.T) / np.maximum(counts, 1.0)
-    kind = np.zeros_like(text)
-    valid_kind = resources.kind >= 0
-    if valid_kind.any():
-        kind[:, valid_kind] = issues.kinds[rows][:, resources.kind[valid_kind]]
-    ward_idx = issues.ward_idx[rows]
-    same = np.zeros((m, len(resources)), dtype=np.float32)
-    adjacent = np.zeros_like(same)
-    org_known = resources.org_ward >= 0
-    for i in np.nonzero(ward_idx >= 0)[0]:
-        same[i, org_known] = resources.org_ward[org_known] == ward_idx[i]
-        adjacent[i, org_known] = lookups.adjacency[ward_idx[i], resources.org_ward[org_known]]
-    return {
-        "text": text,
-        "semantic": np.zeros_like(text) if semantic is None else semantic,
-        "field": field.astype(np.float32),
-        "sdg": sdg.astype(np.float32),
-        "kind": kind.astype(np.float32),
-        "same_ward": same,
-        "adjacent_ward": adjacent,
-        "track_record": track.astype(np.float32),
+    if known.any():
+        out[known] = resources.field_match[field_idx[known]]
+    return out
+
+
+def rule_features(
+    issues: IssueTable, resources: ResourceTable, i: np.ndarray, j: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The rule features of the pairs (issue row i[p], resource column j[p]), each (pairs,)
+    float32 and named as in FEATURES; the values rule_score_block weighs for the same pairs."""
+    field_idx, ward_idx = issues.field_idx[i], issues.ward_idx[i]
+    known_field, known_ward = field_idx >= 0, ward_idx >= 0
+    fi, wi = np.maximum(field_idx, 0), np.maximum(ward_idx, 0)
+    sdgs = issues.sdgs[i]
+    shared_goals = np.einsum("pg,gp->p", sdgs, resources.sdgs[:, j])
+    track = np.minimum(resources.track_count[fi, j], TRACK_RECORD_FULL) / TRACK_RECORD_FULL
+    kind = resources.kind[j]
+    features = {
+        "field": np.where(known_field, resources.field_value[fi, j], 0.0),
+        "sdg": shared_goals / np.maximum(sdgs.sum(axis=1), 1.0),
+        "kind": np.where(kind >= 0, issues.kinds[i, np.maximum(kind, 0)], False),
+        "same_ward": np.where(known_ward, resources.same_ward[wi, j], 0.0),
+        "adjacent_ward": np.where(known_ward, resources.adjacent_ward[wi, j], 0.0),
+        "track_record": np.where(known_field, track, 0.0),
     }
+    return {name: value.astype(np.float32) for name, value in features.items()}
 
 
 def text_weights(coefficients: dict[str, float], *, semantic: bool) -> dict[str, float]:
@@ -406,15 +468,6 @@ def text_weights(coefficients: dict[str, float], *, semantic: bool) -> dict[str,
     weights["text"] = weights.get("text", 0.0) + weights.pop("semantic", 0.0)
     weights["semantic"] = 0.0
     return weights
-
-
-def score_block(features: dict[str, np.ndarray], coefficients: dict[str, float]) -> np.ndarray:
-    score = np.zeros_like(features["text"])
-    for name in FEATURES:
-        weight = float(coefficients.get(name, 0.0))
-        if weight:
-            score += weight * features[name]
-    return score
 
 
 def rules_fired(
@@ -457,6 +510,6 @@ def rules_fired(
         org_ward = lookups.ward_codes[int(resources.org_ward[j])]
         fired.append({"code": "adjacent_ward", "ward": lookups.ward_names[org_ward]})
     if values.get("track_record"):
-        count = int(resources.track[j, issues.field_idx[i]])
+        count = int(resources.track_count[issues.field_idx[i], j])
         fired.append({"code": "track_record", "count": count})
     return fired

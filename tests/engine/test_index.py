@@ -168,3 +168,34 @@ def test_large_corpus_prunes_rare_and_ubiquitous_terms() -> None:
     assert "子育" in terms  # in two documents: can link an issue to a resource
     assert "空き" not in terms  # in one document only
     assert "地域" not in terms  # in every document: says nothing
+
+
+@pytest.mark.parametrize("path", ["sparse", "dense"])
+def test_targets_cosine_is_the_same_whichever_product_it_takes(monkeypatch, path):
+    targets = sparse.random(300, 40, density=0.2, format="csr", random_state=4, dtype=np.float32)
+    queries = sparse.random(7, 40, density=0.3, format="csr", random_state=5, dtype=np.float32)
+    # steer the cost model to the path under test
+    monkeypatch.setattr(index_module, "_SPARSE_PRODUCT_NS", 0.0 if path == "sparse" else 1e9)
+    prepared = index_module.Targets.of(targets)
+    scores = prepared.cosine(queries)
+    assert scores.dtype == np.float32 and scores.flags.c_contiguous
+    np.testing.assert_allclose(scores, (queries @ targets.T).toarray(), atol=1e-6)
+
+
+@pytest.mark.parametrize("columns", [5, 64, 1000, 4096 + 17])
+def test_best_columns_finds_each_rows_largest_scores(columns):
+    rng = np.random.default_rng(columns)
+    scores = rng.random((6, columns)).astype(np.float32)
+    scores[scores < 0.3] = -np.inf  # refused pairs
+    scores[1] = -np.inf  # a row with nothing allowed
+    scores[2] = -np.inf
+    scores[2, -1] = 5.0  # its one allowed pair sits in the last, partial group
+    scores[3, :] = 0.5  # ties everywhere
+    best = index_module.best_columns(scores, 10, group=64)
+    keep = min(10, columns)
+    assert best.shape == (6, keep) and best.max() < columns
+    for row in range(6):
+        expected = np.sort(scores[row])[::-1][:keep]
+        np.testing.assert_array_equal(np.sort(scores[row, best[row]])[::-1], expected)
+        assert len(set(best[row].tolist())) == keep
+    assert columns - 1 in best[2]

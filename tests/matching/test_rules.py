@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import datetime
 
+import numpy as np
 import pytest
 
 from matching.models import Candidate
 from matching.projects.models import Project
+from matching.rules import (
+    FEATURES,
+    Lookups,
+    load_issues,
+    load_resources,
+    rule_features,
+    rule_score_block,
+)
 from matching.runs.services import matching_refresh_issue
 from partners.models import OrgStatus, ResourceStatus
 from tests.issues.factories import IssueFactory, field
@@ -184,3 +193,42 @@ def test_explanation_contributions_add_up_to_the_score():
     terms = candidate.explanation["terms"]
     assert terms and terms[0][1] >= terms[-1][1]
     assert sum(w for _, w in terms) <= candidate.components["features"]["text"] + 1e-3
+
+
+def test_block_score_is_the_weighted_sum_of_each_pairs_rule_features():
+    # A run scores a block's rules as one matrix product (rule_score_block); the explanation
+    # reads each pair's features (rule_features). Both must say the same for every kind of pair:
+    # no ward or field on the resource side, no ward on the issue, several kinds and goals, a
+    # track record.
+    issues = [
+        issue(ward=ward("13101"), sdgs=[3, 11], desired_resource_kinds=["people", "funding"]),
+        issue(ward=None, field=field("子育て支援"), sdgs=[], desired_resource_kinds=[]),
+        issue(ward=ward("13123"), field=field("防災・安全"), sdgs=[11]),
+    ]
+    resources = [
+        resource(organization=OrganizationFactory(ward=ward("13101")), sdgs=[3]),
+        resource(organization=OrganizationFactory(ward=ward("13102")), kind="funding"),
+        resource(organization=OrganizationFactory(ward=None), sdgs=[11, 13], kind="facility"),
+    ]
+    resources[0].fields.set([field("高齢者支援")])
+    resources[1].fields.set([field("防災・安全")])
+    project = Project.objects.create(
+        title="見守り",
+        start_date=datetime.date(2024, 4, 1),
+        status="completed",
+        field=field("高齢者支援"),
+    )
+    project.organizations.set([resources[0].organization])
+    lookups = Lookups.load()
+    issue_table = load_issues([i.pk for i in issues], lookups)
+    resource_table = load_resources(lookups)
+    weights = dict(zip(FEATURES, [0.3, 0.7, 0.2, -0.1, 0.3, 0.25, -0.05, 0.4], strict=True))
+
+    block = rule_score_block(issue_table, resource_table, slice(0, 3), weights)
+
+    rows, columns = np.meshgrid(np.arange(3), np.arange(len(resource_table)), indexing="ij")
+    pairs = rule_features(issue_table, resource_table, rows.ravel(), columns.ravel())
+    expected = sum(weights[name] * values for name, values in pairs.items())
+    np.testing.assert_allclose(block.ravel(), expected, atol=1e-6)
+    # every rule weighed something somewhere: the comparison covered each of them
+    assert all(np.any(values != 0) for values in pairs.values())
