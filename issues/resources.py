@@ -421,7 +421,7 @@ class IssueResource(ie_resources.ModelResource):
             previous = Issue.objects.filter(pk=instance.pk).values_list("status", flat=True).first()
             if previous != instance.status:
                 instance.status_changed_at = now
-                self.status_moves[instance.pk] = previous
+                self.status_moves[instance.pk] = previous or ""
             instance.version += 1
         history_stamp(instance, self.user, gettext_lazy("ファイルからの取り込み"))
 
@@ -429,7 +429,7 @@ class IssueResource(ie_resources.ModelResource):
         """A row that moved an issue's status announces it, as the workflow screens do; a
         check (dry run) announces nothing, since its writes are rolled back."""
         previous = self.status_moves.pop(instance.pk, None)
-        if previous is not None and not self._is_dry_run(kwargs):
+        if previous and not self._is_dry_run(kwargs):
             issue_status_changed.send(
                 sender=Issue,
                 issue=instance,
