@@ -9,7 +9,6 @@ fits its column with no formula and no control character.
 from __future__ import annotations
 
 import datetime
-import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from evaluation.models import Measurement, MeasurementSource, ProjectIndicator
 from matching.models import Project
 from portal.cleantext import control_character_find
+from portal.identifiers import indicator_key
 from portal.models import User
 from portal.tabular import (
     ImportOutcome,
@@ -37,14 +37,6 @@ from portal.tabular import (
     tabular_read,
 )
 from portal.xlsx import date_plain
-
-_SPACES = re.compile(r"\s+")
-
-
-def indicator_key(value: object) -> str:
-    """An indicator's name or id as compared in a file or feed: NFKC (full-width digits and
-    half-width katakana), no spaces, case-folded."""
-    return _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).casefold()
 
 
 def value_parse(indicator: ProjectIndicator, value: Any) -> Decimal | None:
@@ -173,7 +165,8 @@ def measurements_record_batch(
     refused: Sequence[Refusal] = (),
 ) -> BatchResult:
     """All-or-nothing: each row {indicator, date, value, text}; `indicator` is an id or a name,
-    compared as indicator_key (「健康ﾎﾟｲﾝﾄ参加者数」 and 「２」 find their indicator).
+    compared as portal.identifiers.indicator_key (「健康ﾎﾟｲﾝﾄ参加者数」 and 「２」 find their
+    indicator).
 
     Rows are numbered from `first_row`, or by `lines` (the row numbers the person sees in a
     file); with `label` (canonical column → the file's header) each message names the column.

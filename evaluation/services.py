@@ -25,6 +25,7 @@ from evaluation.models import (
 )
 from evaluation.permissions import can_record_continuation
 from matching.projects.models import PROJECT_UNDERWAY, Project
+from portal.identifiers import indicator_key
 from portal.models import User, Ward
 
 INDICATOR_FIELDS = (
@@ -51,16 +52,24 @@ class StaleEdit(ValidationError):
 def project_indicator_add(
     *, project: Project, definition: IndicatorDefinition | None = None, data: dict | None = None
 ) -> ProjectIndicator:
-    """Adds a library indicator (its attributes copied, overridable by `data`) or a custom one."""
+    """Adds a library indicator (its attributes copied, overridable by `data`) or a custom one.
+
+    ValidationError when the project has an indicator whose name has the same
+    portal.identifiers.indicator_key (「健康ﾎﾟｲﾝﾄ参加者数」 is 「健康ポイント参加者数」).
+    """
     values: dict[str, Any] = {}
     if definition is not None:
         values = {name: getattr(definition, name) for name in INDICATOR_FIELDS}
     values.update(
         {k: v for k, v in (data or {}).items() if k in INDICATOR_FIELDS and v not in (None, "")}
     )
-    if not values.get("name"):
+    # Compared as files and the device feed will find it: two names with one key would leave a
+    # row of a measurement file free to land on either indicator (and an invisible name, none).
+    key = indicator_key(values.get("name"))
+    if not key:
         raise ValidationError(_("指標名を入力するか、標準指標から選んでください。"))
-    if ProjectIndicator.objects.filter(project=project, name=values["name"]).exists():
+    names = ProjectIndicator.objects.filter(project=project).values_list("name", flat=True)
+    if any(indicator_key(name) == key for name in names):
         raise ValidationError(_("この事業には同じ名前の指標がすでにあります。"))
     indicator = ProjectIndicator(project=project, definition=definition, **values)
     indicator.full_clean()

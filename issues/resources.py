@@ -27,6 +27,7 @@ from issues import permissions
 from issues.fields import COLUMNS
 from issues.models import Issue, IssueSource, IssueStatus, TargetGroup
 from issues.priority import Weights, priority_compute, weights_current
+from issues.signals import issue_status_changed
 from portal.choices import SDG_GOALS, ResourceKind
 from portal.formtools import yen_digits
 from portal.history import history_stamp
@@ -373,6 +374,8 @@ class IssueResource(ie_resources.ModelResource):
         super().__init__(**kwargs)
         self.user = user
         self.weights = weights
+        # Issue pk → its status before this import's row moved it (announced after the save).
+        self.status_moves: dict[int, str] = {}
 
     def before_import(self, dataset, **kwargs) -> None:
         for field in self.fields.values():
@@ -418,8 +421,22 @@ class IssueResource(ie_resources.ModelResource):
             previous = Issue.objects.filter(pk=instance.pk).values_list("status", flat=True).first()
             if previous != instance.status:
                 instance.status_changed_at = now
+                self.status_moves[instance.pk] = previous or ""
             instance.version += 1
         history_stamp(instance, self.user, gettext_lazy("ファイルからの取り込み"))
+
+    def after_save_instance(self, instance: Issue, row, **kwargs) -> None:
+        """A row that moved an issue's status announces it, as the workflow screens do; a
+        check (dry run) announces nothing, since its writes are rolled back."""
+        previous = self.status_moves.pop(instance.pk, None)
+        if previous and not self._is_dry_run(kwargs):
+            issue_status_changed.send(
+                sender=Issue,
+                issue=instance,
+                previous=previous,
+                status=instance.status,
+                changed_by=self.user,
+            )
 
 
 _export_fields: list[ie_fields.Field] = []

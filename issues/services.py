@@ -26,6 +26,7 @@ from issues.models import (
 )
 from issues.priority import Weights, priority_compute, weights_current
 from issues.resources import IssueResource
+from issues.signals import issue_status_changed
 from issues.workflow import (
     PROJECT_NOT_STARTED_FROM,
     PROJECT_STARTED_TO,
@@ -192,10 +193,15 @@ def issue_status_change(
 
 
 def _status_write(issue: Issue, status: str, user: User | None, reason: str = "") -> None:
-    """The one place an issue's status is written: stamped, versioned and kept in history."""
+    """The one place a screen writes an issue's status: stamped, versioned, kept in history and
+    announced (issues.signals.issue_status_changed; the import announces its rows itself)."""
+    previous = issue.status
     issue.status = status
     issue.status_changed_at = timezone.now()
     _save(issue, user, ["status", "status_changed_at"], reason)
+    issue_status_changed.send(
+        sender=Issue, issue=issue, previous=previous, status=status, changed_by=user
+    )
 
 
 @transaction.atomic

@@ -51,6 +51,19 @@ PROJECT_STARTED_TO = S.COLLABORATING
 PROJECT_NOT_STARTED_FROM = (S.WITHDRAWN, S.RESOLVED, S.DRAFT)
 
 
+# The states in which an issue takes no proposal: closed (解決), withdrawn (取下げ), put on hold
+# (保留: no longer public, and a reopened issue is published afresh) or back to a draft. Entering
+# one closes the issue's open proposals (matching.proposals.services.proposals_close_for_issue)
+# and no new one is sent. 連携中 is not one: a project may take in a further organisation while it
+# runs. Nor is 精査中: the engine matches issues under review, so the ward may propose before
+# publishing.
+PROPOSALS_CLOSED_IN = (S.RESOLVED, S.WITHDRAWN, S.ON_HOLD, S.DRAFT)
+
+
+def proposal_closed_refusal(status: str) -> str:
+    return _("この課題は「%(status)s」のため、提案を送れません。") % {"status": S(status).label}
+
+
 def project_start_refusal(status: str) -> str:
     return _("この課題は「%(status)s」のため、連携事業を始められません。") % {
         "status": S(status).label

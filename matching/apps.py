@@ -7,17 +7,26 @@ class MatchingConfig(AppConfig):
     verbose_name = _("マッチング")
 
     def ready(self) -> None:
+        from issues.models import Issue
+        from issues.signals import issue_status_changed
         from matching import demo, permissions, selectors, tasks  # noqa: F401  (permissions)
         from matching.events import demo as events_demo
         from matching.offers import demo as offers_demo
         from matching.projects import demo as projects_demo
         from matching.proposals import selectors as proposal_selectors
+        from matching.proposals import services as proposal_services
         from portal import registry
         from portal.models import STAFF_ROLES, Role
         from portal.textengine import embedding
 
         # Issues and partners announce saved texts; matching owns how they become documents.
         embedding.refresh_task_register(tasks.embeddings_refresh)
+        # An issue that stops taking proposals closes its open ones (issues cannot import us).
+        issue_status_changed.connect(
+            proposal_services.proposals_close_for_issue,
+            sender=Issue,
+            dispatch_uid="matching.proposals.close_for_issue",
+        )
 
         staff = [*STAFF_ROLES]
         registry.demo_loader_register(key="matching.engine", order=30, loader=demo.load)

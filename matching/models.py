@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from issues.models import Issue
+from issues.models import Issue, IssueStatus
 from matching.rules import DEFAULT_WEIGHTS
 from partners.models import Organization, Resource
 from portal.locking import Versioned
@@ -242,6 +243,8 @@ class Proposal(models.Model):
         EXPIRED = "expired", _("期限切れ")
         SUBMITTED = "submitted", _("審査中")
         REJECTED = "rejected", _("見送り")
+        # The issue stopped taking proposals while this one was open (issues.workflow).
+        CLOSED = "closed", _("受付終了")
 
     class Origin(models.TextChoices):
         WARD = "ward", _("区からの提案")
@@ -292,6 +295,11 @@ class Proposal(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     response_reason = models.TextField(blank=True, max_length=2000)
     responded_at = models.DateTimeField(null=True, blank=True)
+    # 受付終了 only: the issue status that closed it and when (the reason both sides read).
+    closed_by_issue_status = models.CharField(
+        _("受付終了時の課題の状態"), max_length=20, choices=IssueStatus.choices, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -309,6 +317,15 @@ class Proposal(models.Model):
     @property
     def from_partner(self) -> bool:
         return self.origin == self.Origin.PARTNER
+
+    @property
+    def closed_reason(self) -> str:
+        """Why a 受付終了 proposal takes no answer, in the reader's language ("" otherwise)."""
+        if self.status != self.Status.CLOSED:
+            return ""
+        return gettext("課題が「%(status)s」になったため、この提案の受付を終了しました。") % {
+            "status": self.get_closed_by_issue_status_display()
+        }
 
 
 class ExposureLog(models.Model):

@@ -27,6 +27,10 @@ full-width):
   people. Stored addresses passed Django's (ASCII) validator, so ``email__iexact=email_key(x)``
   finds them.
 - 法人番号 (``corporate_number_key``): spaces and dashes removed; stored in this form.
+- Indicator names and ids in a measurement file, form or device feed (``indicator_key``): every
+  space removed, every dash-like character becomes ``-``, case-folded. 「健康ﾎﾟｲﾝﾄ 参加者数」,
+  「健康ポイント参加者数\u200b」 and 「ＣＯ２削減量－前年比」 find 「健康ポイント参加者数」 and
+  「CO2削減量-前年比」; a project's two indicators never share a key (evaluation.services).
 - Check-in codes (``checkin_code_key``): spaces and dashes removed, upper case. ``0``/``O`` and
   ``1``/``I`` are not folded: generated codes avoid those letters and the demo's use the digits.
 - Phone numbers (``phone_key``): the digits only; an international ``+81`` becomes the domestic
@@ -112,6 +116,11 @@ def organization_name_key(value: object) -> str:
     no spaces, one dash, case-folded, legal-form abbreviations spelled out."""
     folded = _DASHES.sub("-", _SPACES.sub("", _nfkc(value))).casefold()
     return _LEGAL_FORM.sub(lambda match: _LEGAL_FORMS[match.group(0)], folded)
+
+
+def indicator_key(value: object) -> str:
+    """A project indicator's name (or id) as compared by a file, the form and the device feed."""
+    return _DASHES.sub("-", _SPACES.sub("", _nfkc(value))).casefold()
 
 
 def checkin_code_key(value: object) -> str:

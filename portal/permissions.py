@@ -45,9 +45,27 @@ def of_own_ward(user, obj) -> bool:
     return ward_id is None or ward_id == getattr(user, "ward_id", None)
 
 
-# A coordinator's certification level (初級・中級・上級) is set by someone else: approvers and
-# admins, never the coordinator themself (their self-assessment is a separate record).
-can_certify_coordinator = is_admin | is_approver
+@rules.predicate
+def certifies_within_ward(user, coordinator) -> bool:
+    """The coordinator works for the approver's ward (User.ward), or the approver works for no
+    single ward and so certifies every ward's. A coordinator of no ward is certified by an
+    approver of no ward (or an admin): a ward's approver has no say over staff outside it.
+    Without a coordinator (may this person certify at all?) only the role counts."""
+    if coordinator is None:
+        return True
+    return user.ward_id is None or user.ward_id == coordinator.ward_id
+
+
+@rules.predicate
+def is_themself(user, person) -> bool:
+    return person is not None and person.pk == user.pk
+
+
+# A coordinator's certification level (初級・中級・上級) is set by someone else: admins, and
+# approvers for their own ward's coordinators; never the coordinator themself (their
+# self-assessment is a separate record), whatever role they hold. Another ward's coordinator is
+# seen (the coordinator pages are open to all staff) but not certified: 403.
+can_certify_coordinator = (is_admin | (is_approver & certifies_within_ward)) & ~is_themself
 rules.add_perm("portal.certify_coordinator", can_certify_coordinator)
 
 

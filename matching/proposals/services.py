@@ -13,11 +13,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from issues.models import Issue, IssueStatus
+from issues.workflow import PROPOSALS_CLOSED_IN, proposal_closed_refusal
 from matching.models import (
     Decision,
     ExposureLog,
     Proposal,
 )
+from matching.notices import people_notify
 from matching.permissions import can_answer_proposal
 from matching.projects.models import Project
 from matching.projects.services import project_create
@@ -25,6 +28,7 @@ from matching.proposals.selectors import contact_line, ward_contact
 from partners.models import ContactLink, OrgStatus, Outreach
 from partners.reach.services import Delivery, Notice, organization_members, organization_reach
 from portal.fiscal import date_with_weekday
+from portal.history import history_stamp
 from portal.localtext import LocalText
 from portal.mail import later, later_call
 from portal.models import NoticeKind, User
@@ -114,8 +118,13 @@ def proposal_create(
     message: str = "",
 ) -> Proposal:
     """The proposal an approval sends: deadline `deadline` (default 14 Tokyo days), reached as
-    partners.reach does (members, else contacts with a link; an Outreach either way)."""
+    partners.reach does (members, else contacts with a link; an Outreach either way).
+
+    ValidationError when the issue takes no proposals (issues.workflow.PROPOSALS_CLOSED_IN).
+    """
     resource = decision.resource
+    if decision.issue.status in PROPOSALS_CLOSED_IN:
+        raise ValidationError(proposal_closed_refusal(decision.issue.status))
     with transaction.atomic():
         existing = Proposal.objects.filter(
             issue=decision.issue, resource=resource, status=Proposal.Status.SENT
@@ -280,3 +289,49 @@ def proposals_expire(*, today: datetime.date | None = None) -> dict[str, int]:
                 )
             reminded += 1
     return {"expired": expired, "reminded": reminded}
+
+
+def proposals_close_for_issue(
+    *, issue: Issue, status: str, changed_by: User | None = None, **_signal: object
+) -> int:
+    """Close `issue`'s open proposals — the ward's awaiting the organisation's answer (回答待ち)
+    and organisations' awaiting the ward's (審査中) — when it enters a state that takes none
+    (issues.workflow.PROPOSALS_CLOSED_IN); answers how many were closed.
+
+    Each becomes 受付終了 with the issue status that closed it (Proposal.closed_reason, shown to
+    both sides), and the proposing or proposed organisation's members are told (a notice, and
+    a mail after the commit as each chose). Connected to issues.signals.issue_status_changed in
+    MatchingConfig.ready, so it runs in the transaction that moved the issue.
+
+    Reopening the issue does not resurrect them: the ward proposes afresh (an approval sends a
+    new proposal) and an organisation submits again, each with a deadline that starts then.
+    """
+    if status not in PROPOSALS_CLOSED_IN:
+        return 0
+    pending = list(
+        Proposal.objects.select_for_update(of=("self",))
+        .filter(issue=issue, status__in=[Proposal.Status.SENT, Proposal.Status.SUBMITTED])
+        .select_related("created_by")
+    )
+    now = timezone.now()
+    for proposal in pending:
+        proposal.status = Proposal.Status.CLOSED
+        proposal.closed_by_issue_status = status
+        proposal.closed_at = now
+        history_stamp(proposal, changed_by, reason=gettext_lazy("課題の状態の変更による受付終了"))
+        proposal.save(update_fields=["status", "closed_by_issue_status", "closed_at"])
+        people_notify(
+            recipients=[
+                *organization_members([proposal.organization_id]),
+                proposal.created_by if proposal.from_partner else None,
+            ],
+            message=LocalText(
+                gettext_noop(
+                    "課題が「%(status)s」になったため、提案の受付を終了しました: %(issue)s"
+                ),
+                {"status": IssueStatus(status).label, "issue": issue.title},
+            ),
+            path=reverse("matching:partner_proposal", args=[proposal.pk]),
+            kind=NoticeKind.PROPOSAL,
+        )
+    return len(pending)

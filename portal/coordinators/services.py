@@ -228,12 +228,14 @@ def coordinator_certify(
     """An approver or admin sets `coordinator`'s certification level, recording its basis.
 
     The decision is kept as a Certification row (never edited) and shown on the profile.
-    PermissionDenied for anyone without portal.certify_coordinator — the coordinator
-    themself included; ValidationError for a missing assessment, a date in the future or a
+    PermissionDenied for anyone without portal.certify_coordinator on `coordinator` — the
+    coordinator themself, and an approver of another ward, included; ValidationError for a missing assessment, a date in the future or a
     negative basis, with nothing changed.
     """
-    if not can_certify_coordinator(decided_by) or decided_by.pk == coordinator.pk:
-        raise PermissionDenied(_("認定レベルは承認者・管理者だけが変更できます。"))
+    if not can_certify_coordinator(decided_by, coordinator):
+        raise PermissionDenied(
+            _("認定レベルは、担当区の承認者と管理者だけが変更できます（本人は変更できません）。")
+        )
     if coordinator.role != Role.COORDINATOR:
         raise ValidationError(_("認定できるのはコーディネーターだけです。"))
     if level not in CertificationLevel.values:

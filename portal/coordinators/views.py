@@ -118,8 +118,7 @@ def coordinator_detail(request: AuthenticatedRequest, user_id: int) -> HttpRespo
                 for row in user.certifications.select_related("decided_by")
             ],
             "can_edit": request.user.role == Role.ADMIN or request.user.pk == user.pk,
-            "can_certify": request.user.has_perm("portal.certify_coordinator")
-            and request.user.pk != user.pk,
+            "can_certify": request.user.has_perm("portal.certify_coordinator", user),
         },
     )
 
@@ -166,11 +165,11 @@ def coordinator_edit(request: AuthenticatedRequest, user_id: int) -> HttpRespons
 
 @approver_required
 def coordinator_certify(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
-    """An approver or admin decides a coordinator's certification level, with its basis."""
+    """An approver (of the coordinator's ward, or of none) or an admin decides a coordinator's
+    certification level, with its basis; anyone else 403 (portal.certify_coordinator)."""
     person = get_object_or_404(User, pk=user_id, role=Role.COORDINATOR)
-    permission_or_refuse(request.user, "portal.certify_coordinator")
-    if person.pk == request.user.pk:
-        raise PermissionDenied
+    # The same check as the service's: another ward's coordinator, or oneself, is refused here.
+    permission_or_refuse(request.user, "portal.certify_coordinator", person)
     basis = coordination.certification_basis(user=person)
     profile = CoordinatorProfile.objects.filter(user=person).first()
     form = CertificationForm(

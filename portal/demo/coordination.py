@@ -416,18 +416,17 @@ def load(ctx: DemoContext) -> None:
 
 
 def _certifications(coordinators: list[User], levels: Sequence[str], current_fy: int) -> None:
-    """Each coordinator certified once by an approver (or an admin), with the basis recorded;
-    a few raised one level this year. Left alone when a coordinator already has a decision."""
+    """Each coordinator certified once by an approver who may (of their ward, or of none; else an
+    admin), with the basis recorded; a few raised one level this year. Left alone when a
+    coordinator already has a decision."""
     from portal.coordinators.services import certification_basis, coordinator_certify
+    from portal.permissions import can_certify_coordinator
 
-    certifier = (
-        User.objects.filter(role=Role.APPROVER, is_active=True).order_by("username").first()
-        or User.objects.filter(role=Role.ADMIN, is_active=True).order_by("username").first()
-    )
-    if certifier is None:
-        return
+    approvers = list(User.objects.filter(role=Role.APPROVER, is_active=True).order_by("username"))
+    admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("username").first()
     for index, user in enumerate(coordinators):
-        if user.certifications.exists():
+        certifier = next((a for a in approvers if can_certify_coordinator(a, user)), admin)
+        if certifier is None or user.certifications.exists():
             continue
         basis = certification_basis(user=user, fiscal_year=current_fy - 1)
         level = levels[index % len(levels)]

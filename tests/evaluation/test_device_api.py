@@ -169,3 +169,15 @@ def test_text_and_null_value_of_the_right_types_are_stored_as_sent(client, feed)
     row = {"indicator": feed["indicator"].pk, "date": "2025-07-03", "value": 5, "text": "a"}
     assert post(client, row, feed["token"]).status_code == 201
     assert Measurement.objects.get().text == "a"
+
+
+def test_a_device_finds_its_indicator_by_any_spelling_of_the_name(client, feed):
+    # The feed's rows went through a fold without invisible-character removal: 「歩数\u200b」
+    # (as a phone app's text field may send it) was refused as an unknown indicator.
+    rows = [
+        {"indicator": "\ufeff歩数\u200b", "date": "2025-07-01", "value": 1},
+        {"indicator": " 歩 数 ", "date": "2025-07-02", "value": 2},
+    ]
+    response = post(client, {"measurements": rows}, feed["token"])
+    assert response.status_code == 201, response.content
+    assert set(Measurement.objects.values_list("indicator", flat=True)) == {feed["indicator"].pk}

@@ -311,6 +311,42 @@ def test_a_measurement_file_finds_indicators_by_folded_name_and_id(project):
     ]
 
 
+def test_a_measurement_file_finds_an_indicator_through_invisible_characters_and_dashes(project):
+    # A zero-width space copied from a web page and a full-width dash left the row refused.
+    indicator = IndicatorFactory(project=project, name="CO2削減量-前年比")
+    data = "指標,測定日,値\n\u200bＣＯ２削減量－前年比\ufeff,2025-07-01,10\n".encode()
+    result = measurements.measurements_import_csv(project=project, data=data)
+    assert result.errors == []
+    assert [m.indicator for m in result.created] == [indicator]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "健康ﾎﾟｲﾝﾄ参加者数",
+        "健康ポイント 参加者数",
+        "健康ポイント参加者数\u200b",
+        "健康ポイント‐参加者数",
+    ],
+)
+def test_a_second_indicator_with_the_same_folded_name_is_refused(project, typed):
+    # Two names with one key: a file's row 「健康ﾎﾟｲﾝﾄ参加者数」 could land on either indicator.
+    IndicatorFactory(
+        project=project, name="健康ポイント-参加者数" if "‐" in typed else "健康ポイント参加者数"
+    )
+    with pytest.raises(ValidationError, match="同じ名前"):
+        services.project_indicator_add(project=project, data={"name": typed, "level": "output"})
+    assert project.indicators.count() == 1
+
+
+def test_an_indicator_name_of_invisible_characters_only_is_refused(project):
+    with pytest.raises(ValidationError, match="指標名を入力"):
+        services.project_indicator_add(
+            project=project, data={"name": "\u200b\u2060", "level": "output"}
+        )
+    assert not project.indicators.exists()
+
+
 def test_uploading_the_same_measurement_file_again_adds_nothing(project):
     IndicatorFactory(project=project, name="訪問件数")
     data = "指標,測定日,値\n訪問件数,2025-07-01,10\n訪問件数,2025-07-02,11\n".encode()

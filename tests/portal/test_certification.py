@@ -21,7 +21,7 @@ from portal.models import (
     TrainingAttendance,
     TrainingSession,
 )
-from tests.portal.factories import ward
+from tests.portal.factories import UserFactory, ward
 
 pytestmark = pytest.mark.django_db
 L = CertificationLevel
@@ -156,3 +156,69 @@ def test_an_admin_sees_the_certify_link_a_coordinator_does_not(client, coordinat
     assert certify not in client.get(url).content.decode()
     client.force_login(admin_user)
     assert certify in client.get(url).content.decode()
+
+
+# --- the ward's scope (#15 leftover: certification was not scoped by ward) ----------------------
+
+FORM = {
+    "level": L.ADVANCED,
+    "certified_on": "2025-06-01",
+    "training_hours": "12",
+    "cases_supported": "8",
+    "assessment": "実績を確認した。",
+}
+
+
+@pytest.fixture
+def approver_other_ward(db):
+    return UserFactory(username="approver_setagaya", role="approver", ward=ward("13112"))
+
+
+@pytest.fixture
+def approver_no_ward(db):
+    return UserFactory(username="approver_tokyo", role="approver", ward=None)
+
+
+@pytest.fixture
+def coordinator_no_ward(db):
+    return UserFactory(username="coord_tokyo", role="coordinator", ward=None)
+
+
+@pytest.mark.parametrize(
+    ("who", "whom", "allowed"),
+    [
+        ("approver", "coordinator", True),
+        ("approver_no_ward", "coordinator", True),
+        ("approver_no_ward", "coordinator_no_ward", True),
+        ("admin_user", "coordinator_no_ward", True),
+        # Before: an approver of 世田谷区 raised a 千代田区 coordinator to 上級.
+        ("approver_other_ward", "coordinator", False),
+        ("approver", "coordinator_other_ward", False),
+        ("approver", "coordinator_no_ward", False),
+        ("coordinator", "coordinator", False),
+        ("coordinator", "coordinator_other_ward", False),
+        ("evaluator", "coordinator", False),
+        ("partner_a", "coordinator", False),
+    ],
+)
+def test_each_persona_certifies_only_within_its_ward(client, request, who, whom, allowed):
+    person, target = request.getfixturevalue(who), request.getfixturevalue(whom)
+    detail = reverse("portal:coordinator_detail", args=[target.pk])
+    certify = reverse("portal:coordinator_certify", args=[target.pk])
+    client.force_login(person)
+    response = client.post(certify, FORM)
+    level = CoordinatorProfile.objects.filter(user=target).values_list(
+        "certification_level", flat=True
+    )
+    if allowed:
+        assert response.status_code == 302
+        assert list(level) == [L.ADVANCED]
+        assert certify in client.get(detail).content.decode()
+        return
+    assert response.status_code == 403
+    assert not Certification.objects.exists() and not level.exists()
+    with pytest.raises(PermissionDenied):
+        _certify(target, person, L.ADVANCED)
+    assert not Certification.objects.exists()
+    if person.role != "partner":
+        assert certify not in client.get(detail).content.decode()

@@ -6,6 +6,7 @@ from portal.identifiers import (
     checkin_code_key,
     corporate_number_key,
     email_key,
+    indicator_key,
     reference_key,
     search_text,
     search_words,
@@ -61,3 +62,23 @@ def test_search_folds_the_dashes_of_a_ref_however_typed(typed):
 def test_search_keeps_the_long_vowel_mark_inside_a_katakana_word():
     assert search_words("コーヒー") == ["コーヒー"]
     assert "コーヒー" in search_text("駅前のコーヒー店")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "CO2削減量-前年比",
+        "ＣＯ２削減量－前年比",
+        "co2 削減量 ‐ 前年比",
+        "CO2削減量\u200b-前年比\ufeff",
+        "CO2削減量ｰ前年比",
+    ],
+)
+def test_every_spelling_of_an_indicator_name_is_one_name(typed):
+    # The measurement reader folded NFKC and spaces only: a zero-width space copied from a web
+    # page or a full-width dash left the row without its indicator.
+    assert indicator_key(typed) == indicator_key("CO2削減量-前年比") == "co2削減量-前年比"
+
+
+def test_an_indicator_id_typed_full_width_is_the_id():
+    assert indicator_key("１２\u200b") == indicator_key(12) == "12"
