@@ -1,7 +1,16 @@
-"""The three oversized inputs of issue #15 (item 6), written to a directory for measuring.
+"""The three oversized inputs of issue #15 (item 6), written to a directory for measuring;
+and the time of an issues import, checked (dry run) and written, as an import job runs it.
 
     .venv/bin/python -m benchmarks.bench_import write DIR
     /usr/bin/time -v .venv/bin/python manage.py import_issues --dry-run DIR/declared.xlsx
+    .venv/bin/python -m benchmarks.bench_import time [ROWS ...] [--profile FILE]
+
+`time` migrates a fresh database (DATABASE_URL, or var/bench-import.sqlite3 when unset; its
+issues are deleted), then for each ROWS (default 1600 and 10000) checks and writes a file of
+that many new issues of one ward as its coordinator, then writes it again with every title
+changed (updates); prints seconds and SQL queries of each. --profile writes cProfile stats of
+the last write of new rows. Follow-up tasks (embedding new texts, in this process when no
+broker is configured; TEXT_EMBEDDER=off skips them) are timed apart, as they run after a job.
 
 - declared.xlsx: 1.7 KB, declares A1:XFD1048576 and has one cell in row 1,048,576;
 - million.csv: a header and 1,000,000 rows (8 MB, under the 10 MB upload limit);
@@ -11,7 +20,9 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -84,7 +95,85 @@ def long_cell_csv() -> bytes:
     return (HEADER + "A-1," + "長" * 200_000 + ",d,港区,高齢者支援\r\n").encode()
 
 
+def issues_csv(rows: int, *, title: str = "見守り体制の強化") -> bytes:
+    lines = ["整理番号,課題名,課題の内容,区,分野,緊急度,重要度,解決困難度,状態\r\n"]
+    lines.extend(
+        f"B-{n:05d},{title} {n},一人暮らしの高齢者が増え、見守りの担い手が不足している。"
+        f",千代田区,高齢者支援,{n % 5 + 1},4,3,下書き\r\n"
+        for n in range(rows)
+    )
+    return "".join(lines).encode()
+
+
+def time_imports(counts: list[int], profile: str | None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DATABASE_URL", "sqlite:///var/bench-import.sqlite3")
+    import django
+
+    django.setup()
+    import cProfile
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from issues.models import Issue
+    from issues.services import issues_import
+    from issues.tasks import issues_sheet
+    from portal.models import Role, User, Ward
+    from portal.services import tasks_deferred
+
+    call_command("migrate", verbosity=0)
+    Issue.objects.all().delete()
+    user, _ = User.objects.update_or_create(
+        username="bench-import",
+        defaults={"role": Role.COORDINATOR, "ward": Ward.objects.get(code="13101")},
+    )
+    print(f"{connection.vendor}: rows, phase, seconds, queries")
+    for rows in counts:
+        Issue.objects.all().delete()
+        for phase, data, dry_run in [
+            ("check", issues_csv(rows), True),
+            ("write new", issues_csv(rows), False),
+            ("write updates", issues_csv(rows, title="見守りの担い手"), False),
+        ]:
+            dataset = issues_sheet(data)
+            profiler = cProfile.Profile() if profile and phase == "write new" else None
+            # As an import job runs it: embedding the new texts follows the job (timed apart).
+            queries: list[str] = []
+
+            def counting(execute, sql, params, many, context, queries=queries):
+                queries.append(sql)
+                return execute(sql, params, many, context)
+
+            counted = connection.execute_wrapper(counting)
+            with tasks_deferred(), counted:
+                started = time.perf_counter()
+                if profiler:
+                    profiler.enable()
+                report = issues_import(dataset=dataset, imported_by=user, dry_run=dry_run)
+                if profiler:
+                    profiler.disable()
+                    profiler.dump_stats(profile)
+                seconds = time.perf_counter() - started
+            after = time.perf_counter() - started - seconds
+            assert report.ok, report.errors[:3]
+            print(
+                f"{rows:>6}, {phase:<13}, {seconds:7.2f}, {len(queries)}"
+                f" (then {after:.1f} s of follow-up tasks)"
+            )
+    Issue.objects.all().delete()
+
+
 def main(argv: list[str]) -> None:
+    if len(argv) >= 2 and argv[1] == "time":
+        args = argv[2:]
+        profile = None
+        if "--profile" in args:
+            at = args.index("--profile")
+            profile = args[at + 1]
+            del args[at : at + 2]
+        time_imports([int(n) for n in args] or [1600, 10_000], profile)
+        return
     if len(argv) != 3 or argv[1] != "write":
         raise SystemExit(__doc__)
     target = Path(argv[2])

@@ -4,7 +4,7 @@ assignment, duplicate links, priority weights and the all-or-nothing import."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -415,12 +415,20 @@ class _Rollback(Exception):
     pass
 
 
-def issues_import(*, dataset: Sheet, imported_by: User | None, dry_run: bool) -> ImportReport:
+def issues_import(
+    *,
+    dataset: Sheet,
+    imported_by: User | None,
+    dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Checks (dry_run) or imports every row of a parsed file; all or nothing.
 
     The file must come from portal.tabular.tabular_read (canonical headers). Any error — a
     formula, a duplicate ref, an unknown ward or category, a score outside 1–5 — and nothing is
     written; the report lists every error by the row number and column header the person sees.
+    `progress(rows)` hears every issues.resources.PROGRESS_ROWS rows how many were done. The
+    queries do not grow with the rows but by batch (issues.resources.BATCH_ROWS).
     """
     report = ImportReport(note=dataset.note, ignored_columns=dataset.ignored_columns)
     ref_refusals = _ref_refusals(dataset)
@@ -430,7 +438,7 @@ def issues_import(*, dataset: Sheet, imported_by: User | None, dry_run: bool) ->
         return report
     # Every row goes through the row checks even when the file checks refused some, so one
     # attempt lists every refused row (a formula in row 3 hid the unknown ward in row 5).
-    resource = IssueResource(user=imported_by)
+    resource = IssueResource(user=imported_by, progress=progress)
     try:
         with transaction.atomic():
             result = resource.import_data(
@@ -454,7 +462,7 @@ def issues_import(*, dataset: Sheet, imported_by: User | None, dry_run: bool) ->
     except _Rollback:
         pass
     if not dry_run and not report.errors:
-        texts_changed(issue_ids=[row.object_id for row in result.rows if row.object_id])
+        texts_changed(issue_ids=resource.saved_ids)
     for index, (values, row_result) in enumerate(zip(dataset.dict, result.rows, strict=False)):
         action = row_result.import_type
         report.rows.append(

@@ -7,7 +7,7 @@ from celery import shared_task
 from issues import services
 from issues.fields import REQUIRED_COLUMNS
 from issues.resources import HEADER_ALIASES
-from portal.imports.services import import_job_run, import_preview_run
+from portal.imports.services import import_job_progress, import_job_run, import_preview_run
 from portal.tabular import Sheet, tabular_read
 
 
@@ -23,7 +23,10 @@ def issues_import_job(*, job_id: int) -> bool:
         job_id=job_id,
         read=issues_sheet,
         write=lambda dataset, job: services.issues_import(
-            dataset=dataset, imported_by=job.started_by, dry_run=False
+            dataset=dataset,
+            imported_by=job.started_by,
+            dry_run=False,
+            progress=import_job_progress(job.pk),
         ),
     )
 

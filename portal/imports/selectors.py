@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -21,3 +22,12 @@ def import_preview_job(user: User, *, kind: str, job_id: object) -> ImportJob:
     """The preview job `job_id` of `kind` that `user` may see; Http404 for any other."""
     jobs = import_jobs_visible(user).filter(kind=kind, mode=ImportJob.Mode.PREVIEW)
     return get_object_or_404(jobs, pk=job_id if str(job_id).isdigit() else None)
+
+
+def import_job_progress_read(job: ImportJob) -> ImportJob:
+    """`job` with the rows done that its writing published so far (portal.imports.services.
+    import_job_progress): the row itself holds them only once the job ended, because the
+    import's transaction would hide them from this request until then."""
+    if job.status == ImportJob.Status.WRITING:
+        job.rows_done = max(job.rows_done, cache.get(job.progress_cache_key) or 0)
+    return job

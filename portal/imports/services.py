@@ -5,10 +5,12 @@ role asked again) and speak the language of the screen they started from.
 
 Progress is reported in phases (queued → reading → checking (a preview) or writing (an import)
 → succeeded/failed), each written to the job row in autocommit *outside* the import's own
-transaction. A per-row count written from inside the import would sit in that uncommitted
-transaction (invisible to the page polling it), and a second database connection to publish it
-is not available on SQLite when the task runs in-process; the cache is per-process in that
-topology too. Phases are honest in both.
+transaction. Within writing, a kind that reports its rows (import_job_progress) publishes how
+many are done in the cache, not the row: a count written from inside the import would sit in
+its uncommitted transaction, invisible to the page polling it (and a second database connection
+is not available on SQLite when the task runs in-process). The cache is Redis when a broker
+runs (worker and web share it) and this process's memory otherwise, where the job runs on a
+thread of the same process as the page; the page falls back to the phase when it finds nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 from celery import Task, current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
@@ -31,7 +34,7 @@ from django.utils.translation import gettext_lazy
 from portal.imports.models import ImportJob
 from portal.mail import language_or_default
 from portal.models import Role, User
-from portal.services import task_send_or_report
+from portal.services import task_send_or_report, tasks_deferred
 from portal.tabular import ImportOutcome, Sheet, TabularError
 from portal.uploads import (
     import_job_file_delete,
@@ -237,6 +240,19 @@ def import_jobs_sweep(*, older_than_days: int = 90) -> int:
 
 def _finish(job_id: int, **fields: Any) -> None:
     ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
+    cache.delete(ImportJob(pk=job_id).progress_cache_key)
+
+
+def import_job_progress(job_id: int) -> Callable[[int], None]:
+    """What a kind's import calls with the rows it has done so far, while it writes in its
+    transaction; the progress page reads it (portal.imports.selectors.import_job_progress_read).
+    Kept for as long as a task may run."""
+    key = ImportJob(pk=job_id).progress_cache_key
+
+    def report(rows_done: int) -> None:
+        cache.set(key, rows_done, timeout=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+    return report
 
 
 def _fail(job_id: int, errors: list[str], count: int | None = None) -> None:
@@ -353,7 +369,9 @@ def import_job_run(*, job_id: int, read: Reader, write: JobWriter) -> bool:
         return True
 
     try:
-        _run(job, body)
+        # Follow-up tasks of the import (embedding the new texts) run after the job has ended.
+        with tasks_deferred():
+            _run(job, body)
     finally:
         import_job_file_delete(job.file_name)
     return True

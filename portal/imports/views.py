@@ -22,7 +22,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from portal.access import AuthenticatedRequest, coordinator_required, role_required
 from portal.imports.models import ImportJob
-from portal.imports.selectors import import_jobs_visible, import_preview_job
+from portal.imports.selectors import (
+    import_job_progress_read,
+    import_jobs_visible,
+    import_preview_job,
+)
 from portal.imports.services import (
     Preview,
     Reader,
@@ -43,7 +47,7 @@ import_staff_required = role_required(Role.COORDINATOR, Role.EVALUATOR, Role.ADM
 @vary_on_headers("HX-Request")
 def import_job_detail(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     """The starter (or an admin): a job's progress; a finished preview goes on to its screen."""
-    job = get_object_or_404(import_jobs_visible(request.user), pk=job_id)
+    job = import_job_progress_read(get_object_or_404(import_jobs_visible(request.user), pk=job_id))
     if job.mode == ImportJob.Mode.PREVIEW and job.finished:
         url = f"{reverse(job.screen)}?{urlencode({'preview': job.pk})}"
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
 
 from issues.models import Issue
 from issues.tasks import issues_import_job
+from portal.imports import services as import_services
 from portal.imports.models import ImportJob
 from portal.uploads import _job_dir
 from tests.issues.test_import_export import HEADER_EN, HEADER_JA, ROWS_JA
@@ -112,3 +114,36 @@ def test_confirmed_resources_import_is_a_job_too(
     assert (job.status, job.created, job.organizations_created) == ("succeeded", 2, 2)
     assert Resource.objects.count() == 2
     assert "新しい団体 2件" in client.get(response.url).content.decode()
+
+
+def test_progress_moves_in_steps_while_the_rows_are_written(client, coordinator, monkeypatch):
+    # What the polling page shows each time the import reports rows done, from inside its
+    # still-open transaction: the bar moves on between 40 % and 100 %, not in one jump.
+    monkeypatch.setattr("issues.resources.PROGRESS_ROWS", 10)
+    rows = "".join(f"P-{n:03d},課題 {n},内容,千代田区,高齢者支援\r\n" for n in range(45))
+    job = _job_with_file(coordinator, HEADER_EN + rows)
+    client.force_login(coordinator)
+    url = reverse("portal:import_job", args=[job.pk])
+
+    def shown() -> tuple[int, str]:
+        page = client.get(url, headers={"HX-Request": "true"}).content.decode()
+        return int(re.search(r'<progress max="100" value="(\d+)"', page)[1]), page
+
+    seen: list[int] = []
+    publish = import_services.import_job_progress
+
+    def watched(job_id: int):
+        report = publish(job_id)
+
+        def then_look(rows_done: int) -> None:
+            report(rows_done)
+            percent, page = shown()
+            assert f"{rows_done} / 45 行" in page
+            seen.append(percent)
+
+        return then_look
+
+    monkeypatch.setattr("issues.tasks.import_job_progress", watched)
+    issues_import_job.apply(kwargs={"job_id": job.pk})
+    assert seen == [52, 64, 76, 88]
+    assert shown()[0] == 100 and Issue.objects.count() == 45
