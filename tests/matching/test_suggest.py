@@ -256,6 +256,7 @@ def test_engine_page_shows_held_out_accuracy(client, coordinator):
     top1 = report_rows(version)[("issue", "field")]["top1"]
     assert "1位が正しい" in page and "3位までに正解" in page
     assert f"{top1 * 100:.1f}%" in page
+    assert "推定は本文の語（TF-IDF）から行っています。" in page
 
 
 # ------------------------------------------------------------------ features: e5 or TF-IDF
@@ -288,6 +289,8 @@ def test_with_an_embedder_the_suggester_reads_stored_vectors(client, coordinator
     client.force_login(coordinator)
     assert suggest_field(client, ELDERLY_TEXT) == {str(field("高齢者支援").pk)}
     assert fake_embedder.calls[-1] == "独居の方の見守り\n孤立しがちな方の安否を確かめたい。"
+    page = client.get(reverse("matching:engine_status")).content.decode()
+    assert "推定は本文の意味（文の埋め込み fake-concepts）から行っています。" in page
 
 
 def test_an_embedding_suggester_without_its_embedder_suggests_nothing(
