@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from issues.models import Issue
-from matching.engine.suggest import MIN_RECORDS, TARGETS
+from matching.engine.suggest import MIN_RECORDS, TARGETS, TFIDF
 from matching.models import (
     Candidate,
     Decision,
@@ -275,11 +275,18 @@ def engine_status() -> dict[str, Any]:
         "decision_count": Decision.objects.count(),
         "suggestions": suggestion_rows(version.suggester_report if version else {}),
         "suggest_min": MIN_RECORDS,
+        "suggest_features": suggestion_features(version.suggester_report if version else {}),
     }
 
 
 # The held-out figures of a suggestion target, stored as fractions, shown as percentages.
 FIGURES = ("top1", "top3", "precision_at_3", "recall_at_3", "majority_top1")
+
+
+def suggestion_features(report: dict[str, Any]) -> str:
+    """What the suggester reads (matching.engine.suggest.suggester_train's "features"): TFIDF,
+    an embedder's name, or "" before any build. Reports older than the field were TF-IDF."""
+    return report.get("features", TFIDF) if report.get("targets") else ""
 
 
 def suggestion_rows(report: dict[str, Any]) -> list[dict[str, Any]]:

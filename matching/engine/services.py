@@ -17,7 +17,7 @@ from matching.engine.ranker import (
     train_pairwise_ranker,
     validate_against_baseline,
 )
-from matching.engine.suggest import suggester_train
+from matching.engine.suggest import record_embeddings_store, suggester_train
 from matching.models import Decision, EngineVersion, MatchingSettings, Proposal
 from matching.projects.models import Project
 from matching.rules import DEFAULT_WEIGHTS, FEATURES
@@ -246,7 +246,8 @@ def _log_progress(what: str) -> Progress:
 def embeddings_refresh(
     *, issue_ids: list[int], resource_ids: list[int], progress: Progress | None = None
 ) -> int:
-    """Embed (and store) the current texts of these issues and resources that have no vector.
+    """Embed (and store) the current texts of these issues and resources that have no vector:
+    the matching documents and the texts the metadata suggester reads.
 
     Returns how many texts were looked at. `progress(done, total)` counts the texts computed.
     Called after commit when issues or resources are saved or imported, so the next run only
@@ -256,6 +257,7 @@ def embeddings_refresh(
     _, resource_docs = resource_texts(resource_ids) if resource_ids else ([], [])
     embeddings_for(issue_docs, role=QUERY, progress=progress)
     embeddings_for(resource_docs, role=PASSAGE, progress=progress)
+    record_embeddings_store(issue_ids=issue_ids, resource_ids=resource_ids, progress=progress)
     return len(issue_docs) + len(resource_docs)
 
 

