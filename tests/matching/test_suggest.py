@@ -16,13 +16,17 @@ import pytest
 from django.urls import reverse
 
 from issues.models import Issue, IssueStatus
+from matching.engine import suggest
 from matching.engine.services import engine_version_build
 from matching.engine.suggest import (
+    ISSUE,
     MIN_RECORDS,
+    RESOURCE,
     TAKEN,
     Suggester,
     _cache,
     _fit,
+    confirmed_records,
     fields_to_fill,
     held_out_scores,
     record_text,
@@ -353,3 +357,20 @@ def test_the_real_model_suggests_a_field_for_english_text(settings):
         assert suggester.suggest("issue", english) == {"field": ["子育て支援"]}
     finally:
         embedding._embedders.clear()
+
+
+def test_the_suggester_learns_from_the_newest_records_only(monkeypatch):
+    # At 100k resources learning from every record took as long as the whole run may take.
+    monkeypatch.setattr(suggest, "MAX_RECORDS", 3)
+    issues = [IssueFactory(title=f"課題{n}") for n in range(5)]
+    offers = [ResourceFactory(title=f"提供{n}") for n in range(5)]
+    newest, old_offers, new_offers = issues[2:], offers[:2], offers[2:]
+    new_offers[0].fields.set([field("防災・安全")])
+    old_offers[0].fields.set([field("防災・安全")])
+
+    texts, values = confirmed_records(ISSUE)
+    assert [t.split("\n")[0] for t in texts] == [i.title for i in newest]  # oldest first
+    assert values["field"] == [[str(i.field_id)] for i in newest]
+    texts, values = confirmed_records(RESOURCE)
+    assert [t.split("\n")[0] for t in texts] == [r.title for r in new_offers]
+    assert values["fields"] == [[str(field("防災・安全").pk)], [], []]
