@@ -32,6 +32,7 @@ from portal.services import task_enqueue
 from portal.textengine.analyzer import default_analyzer
 from portal.textengine.embedding import PASSAGE, QUERY, Progress, embeddings_for
 from portal.textengine.index import fit_index, transform
+from portal.textengine.tokens import StoredTokens, tokens_store
 
 logger = logging.getLogger(__name__)
 
@@ -88,20 +89,6 @@ def matching_settings_update(
         if row.exposure_cap != cap_before:
             task_enqueue(tasks.matching_exposure_cap_reapply)
     return row
-
-
-class _MemoAnalyzer:
-    """Tokenises each text once while fitting, so transforming the same texts costs nothing."""
-
-    def __init__(self, base) -> None:
-        self.base = base
-        self.memo: dict[str, list[str]] = {}
-
-    def __call__(self, text: str) -> list[str]:
-        found = self.memo.get(text)
-        if found is None:
-            found = self.memo[text] = self.base(text)
-        return found
 
 
 def ranker_training_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -185,8 +172,9 @@ def engine_version_build() -> EngineVersion:
     issue_ids, issue_docs = issue_texts()
     resource_ids, resource_docs = resource_texts()
     base = default_analyzer()
-    memo = _MemoAnalyzer(base)
+    memo = StoredTokens(base)  # each text analysed once, and only if its tokens are not stored
     documents = issue_docs + resource_docs or ["（空）"]
+    memo.load(documents)
     index = fit_index(documents=documents, analyzer=memo)
     issue_matrix = transform(index, issue_docs) if issue_docs else None
     resource_matrix = transform(index, resource_docs) if resource_docs else None
@@ -247,14 +235,16 @@ def embeddings_refresh(
     *, issue_ids: list[int], resource_ids: list[int], progress: Progress | None = None
 ) -> int:
     """Embed (and store) the current texts of these issues and resources that have no vector:
-    the matching documents and the texts the metadata suggester reads.
+    the matching documents and the texts the metadata suggester reads; store the documents'
+    analysed tokens too.
 
     Returns how many texts were looked at. `progress(done, total)` counts the texts computed.
     Called after commit when issues or resources are saved or imported, so the next run only
-    reads stored vectors.
+    reads stored vectors and tokens.
     """
     _, issue_docs = issue_texts(issue_ids) if issue_ids else ([], [])
     _, resource_docs = resource_texts(resource_ids) if resource_ids else ([], [])
+    tokens_store(issue_docs + resource_docs, analyzer=default_analyzer())
     embeddings_for(issue_docs, role=QUERY, progress=progress)
     embeddings_for(resource_docs, role=PASSAGE, progress=progress)
     record_embeddings_store(issue_ids=issue_ids, resource_ids=resource_ids, progress=progress)
