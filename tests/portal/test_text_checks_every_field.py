@@ -24,11 +24,9 @@ LINE_BREAK_MESSAGE = "改行を入力できません"
 @pytest.mark.django_db
 def test_a_kpi_target_note_with_a_control_character_is_refused(client, evaluator):
     client.force_login(evaluator)
-    response = client.post(
-        reverse("evaluation:ward_targets"),
-        {"ward": "13101", "t_collaborations_created": "5", "n_collaborations_created": "注記\x01あり"},
-        follow=True,
-    )
+    note = {"n_collaborations_created": "注記\x01あり"}
+    data = {"ward": "13101", "t_collaborations_created": "5"} | note
+    response = client.post(reverse("evaluation:ward_targets"), data, follow=True)
     assert CONTROL_MESSAGE in response.content.decode()
     assert not WardKpiTarget.objects.exists()
 
