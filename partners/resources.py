@@ -216,13 +216,13 @@ def row_parse(
     capacity_text = _text(row.get("capacity"))
     values["capacity"] = 1
     if capacity_text:
+        # Whatever is wrong with it (「1,000」, 「5件」, 0), the person is told the range.
         try:
             values["capacity"] = int(unicodedata.normalize("NFKC", capacity_text))
         except ValueError:
-            err("capacity", _("受入可能件数は整数で入力してください。"))
-        else:
-            if not CAPACITY_MIN <= values["capacity"] <= CAPACITY_MAX:
-                err("capacity", str(CAPACITY_MESSAGE))
+            values["capacity"] = 0
+        if not CAPACITY_MIN <= values["capacity"] <= CAPACITY_MAX:
+            err("capacity", str(CAPACITY_MESSAGE))
     for column in ("available_from", "available_until"):
         try:
             values[column] = date_parse(row.get(column))

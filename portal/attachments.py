@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.utils.translation import gettext_lazy as _
 
-from portal.cleantext import control_characters_remove
+from portal.cleantext import control_character_find, control_characters_remove
 
 MAX_FILES = 5
 NAME_MAX_CHARS = 200
@@ -105,8 +105,25 @@ def attachment_name(name: str) -> str:
     return base[:NAME_MAX_CHARS] or "file"
 
 
+def _name_broken(name: str) -> bool:
+    """A file name no browser sends as it is: a control character or line break, a double
+    quote, or a browser's escape of a line break (%0D, %0A). A raw line break inside the
+    request's file name header splits it, and the server receives only its start (「"a」 of
+    「a\\r\\nX-Evil: 1.pdf」), with no extension: such a name is refused as a name, not as the
+    wrong kind of file (issue #15, fifth probe)."""
+    upper = name.upper()
+    marks = ('"', "\r", "\n", "%0D", "%0A")
+    return bool(control_character_find(name)) or any(mark in upper for mark in marks)
+
+
 def attachment_problem(name: str, data: bytes) -> str | None:
     """Why this file may not be attached (None when it may): a message for the sender."""
+    if _name_broken(name):
+        return str(
+            _(
+                '添付ファイルの名前「%(name)s」に改行・制御文字・引用符（"）のような使えない文字が含まれているか、名前が正しく届いていません。ファイル名を変えてから添付し直してください。'
+            )
+        ) % {"name": attachment_name(name)}
     extension = PurePath(name).suffix.lower().lstrip(".")
     kind = KINDS.get(extension)
     if kind is None:

@@ -36,19 +36,46 @@ def control_characters_refuse(value: object) -> None:
         )
 
 
+def line_breaks_refuse(value: object) -> None:
+    """A single-line text field's validator: a line break (CR or LF) refused.
+
+    A name or a title goes into mail headers, lists and exports as one line; a browser's text
+    input cannot send a line break, so one arrives only from a script or a pasted request
+    (issue #15: an organisation name 「悪意法人\\r\\nSubject: x」)."""
+    if isinstance(value, str) and ("\r" in value or "\n" in value):
+        raise ValidationError(
+            _("この欄には改行を入力できません。1行で入力してください。"), code="line_break"
+        )
+
+
+def _text_field_validators(field: forms.Field) -> list:
+    """The text checks ``field`` gets: control characters for every text field, line breaks
+    as well for a single-line one (a text input, not a textarea)."""
+    if not isinstance(field, forms.CharField):
+        return []
+    if isinstance(field.widget, forms.TextInput):
+        return [control_characters_refuse, line_breaks_refuse]
+    return [control_characters_refuse]
+
+
 class TextSafetyMixin:
-    """Every text field of the form refuses control characters (CharField and its kin)."""
+    """Every text field of the form refuses control characters (CharField and its kin), and a
+    single-line one (TextInput widget) line breaks.
+
+    The checks are attached when the form is cleaned, over the fields the form has then: a form
+    that adds fields after ``super().__init__`` (one per KPI target, per question, per cost
+    line) gets them too (issue #15, fifth probe: such fields stored text with U+0001).
+    """
 
     fields: dict[str, forms.Field]
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def full_clean(self) -> None:
         for field in self.fields.values():
             # Each form instance holds its own copies of the fields: appending is local to it.
-            if isinstance(field, forms.CharField) and control_characters_refuse not in (
-                field.validators
-            ):
-                field.validators.append(control_characters_refuse)
+            for validator in _text_field_validators(field):
+                if validator not in field.validators:
+                    field.validators.append(validator)
+        super().full_clean()  # type: ignore[misc]
 
 
 class PortalForm(TextSafetyMixin, forms.Form):

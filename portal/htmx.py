@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages.storage.base import BaseStorage
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -64,10 +65,23 @@ def page_path(request: HttpRequest) -> str:
     return candidate
 
 
+def _message_once(request: HttpRequest, text: str) -> None:
+    """A warning for the next page, unless one with the same text already waits there: three
+    changes tried after the session ended say it once on the login page, not three times."""
+    storage = messages.get_messages(request)
+    waiting = False
+    if isinstance(storage, BaseStorage):
+        was_used = storage.used
+        waiting = any(str(message) == text for message in storage)
+        storage.used = was_used  # looking is not showing: the messages stay for the next page
+    if not waiting:
+        messages.warning(request, text)
+
+
 def login_redirect(request: HttpRequest) -> HttpResponse:
     """Send a signed-out person to the login page, back to the page they were on afterwards."""
     if request.method != "GET":
-        messages.warning(
+        _message_once(
             request,
             _(
                 "ログインの有効期限が切れたため、変更は保存されていません。もう一度ログインしてください。"

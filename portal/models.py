@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.identifiers import SearchTextField
 from portal.localcontent import EnglishContent
 from portal.locking import Versioned
 
@@ -208,6 +209,9 @@ class MailLog(models.Model):
     error = models.CharField(_("エラー"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+    # The folded address and subject the mail log's search box matches (portal.identifiers),
+    # like the issue and registry searches: ＴＡＮＡＫＡ or ﾒｰﾙ find tanaka and メール.
+    search_text = SearchTextField(sources=("to", "subject"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]

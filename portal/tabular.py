@@ -292,17 +292,39 @@ def _sheet_start(
         texts.append(str(cell).strip())
     while texts and not texts[-1]:
         texts.pop()
-    headers, ignored = _headers_match(texts, lookup, aliases)
+    headers, ignored, refused = _headers_match(texts, lookup, aliases)
+    known = set(lookup.values())
+    wanted = known | set(required)
+    if wanted and not wanted.intersection(headers):
+        # No column of the first row is one the import knows: a title row (「地域課題一覧
+        # （令和8年度）」 merged over the columns) or a blank row above the header, not a
+        # header to rename (issue #15, fifth probe).
+        expected = "」「".join(_header_name(name, aliases) for name in required)
+        raise TabularError(
+            _(
+                "1行目が見出し行になっていません（1行目: 「%(first)s」）。見出し（「%(expected)s」など）は1行目に置き、その上の表題などの行は削除してください。"
+            )
+            % {
+                "first": "」「".join(dict.fromkeys(text for text in texts if text)),
+                "expected": expected,
+            }
+        )
+    if refused:
+        raise TabularError(" ".join(refused))
     duplicates = sorted({h for h in headers if headers.count(h) > 1 and h})
     if duplicates:
-        raise TabularError(_("見出しが重複しています: %(cols)s") % {"cols": "、".join(duplicates)})
+        # Named as the file names them (「課題名」, not the internal key "title").
+        named = [
+            "／".join(dict.fromkeys(t for t, h in zip(texts, headers, strict=True) if h == d))
+            for d in duplicates
+        ]
+        raise TabularError(_("見出しが重複しています: %(cols)s") % {"cols": "、".join(named)})
     missing = [name for name in required if name not in headers]
     if missing:
         raise TabularError(
             _("必須の列がありません: %(cols)s（見出し行を確認してください）")
             % {"cols": "、".join(missing)}
         )
-    known = set(lookup.values())
     hidden = [texts[i] for i in sorted(hidden_columns) if i < len(headers) and headers[i] in known]
     if hidden:
         raise TabularError(
@@ -317,8 +339,9 @@ def _sheet_start(
 
 def _headers_match(
     texts: list[str], lookup: Mapping[str, str], aliases: Mapping[str, str]
-) -> tuple[list[str], list[str]]:
-    """(canonical header per column, the headers not imported) for the file's header texts.
+) -> tuple[list[str], list[str], list[str]]:
+    """(canonical header per column, the headers not imported, refusals) for the file's header
+    texts.
 
     A header that is no known name exactly is folded (header_fold): 「緊急度（1〜5）」 is 緊急度.
     One that then names one known column is that column; one that still contains a known
@@ -353,9 +376,7 @@ def _headers_match(
             else:
                 ignored.append(text)
             headers.append(text)
-    if refused:
-        raise TabularError(" ".join(refused))
-    return headers, ignored
+    return headers, ignored, refused
 
 
 def _header_name(canonical: str, aliases: Mapping[str, str]) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from portal.access import AuthenticatedRequest, signed_in_required, staff_required
+from portal.identifiers import search_words
 from portal.models import AccessLog, MailLog, NoticeKind
 from portal.notices.forms import MailLogFilterForm, NoticeSettingsForm
 from portal.notices.services import mail_kinds_set
@@ -45,8 +45,9 @@ def mail_log(request: AuthenticatedRequest) -> HttpResponse:
     if form.is_valid():
         if form.cleaned_data["status"]:
             entries = entries.filter(status=form.cleaned_data["status"])
-        if query := form.cleaned_data["q"].strip():
-            entries = entries.filter(Q(to__icontains=query) | Q(subject__icontains=query))
+        # Folded like the issue and registry searches (portal.identifiers): every word matches.
+        for word in search_words(form.cleaned_data["q"]):
+            entries = entries.filter(search_text__contains=word)
     page = Paginator(entries, MAIL_LOG_PAGE).get_page(request.GET.get("page"))
     # Addresses are personal data: who read them is recorded.
     access_log_record(kind=AccessLog.Kind.VIEW_PERSONAL, request=request, detail="mail-log")

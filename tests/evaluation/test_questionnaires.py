@@ -278,3 +278,24 @@ def test_no_staff_outside_the_project_ward_is_asked(project, coordinator, coordi
     people = services.audience(questionnaire=questionnaire, group=services.STAFF)
     assert coordinator in people and coordinator_other_ward not in people
     assert evaluator_user not in people
+
+
+def test_the_public_link_takes_ten_answers_a_minute_from_one_address(client, project, caplog):
+    questionnaire = _questionnaire(project, public_link=True)
+    url = reverse("evaluation:questionnaire_public", args=[questionnaire.public_key])
+
+    def answer(score: int, address: str = "10.8.0.9"):
+        page = client.get(url, REMOTE_ADDR=address).content.decode()
+        token = re.search(r'name="t" value="([^"]+)"', page).group(1)
+        data = _answers(questionnaire, score=score) | {"t": token}
+        return client.post(url, data, REMOTE_ADDR=address)
+
+    assert [answer(5).status_code for _ in range(10)] == [200] * 10
+    refused = answer(1)
+    assert refused.status_code == 429 and "短時間に多くの回答" in refused.content.decode()
+    assert QuestionnaireResponse.objects.count() == 10
+    assert AccessLog.objects.filter(detail="questionnaire public rate limit").count() == 1
+    assert "Too Many Requests" in caplog.text
+    # Another address is counted on its own.
+    assert answer(4, address="10.8.0.10").status_code == 200
+    assert QuestionnaireResponse.objects.count() == 11

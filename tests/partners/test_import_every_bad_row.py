@@ -54,7 +54,9 @@ def test_every_bad_row_is_listed_once_and_nothing_is_written(tmp_path, capsys):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("capacity", "refused"), [(0, True), (1, False), (999, False), (1000, True)]
+    ("capacity", "refused"),
+    # 「1,000」 and 「5件」 as text: told the range, not 「整数で入力」 (issue #15, fifth probe).
+    [(0, True), (1, False), (999, False), (1000, True), ("1,000", True), ("5件", True)],
 )
 def test_an_imported_capacity_of_0_is_refused_with_the_way_to_stop(
     tmp_path, capsys, capacity, refused

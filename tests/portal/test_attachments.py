@@ -7,6 +7,9 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import MemoryFileUploadHandler
+from django.http.multipartparser import MultiPartParser
+from django.test.client import BOUNDARY, encode_multipart
 
 from portal.attachments import (
     MAX_FILES,
@@ -124,3 +127,26 @@ def test_private_files_live_outside_media_and_have_no_url(settings, tmp_path):
     assert not str(tmp_path / "private").startswith(str(settings.MEDIA_ROOT))
     with pytest.raises(ValueError):
         storage.url(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a\r\nX-Evil: 1.pdf", '"a', "a%0D%0AX-Evil: 1.pdf", "報告\x01書.pdf", "報告\u202egpj.pdf"],
+)
+def test_a_name_with_a_line_break_or_control_character_is_refused_as_a_name(name):
+    problem = attachment_problem(name, PDF)
+    assert problem is not None and "名前が正しく届いていません" in problem
+    assert "添付できるのはPDF" not in problem
+
+
+def test_a_raw_line_break_in_the_sent_file_name_is_refused_as_a_name():
+    # What the server receives: the header line ends at the line break, leaving 「"a」.
+    body = encode_multipart(BOUNDARY, {"f": SimpleUploadedFile("a\r\nX-Evil: 1.pdf", PDF)})
+    meta = {
+        "CONTENT_TYPE": f"multipart/form-data; boundary={BOUNDARY}",
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    handlers = [MemoryFileUploadHandler()]
+    _data, files = MultiPartParser(meta, io.BytesIO(body), handlers, "utf-8").parse()
+    problem = attachment_problem(files["f"].name, PDF)
+    assert problem is not None and "名前が正しく届いていません" in problem

@@ -29,6 +29,26 @@ def test_an_htmx_change_after_the_session_ended_goes_to_login_and_back_to_the_pa
     assert issue.version == 1  # nothing was saved
 
 
+def test_three_changes_after_the_session_ended_say_so_once_on_the_login_page(client):
+    # Issue #15, fifth probe: the login page showed the message three times.
+    issue = IssueFactory()
+    for _ in range(3):
+        response = client.post(
+            reverse("issues:change", args=[issue.pk, "status"]),
+            {"status": "open", "version": issue.version},
+            **HTMX,
+            HTTP_HX_CURRENT_URL="http://testserver/issues/",
+        )
+    login = client.get(response["HX-Redirect"]).content.decode()
+    assert login.count("ログインの有効期限が切れたため") == 1
+    # Shown once, it is gone; the next expired change says it again.
+    assert (
+        "ログインの有効期限が切れたため" not in client.get(reverse("portal:login")).content.decode()
+    )
+    client.post(reverse("issues:change", args=[issue.pk, "status"]), {"status": "open"}, **HTMX)
+    assert "ログインの有効期限が切れたため" in client.get(reverse("portal:login")).content.decode()
+
+
 def test_a_plain_post_after_the_session_ended_returns_to_the_page_not_the_post_url(client):
     issue = IssueFactory()
     response = client.post(

@@ -152,3 +152,34 @@ def test_an_unknown_header_is_listed_as_not_imported():
     sheet = tabular_read(data=data, aliases=ALIASES, required=["ref"])
     assert sheet.ignored_columns == ["メモ"]
     assert sheet.headers == ["ref", "メモ", "title"]
+
+
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [(["整理番号", "課題名", "課題名"], "課題名"), (["整理番号", "値", "値"], "値")],
+)
+def test_a_repeated_header_is_named_as_the_file_names_it(header, named):
+    # Issue #15, fifth probe: 「見出しが重複しています: title」 for 課題名 twice.
+    data = (",".join(header) + "\r\nA-1,x,y\r\n").encode()
+    aliases = {"整理番号": "ref", "課題名": "title", "値": "value"}
+    with pytest.raises(TabularError) as refused:
+        tabular_read(data=data, aliases=aliases, required=["ref"])
+    assert str(refused.value) == f"見出しが重複しています: {named}"
+
+
+def test_a_title_row_above_the_header_says_the_header_belongs_in_row_1():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["地域課題一覧（令和8年度）"])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["整理番号", "課題名", "区"])
+    sheet.append(["A-1", "防災訓練", "13101"])
+    out = io.BytesIO()
+    book.save(out)
+    # 「地域」 is a column's name: the title used to be refused as a header to rename.
+    aliases = {"整理番号": "ref", "課題名": "title", "区": "ward", "地域": "area"}
+    with pytest.raises(TabularError) as refused:
+        tabular_read(data=out.getvalue(), aliases=aliases, required=["ref", "title"])
+    message = str(refused.value)
+    assert "1行目が見出し行になっていません（1行目: 「地域課題一覧（令和8年度）」）" in message
+    assert "「整理番号」「課題名」など" in message and "読み取れません" not in message
