@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0021_import_job_measurements'),
+        ('portal', '0022_mail_log_search_text'),
     ]
 
     operations = [
