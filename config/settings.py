@@ -127,6 +127,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         # 10,000 issues, so every count re-read it from the OS. 64 MB is an upper bound, used
         # only as pages are read.
         "init_command": "PRAGMA cache_size=-65536",
+        # Every transaction takes the write lock when it begins (BEGIN IMMEDIATE, Django 5.1+):
+        # a deferred transaction that read first and wrote later met another writer with
+        # "database is locked" at once — SQLite cannot wait there without a deadlock — so two
+        # creates at the same moment answered 500 (issue #15, fifth probe). Immediate writers
+        # queue for up to "timeout" seconds instead; readers outside a transaction never wait.
+        "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {}
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from evaluation.measurements import measurements_record_batch
 from evaluation.models import DeviceFeed, FeedDelivery, FeedInterval, MeasurementSource
 from matching.models import Project
+from portal.models import SubmissionReceipt
 from portal.once import KEY_MAX_LENGTH, AlreadySubmitted, receipt_claim, receipt_complete
 from portal.tabular import Refusal, refusals_worded
 
@@ -252,27 +253,52 @@ def feed_receive(*, feed: DeviceFeed, body: bytes, idempotency_key: str = "") ->
             _("Idempotency-Key は%(n)s文字以内にしてください。") % {"n": KEY_MAX_LENGTH},
             key_length=KEY_MAX_LENGTH,
         )
-    try:
-        receipt = receipt_claim(scope=f"device-feed:{feed.pk}", key=idempotency_key)
-    except AlreadySubmitted as done:
-        return FeedAnswer(status=200, body={**(done.receipt.result or {}), "replayed": True})
-    result = measurements_record_batch(
-        project=feed.project,
-        rows=rows,
-        source=MeasurementSource.DEVICE,
-        first_row=1,
-        skip_stored=True,
-    )
-    if result.errors:
-        # The claim is not kept: the device may correct the batch and send it with the same key.
-        if receipt is not None:
-            receipt.delete()
-        return FeedAnswer(status=400, body={"ok": False, "errors": result.errors})
-    body_out = {
-        "ok": True,
-        "created": [m.pk for m in result.created],
-        "duplicates": result.duplicates,
-    }
-    receipt_complete(receipt, result=body_out)
-    feed_delivery_record(feed=feed)
+    # The batch as parsed, in one spelling: the same rows are the same batch however the JSON
+    # was spaced or its keys ordered.
+    fingerprint = hashlib.sha256(
+        json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    ).hexdigest()
+    # One transaction from the claim to the answer it stores: a concurrent request with the
+    # same key waits for it and is answered with the whole first answer, never a bare claim.
+    with transaction.atomic():
+        try:
+            receipt = receipt_claim(
+                scope=f"device-feed:{feed.pk}", key=idempotency_key, fingerprint=fingerprint
+            )
+        except AlreadySubmitted as done:
+            return _replay(done.receipt, fingerprint)
+        result = measurements_record_batch(
+            project=feed.project,
+            rows=rows,
+            source=MeasurementSource.DEVICE,
+            first_row=1,
+            skip_stored=True,
+        )
+        if result.errors:
+            # The claim is not kept: the device may correct the batch and send it with the same
+            # key.
+            if receipt is not None:
+                receipt.delete()
+            return FeedAnswer(status=400, body={"ok": False, "errors": result.errors})
+        body_out = {
+            "ok": True,
+            "created": [m.pk for m in result.created],
+            "duplicates": result.duplicates,
+        }
+        receipt_complete(receipt, result=body_out)
+        feed_delivery_record(feed=feed)
     return FeedAnswer(status=201, body=body_out)
+
+
+def _replay(receipt: SubmissionReceipt, fingerprint: str) -> FeedAnswer:
+    """The answer to a key used before: the first answer when the batch is the same, 422 when
+    it is not — reusing a key for other readings silently dropped them (issue #15, fifth
+    probe)."""
+    if receipt.fingerprint != fingerprint:
+        return _refusal(
+            422,
+            _(
+                "この Idempotency-Key は別の内容の送信に使われています。新しい測定値は新しいキーで送ってください。"
+            ),
+        )
+    return FeedAnswer(status=200, body={**(receipt.result or {}), "replayed": True})

@@ -701,6 +701,7 @@ def resources_check(*, dataset: Sheet) -> ImportReport:
         seen[key] = line
         report.rows.append(parsed)
     refusals.extend(_organization_conflicts(report.rows, dataset.label))
+    refusals.extend(_organization_changes(report.rows, dataset.label))
     # A cell that could not be read is refused once, not again for the empty value it left.
     report.errors = refusals_worded(refusals_merged(cell_refusals(dataset), refusals))
     if not report.rows and not report.errors:
@@ -808,6 +809,42 @@ def _organization_conflicts(rows: list[sheet.ParsedRow], label) -> list[Refusal]
     return errors
 
 
+def _organization_changes(rows: list[sheet.ParsedRow], label) -> list[Refusal]:
+    """Rows that update a registered resource (same 整理番号) under another organisation.
+
+    An import updates a resource; it never moves it to another organisation: a row naming
+    DEMO-R0001 with 城南工業大学 silently took 株式会社みなとデジタルソリューションズ's
+    resource away from it, its proposals still pointing at it (issue #15, fifth probe). Names
+    are compared as portal.identifiers.organization_name_key. One query per file.
+    """
+    keys = {reference_key(parsed.ref) for parsed in rows}
+    registered = {
+        resource.ref_key: resource
+        for resource in Resource.objects.filter(ref_key__in=keys).select_related("organization")
+    }
+    errors: list[Refusal] = []
+    for parsed in rows:
+        resource = registered.get(reference_key(parsed.ref))
+        if resource is None:
+            continue
+        if resource.organization.name_key != organization_name_key(parsed.organization):
+            errors.append(
+                (
+                    parsed.line,
+                    label("organization"),
+                    _(
+                        "整理番号「%(ref)s」は「%(org)s」のリソースです。取り込みで団体を「%(name)s」に変えることはできません。団体名か整理番号を確かめてください。"
+                    )
+                    % {
+                        "ref": resource.ref,
+                        "org": resource.organization.name,
+                        "name": parsed.organization,
+                    },
+                )
+            )
+    return errors
+
+
 def resources_import(*, dataset: Sheet, imported_by: User | None) -> ImportReport:
     """All-or-nothing: when any row is wrong nothing is written and the report lists why."""
     report = resources_check(dataset=dataset)
@@ -827,7 +864,9 @@ def resources_import(*, dataset: Sheet, imported_by: User | None) -> ImportRepor
                 resource = Resource(ref=parsed.ref, organization=org)
                 report.created += 1
             else:
-                resource.organization = org
+                # The check refused a row naming another organisation (_organization_changes):
+                # an update keeps the resource where it is.
+                org = resource.organization
                 report.updated += 1
             for name, value in parsed.values.items():
                 setattr(resource, name, value)

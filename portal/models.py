@@ -619,6 +619,9 @@ class SubmissionReceipt(models.Model):
     key = models.CharField(max_length=100)
     result_url = models.CharField(max_length=500, blank=True)
     result = models.JSONField(null=True, blank=True)
+    # A digest of what was sent with the key (a device's batch): the same key with other
+    # content is refused, not answered as a replay of the first (portal.once.receipt_claim).
+    fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -86,18 +86,23 @@ class OnceFormMixin(forms.Form):
         return data
 
 
-def receipt_claim(*, scope: str, key: str) -> SubmissionReceipt | None:
-    """Claim ``key`` in ``scope`` inside the caller's transaction (None when there is no key).
+def receipt_claim(*, scope: str, key: str, fingerprint: str = "") -> SubmissionReceipt | None:
+    """Claim ``key`` in ``scope`` inside the caller's transaction (None when there is no key);
+    ``fingerprint`` (up to 64 characters, a digest of what was sent) is kept with the claim so
+    a later use of the key can tell a replay from other content (the receipt's fingerprint).
 
     Raises AlreadySubmitted when it was claimed by a committed transaction. On PostgreSQL a
-    concurrent claim of the same key waits here until the first transaction ends.
+    concurrent claim of the same key waits here until the first transaction ends (on SQLite
+    the second transaction waits to begin: settings' transaction_mode IMMEDIATE).
     """
     key = (key or "").strip()[:KEY_MAX_LENGTH]
     if not key:
         return None
     try:
         with transaction.atomic():
-            return SubmissionReceipt.objects.create(scope=scope[:100], key=key)
+            return SubmissionReceipt.objects.create(
+                scope=scope[:100], key=key, fingerprint=fingerprint
+            )
     except IntegrityError:
         raise AlreadySubmitted(SubmissionReceipt.objects.get(scope=scope[:100], key=key)) from None
 

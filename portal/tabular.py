@@ -238,10 +238,12 @@ def tabular_read(
         raise TabularError(problem)
     hidden_rows: set[int] = set()
     hidden_columns: set[int] = set()
+    outside_header: list[tuple[int, int, Any]] = []
     note = ""
     if data.startswith(XLSX_MAGIC):
         workbook = _workbook_rows(data, max_rows=max_rows)
         rows: Iterable[tuple[int, list[Any]]] = workbook.rows
+        outside_header = workbook.outside_header
         hidden_rows, hidden_columns = workbook.hidden_rows, workbook.hidden_columns
         if workbook.other_sheets_with_data:
             note = _(
@@ -261,11 +263,41 @@ def tabular_read(
         cells = []
         for column, cell in enumerate((list(row) + [""] * width)[:width]):
             cells.append(_cell_read(sheet, len(sheet.row_numbers), number, column, cell))
+        outside = [
+            (number, column, cell)
+            for column, cell in enumerate(row, start=1)
+            # A cell that could not be read under a blank header is refused by _cell_read.
+            if column > width or not (sheet.headers[column - 1] or isinstance(cell, Problem))
+        ]
+        _unheaded_values_refuse(sheet, outside)
         if number in hidden_rows:
             sheet.problems.append((number, "", hidden_row_message()))
         sheet.row_numbers.append(number)
         sheet.append(cells)
+    _unheaded_values_refuse(sheet, outside_header)
     return sheet
+
+
+def _unheaded_values_refuse(sheet: Sheet, cells: Iterable[tuple[int, int, object]]) -> None:
+    """A problem for each value in a column without a header: (row number, 1-based column,
+    value). Nothing would import it, and dropping a value the person sees is what the import
+    must never do (issue #15, fifth probe: 「余分な値」 right of the last header vanished)."""
+    from openpyxl.utils import get_column_letter  # the column's name as Excel shows it
+
+    for number, column, value in cells:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        shown = value.message if isinstance(value, Problem) else str(value)
+        sheet.problems.append(
+            (
+                number,
+                "",
+                _(
+                    "%(n)d列目（%(letter)s列）の値「%(value)s」には見出しがないため取り込めません。見出しを付けるか、値を消してください。"
+                )
+                % {"n": column, "letter": get_column_letter(column), "value": shown[:30]},
+            )
+        )
 
 
 def hidden_row_message() -> str:

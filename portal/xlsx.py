@@ -87,6 +87,8 @@ class SheetRows:
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (row number, cells)
     hidden_rows: set[int] = field(default_factory=set)
     hidden_columns: set[int] = field(default_factory=set)  # 0-based, within the header's width
+    # Values right of the header's last column: (row number, 1-based column, value as shown).
+    outside_header: list[tuple[int, int, Any]] = field(default_factory=list)
     other_sheets_with_data: list[str] = field(default_factory=list)
 
 
@@ -187,6 +189,9 @@ def _sheet_read(book, sheet, *, max_rows: int) -> SheetRows:
         for cell in cells:
             if cell["column"] <= width:
                 row[cell["column"] - 1] = formats.shown(cell)
+            elif not _is_empty(cell["value"]):
+                # Kept for tabular_read to refuse: a value the person sees is never dropped.
+                result.outside_header.append((number, cell["column"], formats.shown(cell)))
         if all(_is_empty(value) for value in row):
             continue
         if _row_hidden(attributes, parser):

@@ -140,6 +140,29 @@ def test_an_over_long_idempotency_key_is_refused_not_cut(client, feed):
     assert Measurement.objects.count() == 1
 
 
+def test_a_reused_idempotency_key_with_other_readings_is_refused_not_replayed(client, feed):
+    """Issue #15, fifth probe: the same key with another value answered 200 "replayed" with the
+    first answer and the new reading was silently dropped."""
+    first = {"indicator": feed["indicator"].pk, "date": "2026-06-03", "value": 5}
+    stored = post(client, first, feed["token"], HTTP_IDEMPOTENCY_KEY="batch-1")
+    assert stored.status_code == 201
+    # The same batch, spelled otherwise (keys reordered, one row in a list): the first answer.
+    again = client.post(
+        URL,
+        data=json.dumps({"measurements": [dict(reversed(list(first.items())))]}, indent=2),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {feed['token']}",
+        HTTP_IDEMPOTENCY_KEY="batch-1",
+    )
+    assert again.status_code == 200
+    assert again.json() == {**stored.json(), "replayed": True}
+    for other in ({**first, "value": 6}, {**first, "date": "2026-06-04"}):
+        refused = post(client, other, feed["token"], HTTP_IDEMPOTENCY_KEY="batch-1")
+        assert refused.status_code == 422
+        assert "別の内容の送信に使われています" in refused.json()["errors"][0]
+    assert list(Measurement.objects.values_list("value", flat=True)) == [5]
+
+
 @pytest.mark.parametrize(
     ("field", "sent", "named"),
     [

@@ -268,3 +268,33 @@ def test_two_rows_of_one_file_giving_one_number_two_names_are_refused(tmp_path, 
         "（2行目）のものです。" in capsys.readouterr().err
     )
     assert Organization.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_row_that_would_move_a_resource_to_another_organisation_is_refused(
+    client, coordinator, tmp_path
+):
+    """Issue #15, fifth probe: ref R-001 with 城南工業大学 previewed 「誤りはありません」 and
+    moved 株式会社みなとデジタルソリューションズ's resource to the university."""
+    call_command("import_resources", str(write(tmp_path, csv_text(ROW_1).encode())))
+    owner = Resource.objects.get(ref="R-001").organization
+    OrganizationFactory(name="城南工業大学", org_type="university")
+    moved = ROW_2.replace("R-002", "R-001")
+    client.force_login(coordinator)
+    upload = io.BytesIO(xlsx_bytes(csv_text(moved).replace("団体名", "組織名")))
+    upload.name = "resources.xlsx"
+    response = client.post(reverse("partners:import"), {"file": upload})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert (
+        "2行目「組織名」: 整理番号「R-001」は「株式会社みなとデジタルソリューションズ」の"
+        "リソースです。取り込みで団体を「城南工業大学」に変えることはできません。" in html
+    )
+    assert "token" not in response.context
+    assert Resource.objects.get(ref="R-001").organization == owner
+    # The same resource under its own organisation (in any spelling) is still an update.
+    call_command(
+        "import_resources",
+        str(write(tmp_path, csv_text(ROW_1.replace("株式会社", "（株）")).encode())),
+    )
+    assert Resource.objects.get(ref="R-001").organization == owner

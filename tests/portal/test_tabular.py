@@ -183,3 +183,55 @@ def test_a_title_row_above_the_header_says_the_header_belongs_in_row_1():
     message = str(refused.value)
     assert "1行目が見出し行になっていません（1行目: 「地域課題一覧（令和8年度）」）" in message
     assert "「整理番号」「課題名」など" in message and "読み取れません" not in message
+
+
+def _xlsx(*rows) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+UNHEADED = (
+    "値「余分な値」には見出しがないため取り込めません。見出しを付けるか、値を消してください。"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # Issue #15, fifth probe: a value right of the last header vanished from a measurements CSV.
+        (
+            "指標,測定日,値,定性評価\n見守り訪問件数,2026-11-27,1,,余分な値\n".encode(),
+            f"2行目: 5列目（E列）の{UNHEADED}",
+        ),
+        # A column whose header cell is blank, between two named ones.
+        (
+            "指標,,測定日\n見守り訪問件数,余分な値,2026-11-27\n".encode("cp932"),
+            f"2行目: 2列目（B列）の{UNHEADED}",
+        ),
+        (
+            _xlsx(
+                ["指標", "測定日", "値"], [], ["見守り訪問件数", "2026-11-27", 1, None, "余分な値"]
+            ),
+            f"3行目: 5列目（E列）の{UNHEADED}",
+        ),
+        # Only the value outside the header on its row: the row is still refused, not skipped.
+        (
+            _xlsx(["指標", "測定日"], [None, None, None, "余分な値"]),
+            f"2行目: 4列目（D列）の{UNHEADED}",
+        ),
+    ],
+)
+def test_a_value_in_a_column_without_a_header_is_refused_naming_row_and_column(data, expected):
+    from evaluation.measurements import measurements_sheet
+
+    assert expected in cell_errors(measurements_sheet(data))
+
+
+def test_blank_cells_right_of_the_header_are_no_values():
+    dataset = tabular_read(data=b"ref,title\nA-1,x,, \n", aliases={}, required=["ref"])
+    assert cell_errors(dataset) == []
+    assert dataset[0] == ("A-1", "x")

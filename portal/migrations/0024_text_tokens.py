@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0022_mail_log_search_text'),
+        ('portal', '0023_submission_fingerprint'),
     ]
 
     operations = [
