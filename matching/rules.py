@@ -388,11 +388,8 @@ def load_issues(issue_ids: list[int], lookups: Lookups) -> IssueTable:
 
 def hard_filter_mask(issues: IssueTable, resources: ResourceTable, rows: slice) -> np.ndarray:
     """(block, n_resources) bool: pairs allowed by the ward and period rules."""
-    ward_idx = issues.ward_idx[rows]
-    allowed = np.ones((len(ward_idx), len(resources)), dtype=bool)
-    has_ward = ward_idx >= 0
-    if has_ward.any():
-        allowed[has_ward] = resources.served[ward_idx[has_ward]]
+    # An issue without a ward accepts any resource.
+    allowed = _table_rows(resources.served, issues.ward_idx[rows], unknown=True)
     start, end = issues.start[rows], issues.end[rows]
     # Only issues with a desired period can be refused by it.
     for b in np.nonzero((start != _NO_START) | (end != _NO_END))[0]:
@@ -428,11 +425,15 @@ def rule_score_block(
 
 def field_matches(issues: IssueTable, resources: ResourceTable, rows: slice) -> np.ndarray:
     """(block, n_resources) bool: the resource names the issue's field."""
-    field_idx = issues.field_idx[rows]
-    out = np.zeros((len(field_idx), len(resources)), dtype=bool)
-    known = field_idx >= 0
+    return _table_rows(resources.field_match, issues.field_idx[rows], unknown=False)
+
+
+def _table_rows(table: np.ndarray, index: np.ndarray, *, unknown: bool) -> np.ndarray:
+    """Rows `index` of a (values, n) bool rule table; `unknown` for an index of -1."""
+    out = np.full((len(index), table.shape[1]), unknown, dtype=bool)
+    known = index >= 0
     if known.any():
-        out[known] = resources.field_match[field_idx[known]]
+        out[known] = table[index[known]]
     return out
 
 

@@ -1,4 +1,4 @@
-"""Stored sentence embeddings, keyed by the hash of the text they were computed from."""
+"""Values computed once per text and stored under its hash: sentence embeddings, analysed tokens."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class TextEmbedding(models.Model):
+class StoredPerText(models.Model):
+    """Something computed once from a text and kept under the SHA-256 `digest` of the text."""
+
+    digest = models.CharField(_("本文のハッシュ"), max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class TextEmbedding(StoredPerText):
     """One text's dense vector under one model: float32 bytes, L2-normalised.
 
     Keyed by content (`digest` = SHA-256 of role + text), not by the issue or resource it came
@@ -15,9 +25,7 @@ class TextEmbedding(models.Model):
     """
 
     model = models.CharField(_("モデル"), max_length=64)
-    digest = models.CharField(_("本文のハッシュ"), max_length=64)
     vector = models.BinaryField(_("ベクトル"))
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -30,7 +38,7 @@ class TextEmbedding(models.Model):
         return f"{self.model} {self.digest[:12]}"
 
 
-class TextTokens(models.Model):
+class TextTokens(StoredPerText):
     """One text's analysed tokens (the TF-IDF analyzer's output), as a JSON list.
 
     Keyed like TextEmbedding by content (`digest` = SHA-256 of the text) and by the analyzer
@@ -40,9 +48,7 @@ class TextTokens(models.Model):
     """
 
     analyzer = models.CharField(_("解析器"), max_length=64)
-    digest = models.CharField(_("本文のハッシュ"), max_length=64)
     tokens = models.JSONField(_("語"))
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
