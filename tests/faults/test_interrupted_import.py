@@ -17,7 +17,7 @@ from tests.issues.factories import IssueFactory
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
-ROWS = 1500
+ROWS = 3000
 APP_NAME = "import-under-test"
 
 
@@ -40,6 +40,18 @@ def _import_transaction_age() -> float:
         return float(cursor.fetchone()[0])
 
 
+def _import_has_written() -> bool:
+    """The import's transaction has written rows (PostgreSQL gave it a transaction id) and has
+    not ended: the first batch of issues is in, uncommitted."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE application_name = %s AND backend_xid IS NOT NULL",
+            [APP_NAME],
+        )
+        return cursor.fetchone()[0] > 0
+
+
 def _import(path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url(), "PGAPPNAME": APP_NAME}
     return subprocess.Popen(  # nosec B603 - fixed argv
@@ -58,9 +70,9 @@ def test_killing_an_import_mid_transaction_writes_nothing(tmp_path):
     _csv(path, ROWS)
 
     process = _import(path)
-    # Two seconds inside its one transaction: rows are being inserted, none is committed yet
-    # (the whole file takes far longer than that, so the kill always lands mid-import).
-    wait_for(lambda: _import_transaction_age() > 2.0, timeout=90, what="the import writing")
+    # Rows are written in batches of 500 inside the import's one transaction: kill it once the
+    # first batch is in and before the last (3,000 rows leave five more batches to write).
+    wait_for(_import_has_written, timeout=90, interval=0.01, what="the import writing")
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
 
