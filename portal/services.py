@@ -210,12 +210,19 @@ def _after_response(task: Task, kwargs: dict[str, Any]) -> None:
         waiting.append((task, kwargs))
 
 
+def _apply_logged(task: Task, kwargs: dict[str, Any]) -> None:
+    """Run `task` here after the work that queued it has ended: a failure is logged in full,
+    never raised into work that is already over."""
+    try:
+        task.apply(kwargs=kwargs, throw=True)
+    except Exception:
+        logger.exception("in-process task %s %s failed", task.name, kwargs)
+
+
 def _thread_start(task: Task, kwargs: dict[str, Any]) -> None:
     def run() -> None:
         try:
-            task.apply(kwargs=kwargs, throw=True)
-        except Exception:
-            logger.exception("in-process task %s %s failed", task.name, kwargs)
+            _apply_logged(task, kwargs)
         finally:
             # A thread's database connections are its own; Django closes only a request's.
             connections.close_all()
@@ -260,10 +267,7 @@ def tasks_deferred() -> Iterator[None]:
     finally:
         waiting, _deferred_local.waiting = _deferred_local.waiting, None
         for task, kwargs in waiting:
-            try:
-                task.apply(kwargs=kwargs, throw=True)
-            except Exception:
-                logger.exception("deferred task %s %s failed", task.name, kwargs)
+            _apply_logged(task, kwargs)
 
 
 def task_enqueue(task: Task, **kwargs: Any) -> None:

@@ -36,7 +36,6 @@ BATCH_SIZE = 32
 # e5 reads at most 512 tokens at a time (longer texts cost extra windows); the opening of an
 # issue or an offer says what it is about.
 MAX_CHARACTERS = 600
-_FETCH_CHUNK = 500  # digests per IN (...) query: well under SQLite's variable limit
 
 type Progress = Callable[[int, int], None]
 
@@ -107,15 +106,10 @@ def vectors_stored(model: str, digests: Sequence[str]) -> dict[str, np.ndarray]:
     """Stored vectors of these digests (those not stored yet are absent)."""
     from portal.textengine.models import TextEmbedding
 
-    found: dict[str, np.ndarray] = {}
-    unique = list(dict.fromkeys(digests))
-    for start in range(0, len(unique), _FETCH_CHUNK):
-        rows = TextEmbedding.objects.filter(
-            model=model, digest__in=unique[start : start + _FETCH_CHUNK]
-        ).values_list("digest", "vector")
-        for digest, vector in rows:
-            found[digest] = np.frombuffer(bytes(vector), dtype=np.float32)
-    return found
+    return {
+        digest: np.frombuffer(bytes(vector), dtype=np.float32)
+        for digest, vector in TextEmbedding.stored(digests, "vector", model=model).items()
+    }
 
 
 def embeddings_for(

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+_FETCH_CHUNK = 500  # digests per IN (...) query: well under SQLite's variable limit
 
 
 class StoredPerText(models.Model):
@@ -14,6 +19,20 @@ class StoredPerText(models.Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def stored(cls, digests: Sequence[str], value: str, **key: str) -> dict[str, Any]:
+        """digest → the stored `value` column of the rows matching `key` (e.g. model=...),
+        for those of `digests` that are stored; a query per 500 distinct digests."""
+        unique = list(dict.fromkeys(digests))
+        found: dict[str, Any] = {}
+        for start in range(0, len(unique), _FETCH_CHUNK):
+            found.update(
+                cls.objects.filter(  # type: ignore[attr-defined]
+                    digest__in=unique[start : start + _FETCH_CHUNK], **key
+                ).values_list("digest", value)
+            )
+        return found
 
 
 class TextEmbedding(StoredPerText):

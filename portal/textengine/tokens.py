@@ -19,7 +19,6 @@ type Analyzer = Callable[[str], list[str]]
 # Bump when the analysis rules in portal.textengine.analyzer change (what is kept, how it is
 # normalised); the dictionary's version and the stopwords are part of the signature already.
 RULES_VERSION = 1
-_FETCH_CHUNK = 500  # digests per IN (...) query: well under SQLite's variable limit
 _WRITE_BATCH = 1_000
 
 
@@ -63,13 +62,10 @@ class StoredTokens:
             for text in wanted.values():
                 self(text)
             return len(wanted)
-        digests = list(wanted)
-        for start in range(0, len(digests), _FETCH_CHUNK):
-            rows = TextTokens.objects.filter(
-                analyzer=self.signature, digest__in=digests[start : start + _FETCH_CHUNK]
-            ).values_list("digest", "tokens")
-            for digest, tokens in rows:
-                self.memo[wanted.pop(digest)] = tokens
+        for digest, tokens in TextTokens.stored(
+            list(wanted), "tokens", analyzer=self.signature
+        ).items():
+            self.memo[wanted.pop(digest)] = tokens
         missing = [
             TextTokens(analyzer=self.signature, digest=d, tokens=self(t)) for d, t in wanted.items()
         ]
